@@ -1,0 +1,23 @@
+//! `dead_letters`: jobs that failed permanently or ran out of attempts.
+
+use sea_orm::entity::prelude::*;
+use serde::Serialize;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
+#[sea_orm(table_name = "dead_letters")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub queue: String,
+    pub kind: String,
+    pub payload: Json,
+    pub attempts: i32,
+    /// Every attempt's error and timing, a JSON array.
+    pub errors: Json,
+    pub first_failed_at: DateTimeUtc,
+    pub last_failed_at: DateTimeUtc,
+    pub requeued_at: Option<DateTimeUtc>,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,97 @@
+//! Enumerations stored as text columns, identical on PostgreSQL and SQLite.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Where a match stands.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum MatchStatus {
+    #[sea_orm(string_value = "scheduled")]
+    Scheduled,
+    #[sea_orm(string_value = "live")]
+    Live,
+    #[sea_orm(string_value = "finished")]
+    Finished,
+    #[sea_orm(string_value = "postponed")]
+    Postponed,
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+}
+
+/// A betting market.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Market {
+    /// Home / draw / away.
+    #[sea_orm(string_value = "1x2")]
+    #[serde(rename = "1x2")]
+    OneXTwo,
+    /// Total goals over / under a line.
+    #[sea_orm(string_value = "over_under")]
+    #[serde(rename = "over_under")]
+    OverUnder,
+    /// Asian handicap on the home side's line.
+    #[sea_orm(string_value = "asian_handicap")]
+    #[serde(rename = "asian_handicap")]
+    AsianHandicap,
+}
+
+impl Market {
+    /// The stored text of the market.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Market::OneXTwo => "1x2",
+            Market::OverUnder => "over_under",
+            Market::AsianHandicap => "asian_handicap",
+        }
+    }
+}
+
+/// Life cycle of a value bet.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum BetStatus {
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "won")]
+    Won,
+    #[sea_orm(string_value = "lost")]
+    Lost,
+    #[sea_orm(string_value = "void")]
+    Void,
+}
+
+/// Access level of an API key or token holder; ordered from least to most power.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    #[sea_orm(string_value = "reader")]
+    Reader,
+    #[sea_orm(string_value = "operator")]
+    Operator,
+    #[sea_orm(string_value = "admin")]
+    Admin,
+}

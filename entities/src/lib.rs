@@ -1,0 +1,29 @@
+//! Kickoff's data model: one SeaORM entity module per table, the enums stored in them,
+//! the `[database]` settings, and opening a connection on PostgreSQL or SQLite.
+
+pub mod db;
+pub mod enums;
+pub mod secret;
+pub mod settings;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub mod api_keys;
+pub mod audit_log;
+pub mod dead_letters;
+pub mod leagues;
+pub mod match_stats;
+pub mod matches;
+pub mod model_versions;
+pub mod news;
+pub mod odds;
+pub mod players;
+pub mod predictions;
+pub mod scrape_snapshots;
+pub mod team_aliases;
+pub mod teams;
+pub mod telegram_subscriptions;
+pub mod value_bets;
+
+pub use db::{DbError, Engine, connect};
+pub use settings::DatabaseSettings;

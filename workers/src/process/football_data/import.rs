@@ -1,0 +1,158 @@
+//! `kickoff import football-data`: files or directories of CSVs into the database.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use indicatif::ProgressBar;
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+
+use super::parse::{ParsedFile, Rejection, parse};
+use super::store::{league_id, team_ids, write_rows};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot read {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("database error while importing {path}: {source}")]
+    Db { path: String, source: DbErr },
+}
+
+/// A rejected row with the file it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileRejection {
+    pub file: String,
+    pub rejection: Rejection,
+}
+
+impl fmt::Display for FileRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.rejection.line, self.rejection.error)
+    }
+}
+
+/// Totals of an import.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImportSummary {
+    pub files: u64,
+    /// Files skipped whole because their header is unusable, with the reason.
+    pub files_rejected: Vec<(String, String)>,
+    pub rows_read: u64,
+    pub matches_inserted: u64,
+    pub matches_updated: u64,
+    pub rows_rejected: u64,
+    pub stats_rows: u64,
+    pub odds_rows: u64,
+    pub rejections: Vec<FileRejection>,
+}
+
+impl fmt::Display for ImportSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} file(s), {} row(s) read: {} match(es) inserted, {} updated, {} rejected; \
+             {} stats row(s), {} odds row(s) written",
+            self.files,
+            self.rows_read,
+            self.matches_inserted,
+            self.matches_updated,
+            self.rows_rejected,
+            self.stats_rows,
+            self.odds_rows
+        )?;
+        if !self.files_rejected.is_empty() {
+            write!(f, "; {} file(s) rejected", self.files_rejected.len())?;
+        }
+        Ok(())
+    }
+}
+
+/// Expands directories into the `.csv` files they hold, sorted by name.
+pub fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
+    let mut files = Vec::new();
+    for input in inputs {
+        let io = |source| ImportError::Io { path: input.display().to_string(), source };
+        if input.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
+                .map_err(io)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(input.clone());
+        }
+    }
+    Ok(files)
+}
+
+/// Imports files (or directories of `.csv` files). Each file is written in its own
+/// transaction; a bad row is counted and skipped, a bad header skips the file, and
+/// only an I/O or database failure stops the import.
+pub async fn import_paths(
+    db: &DatabaseConnection,
+    inputs: &[PathBuf],
+    progress: &ProgressBar,
+) -> Result<ImportSummary, ImportError> {
+    let files = collect_files(inputs)?;
+    progress.set_length(files.len() as u64);
+    let mut summary = ImportSummary::default();
+    for path in &files {
+        progress.set_message(path.display().to_string());
+        let bytes = std::fs::read(path).map_err(|source| ImportError::Io { path: path.display().to_string(), source })?;
+        import_bytes(db, path, &bytes, &mut summary).await?;
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    Ok(summary)
+}
+
+/// Imports one file's content, adding to `summary`.
+pub async fn import_bytes(
+    db: &DatabaseConnection,
+    path: &Path,
+    bytes: &[u8],
+    summary: &mut ImportSummary,
+) -> Result<(), ImportError> {
+    let name = path.display().to_string();
+    summary.files += 1;
+    let parsed = match parse(bytes) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(file = %name, error = %e, "file rejected");
+            summary.files_rejected.push((name, e.to_string()));
+            return Ok(());
+        }
+    };
+    summary.rows_read += parsed.rows_read;
+    summary.rows_rejected += parsed.rejections.len() as u64;
+    for r in &parsed.rejections {
+        tracing::warn!(file = %name, line = r.line, reason = %r.error, "row rejected");
+        summary.rejections.push(FileRejection { file: name.clone(), rejection: r.clone() });
+    }
+    write_file(db, &parsed, summary)
+        .await
+        .map_err(|source| ImportError::Db { path: name, source })
+}
+
+async fn write_file(db: &DatabaseConnection, parsed: &ParsedFile, summary: &mut ImportSummary) -> Result<(), DbErr> {
+    let Some(season) = parsed.season() else { return Ok(()) };
+    let txn = db.begin().await?;
+    // A file is normally one division; group anyway so a mixed file still lands right.
+    let mut divisions: Vec<&str> = parsed.rows.iter().map(|r| r.div.as_str()).collect();
+    divisions.sort_unstable();
+    divisions.dedup();
+    for div in divisions {
+        let rows: Vec<_> = parsed.rows.iter().filter(|r| r.div == div).cloned().collect();
+        let league = league_id(&txn, div).await?;
+        let names: HashSet<&str> = rows.iter().flat_map(|r| [r.home.as_str(), r.away.as_str()]).collect();
+        let teams = team_ids(&txn, &names, league).await?;
+        let w = write_rows(&txn, &rows, league, &season, &teams).await?;
+        summary.matches_inserted += w.matches_inserted;
+        summary.matches_updated += w.matches_updated;
+        summary.stats_rows += w.stats_rows;
+        summary.odds_rows += w.odds_rows;
+    }
+    txn.commit().await
+}

@@ -1,0 +1,297 @@
+//! Writing parsed football-data.co.uk rows: leagues, teams (through `team_aliases`),
+//! matches, match statistics and odds, each as a batched upsert on its natural key.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use entities::enums::MatchStatus;
+use sea_orm::{ConnectionTrait, DbErr, Statement, Value as SqlValue};
+use serde_json::{Value, json};
+
+use super::parse::{MatchRow, SideStats};
+use crate::process::batch::{ColType::*, Upsert};
+
+/// The `source` under which football-data.co.uk team names are stored as aliases.
+pub const ALIAS_SOURCE: &str = "football-data";
+
+/// Pre-closing prices are collected by football-data.co.uk before the match
+/// (Friday for weekend games, Tuesday for midweek ones); they are timestamped this
+/// long before kickoff, closing prices at kickoff.
+const PRE_CLOSING_LEAD: chrono::Duration = chrono::Duration::hours(24);
+
+/// League names of the football-data.co.uk division codes.
+const LEAGUES: &[(&str, &str, &str)] = &[
+    ("E0", "Premier League", "England"),
+    ("E1", "Championship", "England"),
+    ("E2", "League One", "England"),
+    ("E3", "League Two", "England"),
+    ("EC", "National League", "England"),
+    ("SC0", "Scottish Premiership", "Scotland"),
+    ("D1", "Bundesliga", "Germany"),
+    ("D2", "2. Bundesliga", "Germany"),
+    ("I1", "Serie A", "Italy"),
+    ("I2", "Serie B", "Italy"),
+    ("SP1", "La Liga", "Spain"),
+    ("SP2", "Segunda División", "Spain"),
+    ("F1", "Ligue 1", "France"),
+    ("F2", "Ligue 2", "France"),
+    ("N1", "Eredivisie", "Netherlands"),
+    ("B1", "Jupiler Pro League", "Belgium"),
+    ("P1", "Primeira Liga", "Portugal"),
+    ("T1", "Süper Lig", "Turkey"),
+    ("G1", "Super League", "Greece"),
+];
+
+const LEAGUE_UPSERT: Upsert = Upsert {
+    table: "leagues",
+    columns: &[("code", Text), ("name", Text), ("country", Text), ("external_ids", Text)],
+    conflict: &["code"],
+    update: &[],
+};
+
+const TEAM_INSERT: Upsert = Upsert {
+    table: "teams",
+    columns: &[("name", Text), ("league_id", BigInt), ("external_ids", Text)],
+    conflict: &["name"],
+    update: &[],
+};
+
+const ALIAS_INSERT: Upsert = Upsert {
+    table: "team_aliases",
+    columns: &[("source", Text), ("alias", Text), ("team_id", BigInt)],
+    conflict: &["source", "alias"],
+    update: &[],
+};
+
+const MATCH_UPSERT: Upsert = Upsert {
+    table: "matches",
+    columns: &[
+        ("league_id", BigInt),
+        ("season", Text),
+        ("match_date", Date),
+        ("kickoff_at", Timestamp),
+        ("home_team_id", BigInt),
+        ("away_team_id", BigInt),
+        ("status", Text),
+        ("home_goals", Int),
+        ("away_goals", Int),
+        ("ht_home_goals", Int),
+        ("ht_away_goals", Int),
+        ("referee", Text),
+        ("external_ids", Text),
+        ("updated_at", Timestamp),
+    ],
+    conflict: &["league_id", "season", "home_team_id", "away_team_id", "match_date"],
+    update: &[
+        "kickoff_at",
+        "status",
+        "home_goals",
+        "away_goals",
+        "ht_home_goals",
+        "ht_away_goals",
+        "referee",
+        "updated_at",
+    ],
+};
+
+const STATS_UPSERT: Upsert = Upsert {
+    table: "match_stats",
+    columns: &[
+        ("match_id", BigInt),
+        ("team_id", BigInt),
+        ("shots", Int),
+        ("shots_on_target", Int),
+        ("corners", Int),
+        ("fouls", Int),
+        ("yellow_cards", Int),
+        ("red_cards", Int),
+    ],
+    conflict: &["match_id", "team_id"],
+    update: &["shots", "shots_on_target", "corners", "fouls", "yellow_cards", "red_cards"],
+};
+
+const ODDS_UPSERT: Upsert = Upsert {
+    table: "odds",
+    columns: &[
+        ("match_id", BigInt),
+        ("bookmaker", Text),
+        ("market", Text),
+        ("selection", Text),
+        ("line", Float),
+        ("price", Float),
+        ("is_closing", Bool),
+        ("recorded_at", Timestamp),
+    ],
+    conflict: &["match_id", "bookmaker", "market", "selection", "line", "is_closing", "recorded_at"],
+    update: &["price"],
+};
+
+/// What writing one file's rows did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Written {
+    pub matches_inserted: u64,
+    pub matches_updated: u64,
+    pub stats_rows: u64,
+    pub odds_rows: u64,
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    // The text form sqlx uses for SQLite; PostgreSQL parses it as timestamptz.
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+fn day(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+async fn query_pairs<C: ConnectionTrait>(
+    conn: &C,
+    sql: &str,
+    values: Vec<SqlValue>,
+) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+    conn.query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await
+}
+
+/// Ensures the league exists; returns its id.
+pub async fn league_id<C: ConnectionTrait>(conn: &C, code: &str) -> Result<i64, DbErr> {
+    let (name, country) = LEAGUES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, n, c)| (*n, Some(*c)))
+        .unwrap_or((code, None));
+    LEAGUE_UPSERT.execute(conn, &[json!([code, name, country, "{}"])]).await?;
+    let rows = query_pairs(conn, "SELECT id FROM leagues WHERE code = $1", vec![code.into()]).await?;
+    rows.first()
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("league {code}")))
+}
+
+/// Maps each football-data.co.uk team name to a team id: through an existing alias,
+/// else by creating the team under that name and recording the alias.
+pub async fn team_ids<C: ConnectionTrait>(
+    conn: &C,
+    names: &HashSet<&str>,
+    league_id: i64,
+) -> Result<HashMap<String, i64>, DbErr> {
+    let mut ids = HashMap::with_capacity(names.len());
+    let load_aliases = |ids: &mut HashMap<String, i64>, rows: Vec<sea_orm::QueryResult>| -> Result<(), DbErr> {
+        for r in rows {
+            let alias: String = r.try_get_by_index(0)?;
+            if names.contains(alias.as_str()) {
+                ids.insert(alias, r.try_get_by_index(1)?);
+            }
+        }
+        Ok(())
+    };
+    let alias_sql = "SELECT alias, team_id FROM team_aliases WHERE source = $1";
+    load_aliases(&mut ids, query_pairs(conn, alias_sql, vec![ALIAS_SOURCE.into()]).await?)?;
+    let missing: Vec<&str> = names.iter().copied().filter(|n| !ids.contains_key(*n)).collect();
+    if missing.is_empty() {
+        return Ok(ids);
+    }
+    let teams: Vec<Value> = missing.iter().map(|n| json!([n, league_id, "{}"])).collect();
+    TEAM_INSERT.execute(conn, &teams).await?;
+    let mut by_name = HashMap::new();
+    for r in query_pairs(conn, "SELECT name, id FROM teams", vec![]).await? {
+        by_name.insert(r.try_get_by_index::<String>(0)?, r.try_get_by_index::<i64>(1)?);
+    }
+    let aliases: Vec<Value> = missing
+        .iter()
+        .filter_map(|n| by_name.get(*n).map(|id| json!([ALIAS_SOURCE, n, id])))
+        .collect();
+    ALIAS_INSERT.execute(conn, &aliases).await?;
+    load_aliases(&mut ids, query_pairs(conn, alias_sql, vec![ALIAS_SOURCE.into()]).await?)?;
+    Ok(ids)
+}
+
+type NaturalKey = (i64, i64, NaiveDate);
+
+async fn match_ids<C: ConnectionTrait>(
+    conn: &C,
+    league_id: i64,
+    season: &str,
+) -> Result<HashMap<NaturalKey, i64>, DbErr> {
+    let rows = query_pairs(
+        conn,
+        "SELECT home_team_id, away_team_id, match_date, id FROM matches WHERE league_id = $1 AND season = $2",
+        vec![league_id.into(), season.into()],
+    )
+    .await?;
+    rows.into_iter()
+        .map(|r| Ok(((r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?), r.try_get_by_index(3)?)))
+        .collect()
+}
+
+fn stats_row(match_id: i64, team_id: i64, s: &SideStats) -> Value {
+    json!([match_id, team_id, s.shots, s.shots_on_target, s.corners, s.fouls, s.yellow_cards, s.red_cards])
+}
+
+/// Upserts one file's rows of one league and season.
+pub async fn write_rows<C: ConnectionTrait>(
+    conn: &C,
+    rows: &[MatchRow],
+    league_id: i64,
+    season: &str,
+    teams: &HashMap<String, i64>,
+) -> Result<Written, DbErr> {
+    let now = ts(Utc::now());
+    let before = match_ids(conn, league_id, season).await?;
+    let team = |name: &str| {
+        teams.get(name).copied().ok_or_else(|| DbErr::RecordNotFound(format!("team {name}")))
+    };
+    let mut written = Written::default();
+    let mut match_rows = Vec::with_capacity(rows.len());
+    let mut keys = Vec::with_capacity(rows.len());
+    for r in rows {
+        let (home, away) = (team(&r.home)?, team(&r.away)?);
+        let key = (home, away, r.date);
+        if before.contains_key(&key) {
+            written.matches_updated += 1;
+        } else {
+            written.matches_inserted += 1;
+        }
+        keys.push(key);
+        let status = if r.full_time.is_some() { MatchStatus::Finished } else { MatchStatus::Scheduled };
+        let status = serde_json::to_value(status).unwrap_or(Value::Null);
+        match_rows.push(json!([
+            league_id,
+            season,
+            day(r.date),
+            ts(r.kickoff),
+            home,
+            away,
+            status,
+            r.full_time.map(|s| s.0),
+            r.full_time.map(|s| s.1),
+            r.half_time.map(|s| s.0),
+            r.half_time.map(|s| s.1),
+            r.referee,
+            "{}",
+            now,
+        ]));
+    }
+    MATCH_UPSERT.execute(conn, &match_rows).await?;
+    let ids = match_ids(conn, league_id, season).await?;
+    let mut stats = Vec::with_capacity(rows.len() * 2);
+    let mut odds = Vec::with_capacity(rows.iter().map(|r| r.quotes.len()).sum());
+    for (r, key) in rows.iter().zip(&keys) {
+        let id = *ids.get(key).ok_or_else(|| DbErr::RecordNotFound(format!("match at line {}", r.line)))?;
+        for (team_id, s) in [(key.0, &r.home_stats), (key.1, &r.away_stats)] {
+            if !s.is_empty() {
+                stats.push(stats_row(id, team_id, s));
+            }
+        }
+        let closing_at = ts(r.kickoff);
+        let opening_at = ts(r.kickoff - PRE_CLOSING_LEAD);
+        for q in &r.quotes {
+            let at = if q.closing { &closing_at } else { &opening_at };
+            odds.push(json!([id, q.bookmaker, q.market.as_str(), q.selection, q.line, q.price, q.closing, at]));
+        }
+    }
+    STATS_UPSERT.execute(conn, &stats).await?;
+    ODDS_UPSERT.execute(conn, &odds).await?;
+    written.stats_rows = stats.len() as u64;
+    written.odds_rows = odds.len() as u64;
+    Ok(written)
+}

@@ -1,0 +1,4 @@
+//! The process stage: turning fetched payloads into entities.
+
+pub mod batch;
+pub mod football_data;
