@@ -18,6 +18,8 @@ pub enum ColType {
     Bool,
     Date,
     Timestamp,
+    /// A JSON value stored as jsonb (PostgreSQL) or JSON text (SQLite).
+    Json,
 }
 
 impl ColType {
@@ -30,6 +32,7 @@ impl ColType {
             ColType::Bool => "boolean",
             ColType::Date => "date",
             ColType::Timestamp => "timestamptz",
+            ColType::Json => "jsonb",
         }
     }
 }
@@ -55,6 +58,7 @@ impl Upsert {
             .iter()
             .enumerate()
             .map(|(i, (n, t))| match backend {
+                DbBackend::Postgres if matches!(t, ColType::Json) => format!("e->{i} AS {n}"),
                 DbBackend::Postgres => format!("(e->>{i})::{} AS {n}", t.pg()),
                 _ => format!("json_extract(value, '$[{i}]') AS {n}"),
             })

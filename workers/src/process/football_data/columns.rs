@@ -202,7 +202,7 @@ mod tests {
         assert_eq!(l.odds.len(), 80);
         assert_eq!(l.referee, Some(11));
         assert_eq!(l.ah_line, Some(56));
-        assert_eq!(l.ah_line_closing, Some(95));
+        assert_eq!(l.ah_line_closing, Some(97));
     }
 
     #[test]

@@ -44,14 +44,14 @@ const LEAGUES: &[(&str, &str, &str)] = &[
 
 const LEAGUE_UPSERT: Upsert = Upsert {
     table: "leagues",
-    columns: &[("code", Text), ("name", Text), ("country", Text), ("external_ids", Text)],
+    columns: &[("code", Text), ("name", Text), ("country", Text), ("external_ids", Json)],
     conflict: &["code"],
     update: &[],
 };
 
 const TEAM_INSERT: Upsert = Upsert {
     table: "teams",
-    columns: &[("name", Text), ("league_id", BigInt), ("external_ids", Text)],
+    columns: &[("name", Text), ("league_id", BigInt), ("external_ids", Json)],
     conflict: &["name"],
     update: &[],
 };
@@ -78,7 +78,7 @@ const MATCH_UPSERT: Upsert = Upsert {
         ("ht_home_goals", Int),
         ("ht_away_goals", Int),
         ("referee", Text),
-        ("external_ids", Text),
+        ("external_ids", Json),
         ("updated_at", Timestamp),
     ],
     conflict: &["league_id", "season", "home_team_id", "away_team_id", "match_date"],
@@ -159,7 +159,7 @@ pub async fn league_id<C: ConnectionTrait>(conn: &C, code: &str) -> Result<i64, 
         .find(|(c, _, _)| *c == code)
         .map(|(_, n, c)| (*n, Some(*c)))
         .unwrap_or((code, None));
-    LEAGUE_UPSERT.execute(conn, &[json!([code, name, country, "{}"])]).await?;
+    LEAGUE_UPSERT.execute(conn, &[json!([code, name, country, {}])]).await?;
     let rows = query_pairs(conn, "SELECT id FROM leagues WHERE code = $1", vec![code.into()]).await?;
     rows.first()
         .map(|r| r.try_get_by_index::<i64>(0))
@@ -190,7 +190,7 @@ pub async fn team_ids<C: ConnectionTrait>(
     if missing.is_empty() {
         return Ok(ids);
     }
-    let teams: Vec<Value> = missing.iter().map(|n| json!([n, league_id, "{}"])).collect();
+    let teams: Vec<Value> = missing.iter().map(|n| json!([n, league_id, {}])).collect();
     TEAM_INSERT.execute(conn, &teams).await?;
     let mut by_name = HashMap::new();
     for r in query_pairs(conn, "SELECT name, id FROM teams", vec![]).await? {
@@ -267,7 +267,7 @@ pub async fn write_rows<C: ConnectionTrait>(
             r.half_time.map(|s| s.0),
             r.half_time.map(|s| s.1),
             r.referee,
-            "{}",
+            {},
             now,
         ]));
     }

@@ -1,0 +1,233 @@
+//! football-data.co.uk import against real databases: every sample file on SQLite and
+//! PostgreSQL, idempotency, exact values, and a corpus of bad inputs.
+
+use std::path::{Path, PathBuf};
+
+use entities::Engine;
+use entities::testing::TestDb;
+use indicatif::ProgressBar;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, Statement};
+use workers::process::football_data::parse::RowError;
+use workers::process::football_data::{ImportSummary, import_bytes, import_paths};
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/football-data")
+}
+
+fn sample_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(data_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "sample data missing");
+    files
+}
+
+/// Data rows of a CSV: non-empty lines after the header.
+fn data_rows(path: &Path) -> u64 {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines().skip(1).filter(|l| !l.trim().is_empty()).count() as u64
+}
+
+async fn migrated(engine: Engine) -> TestDb {
+    let db = TestDb::new(engine).await;
+    Migrator::up(&db.conn, None).await.unwrap();
+    db
+}
+
+async fn import(db: &TestDb, paths: &[PathBuf]) -> ImportSummary {
+    import_paths(&db.conn, paths, &ProgressBar::hidden()).await.unwrap()
+}
+
+const TABLES: [&str; 7] = ["leagues", "teams", "team_aliases", "matches", "match_stats", "odds", "players"];
+
+async fn counts(db: &TestDb) -> Vec<i64> {
+    let mut out = Vec::new();
+    for t in TABLES {
+        out.push(db.count(t).await);
+    }
+    out
+}
+
+async fn scalar_f64(db: &TestDb, sql: &str) -> f64 {
+    let backend = db.conn.get_database_backend();
+    let row = db.conn.query_one_raw(Statement::from_string(backend, sql)).await.unwrap().unwrap();
+    row.try_get_by_index::<f64>(0).unwrap()
+}
+
+async fn scalar_i64(db: &TestDb, sql: &str) -> i64 {
+    let backend = db.conn.get_database_backend();
+    let row = db.conn.query_one_raw(Statement::from_string(backend, sql)).await.unwrap().unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+const ARSENAL_FOREST: &str = "SELECT m.id FROM matches m \
+    JOIN teams h ON h.id = m.home_team_id JOIN teams a ON a.id = m.away_team_id \
+    WHERE h.name = 'Arsenal' AND a.name = 'Nott''m Forest' AND m.season = '2023-24'";
+
+fn price_sql(bookmaker: &str, market: &str, selection: &str, closing: bool) -> String {
+    format!(
+        "SELECT price FROM odds WHERE match_id = ({ARSENAL_FOREST}) AND bookmaker = '{bookmaker}' \
+         AND market = '{market}' AND selection = '{selection}' AND is_closing = {}",
+        if closing { "true" } else { "false" }
+    )
+}
+
+async fn check_every_sample_file(engine: Engine) -> Vec<i64> {
+    let db = migrated(engine).await;
+    let files = sample_files();
+    let mut expected_matches = 0;
+    for f in &files {
+        // Each file on its own: matches imported = data rows in the CSV.
+        let s = import(&db, std::slice::from_ref(f)).await;
+        let rows = data_rows(f);
+        assert_eq!(s.rows_read, rows, "{}", f.display());
+        assert_eq!(s.matches_inserted, rows, "{}: {:?}", f.display(), s.rejections);
+        assert_eq!(s.rows_rejected, 0, "{:?}", s.rejections);
+        expected_matches += rows as i64;
+    }
+    assert_eq!(db.count("matches").await, expected_matches);
+
+    // Arsenal 2-1 Nott'm Forest, 12/08/2023 12:30 (E0_2023-24.csv line 3).
+    let id = scalar_i64(&db, ARSENAL_FOREST).await;
+    let per_match = scalar_i64(&db, &format!("SELECT COUNT(*) FROM odds WHERE match_id = {id}")).await;
+    // 48 1X2 prices (8 bookmakers × 3 × opening/closing), 16 totals, 16 Asian handicap.
+    assert_eq!(per_match, 80);
+    assert_eq!(scalar_f64(&db, &price_sql("bet365", "1x2", "home", false)).await, 1.18);
+    assert_eq!(scalar_f64(&db, &price_sql("pinnacle", "1x2", "home", true)).await, 1.19);
+    assert_eq!(scalar_f64(&db, &price_sql("market_avg", "over_under", "over", true)).await, 1.49);
+    let ah = format!(
+        "SELECT line FROM odds WHERE match_id = {id} AND market = 'asian_handicap' AND bookmaker = 'pinnacle' \
+         AND selection = 'home' AND is_closing = true"
+    );
+    assert_eq!(scalar_f64(&db, &ah).await, -2.0);
+    let score = scalar_i64(&db, &format!("SELECT CAST(home_goals * 10 + away_goals AS BIGINT) FROM matches WHERE id = {id}")).await;
+    assert_eq!(score, 21);
+    let shots = scalar_i64(
+        &db,
+        &format!("SELECT CAST(s.shots AS BIGINT) FROM match_stats s JOIN teams t ON t.id = s.team_id WHERE s.match_id = {id} AND t.name = 'Arsenal'"),
+    )
+    .await;
+    assert_eq!(shots, 15);
+    // The pandas re-write (D1 2023-24): Werder Bremen 0-4 Bayern Munich, its first row.
+    let d1 = "SELECT CAST(m.home_goals * 10 + m.away_goals AS BIGINT) FROM matches m JOIN teams h ON h.id = m.home_team_id \
+              JOIN teams a ON a.id = m.away_team_id WHERE h.name = 'Werder Bremen' AND a.name = 'Bayern Munich' \
+              AND m.season = '2023-24'";
+    assert_eq!(scalar_i64(&db, d1).await, 4);
+
+    let first = counts(&db).await;
+    // Importing everything again changes nothing.
+    let again = import(&db, &files).await;
+    assert_eq!(again.matches_inserted, 0);
+    assert_eq!(again.matches_updated as i64, expected_matches);
+    assert_eq!(counts(&db).await, first);
+    first
+}
+
+#[tokio::test]
+async fn sample_files_import_identically_on_sqlite_and_postgres() {
+    let sqlite = check_every_sample_file(Engine::Sqlite).await;
+    let postgres = check_every_sample_file(Engine::Postgres).await;
+    assert_eq!(sqlite, postgres);
+}
+
+#[tokio::test]
+async fn team_names_go_through_aliases() {
+    for engine in TestDb::engines() {
+        let db = migrated(engine).await;
+        db.conn
+            .execute_unprepared(
+                "INSERT INTO teams (name, external_ids) VALUES ('Manchester City', '{}');
+                 INSERT INTO team_aliases (source, alias, team_id)
+                   SELECT 'football-data', 'Man City', id FROM teams WHERE name = 'Manchester City';",
+            )
+            .await
+            .unwrap();
+        import(&db, &[data_dir().join("E0_2023-24.csv")]).await;
+        let n = scalar_i64(
+            &db,
+            "SELECT COUNT(*) FROM matches m JOIN teams t ON t.id = m.home_team_id WHERE t.name = 'Manchester City'",
+        )
+        .await;
+        assert_eq!(n, 19, "{engine:?}");
+        assert_eq!(scalar_i64(&db, "SELECT COUNT(*) FROM teams WHERE name = 'Man City'").await, 0);
+    }
+}
+
+/// Each bad file: what it contains, the rows expected to import, and the rejections.
+fn bad_corpus() -> Vec<(&'static str, Vec<u8>, u64, Vec<(u64, RowError)>)> {
+    let good = std::fs::read_to_string(data_dir().join("E0_2023-24.csv")).unwrap();
+    let mut lines = good.lines();
+    let header = lines.next().unwrap().to_owned();
+    let rows: Vec<&str> = lines.take(3).collect();
+    let body = |extra: &str| format!("{header}\n{}\n{}\n{extra}\n{}\n", rows[0], rows[1], rows[2]);
+    let with_field = |i: usize, v: &str| {
+        let mut f: Vec<&str> = rows[0].split(',').collect();
+        // Another date so it is not a duplicate of row 1.
+        f[1] = "01/01/2024";
+        f[i] = v;
+        f.join(",")
+    };
+    let truncated = &rows[0][..rows[0].len() / 2];
+    vec![
+        ("bad date", body(&with_field(1, "31/02/2024")).into_bytes(), 3, vec![(4, RowError::BadDate { value: "31/02/2024".into() })]),
+        ("bad score", body(&with_field(5, "two")).into_bytes(), 3, vec![(4, RowError::BadCount { column: "FTHG", value: "two".into() })]),
+        ("bad odds", body(&with_field(24, "0.5")).into_bytes(), 3, vec![(4, RowError::BadPrice { column: "B365H".into(), value: "0.5".into() })]),
+        ("truncated line", body(truncated).into_bytes(), 3, vec![(4, RowError::FieldCount { expected: 106, found: truncated.split(',').count() })]),
+        ("duplicate match", body(rows[0]).into_bytes(), 3, vec![(4, RowError::Duplicate { first: 2 })]),
+        ("empty team", body(&with_field(3, "")).into_bytes(), 3, vec![(4, RowError::Missing { column: "HomeTeam" })]),
+        (
+            "binary garbage in a row",
+            {
+                let mut b = format!("{header}\n{}\n", rows[0]).into_bytes();
+                b.extend_from_slice(b"\x00\xff\xfe\x01garbage\x80\n");
+                b
+            },
+            1,
+            vec![(3, RowError::InvalidUtf8)],
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn bad_rows_are_reported_and_the_rest_imports() {
+    for engine in TestDb::engines() {
+        let db = migrated(engine).await;
+        for (what, bytes, imported, expected) in bad_corpus() {
+            let mut s = ImportSummary::default();
+            let before = db.count("matches").await;
+            import_bytes(&db.conn, Path::new("bad.csv"), &bytes, &mut s).await.unwrap();
+            let got: Vec<(u64, RowError)> = s.rejections.iter().map(|r| (r.rejection.line, r.rejection.error.clone())).collect();
+            assert_eq!(got, expected, "{what} on {engine:?}");
+            assert_eq!(s.rows_rejected, expected.len() as u64, "{what}");
+            assert!(s.rejections.iter().all(|r| r.file == "bad.csv"));
+            assert!(s.rejections[0].to_string().starts_with(&format!("bad.csv:{}: ", expected[0].0)), "{what}");
+            let now = db.count("matches").await;
+            // Rows already present are updated, not duplicated.
+            assert!(now - before <= imported as i64, "{what}");
+            assert_eq!(s.matches_inserted + s.matches_updated, imported, "{what}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn unusable_files_are_rejected_whole_without_panicking() {
+    let db = migrated(Engine::Sqlite).await;
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty file", vec![], "empty"),
+        ("only blank lines", b"\n\r\n\n".to_vec(), "empty"),
+        ("semicolons", b"Div;Date;HomeTeam;AwayTeam\nE0;12/08/2023;A;B\n".to_vec(), "delimiter"),
+        ("binary", (0..=255u8).cycle().take(10_000).collect(), "missing required column"),
+        ("wrong csv", b"name,age\nbob,3\n".to_vec(), "Div, Date, HomeTeam, AwayTeam"),
+    ];
+    for (what, bytes, reason) in cases {
+        let mut s = ImportSummary::default();
+        import_bytes(&db.conn, Path::new("x.csv"), &bytes, &mut s).await.unwrap();
+        assert_eq!(s.files_rejected.len(), 1, "{what}");
+        assert!(s.files_rejected[0].1.contains(reason), "{what}: {}", s.files_rejected[0].1);
+    }
+    assert_eq!(db.count("matches").await, 0);
+}
