@@ -1,6 +1,6 @@
 //! The `[api]` and `[auth]` sections.
 
-use entities::secret::serialize_masked;
+use entities::secret::{deserialize_secret, serialize_masked};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -34,7 +34,7 @@ impl Default for ApiSettings {
 #[serde(deny_unknown_fields)]
 pub struct AuthSettings {
     /// HS256 secret of the JWTs (Supabase format); empty disables JWT login.
-    #[serde(serialize_with = "serialize_masked")]
+    #[serde(serialize_with = "serialize_masked", deserialize_with = "deserialize_secret")]
     pub jwt_secret: SecretString,
 }
 

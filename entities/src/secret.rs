@@ -25,10 +25,7 @@ impl ConnUrl {
 
     /// The URL scheme (`postgres`, `sqlite`, `redis`, ...), lowercased.
     pub fn scheme(&self) -> String {
-        self.0
-            .split_once(':')
-            .map(|(s, _)| s.to_ascii_lowercase())
-            .unwrap_or_default()
+        self.0.split_once(':').map(|(s, _)| s.to_ascii_lowercase()).unwrap_or_default()
     }
 
     /// The URL with any password replaced by the mask.
@@ -73,11 +70,36 @@ impl<'de> Deserialize<'de> for ConnUrl {
 /// Serialises a secret as the mask when set and as an empty string when not; for
 /// `#[serde(serialize_with = "...")]` on `SecretString` fields.
 pub fn serialize_masked<S: Serializer>(secret: &SecretString, s: S) -> Result<S::Ok, S::Error> {
-    if secret.expose_secret().is_empty() {
-        s.serialize_str("")
-    } else {
-        s.serialize_str(MASK)
+    if secret.expose_secret().is_empty() { s.serialize_str("") } else { s.serialize_str(MASK) }
+}
+
+/// Deserialises a secret from a string, or from a number or boolean as written:
+/// environment variables are typed by their look, and a token of digits is still a
+/// token. For `#[serde(deserialize_with = "...")]` on `SecretString` fields.
+pub fn deserialize_secret<'de, D: Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
+    struct Lenient;
+    impl serde::de::Visitor<'_> for Lenient {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<String, E> {
+            Ok(v.to_string())
+        }
     }
+    d.deserialize_any(Lenient).map(SecretString::from)
 }
 
 #[cfg(test)]

@@ -51,11 +51,8 @@ impl TestDb {
                 (with_db_name(&pg_admin_url(), &name), None)
             }
         };
-        let settings = DatabaseSettings {
-            url: ConnUrl::new(url),
-            max_connections: 5,
-            ..DatabaseSettings::default()
-        };
+        let settings =
+            DatabaseSettings { url: ConnUrl::new(url), max_connections: 5, ..DatabaseSettings::default() };
         let conn = connect(&settings).await.expect("connect to test database");
         Self { engine, settings, conn, name, dir }
     }

@@ -68,10 +68,7 @@ mod tests {
         assert_eq!(QueueSettings::default().backend(), Ok(QueueBackend::Embedded));
         assert_eq!(with_url("redis://127.0.0.1:6379/0").backend(), Ok(QueueBackend::Redis));
         assert_eq!(with_url("rediss://h").backend(), Ok(QueueBackend::Redis));
-        assert_eq!(
-            with_url("amqp://h").backend(),
-            Err(QueueSettingsError::UnsupportedScheme("amqp".into()))
-        );
+        assert_eq!(with_url("amqp://h").backend(), Err(QueueSettingsError::UnsupportedScheme("amqp".into())));
     }
 
     #[test]

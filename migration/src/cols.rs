@@ -80,7 +80,12 @@ pub fn fk(
 }
 
 /// A (possibly unique) index named `idx_{table}_{suffix}`.
-pub fn index(table: &'static str, suffix: &str, columns: &[&'static str], unique: bool) -> IndexCreateStatement {
+pub fn index(
+    table: &'static str,
+    suffix: &str,
+    columns: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
     let mut idx = Index::create();
     idx.name(format!("idx_{table}_{suffix}")).table(table);
     for c in columns {

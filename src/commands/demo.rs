@@ -42,7 +42,8 @@ async fn print_holdings(db: &DatabaseConnection) -> anyhow::Result<()> {
         matches::Entity::find().count(db).await?,
         odds::Entity::find().count(db).await?,
     );
-    let names: HashMap<i64, String> = teams::Entity::find().all(db).await?.into_iter().map(|t| (t.id, t.name)).collect();
+    let names: HashMap<i64, String> =
+        teams::Entity::find().all(db).await?.into_iter().map(|t| (t.id, t.name)).collect();
     for league in leagues::Entity::find().order_by_asc(leagues::Column::Code).all(db).await? {
         let played = matches::Entity::find()
             .filter(matches::Column::LeagueId.eq(league.id))
@@ -67,7 +68,12 @@ async fn print_holdings(db: &DatabaseConnection) -> anyhow::Result<()> {
         }
         let mut rows: Vec<_> = table.into_iter().collect();
         rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        println!("\n{} ({}) {season}: {} matches — top of the table", league.name, league.code, season_matches.len());
+        println!(
+            "\n{} ({}) {season}: {} matches — top of the table",
+            league.name,
+            league.code,
+            season_matches.len()
+        );
         println!("  {:<3} {:<22} {:>3} {:>4} {:>4}", "#", "team", "P", "GD", "Pts");
         for (i, (team, (pts, gd, _, played))) in rows.iter().take(5).enumerate() {
             let name = names.get(team).map(String::as_str).unwrap_or("?");
@@ -80,7 +86,11 @@ async fn print_holdings(db: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn print_closing_prices(db: &DatabaseConnection, m: &matches::Model, names: &HashMap<i64, String>) -> anyhow::Result<()> {
+async fn print_closing_prices(
+    db: &DatabaseConnection,
+    m: &matches::Model,
+    names: &HashMap<i64, String>,
+) -> anyhow::Result<()> {
     let prices = odds::Entity::find()
         .filter(odds::Column::MatchId.eq(m.id))
         .filter(odds::Column::Bookmaker.eq("pinnacle"))
@@ -88,7 +98,13 @@ async fn print_closing_prices(db: &DatabaseConnection, m: &matches::Model, names
         .filter(odds::Column::IsClosing.eq(true))
         .all(db)
         .await?;
-    let price = |sel: &str| prices.iter().find(|o| o.selection == sel).map(|o| format!("{:.2}", o.price)).unwrap_or_else(|| "-".into());
+    let price = |sel: &str| {
+        prices
+            .iter()
+            .find(|o| o.selection == sel)
+            .map(|o| format!("{:.2}", o.price))
+            .unwrap_or_else(|| "-".into())
+    };
     let team = |id: i64| names.get(&id).cloned().unwrap_or_default();
     println!(
         "  last match: {} {}-{} {} ({}), Pinnacle closing 1X2: {} / {} / {}",

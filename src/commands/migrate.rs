@@ -5,7 +5,12 @@ use sea_orm::DatabaseConnection;
 
 use crate::cli::MigrateAction;
 
-pub async fn run(db: &DatabaseConnection, action: MigrateAction, steps: u32, all: bool) -> anyhow::Result<()> {
+pub async fn run(
+    db: &DatabaseConnection,
+    action: MigrateAction,
+    steps: u32,
+    all: bool,
+) -> anyhow::Result<()> {
     match action {
         MigrateAction::Up => Migrator::up(db, None).await?,
         MigrateAction::Down => Migrator::down(db, if all { None } else { Some(steps) }).await?,

@@ -1,6 +1,6 @@
 //! The settings sections the workers own.
 
-use entities::secret::{ConnUrl, serialize_masked};
+use entities::secret::{ConnUrl, deserialize_secret, serialize_masked};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct TelegramSettings {
     /// Bot token from @BotFather; empty disables sending.
-    #[serde(serialize_with = "serialize_masked")]
+    #[serde(serialize_with = "serialize_masked", deserialize_with = "deserialize_secret")]
     pub bot_token: SecretString,
     /// Secret Telegram sends in `X-Telegram-Bot-Api-Secret-Token` on webhook calls.
-    #[serde(serialize_with = "serialize_masked")]
+    #[serde(serialize_with = "serialize_masked", deserialize_with = "deserialize_secret")]
     pub webhook_secret: SecretString,
     /// Bot API base URL.
     pub api_url: ConnUrl,

@@ -104,7 +104,11 @@ async fn check_every_sample_file(engine: Engine) -> Vec<i64> {
          AND selection = 'home' AND is_closing = true"
     );
     assert_eq!(scalar_f64(&db, &ah).await, -2.0);
-    let score = scalar_i64(&db, &format!("SELECT CAST(home_goals * 10 + away_goals AS BIGINT) FROM matches WHERE id = {id}")).await;
+    let score = scalar_i64(
+        &db,
+        &format!("SELECT CAST(home_goals * 10 + away_goals AS BIGINT) FROM matches WHERE id = {id}"),
+    )
+    .await;
     assert_eq!(score, 21);
     let shots = scalar_i64(
         &db,
@@ -157,8 +161,11 @@ async fn team_names_go_through_aliases() {
     }
 }
 
-/// Each bad file: what it contains, the rows expected to import, and the rejections.
-fn bad_corpus() -> Vec<(&'static str, Vec<u8>, u64, Vec<(u64, RowError)>)> {
+/// A bad file: what it contains, its bytes, the rows expected to import, and the
+/// expected rejections (line, reason).
+type BadCase = (&'static str, Vec<u8>, u64, Vec<(u64, RowError)>);
+
+fn bad_corpus() -> Vec<BadCase> {
     let good = std::fs::read_to_string(data_dir().join("E0_2023-24.csv")).unwrap();
     let mut lines = good.lines();
     let header = lines.next().unwrap().to_owned();
@@ -173,12 +180,37 @@ fn bad_corpus() -> Vec<(&'static str, Vec<u8>, u64, Vec<(u64, RowError)>)> {
     };
     let truncated = &rows[0][..rows[0].len() / 2];
     vec![
-        ("bad date", body(&with_field(1, "31/02/2024")).into_bytes(), 3, vec![(4, RowError::BadDate { value: "31/02/2024".into() })]),
-        ("bad score", body(&with_field(5, "two")).into_bytes(), 3, vec![(4, RowError::BadCount { column: "FTHG", value: "two".into() })]),
-        ("bad odds", body(&with_field(24, "0.5")).into_bytes(), 3, vec![(4, RowError::BadPrice { column: "B365H".into(), value: "0.5".into() })]),
-        ("truncated line", body(truncated).into_bytes(), 3, vec![(4, RowError::FieldCount { expected: 106, found: truncated.split(',').count() })]),
+        (
+            "bad date",
+            body(&with_field(1, "31/02/2024")).into_bytes(),
+            3,
+            vec![(4, RowError::BadDate { value: "31/02/2024".into() })],
+        ),
+        (
+            "bad score",
+            body(&with_field(5, "two")).into_bytes(),
+            3,
+            vec![(4, RowError::BadCount { column: "FTHG", value: "two".into() })],
+        ),
+        (
+            "bad odds",
+            body(&with_field(24, "0.5")).into_bytes(),
+            3,
+            vec![(4, RowError::BadPrice { column: "B365H".into(), value: "0.5".into() })],
+        ),
+        (
+            "truncated line",
+            body(truncated).into_bytes(),
+            3,
+            vec![(4, RowError::FieldCount { expected: 106, found: truncated.split(',').count() })],
+        ),
         ("duplicate match", body(rows[0]).into_bytes(), 3, vec![(4, RowError::Duplicate { first: 2 })]),
-        ("empty team", body(&with_field(3, "")).into_bytes(), 3, vec![(4, RowError::Missing { column: "HomeTeam" })]),
+        (
+            "empty team",
+            body(&with_field(3, "")).into_bytes(),
+            3,
+            vec![(4, RowError::Missing { column: "HomeTeam" })],
+        ),
         (
             "binary garbage in a row",
             {
@@ -200,11 +232,15 @@ async fn bad_rows_are_reported_and_the_rest_imports() {
             let mut s = ImportSummary::default();
             let before = db.count("matches").await;
             import_bytes(&db.conn, Path::new("bad.csv"), &bytes, &mut s).await.unwrap();
-            let got: Vec<(u64, RowError)> = s.rejections.iter().map(|r| (r.rejection.line, r.rejection.error.clone())).collect();
+            let got: Vec<(u64, RowError)> =
+                s.rejections.iter().map(|r| (r.rejection.line, r.rejection.error.clone())).collect();
             assert_eq!(got, expected, "{what} on {engine:?}");
             assert_eq!(s.rows_rejected, expected.len() as u64, "{what}");
             assert!(s.rejections.iter().all(|r| r.file == "bad.csv"));
-            assert!(s.rejections[0].to_string().starts_with(&format!("bad.csv:{}: ", expected[0].0)), "{what}");
+            assert!(
+                s.rejections[0].to_string().starts_with(&format!("bad.csv:{}: ", expected[0].0)),
+                "{what}"
+            );
             let now = db.count("matches").await;
             // Rows already present are updated, not duplicated.
             assert!(now - before <= imported as i64, "{what}");

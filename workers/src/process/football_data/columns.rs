@@ -81,10 +81,8 @@ fn classify(header: &str) -> Option<(&'static str, Market, &'static str, bool, L
         }
     }
     for (suffix, selection) in [('H', "home"), ('D', "draw"), ('A', "away")] {
-        if let Some(prefix) = header.strip_suffix(suffix) {
-            if let Some((b, closing)) = bookmaker_and_closing(prefix) {
-                return Some((b, Market::OneXTwo, selection, closing, LineSource::Fixed(0.0)));
-            }
+        if let Some((b, closing)) = header.strip_suffix(suffix).and_then(bookmaker_and_closing) {
+            return Some((b, Market::OneXTwo, selection, closing, LineSource::Fixed(0.0)));
         }
     }
     None
@@ -128,7 +126,12 @@ pub fn layout(header: &[String]) -> Result<Layout, HeaderError> {
     }
     let names: Vec<&str> = header.iter().map(|h| h.trim().trim_start_matches('\u{feff}')).collect();
     let find = |alts: &[&str]| names.iter().position(|n| alts.contains(n));
-    let required = [("Div", find(&["Div"])), ("Date", find(&["Date"])), ("HomeTeam", find(&["HomeTeam", "Home", "HT"])), ("AwayTeam", find(&["AwayTeam", "Away", "AT"]))];
+    let required = [
+        ("Div", find(&["Div"])),
+        ("Date", find(&["Date"])),
+        ("HomeTeam", find(&["HomeTeam", "Home", "HT"])),
+        ("AwayTeam", find(&["AwayTeam", "Away", "AT"])),
+    ];
     let missing: Vec<&str> = required.iter().filter(|(_, i)| i.is_none()).map(|(n, _)| *n).collect();
     if !missing.is_empty() {
         let hint = if names.len() == 1 && names[0].contains([';', '\t', '|']) {
@@ -163,7 +166,14 @@ pub fn layout(header: &[String]) -> Result<Layout, HeaderError> {
         hthg: find(&["HTHG"]),
         htag: find(&["HTAG"]),
         referee: find(&["Referee"]),
-        stats: [pair("HS", "AS"), pair("HST", "AST"), pair("HF", "AF"), pair("HC", "AC"), pair("HY", "AY"), pair("HR", "AR")],
+        stats: [
+            pair("HS", "AS"),
+            pair("HST", "AST"),
+            pair("HF", "AF"),
+            pair("HC", "AC"),
+            pair("HY", "AY"),
+            pair("HR", "AR"),
+        ],
         ah_line: find(&["AHh"]),
         ah_line_closing: find(&["AHCh"]),
         odds,
@@ -180,13 +190,28 @@ mod tests {
 
     #[test]
     fn recognises_bookmaker_columns() {
-        assert_eq!(classify("B365H"), Some(("bet365", Market::OneXTwo, "home", false, LineSource::Fixed(0.0))));
-        assert_eq!(classify("PSCH"), Some(("pinnacle", Market::OneXTwo, "home", true, LineSource::Fixed(0.0))));
+        assert_eq!(
+            classify("B365H"),
+            Some(("bet365", Market::OneXTwo, "home", false, LineSource::Fixed(0.0)))
+        );
+        assert_eq!(
+            classify("PSCH"),
+            Some(("pinnacle", Market::OneXTwo, "home", true, LineSource::Fixed(0.0)))
+        );
         assert_eq!(classify("VCCD"), Some(("vc_bet", Market::OneXTwo, "draw", true, LineSource::Fixed(0.0))));
         assert_eq!(classify("VCA"), Some(("vc_bet", Market::OneXTwo, "away", false, LineSource::Fixed(0.0))));
-        assert_eq!(classify("AvgC<2.5"), Some(("market_avg", Market::OverUnder, "under", true, LineSource::Fixed(2.5))));
-        assert_eq!(classify("P_2_5_1"), Some(("pinnacle", Market::OverUnder, "under", false, LineSource::Fixed(2.5))));
-        assert_eq!(classify("PC_2_5"), Some(("pinnacle", Market::OverUnder, "over", true, LineSource::Fixed(2.5))));
+        assert_eq!(
+            classify("AvgC<2.5"),
+            Some(("market_avg", Market::OverUnder, "under", true, LineSource::Fixed(2.5)))
+        );
+        assert_eq!(
+            classify("P_2_5_1"),
+            Some(("pinnacle", Market::OverUnder, "under", false, LineSource::Fixed(2.5)))
+        );
+        assert_eq!(
+            classify("PC_2_5"),
+            Some(("pinnacle", Market::OverUnder, "over", true, LineSource::Fixed(2.5)))
+        );
         assert_eq!(
             classify("PCAHA"),
             Some(("pinnacle", Market::AsianHandicap, "away", true, LineSource::AsianLine { closing: true }))

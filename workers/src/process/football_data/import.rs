@@ -100,7 +100,8 @@ pub async fn import_paths(
     let mut summary = ImportSummary::default();
     for path in &files {
         progress.set_message(path.display().to_string());
-        let bytes = std::fs::read(path).map_err(|source| ImportError::Io { path: path.display().to_string(), source })?;
+        let bytes = std::fs::read(path)
+            .map_err(|source| ImportError::Io { path: path.display().to_string(), source })?;
         import_bytes(db, path, &bytes, &mut summary).await?;
         progress.inc(1);
     }
@@ -131,12 +132,14 @@ pub async fn import_bytes(
         tracing::warn!(file = %name, line = r.line, reason = %r.error, "row rejected");
         summary.rejections.push(FileRejection { file: name.clone(), rejection: r.clone() });
     }
-    write_file(db, &parsed, summary)
-        .await
-        .map_err(|source| ImportError::Db { path: name, source })
+    write_file(db, &parsed, summary).await.map_err(|source| ImportError::Db { path: name, source })
 }
 
-async fn write_file(db: &DatabaseConnection, parsed: &ParsedFile, summary: &mut ImportSummary) -> Result<(), DbErr> {
+async fn write_file(
+    db: &DatabaseConnection,
+    parsed: &ParsedFile,
+    summary: &mut ImportSummary,
+) -> Result<(), DbErr> {
     let Some(season) = parsed.season() else { return Ok(()) };
     let txn = db.begin().await?;
     // A file is normally one division; group anyway so a mixed file still lands right.

@@ -127,9 +127,14 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedFile, HeaderError> {
         match records.next() {
             None => return Err(HeaderError::Empty),
             Some(Ok(r)) if r.iter().all(|f| f.is_empty()) => continue,
-            Some(Ok(r)) => break r.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect::<Vec<_>>(),
+            Some(Ok(r)) => {
+                break r.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect::<Vec<_>>();
+            }
             Some(Err(e)) => {
-                return Err(HeaderError::MissingColumns { missing: format!("(unreadable header: {e})"), hint: "" });
+                return Err(HeaderError::MissingColumns {
+                    missing: format!("(unreadable header: {e})"),
+                    hint: "",
+                });
             }
         }
     };
@@ -187,7 +192,9 @@ fn parse_row(l: &Layout, f: &[&str], line: u64) -> Result<MatchRow, RowError> {
     let div = required(l.div, "Div")?.to_owned();
     let date = parse_date(required(l.date, "Date")?)?;
     let time = match get(l.time) {
-        Some(t) => NaiveTime::parse_from_str(t, "%H:%M").map_err(|_| RowError::BadTime { value: t.to_owned() })?,
+        Some(t) => {
+            NaiveTime::parse_from_str(t, "%H:%M").map_err(|_| RowError::BadTime { value: t.to_owned() })?
+        }
         None => NaiveTime::from_hms_opt(DEFAULT_KICKOFF.0, DEFAULT_KICKOFF.1, 0).unwrap_or_default(),
     };
     let home = required(l.home, "HomeTeam")?.to_owned();
@@ -196,16 +203,19 @@ fn parse_row(l: &Layout, f: &[&str], line: u64) -> Result<MatchRow, RowError> {
         return Err(RowError::SameTeams { team: home });
     }
     let count = |i: Option<usize>, column: &'static str| get(i).map(|v| parse_count(v, column)).transpose();
-    let score = |h: Option<usize>, a: Option<usize>, hn: &'static str, an: &'static str, both: &'static str| {
-        match (count(h, hn)?, count(a, an)?) {
-            (Some(h), Some(a)) => Ok(Some((h, a))),
-            (None, None) => Ok(None),
-            _ => Err(RowError::HalfScore { columns: both }),
-        }
+    let score = |h: Option<usize>,
+                 a: Option<usize>,
+                 hn: &'static str,
+                 an: &'static str,
+                 both: &'static str| match (count(h, hn)?, count(a, an)?) {
+        (Some(h), Some(a)) => Ok(Some((h, a))),
+        (None, None) => Ok(None),
+        _ => Err(RowError::HalfScore { columns: both }),
     };
     let full_time = score(l.fthg, l.ftag, "FTHG", "FTAG", "FTHG/FTAG")?;
     let half_time = score(l.hthg, l.htag, "HTHG", "HTAG", "HTHG/HTAG")?;
-    const STAT_NAMES: [(&str, &str); 6] = [("HS", "AS"), ("HST", "AST"), ("HF", "AF"), ("HC", "AC"), ("HY", "AY"), ("HR", "AR")];
+    const STAT_NAMES: [(&str, &str); 6] =
+        [("HS", "AS"), ("HST", "AST"), ("HF", "AF"), ("HC", "AC"), ("HY", "AY"), ("HR", "AR")];
     let mut sides = [[None; 6]; 2];
     for (k, ((hi, ai), (hn, an))) in l.stats.iter().zip(STAT_NAMES).enumerate() {
         sides[0][k] = count(*hi, hn)?;
@@ -343,16 +353,23 @@ mod tests {
         // 15:00 BST is 14:00 UTC.
         assert_eq!(r.kickoff.to_rfc3339(), "2023-08-12T14:00:00+00:00");
         assert_eq!(r.quotes.len(), 10);
-        let psch = r.quotes.iter().find(|q| q.bookmaker == "pinnacle" && q.closing && q.selection == "home").unwrap();
+        let psch = r
+            .quotes
+            .iter()
+            .find(|q| q.bookmaker == "pinnacle" && q.closing && q.selection == "home")
+            .unwrap();
         assert_eq!(psch.price, 2.75);
-        let ahh = r.quotes.iter().find(|q| q.market == Market::AsianHandicap && q.selection == "home").unwrap();
+        let ahh =
+            r.quotes.iter().find(|q| q.market == Market::AsianHandicap && q.selection == "home").unwrap();
         assert_eq!((ahh.line, ahh.price), (0.0, 1.9));
         assert_eq!(p.season().as_deref(), Some("2023-24"));
     }
 
     #[test]
     fn accepts_crlf_bom_short_years_and_pandas_numbers() {
-        let text = format!("\u{feff}{HEAD}\r\nE0,12/08/23,15:00,Bournemouth,West Ham,1.0,1.0,D,0.0,0.0,14.0,16.0,8.0,3.4,2.6,,,,,,,,\r\n");
+        let text = format!(
+            "\u{feff}{HEAD}\r\nE0,12/08/23,15:00,Bournemouth,West Ham,1.0,1.0,D,0.0,0.0,14.0,16.0,8.0,3.4,2.6,,,,,,,,\r\n"
+        );
         let p = parse(text.as_bytes()).unwrap();
         assert!(p.rejections.is_empty(), "{:?}", p.rejections);
         assert_eq!(p.rows[0].date, NaiveDate::from_ymd_opt(2023, 8, 12).unwrap());
@@ -370,19 +387,52 @@ mod tests {
     #[test]
     fn bad_rows_name_their_reason() {
         let cases: &[(&str, RowError)] = &[
-            ("E0,32/08/2023,15:00,A,B,1,1,D,0,0,1,1,2,3,4,,,,,,,,", RowError::BadDate { value: "32/08/2023".into() }),
-            ("E0,2023-08-12,15:00,A,B,1,1,D,0,0,1,1,2,3,4,,,,,,,,", RowError::BadDate { value: "2023-08-12".into() }),
-            ("E0,12/08/2023,25:61,A,B,1,1,D,0,0,1,1,2,3,4,,,,,,,,", RowError::BadTime { value: "25:61".into() }),
+            (
+                "E0,32/08/2023,15:00,A,B,1,1,D,0,0,1,1,2,3,4,,,,,,,,",
+                RowError::BadDate { value: "32/08/2023".into() },
+            ),
+            (
+                "E0,2023-08-12,15:00,A,B,1,1,D,0,0,1,1,2,3,4,,,,,,,,",
+                RowError::BadDate { value: "2023-08-12".into() },
+            ),
+            (
+                "E0,12/08/2023,25:61,A,B,1,1,D,0,0,1,1,2,3,4,,,,,,,,",
+                RowError::BadTime { value: "25:61".into() },
+            ),
             ("E0,12/08/2023,15:00,,B,1,1,D,0,0,1,1,2,3,4,,,,,,,,", RowError::Missing { column: "HomeTeam" }),
             ("E0,12/08/2023,15:00,A,A,1,1,D,0,0,1,1,2,3,4,,,,,,,,", RowError::SameTeams { team: "A".into() }),
-            ("E0,12/08/2023,15:00,A,B,x,1,D,0,0,1,1,2,3,4,,,,,,,,", RowError::BadCount { column: "FTHG", value: "x".into() }),
-            ("E0,12/08/2023,15:00,A,B,-1,1,D,0,0,1,1,2,3,4,,,,,,,,", RowError::BadCount { column: "FTHG", value: "-1".into() }),
-            ("E0,12/08/2023,15:00,A,B,1.5,1,D,0,0,1,1,2,3,4,,,,,,,,", RowError::BadCount { column: "FTHG", value: "1.5".into() }),
-            ("E0,12/08/2023,15:00,A,B,1,,D,0,0,1,1,2,3,4,,,,,,,,", RowError::HalfScore { columns: "FTHG/FTAG" }),
-            ("E0,12/08/2023,15:00,A,B,1,1,D,0,0,1,1,0.95,3,4,,,,,,,,", RowError::BadPrice { column: "B365H".into(), value: "0.95".into() }),
-            ("E0,12/08/2023,15:00,A,B,1,1,D,0,0,1,1,2,3,4,abc,,,,,,,", RowError::BadPrice { column: "PSCH".into(), value: "abc".into() }),
-            ("E0,12/08/2023,15:00,A,B,1,1,D,0,0,1,1,2,3,4,,,,,1.9,0.3,1.9,1.9", RowError::BadLine { column: "AHh", value: "0.3".into() }),
-            ("E0,12/08/2023,15:00,A,B,1,1,D,0,0,1,1,2,3,4,,,,,,,,,EXTRA", RowError::FieldCount { expected: 23, found: 24 }),
+            (
+                "E0,12/08/2023,15:00,A,B,x,1,D,0,0,1,1,2,3,4,,,,,,,,",
+                RowError::BadCount { column: "FTHG", value: "x".into() },
+            ),
+            (
+                "E0,12/08/2023,15:00,A,B,-1,1,D,0,0,1,1,2,3,4,,,,,,,,",
+                RowError::BadCount { column: "FTHG", value: "-1".into() },
+            ),
+            (
+                "E0,12/08/2023,15:00,A,B,1.5,1,D,0,0,1,1,2,3,4,,,,,,,,",
+                RowError::BadCount { column: "FTHG", value: "1.5".into() },
+            ),
+            (
+                "E0,12/08/2023,15:00,A,B,1,,D,0,0,1,1,2,3,4,,,,,,,,",
+                RowError::HalfScore { columns: "FTHG/FTAG" },
+            ),
+            (
+                "E0,12/08/2023,15:00,A,B,1,1,D,0,0,1,1,0.95,3,4,,,,,,,,",
+                RowError::BadPrice { column: "B365H".into(), value: "0.95".into() },
+            ),
+            (
+                "E0,12/08/2023,15:00,A,B,1,1,D,0,0,1,1,2,3,4,abc,,,,,,,",
+                RowError::BadPrice { column: "PSCH".into(), value: "abc".into() },
+            ),
+            (
+                "E0,12/08/2023,15:00,A,B,1,1,D,0,0,1,1,2,3,4,,,,,1.9,0.3,1.9,1.9",
+                RowError::BadLine { column: "AHh", value: "0.3".into() },
+            ),
+            (
+                "E0,12/08/2023,15:00,A,B,1,1,D,0,0,1,1,2,3,4,,,,,,,,,EXTRA",
+                RowError::FieldCount { expected: 23, found: 24 },
+            ),
             ("E0,12/08/2023,15:00,A,B,1,1,D,0,0,1,1,2,3", RowError::FieldCount { expected: 23, found: 14 }),
         ];
         for (body, expected) in cases {

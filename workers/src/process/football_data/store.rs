@@ -154,11 +154,8 @@ async fn query_pairs<C: ConnectionTrait>(
 
 /// Ensures the league exists; returns its id.
 pub async fn league_id<C: ConnectionTrait>(conn: &C, code: &str) -> Result<i64, DbErr> {
-    let (name, country) = LEAGUES
-        .iter()
-        .find(|(c, _, _)| *c == code)
-        .map(|(_, n, c)| (*n, Some(*c)))
-        .unwrap_or((code, None));
+    let (name, country) =
+        LEAGUES.iter().find(|(c, _, _)| *c == code).map(|(_, n, c)| (*n, Some(*c))).unwrap_or((code, None));
     LEAGUE_UPSERT.execute(conn, &[json!([code, name, country, {}])]).await?;
     let rows = query_pairs(conn, "SELECT id FROM leagues WHERE code = $1", vec![code.into()]).await?;
     rows.first()
@@ -175,15 +172,16 @@ pub async fn team_ids<C: ConnectionTrait>(
     league_id: i64,
 ) -> Result<HashMap<String, i64>, DbErr> {
     let mut ids = HashMap::with_capacity(names.len());
-    let load_aliases = |ids: &mut HashMap<String, i64>, rows: Vec<sea_orm::QueryResult>| -> Result<(), DbErr> {
-        for r in rows {
-            let alias: String = r.try_get_by_index(0)?;
-            if names.contains(alias.as_str()) {
-                ids.insert(alias, r.try_get_by_index(1)?);
+    let load_aliases =
+        |ids: &mut HashMap<String, i64>, rows: Vec<sea_orm::QueryResult>| -> Result<(), DbErr> {
+            for r in rows {
+                let alias: String = r.try_get_by_index(0)?;
+                if names.contains(alias.as_str()) {
+                    ids.insert(alias, r.try_get_by_index(1)?);
+                }
             }
-        }
-        Ok(())
-    };
+            Ok(())
+        };
     let alias_sql = "SELECT alias, team_id FROM team_aliases WHERE source = $1";
     load_aliases(&mut ids, query_pairs(conn, alias_sql, vec![ALIAS_SOURCE.into()]).await?)?;
     let missing: Vec<&str> = names.iter().copied().filter(|n| !ids.contains_key(*n)).collect();
@@ -196,10 +194,8 @@ pub async fn team_ids<C: ConnectionTrait>(
     for r in query_pairs(conn, "SELECT name, id FROM teams", vec![]).await? {
         by_name.insert(r.try_get_by_index::<String>(0)?, r.try_get_by_index::<i64>(1)?);
     }
-    let aliases: Vec<Value> = missing
-        .iter()
-        .filter_map(|n| by_name.get(*n).map(|id| json!([ALIAS_SOURCE, n, id])))
-        .collect();
+    let aliases: Vec<Value> =
+        missing.iter().filter_map(|n| by_name.get(*n).map(|id| json!([ALIAS_SOURCE, n, id]))).collect();
     ALIAS_INSERT.execute(conn, &aliases).await?;
     load_aliases(&mut ids, query_pairs(conn, alias_sql, vec![ALIAS_SOURCE.into()]).await?)?;
     Ok(ids)
@@ -219,7 +215,12 @@ async fn match_ids<C: ConnectionTrait>(
     )
     .await?;
     rows.into_iter()
-        .map(|r| Ok(((r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?), r.try_get_by_index(3)?)))
+        .map(|r| {
+            Ok((
+                (r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?),
+                r.try_get_by_index(3)?,
+            ))
+        })
         .collect()
 }
 
@@ -237,9 +238,8 @@ pub async fn write_rows<C: ConnectionTrait>(
 ) -> Result<Written, DbErr> {
     let now = ts(Utc::now());
     let before = match_ids(conn, league_id, season).await?;
-    let team = |name: &str| {
-        teams.get(name).copied().ok_or_else(|| DbErr::RecordNotFound(format!("team {name}")))
-    };
+    let team =
+        |name: &str| teams.get(name).copied().ok_or_else(|| DbErr::RecordNotFound(format!("team {name}")));
     let mut written = Written::default();
     let mut match_rows = Vec::with_capacity(rows.len());
     let mut keys = Vec::with_capacity(rows.len());
@@ -286,7 +286,16 @@ pub async fn write_rows<C: ConnectionTrait>(
         let opening_at = ts(r.kickoff - PRE_CLOSING_LEAD);
         for q in &r.quotes {
             let at = if q.closing { &closing_at } else { &opening_at };
-            odds.push(json!([id, q.bookmaker, q.market.as_str(), q.selection, q.line, q.price, q.closing, at]));
+            odds.push(json!([
+                id,
+                q.bookmaker,
+                q.market.as_str(),
+                q.selection,
+                q.line,
+                q.price,
+                q.closing,
+                at
+            ]));
         }
     }
     STATS_UPSERT.execute(conn, &stats).await?;

@@ -1,0 +1,121 @@
+//! The `kickoff` binary end to end: demo, config, migrate and import, each in its own
+//! scratch directory with its own database.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use entities::Engine;
+use entities::testing::TestDb;
+
+fn kickoff(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kickoff"));
+    cmd.current_dir(dir).args(args).env_remove("RUST_LOG").env("KICKOFF_ENV", "test");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("KICKOFF__") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.envs(env.iter().copied());
+    cmd.output().expect("run kickoff")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn sample(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/football-data").join(name).display().to_string()
+}
+
+#[test]
+fn demo_runs_on_embedded_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kickoff(dir.path(), &["demo"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("1066 match(es) inserted"), "{text}");
+    assert!(text.contains("Leverkusen"), "{text}");
+    assert!(text.contains("Man City"), "{text}");
+    assert!(dir.path().join("kickoff.db").exists());
+    // Running it again updates in place.
+    let again = kickoff(dir.path(), &["demo"], &[]);
+    assert!(stdout(&again).contains("0 match(es) inserted, 1066 updated"), "{}", stdout(&again));
+}
+
+#[test]
+fn config_prints_effective_settings_with_secrets_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kickoff(
+        dir.path(),
+        &["config"],
+        &[
+            ("KICKOFF__AUTH__JWT_SECRET", "super-secret-jwt"),
+            ("KICKOFF__TELEGRAM__BOT_TOKEN", "42:bot-token-xyz"),
+            ("KICKOFF__DATABASE__URL", "postgres://u:db-password@localhost/x"),
+            ("KICKOFF__API__BIND", "0.0.0.0:9999"),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("bind = \"0.0.0.0:9999\""), "{text}");
+    for secret in ["super-secret-jwt", "bot-token-xyz", "db-password"] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+        assert!(!stderr(&out).contains(secret));
+    }
+    assert!(text.contains("********"));
+}
+
+#[test]
+fn bad_config_value_fails_naming_key_and_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kickoff(dir.path(), &["config"], &[("KICKOFF__DATABASE__MAX_CONNECTIONS", "many")]);
+    assert!(!out.status.success());
+    let err = stderr(&out).to_lowercase();
+    assert!(err.contains("database.max_connections") && err.contains("u32"), "{err}");
+}
+
+#[test]
+fn import_reports_rejections_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(sample("E0_2023-24.csv")).unwrap();
+    let mut lines = good.lines();
+    let header = lines.next().unwrap();
+    let row = lines.next().unwrap();
+    let bad_row = row.replacen("11/08/2023", "11/13/2023", 1);
+    let file = dir.path().join("mixed.csv");
+    std::fs::write(&file, format!("{header}\n{row}\n{bad_row}\n")).unwrap();
+    let out = kickoff(dir.path(), &["import", "football-data", file.to_str().unwrap()], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("2 row(s) read: 1 match(es) inserted, 0 updated, 1 rejected"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stderr(&out).contains("mixed.csv:3: column Date: `11/13/2023`"), "{}", stderr(&out));
+}
+
+#[test]
+fn import_and_migrate_on_postgres() {
+    let db = tokio::runtime::Runtime::new().unwrap().block_on(TestDb::new(Engine::Postgres));
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("KICKOFF__DATABASE__URL", db.url())];
+    let out = kickoff(
+        dir.path(),
+        &["import", "football-data", &sample("E0_2022-23.csv"), &sample("D1_2023-24.csv")],
+        &env,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("686 match(es) inserted"), "{}", stdout(&out));
+    let status = kickoff(dir.path(), &["migrate", "status"], &env);
+    assert!(stdout(&status).lines().all(|l| l.starts_with("applied")), "{}", stdout(&status));
+    let down = kickoff(dir.path(), &["migrate", "down", "--all"], &env);
+    assert!(down.status.success(), "{}", stderr(&down));
+    assert!(stdout(&down).lines().all(|l| l.starts_with("pending")), "{}", stdout(&down));
+    let fresh = kickoff(dir.path(), &["migrate", "fresh"], &env);
+    assert!(fresh.status.success(), "{}", stderr(&fresh));
+    assert_eq!(stdout(&fresh).lines().filter(|l| l.starts_with("applied")).count(), 4);
+}

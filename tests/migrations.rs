@@ -1,0 +1,116 @@
+//! Migrations up → down → up on SQLite and PostgreSQL, and the schema they leave.
+
+use entities::Engine;
+use entities::testing::TestDb;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, Statement};
+
+const TABLES: [&str; 16] = [
+    "leagues",
+    "teams",
+    "team_aliases",
+    "players",
+    "matches",
+    "match_stats",
+    "odds",
+    "predictions",
+    "value_bets",
+    "model_versions",
+    "news",
+    "scrape_snapshots",
+    "dead_letters",
+    "telegram_subscriptions",
+    "api_keys",
+    "audit_log",
+];
+
+async fn names(db: &TestDb, sql: &str) -> Vec<String> {
+    let backend = db.conn.get_database_backend();
+    let rows = db.conn.query_all_raw(Statement::from_string(backend, sql)).await.unwrap();
+    let mut v: Vec<String> = rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect();
+    v.sort();
+    v
+}
+
+async fn tables(db: &TestDb) -> Vec<String> {
+    let sql = match db.engine {
+        Engine::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'seaql_migrations'"
+        }
+        Engine::Postgres => {
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'seaql_migrations'"
+        }
+    };
+    names(db, sql).await
+}
+
+async fn indexes(db: &TestDb) -> Vec<String> {
+    let sql = match db.engine {
+        Engine::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'idx_%'",
+        Engine::Postgres => {
+            "SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public' AND indexname LIKE 'idx_%'"
+        }
+    };
+    names(db, sql).await
+}
+
+#[tokio::test]
+async fn up_down_up_on_both_engines() {
+    let mut expected: Vec<String> = TABLES.iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    for engine in TestDb::engines() {
+        let db = TestDb::new(engine).await;
+        Migrator::up(&db.conn, None).await.unwrap();
+        assert_eq!(tables(&db).await, expected, "{engine:?}");
+        let idx = indexes(&db).await;
+        for wanted in [
+            "idx_matches_upcoming",
+            "idx_odds_match_recorded",
+            "idx_value_bets_pending",
+            "idx_predictions_match_model",
+        ] {
+            assert!(idx.iter().any(|i| i == wanted), "{wanted} missing on {engine:?}");
+        }
+        // Full-text search is PostgreSQL's only.
+        assert_eq!(idx.iter().any(|i| i == "idx_news_fulltext"), engine == Engine::Postgres);
+
+        Migrator::down(&db.conn, Some(1)).await.unwrap();
+        assert!(!tables(&db).await.contains(&"audit_log".to_string()));
+        Migrator::down(&db.conn, None).await.unwrap();
+        assert_eq!(tables(&db).await, Vec::<String>::new(), "{engine:?}");
+        assert!(Migrator::get_applied_migrations(&db.conn).await.unwrap().is_empty());
+
+        Migrator::up(&db.conn, None).await.unwrap();
+        assert_eq!(tables(&db).await, expected, "{engine:?}");
+        assert_eq!(Migrator::get_pending_migrations(&db.conn).await.unwrap().len(), 0);
+    }
+}
+
+#[tokio::test]
+async fn partial_index_and_natural_keys_hold() {
+    for engine in TestDb::engines() {
+        let db = TestDb::new(engine).await;
+        Migrator::up(&db.conn, None).await.unwrap();
+        db.conn
+            .execute_unprepared(
+                "INSERT INTO leagues (code, name, external_ids) VALUES ('E0', 'Premier League', '{}');
+                 INSERT INTO teams (name, external_ids) VALUES ('A', '{}'), ('B', '{}');",
+            )
+            .await
+            .unwrap();
+        let insert = "INSERT INTO matches (league_id, season, match_date, kickoff_at, home_team_id, away_team_id, status, external_ids, updated_at) \
+                      VALUES (1, '2023-24', '2023-08-12', '2023-08-12T14:00:00+00:00', 1, 2, 'scheduled', '{}', '2023-08-01T00:00:00+00:00')";
+        db.conn.execute_unprepared(insert).await.unwrap();
+        let dup = db.conn.execute_unprepared(insert).await;
+        assert!(dup.is_err(), "natural key of matches not unique on {engine:?}");
+        // Foreign keys are enforced on both engines.
+        let orphan = db
+            .conn
+            .execute_unprepared(
+                "INSERT INTO odds (match_id, bookmaker, market, selection, line, price, is_closing, recorded_at) \
+                 VALUES (999, 'x', '1x2', 'home', 0, 2.0, false, '2023-08-12T14:00:00+00:00')",
+            )
+            .await;
+        assert!(orphan.is_err(), "odds without a match accepted on {engine:?}");
+    }
+}
