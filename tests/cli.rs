@@ -91,7 +91,8 @@ fn import_reports_rejections_with_file_and_line() {
     let out = kickoff(dir.path(), &["import", "football-data", file.to_str().unwrap()], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("2 row(s) read: 1 match(es) inserted, 0 updated, 1 rejected"),
+        stdout(&out)
+            .contains("2 row(s) read: 1 match(es) inserted, 0 updated, 1 rejected; 0 price(s) rejected"),
         "{}",
         stdout(&out)
     );

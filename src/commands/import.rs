@@ -29,6 +29,9 @@ pub fn report(summary: &ImportSummary, seconds: f64) {
     for r in &summary.rejections {
         eprintln!("rejected row {r}");
     }
+    for r in &summary.price_rejections {
+        eprintln!("rejected price {r}");
+    }
     println!("{summary}");
     let secs = seconds.max(1e-9);
     println!(

@@ -41,9 +41,12 @@ pub struct ImportSummary {
     pub matches_inserted: u64,
     pub matches_updated: u64,
     pub rows_rejected: u64,
+    /// Prices left out of imported rows, each listed in `price_rejections`.
+    pub prices_rejected: u64,
     pub stats_rows: u64,
     pub odds_rows: u64,
     pub rejections: Vec<FileRejection>,
+    pub price_rejections: Vec<FileRejection>,
 }
 
 impl fmt::Display for ImportSummary {
@@ -51,12 +54,13 @@ impl fmt::Display for ImportSummary {
         write!(
             f,
             "{} file(s), {} row(s) read: {} match(es) inserted, {} updated, {} rejected; \
-             {} stats row(s), {} odds row(s) written",
+             {} price(s) rejected; {} stats row(s), {} odds row(s) written",
             self.files,
             self.rows_read,
             self.matches_inserted,
             self.matches_updated,
             self.rows_rejected,
+            self.prices_rejected,
             self.stats_rows,
             self.odds_rows
         )?;
@@ -128,9 +132,14 @@ pub async fn import_bytes(
     };
     summary.rows_read += parsed.rows_read;
     summary.rows_rejected += parsed.rejections.len() as u64;
+    summary.prices_rejected += parsed.price_rejections.len() as u64;
     for r in &parsed.rejections {
-        tracing::warn!(file = %name, line = r.line, reason = %r.error, "row rejected");
+        tracing::debug!(file = %name, line = r.line, reason = %r.error, "row rejected");
         summary.rejections.push(FileRejection { file: name.clone(), rejection: r.clone() });
+    }
+    for r in &parsed.price_rejections {
+        tracing::debug!(file = %name, line = r.line, reason = %r.error, "price rejected");
+        summary.price_rejections.push(FileRejection { file: name.clone(), rejection: r.clone() });
     }
     write_file(db, &parsed, summary).await.map_err(|source| ImportError::Db { path: name, source })
 }

@@ -99,6 +99,9 @@ pub struct Rejection {
 pub struct ParsedFile {
     pub rows: Vec<MatchRow>,
     pub rejections: Vec<Rejection>,
+    /// Prices left out of otherwise valid rows (zero, negative, not a number): the
+    /// match imports without them.
+    pub price_rejections: Vec<Rejection>,
     /// Data rows seen (valid + rejected), blank lines excluded.
     pub rows_read: u64,
 }
@@ -165,25 +168,31 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedFile, HeaderError> {
                     .collect();
                 parse_row(&layout, &fields, line)
             })
-            .and_then(|row| {
+            .and_then(|(row, bad_prices)| {
                 let key = (row.home.clone(), row.away.clone(), row.date);
                 match first_line.get(&key) {
                     Some(&first) => Err(RowError::Duplicate { first }),
                     None => {
                         first_line.insert(key, line);
-                        Ok(row)
+                        Ok((row, bad_prices))
                     }
                 }
             });
         match parsed {
-            Ok(row) => out.rows.push(row),
+            Ok((row, bad_prices)) => {
+                out.price_rejections.extend(bad_prices.into_iter().map(|error| Rejection { line, error }));
+                out.rows.push(row);
+            }
             Err(error) => out.rejections.push(Rejection { line, error }),
         }
     }
     Ok(out)
 }
 
-fn parse_row(l: &Layout, f: &[&str], line: u64) -> Result<MatchRow, RowError> {
+/// A valid row and the prices left out of it.
+type RowAndBadPrices = (MatchRow, Vec<RowError>);
+
+fn parse_row(l: &Layout, f: &[&str], line: u64) -> Result<RowAndBadPrices, RowError> {
     if f.len() != l.width {
         return Err(RowError::FieldCount { expected: l.width, found: f.len() });
     }
@@ -242,13 +251,13 @@ fn parse_row(l: &Layout, f: &[&str], line: u64) -> Result<MatchRow, RowError> {
     };
     let lines = [ah_line(false)?, ah_line(true)?];
     let mut quotes = Vec::with_capacity(l.odds.len());
+    let mut bad_prices = Vec::new();
     for col in &l.odds {
         let Some(v) = get(Some(col.index)) else { continue };
-        let price = v
-            .parse::<f64>()
-            .ok()
-            .filter(|p| p.is_finite() && *p > 1.0)
-            .ok_or_else(|| RowError::BadPrice { column: column_name(col), value: v.to_owned() })?;
+        let Some(price) = v.parse::<f64>().ok().filter(|p| p.is_finite() && *p > 1.0) else {
+            bad_prices.push(RowError::BadPrice { column: column_name(col), value: v.to_owned() });
+            continue;
+        };
         let line = match col.line {
             LineSource::Fixed(x) => x,
             LineSource::AsianLine { closing } => match lines[usize::from(closing)] {
@@ -272,7 +281,7 @@ fn parse_row(l: &Layout, f: &[&str], line: u64) -> Result<MatchRow, RowError> {
         // A time inside the spring-forward gap does not exist locally; read it as UTC.
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_else(|| Utc.from_utc_datetime(&date.and_time(time)));
-    Ok(MatchRow {
+    let row = MatchRow {
         line,
         div,
         date,
@@ -285,7 +294,8 @@ fn parse_row(l: &Layout, f: &[&str], line: u64) -> Result<MatchRow, RowError> {
         home_stats: stats(sides[0]),
         away_stats: stats(sides[1]),
         quotes,
-    })
+    };
+    Ok((row, bad_prices))
 }
 
 fn column_name(col: &super::columns::OddsColumn) -> String {
@@ -418,14 +428,6 @@ mod tests {
                 RowError::HalfScore { columns: "FTHG/FTAG" },
             ),
             (
-                "E0,12/08/2023,15:00,A,B,1,1,D,0,0,1,1,0.95,3,4,,,,,,,,",
-                RowError::BadPrice { column: "B365H".into(), value: "0.95".into() },
-            ),
-            (
-                "E0,12/08/2023,15:00,A,B,1,1,D,0,0,1,1,2,3,4,abc,,,,,,,",
-                RowError::BadPrice { column: "PSCH".into(), value: "abc".into() },
-            ),
-            (
                 "E0,12/08/2023,15:00,A,B,1,1,D,0,0,1,1,2,3,4,,,,,1.9,0.3,1.9,1.9",
                 RowError::BadLine { column: "AHh", value: "0.3".into() },
             ),
@@ -438,6 +440,23 @@ mod tests {
         for (body, expected) in cases {
             assert_eq!(&reason(body), expected, "{body}");
         }
+    }
+
+    #[test]
+    fn bad_prices_are_left_out_and_reported_but_the_match_imports() {
+        let p = one("E0,12/08/2023,15:00,A,B,1,1,D,0,0,1,1,0.95,3,4,abc,2.1,0,,,,,");
+        assert_eq!(p.rows.len(), 1);
+        assert!(p.rejections.is_empty());
+        assert_eq!(p.rows[0].quotes.len(), 3, "{:?}", p.rows[0].quotes);
+        let got: Vec<_> = p.price_rejections.iter().map(|r| (r.line, r.error.to_string())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, "column B365H: `0.95` is not a decimal price above 1.0".to_owned()),
+                (2, "column PSCH: `abc` is not a decimal price above 1.0".to_owned()),
+                (2, "column PSCA: `0` is not a decimal price above 1.0".to_owned()),
+            ]
+        );
     }
 
     #[test]
