@@ -1,6 +1,15 @@
-//! Kickoff's job catalogue: the queue settings and backends, shared by the workers
-//! that consume jobs and the API that enqueues them.
+//! Kickoff's job catalogue: payload types with their queues and policies, the
+//! `AnyJob` string-to-job mapping, the envelope queues carry, schedules.toml, and the
+//! queue settings shared by the workers that consume jobs and the API that enqueues
+//! them.
 
+pub mod catalogue;
+pub mod envelope;
+pub mod policy;
+pub mod schedule;
 pub mod settings;
 
+pub use catalogue::{AnyJob, Job, JobError, queues};
+pub use envelope::{AttemptError, Envelope};
+pub use policy::JobPolicy;
 pub use settings::{QueueBackend, QueueSettings, QueueSettingsError};

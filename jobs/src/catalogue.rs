@@ -1,0 +1,290 @@
+//! The job kinds: one payload type per kind, each with a fixed queue name and policy,
+//! and `AnyJob`, the only place a string becomes a job (schedules.toml, `kickoff
+//! trigger`, the trigger endpoint).
+
+use schemars::{JsonSchema, Schema, schema_for};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::policy::JobPolicy;
+
+/// Queue names. They are part of the stored data: never derive them from type names.
+pub mod queues {
+    pub const COLLECT: &str = "collect";
+    pub const SCRAPE: &str = "scrape";
+    pub const PROCESS: &str = "process";
+    pub const INFERENCE: &str = "inference";
+    pub const NOTIFY: &str = "notify";
+    pub const SETTLE: &str = "settle";
+    pub const TRAIN: &str = "train";
+    pub const MAINTENANCE: &str = "maintenance";
+    /// Every queue, in pipeline order.
+    pub const ALL: [&str; 8] = [COLLECT, SCRAPE, PROCESS, INFERENCE, NOTIFY, SETTLE, TRAIN, MAINTENANCE];
+}
+
+/// A kind of job: its payload type, stable kind name, queue and policy.
+pub trait Job: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'static {
+    const KIND: &'static str;
+    const QUEUE: &'static str;
+    const POLICY: JobPolicy;
+}
+
+macro_rules! job {
+    ($ty:ty, $kind:literal, $queue:expr, $policy:expr) => {
+        impl Job for $ty {
+            const KIND: &'static str = $kind;
+            const QUEUE: &'static str = $queue;
+            const POLICY: JobPolicy = $policy;
+        }
+    };
+}
+
+/// Fan-out: one scrape job per league of football-data.co.uk results.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CollectResults {
+    /// Division codes (`E0`, `D1`, ...); empty means every configured league.
+    #[serde(default)]
+    pub leagues: Vec<String>,
+    /// Season code as football-data.co.uk writes it (`2324`); absent means the current one.
+    #[serde(default)]
+    pub season: Option<String>,
+}
+job!(CollectResults, "collect_results", queues::COLLECT, JobPolicy::new(3, 1_000, 60, 60));
+
+/// Fetch one football-data.co.uk CSV and store it as a snapshot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScrapeFootballData {
+    /// Division code, `E0`.
+    pub league: String,
+    /// Season code, `2324`.
+    pub season: String,
+}
+job!(ScrapeFootballData, "scrape_football_data", queues::SCRAPE, JobPolicy::new(5, 2_000, 300, 120));
+
+/// Turn a stored snapshot into entities.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessSnapshot {
+    pub snapshot_id: i64,
+}
+job!(ProcessSnapshot, "process_snapshot", queues::PROCESS, JobPolicy::new(3, 1_000, 60, 300));
+
+/// Predict the given matches (all upcoming ones when empty).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunInference {
+    #[serde(default)]
+    pub match_ids: Vec<i64>,
+}
+job!(RunInference, "run_inference", queues::INFERENCE, JobPolicy::new(3, 1_000, 60, 300));
+
+/// Send one value bet to its subscribers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyValueBet {
+    pub value_bet_id: i64,
+}
+job!(NotifyValueBet, "notify_value_bet", queues::NOTIFY, JobPolicy::new(8, 1_000, 600, 60));
+
+/// Settle pending value bets of finished matches.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettleBets {}
+job!(SettleBets, "settle_bets", queues::SETTLE, JobPolicy::new(3, 5_000, 300, 300));
+
+/// Refit a model (all models when absent).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrainModel {
+    #[serde(default)]
+    pub model: Option<String>,
+}
+job!(TrainModel, "train_model", queues::TRAIN, JobPolicy::new(2, 60_000, 600, 3_600));
+
+/// Housekeeping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MaintenanceTask {
+    /// Enforce dead-letter retention (count and age).
+    DeadLetterRetention,
+    /// Delete finished rows of the embedded queue.
+    VacuumQueue,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Maintenance {
+    pub task: MaintenanceTask,
+}
+job!(Maintenance, "maintenance", queues::MAINTENANCE, JobPolicy::new(3, 5_000, 300, 600));
+
+/// Test and benchmark job: does nothing, or fails as told.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Probe {
+    /// Fail transiently on the first `fail_times` attempts.
+    #[serde(default)]
+    pub fail_times: u32,
+    /// Fail permanently.
+    #[serde(default)]
+    pub permanent: bool,
+    /// Milliseconds to work.
+    #[serde(default)]
+    pub sleep_ms: u64,
+    /// Free-form marker, recorded by the handler.
+    #[serde(default)]
+    pub tag: String,
+}
+job!(Probe, "probe", queues::MAINTENANCE, JobPolicy::new(4, 200, 5, 30));
+
+/// Every job kind, tagged by its kind name: `{"kind": "collect_results", "args": {...}}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", content = "args", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AnyJob {
+    CollectResults(CollectResults),
+    ScrapeFootballData(ScrapeFootballData),
+    ProcessSnapshot(ProcessSnapshot),
+    RunInference(RunInference),
+    NotifyValueBet(NotifyValueBet),
+    SettleBets(SettleBets),
+    TrainModel(TrainModel),
+    Maintenance(Maintenance),
+    Probe(Probe),
+}
+
+/// A job that could not be built from its kind and arguments.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobError {
+    #[error("unknown job kind `{kind}` (known: {known})")]
+    UnknownKind { kind: String, known: String },
+    #[error("invalid arguments for `{kind}`: {message}")]
+    InvalidArgs { kind: String, message: String },
+}
+
+/// Kind name, queue and policy of every job kind.
+pub const KINDS: [(&str, &str, JobPolicy); 9] = [
+    (CollectResults::KIND, CollectResults::QUEUE, CollectResults::POLICY),
+    (ScrapeFootballData::KIND, ScrapeFootballData::QUEUE, ScrapeFootballData::POLICY),
+    (ProcessSnapshot::KIND, ProcessSnapshot::QUEUE, ProcessSnapshot::POLICY),
+    (RunInference::KIND, RunInference::QUEUE, RunInference::POLICY),
+    (NotifyValueBet::KIND, NotifyValueBet::QUEUE, NotifyValueBet::POLICY),
+    (SettleBets::KIND, SettleBets::QUEUE, SettleBets::POLICY),
+    (TrainModel::KIND, TrainModel::QUEUE, TrainModel::POLICY),
+    (Maintenance::KIND, Maintenance::QUEUE, Maintenance::POLICY),
+    (Probe::KIND, Probe::QUEUE, Probe::POLICY),
+];
+
+/// The policy of a kind.
+pub fn policy_of(kind: &str) -> Option<JobPolicy> {
+    KINDS.iter().find(|(k, _, _)| *k == kind).map(|(_, _, p)| *p)
+}
+
+/// The queue of a kind.
+pub fn queue_of(kind: &str) -> Option<&'static str> {
+    KINDS.iter().find(|(k, _, _)| *k == kind).map(|(_, q, _)| *q)
+}
+
+/// The JSON schema of a kind's arguments.
+pub fn args_schema(kind: &str) -> Option<Schema> {
+    Some(match kind {
+        CollectResults::KIND => schema_for!(CollectResults),
+        ScrapeFootballData::KIND => schema_for!(ScrapeFootballData),
+        ProcessSnapshot::KIND => schema_for!(ProcessSnapshot),
+        RunInference::KIND => schema_for!(RunInference),
+        NotifyValueBet::KIND => schema_for!(NotifyValueBet),
+        SettleBets::KIND => schema_for!(SettleBets),
+        TrainModel::KIND => schema_for!(TrainModel),
+        Maintenance::KIND => schema_for!(Maintenance),
+        Probe::KIND => schema_for!(Probe),
+        _ => return None,
+    })
+}
+
+impl AnyJob {
+    /// Builds a job from a kind name and JSON arguments (`null` means no arguments).
+    pub fn from_parts(kind: &str, args: serde_json::Value) -> Result<Self, JobError> {
+        if queue_of(kind).is_none() {
+            let known: Vec<&str> = KINDS.iter().map(|(k, _, _)| *k).collect();
+            return Err(JobError::UnknownKind { kind: kind.to_owned(), known: known.join(", ") });
+        }
+        let args = if args.is_null() { serde_json::json!({}) } else { args };
+        serde_json::from_value(serde_json::json!({ "kind": kind, "args": args }))
+            .map_err(|e| JobError::InvalidArgs { kind: kind.to_owned(), message: e.to_string() })
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AnyJob::CollectResults(_) => CollectResults::KIND,
+            AnyJob::ScrapeFootballData(_) => ScrapeFootballData::KIND,
+            AnyJob::ProcessSnapshot(_) => ProcessSnapshot::KIND,
+            AnyJob::RunInference(_) => RunInference::KIND,
+            AnyJob::NotifyValueBet(_) => NotifyValueBet::KIND,
+            AnyJob::SettleBets(_) => SettleBets::KIND,
+            AnyJob::TrainModel(_) => TrainModel::KIND,
+            AnyJob::Maintenance(_) => Maintenance::KIND,
+            AnyJob::Probe(_) => Probe::KIND,
+        }
+    }
+
+    pub fn queue(&self) -> &'static str {
+        queue_of(self.kind()).unwrap_or(queues::MAINTENANCE)
+    }
+
+    /// The arguments alone, as stored in a job envelope.
+    pub fn args(&self) -> serde_json::Value {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|mut v| v.get_mut("args").map(serde_json::Value::take))
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn round_trips_through_kind_and_args() {
+        let job =
+            AnyJob::from_parts("scrape_football_data", json!({"league": "E0", "season": "2324"})).unwrap();
+        assert_eq!(
+            job,
+            AnyJob::ScrapeFootballData(ScrapeFootballData { league: "E0".into(), season: "2324".into() })
+        );
+        assert_eq!(job.queue(), "scrape");
+        assert_eq!(AnyJob::from_parts(job.kind(), job.args()).unwrap(), job);
+        assert_eq!(
+            AnyJob::from_parts("settle_bets", serde_json::Value::Null).unwrap(),
+            AnyJob::SettleBets(SettleBets {})
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_kinds_and_bad_args() {
+        let e = AnyJob::from_parts("mine_bitcoin", json!({})).unwrap_err();
+        assert!(matches!(&e, JobError::UnknownKind { .. }));
+        assert!(e.to_string().contains("collect_results"), "{e}");
+        let e = AnyJob::from_parts("process_snapshot", json!({"snapshot_id": "x"})).unwrap_err();
+        assert!(e.to_string().contains("invalid type"), "{e}");
+        let e = AnyJob::from_parts("process_snapshot", json!({"snapshot_id": 1, "extra": 2})).unwrap_err();
+        assert!(e.to_string().contains("unknown field `extra`"), "{e}");
+        let e = AnyJob::from_parts("scrape_football_data", json!({"league": "E0"})).unwrap_err();
+        assert!(e.to_string().contains("missing field `season`"), "{e}");
+    }
+
+    #[test]
+    fn every_kind_has_a_schema_queue_and_policy() {
+        for (kind, queue, policy) in KINDS {
+            assert!(queues::ALL.contains(&queue), "{kind}");
+            assert!(policy.max_attempts >= 1);
+            let schema = args_schema(kind).unwrap();
+            assert_eq!(schema.get("type"), Some(&json!("object")), "{kind}: {schema:?}");
+        }
+        let s = args_schema("scrape_football_data").unwrap();
+        assert_eq!(s.get("required"), Some(&json!(["league", "season"])));
+        assert!(args_schema("nope").is_none());
+    }
+}

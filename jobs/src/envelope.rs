@@ -1,0 +1,114 @@
+//! What a queue stores: the job's kind and arguments plus the bookkeeping our own
+//! retry layer needs (attempt count, every attempt's error, the fan-out chain).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::{AnyJob, Job, JobError};
+
+/// One failed attempt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptError {
+    pub attempt: u32,
+    pub error: String,
+    /// Transient errors are retried; permanent ones dead-letter at once.
+    pub permanent: bool,
+    pub started_at: DateTime<Utc>,
+    pub failed_at: DateTime<Utc>,
+    pub worker: String,
+}
+
+/// A queued job.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// Stable across retries: the job's identity (a ULID).
+    pub id: String,
+    pub kind: String,
+    pub args: serde_json::Value,
+    /// The attempt this delivery is (1-based).
+    pub attempt: u32,
+    #[serde(default)]
+    pub errors: Vec<AttemptError>,
+    pub enqueued_at: DateTime<Utc>,
+    /// Id of the job that enqueued this one, for the fan-out chain.
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// Id of the first job of the chain (a cron tick's job, a manual trigger).
+    #[serde(default)]
+    pub root: Option<String>,
+}
+
+impl Envelope {
+    /// A first attempt of `job`.
+    pub fn new(job: &AnyJob) -> Self {
+        Self {
+            id: ulid::Ulid::generate().to_string(),
+            kind: job.kind().to_owned(),
+            args: job.args(),
+            attempt: 1,
+            errors: Vec::new(),
+            enqueued_at: Utc::now(),
+            parent: None,
+            root: None,
+        }
+    }
+
+    /// A first attempt of a typed job.
+    pub fn of<J: Job>(job: &J) -> Result<Self, JobError> {
+        let args = serde_json::to_value(job)
+            .map_err(|e| JobError::InvalidArgs { kind: J::KIND.to_owned(), message: e.to_string() })?;
+        Ok(Self::new(&AnyJob::from_parts(J::KIND, args)?))
+    }
+
+    /// Marks this job as enqueued by `parent`.
+    pub fn child_of(mut self, parent: &Envelope) -> Self {
+        self.parent = Some(parent.id.clone());
+        self.root = Some(parent.root.clone().unwrap_or_else(|| parent.id.clone()));
+        self
+    }
+
+    /// The typed job.
+    pub fn job(&self) -> Result<AnyJob, JobError> {
+        AnyJob::from_parts(&self.kind, self.args.clone())
+    }
+
+    /// The next delivery after a transient failure.
+    pub fn retry(&self, error: AttemptError) -> Self {
+        let mut next = self.clone();
+        next.errors.push(error);
+        next.attempt += 1;
+        next
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::{ProcessSnapshot, ScrapeFootballData};
+
+    #[test]
+    fn chain_and_retry_bookkeeping() {
+        let parent =
+            Envelope::of(&ScrapeFootballData { league: "E0".into(), season: "2324".into() }).unwrap();
+        let child = Envelope::of(&ProcessSnapshot { snapshot_id: 7 }).unwrap().child_of(&parent);
+        assert_eq!(child.parent.as_deref(), Some(parent.id.as_str()));
+        assert_eq!(child.root.as_deref(), Some(parent.id.as_str()));
+        let grandchild = Envelope::of(&ProcessSnapshot { snapshot_id: 8 }).unwrap().child_of(&child);
+        assert_eq!(grandchild.root.as_deref(), Some(parent.id.as_str()));
+        let now = Utc::now();
+        let err = AttemptError {
+            attempt: 1,
+            error: "boom".into(),
+            permanent: false,
+            started_at: now,
+            failed_at: now,
+            worker: "w".into(),
+        };
+        let again = child.retry(err.clone());
+        assert_eq!(
+            (again.attempt, again.id.as_str(), again.errors.clone()),
+            (2, child.id.as_str(), vec![err])
+        );
+        assert_eq!(again.job().unwrap(), child.job().unwrap());
+    }
+}
