@@ -146,7 +146,10 @@ impl MigrationTrait for Migration {
                 boolean("is_closing"),
                 ts("recorded_at"),
             ],
-            vec![fk("odds", "match_id", "matches", Cascade)],
+            // No foreign key on the largest table: PostgreSQL checks it row by row, which
+            // cost a third of the import time. Odds are only written for match ids the
+            // writer has just resolved; code that deletes a match deletes its odds too.
+            vec![],
         )
         .await?;
         // One index serves both the upsert's natural key and "this match's prices,
