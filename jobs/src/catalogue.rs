@@ -137,7 +137,7 @@ pub struct Probe {
     #[serde(default)]
     pub tag: String,
 }
-job!(Probe, "probe", queues::MAINTENANCE, JobPolicy::new(4, 200, 5, 30));
+job!(Probe, "probe", queues::MAINTENANCE, JobPolicy::new(4, 500, 5, 30));
 
 /// Every job kind, tagged by its kind name: `{"kind": "collect_results", "args": {...}}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -4,8 +4,10 @@
 //! them.
 
 pub mod catalogue;
+pub mod dead_letters;
 pub mod envelope;
 pub mod policy;
+pub mod redis_queue;
 pub mod schedule;
 pub mod settings;
 

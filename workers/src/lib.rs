@@ -1,5 +1,8 @@
-//! Everything in Kickoff that does work: the job handlers and the code they run.
-//! `process` turns fetched payloads into entities.
+//! Everything in Kickoff that does work: the worker runtime (pools, our retries,
+//! dead letters), one handler per job kind, and the code they run. `process` turns
+//! fetched payloads into entities.
 
+pub mod handlers;
 pub mod process;
+pub mod runtime;
 pub mod settings;

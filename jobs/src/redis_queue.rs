@@ -1,0 +1,375 @@
+//! The Redis side of the queues: enqueueing, promotion of due jobs, pause flags,
+//! counters and statistics, read straight from the keys.
+//!
+//! Worker pools consume these queues with apalis-redis (pinned to `=1.0.0`), whose key
+//! layout for a queue `q` (the configured prefix + the queue name) is: `q:active` (list
+//! of ready ids), `q:scheduled` (zset id → unix seconds), `q:data` (hash id → JSON),
+//! `q:meta:{id}` (hash), `q:inflight:{worker}` (set), `q:workers` (zset worker → last
+//! heartbeat), `q:done` / `q:dead` (sets). Two of its behaviours are worked around here:
+//! - its push puts every job, even an immediate one, in `q:scheduled`, and its fetch
+//!   promotes all due ids in one Lua `unpack`, which fails past ~8,000 ids and stops the
+//!   worker. Our push writes the same layout but sends immediate jobs straight to
+//!   `q:active`, and scores delayed ones in unix *milliseconds*: apalis compares
+//!   scores with unix seconds, so it never sees them as due, and `promote_due` (run by
+//!   every worker process at the poll interval) moves them in bounded chunks, with
+//!   sub-second precision instead of apalis's whole seconds;
+//! - its idempotency keys never expire unless a TTL is set and a duplicate push is not
+//!   reported. Our push claims `{prefix}idem:{key}` with `SET NX EX` and says so.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use redis::AsyncCommands;
+use redis::aio::ConnectionManager;
+use serde::Serialize;
+
+use crate::envelope::Envelope;
+
+/// Immediate jobs go to the active list, later ones to the scheduled set; an
+/// idempotency key, when given, is claimed first.
+/// KEYS: data, active, signal, meta prefix, scheduled, idempotency key (or "")
+/// ARGV: task id, payload, run_at (unix ms, 0 = now), idempotency ttl (s)
+const PUSH: &str = r#"
+if KEYS[6] ~= "" then
+  if not redis.call("set", KEYS[6], ARGV[1], "NX", "EX", tonumber(ARGV[4])) then
+    return 0
+  end
+end
+if redis.call("hsetnx", KEYS[1], ARGV[1], ARGV[2]) == 0 then
+  return 0
+end
+redis.call("hset", KEYS[4] .. ":" .. ARGV[1], "attempts", 0, "max_attempts", 1, "status", "Pending")
+local run_at = tonumber(ARGV[3])
+if run_at > 0 then
+  redis.call("zadd", KEYS[5], run_at, ARGV[1])
+else
+  redis.call("rpush", KEYS[2], ARGV[1])
+  redis.call("del", KEYS[3])
+  redis.call("lpush", KEYS[3], 1)
+end
+return 1
+"#;
+
+/// Moves up to ARGV[2] ids due by ARGV[1] from the scheduled set to the active list.
+const PROMOTE: &str = r#"
+local ids = redis.call("zrangebyscore", KEYS[1], 0, ARGV[1], "LIMIT", 0, tonumber(ARGV[2]))
+if #ids > 0 then
+  redis.call("rpush", KEYS[2], unpack(ids))
+  redis.call("zrem", KEYS[1], unpack(ids))
+end
+return #ids
+"#;
+
+/// apalis-redis's global index of queues (outside any prefix).
+const APALIS_QUEUE_INDEX: &str = "core:apalis:queues:list";
+
+/// Ids moved per promotion step: far below the Lua `unpack` limit.
+pub const PROMOTE_CHUNK: usize = 1_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("cannot encode job: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// When and how to enqueue.
+#[derive(Clone, Debug, Default)]
+pub struct EnqueueOptions {
+    /// Run no earlier than this; `None` means now.
+    pub run_at: Option<DateTime<Utc>>,
+    /// Drop the job when the same key was used within `idempotency_ttl`.
+    pub idempotency_key: Option<String>,
+}
+
+/// What an enqueue did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum Enqueued {
+    Queued {
+        id: String,
+        queue: String,
+        run_at: Option<DateTime<Utc>>,
+    },
+    /// An idempotency key already claimed within its TTL.
+    Duplicate {
+        key: String,
+    },
+}
+
+/// Statistics of one queue.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct QueueStats {
+    pub queue: String,
+    /// Ready to run now (active list + scheduled ones already due).
+    pub pending: u64,
+    /// Waiting for a later time (first runs and retries).
+    pub scheduled: u64,
+    /// Of `scheduled`, retries of failed attempts.
+    pub retrying: u64,
+    /// Fetched by a live worker and not yet finished.
+    pub running: u64,
+    /// Dead-lettered (counted by the runtime).
+    pub dead: u64,
+    pub done_last_hour: u64,
+    pub done_last_day: u64,
+    /// Age of the oldest ready job, in seconds.
+    pub oldest_pending_secs: Option<f64>,
+    pub paused: bool,
+    pub workers: u64,
+}
+
+/// A handle on the Redis queues under one prefix. Cheap to clone.
+#[derive(Clone)]
+pub struct RedisQueues {
+    conn: ConnectionManager,
+    prefix: String,
+    idempotency_ttl: Duration,
+}
+
+/// Connects with explicit timeouts (the client default of 500 ms per response ends a
+/// worker on any stall) and reconnection with backoff.
+pub async fn connect(url: &str) -> Result<ConnectionManager, redis::RedisError> {
+    let client = redis::Client::open(url)?;
+    let config = redis::aio::ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(5)))
+        .set_response_timeout(Some(Duration::from_secs(10)))
+        .set_number_of_retries(6)
+        .set_max_delay(Duration::from_secs(2));
+    client.get_connection_manager_with_config(config).await
+}
+
+fn minute_bucket(t: DateTime<Utc>) -> i64 {
+    t.timestamp() / 60
+}
+
+fn hour_bucket(t: DateTime<Utc>) -> i64 {
+    t.timestamp() / 3600
+}
+
+impl RedisQueues {
+    pub fn new(conn: ConnectionManager, prefix: impl Into<String>) -> Self {
+        Self { conn, prefix: prefix.into(), idempotency_ttl: Duration::from_secs(24 * 3600) }
+    }
+
+    pub fn with_idempotency_ttl(mut self, ttl: Duration) -> Self {
+        self.idempotency_ttl = ttl;
+        self
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    pub fn connection(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
+    /// The apalis queue name (and key prefix) of `queue`.
+    pub fn queue_key(&self, queue: &str) -> String {
+        format!("{}{queue}", self.prefix)
+    }
+
+    fn key(&self, queue: &str, suffix: &str) -> String {
+        format!("{}{queue}:{suffix}", self.prefix)
+    }
+
+    /// Enqueues an envelope on its kind's queue. Each delivery gets a fresh task id
+    /// (apalis ignores a repeated id); the job's identity is `envelope.id`.
+    pub async fn enqueue(&self, envelope: &Envelope, opts: &EnqueueOptions) -> Result<Enqueued, QueueError> {
+        let queue = crate::catalogue::queue_of(&envelope.kind).unwrap_or(crate::queues::MAINTENANCE);
+        let task_id = ulid::Ulid::generate().to_string();
+        let payload = serde_json::to_vec(envelope)?;
+        let run_at = opts.run_at.filter(|t| *t > Utc::now());
+        let idem =
+            opts.idempotency_key.as_ref().map(|k| format!("{}idem:{k}", self.prefix)).unwrap_or_default();
+        let done: i64 = redis::Script::new(PUSH)
+            .key(self.key(queue, "data"))
+            .key(self.key(queue, "active"))
+            .key(self.key(queue, "signal"))
+            .key(self.key(queue, "meta"))
+            .key(self.key(queue, "scheduled"))
+            .key(&idem)
+            .arg(&task_id)
+            .arg(payload)
+            .arg(run_at.map(|t| t.timestamp_millis()).unwrap_or(0))
+            .arg(self.idempotency_ttl.as_secs().max(1))
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        let mut conn = self.conn.clone();
+        let _: () = conn.incr(self.key(queue, "count:enqueued"), 1).await?;
+        if done == 1 {
+            Ok(Enqueued::Queued { id: envelope.id.clone(), queue: queue.to_owned(), run_at })
+        } else {
+            Ok(Enqueued::Duplicate { key: opts.idempotency_key.clone().unwrap_or_default() })
+        }
+    }
+
+    /// Moves due scheduled jobs of `queue` to its active list in bounded chunks;
+    /// returns how many moved.
+    pub async fn promote_due(&self, queue: &str) -> Result<u64, QueueError> {
+        let script = redis::Script::new(PROMOTE);
+        let now = Utc::now().timestamp_millis();
+        let mut moved = 0u64;
+        loop {
+            let n: u64 = script
+                .key(self.key(queue, "scheduled"))
+                .key(self.key(queue, "active"))
+                .arg(now)
+                .arg(PROMOTE_CHUNK)
+                .invoke_async(&mut self.conn.clone())
+                .await?;
+            moved += n;
+            if n < PROMOTE_CHUNK as u64 {
+                return Ok(moved);
+            }
+        }
+    }
+
+    /// Pauses `queue` for every worker process.
+    pub async fn pause(&self, queue: &str) -> Result<(), QueueError> {
+        let _: () = self.conn.clone().set(self.key(queue, "paused"), 1).await?;
+        Ok(())
+    }
+
+    pub async fn resume(&self, queue: &str) -> Result<(), QueueError> {
+        let _: () = self.conn.clone().del(self.key(queue, "paused")).await?;
+        Ok(())
+    }
+
+    pub async fn is_paused(&self, queue: &str) -> Result<bool, QueueError> {
+        Ok(self.conn.clone().exists(self.key(queue, "paused")).await?)
+    }
+
+    /// Counts a finished job (success or dead letter) for the statistics.
+    pub async fn record_finished(&self, queue: &str, dead: bool) -> Result<(), QueueError> {
+        let mut conn = self.conn.clone();
+        if dead {
+            let _: () = conn.incr(self.key(queue, "count:dead"), 1).await?;
+        } else {
+            let now = Utc::now();
+            let minute = self.key(queue, &format!("done:m:{}", minute_bucket(now)));
+            let hour = self.key(queue, &format!("done:h:{}", hour_bucket(now)));
+            let _: () = redis::pipe()
+                .incr(&minute, 1)
+                .expire(&minute, 2 * 3600)
+                .incr(&hour, 1)
+                .expire(&hour, 26 * 3600)
+                .query_async(&mut conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Counts a retry scheduled for the statistics.
+    pub async fn record_retry(&self, queue: &str, task_id: &str) -> Result<(), QueueError> {
+        let _: () = self.conn.clone().sadd(self.key(queue, "retrying"), task_id).await?;
+        Ok(())
+    }
+
+    /// Statistics of `queue`, read from the keys.
+    pub async fn stats(&self, queue: &str) -> Result<QueueStats, QueueError> {
+        let mut conn = self.conn.clone();
+        let now = Utc::now();
+        let ts = now.timestamp();
+        let workers: Vec<(String, f64)> =
+            conn.zrangebyscore_withscores(self.key(queue, "workers"), "-inf", "+inf").await?;
+        // Workers whose heartbeat is older than a minute are gone; their jobs are orphans.
+        let live: Vec<&String> =
+            workers.iter().filter(|(_, hb)| (ts as f64 - hb) < 60.0).map(|(w, _)| w).collect();
+        let mut running = 0u64;
+        for w in &live {
+            running += conn.scard::<_, u64>(self.key(queue, &format!("inflight:{w}"))).await?;
+        }
+        let active: u64 = conn.llen(self.key(queue, "active")).await?;
+        let now_ms = now.timestamp_millis();
+        let due: u64 = conn.zcount(self.key(queue, "scheduled"), "-inf", now_ms).await?;
+        let scheduled_all: u64 = conn.zcard(self.key(queue, "scheduled")).await?;
+        // Retry ids leave the scheduled set when promoted; keep the set to the live ones.
+        let retry_ids: Vec<String> = conn.smembers(self.key(queue, "retrying")).await?;
+        let mut retrying = 0u64;
+        for id in retry_ids {
+            let score: Option<f64> = conn.zscore(self.key(queue, "scheduled"), &id).await?;
+            if score.is_some_and(|s| s > now_ms as f64) {
+                retrying += 1;
+            } else {
+                let _: () = conn.srem(self.key(queue, "retrying"), &id).await?;
+            }
+        }
+        let dead: Option<u64> = conn.get(self.key(queue, "count:dead")).await?;
+        // Done counts live in minute buckets (last hour) and hour buckets (last day).
+        let sum = |counts: Vec<Option<u64>>| counts.into_iter().map(|c| c.unwrap_or(0)).sum::<u64>();
+        let (m, h) = (minute_bucket(now), hour_bucket(now));
+        let minutes: Vec<String> = (0..60).map(|i| self.key(queue, &format!("done:m:{}", m - i))).collect();
+        let hours: Vec<String> = (0..24).map(|i| self.key(queue, &format!("done:h:{}", h - i))).collect();
+        let done_last_hour = sum(redis::cmd("MGET").arg(&minutes).query_async(&mut conn).await?);
+        let done_last_day = sum(redis::cmd("MGET").arg(&hours).query_async(&mut conn).await?);
+        let oldest = self.oldest_pending(queue, now_ms).await?;
+        Ok(QueueStats {
+            queue: queue.to_owned(),
+            pending: active + due,
+            scheduled: scheduled_all - due,
+            retrying,
+            running,
+            dead: dead.unwrap_or(0),
+            done_last_hour,
+            done_last_day,
+            oldest_pending_secs: oldest,
+            paused: self.is_paused(queue).await?,
+            workers: live.len() as u64,
+        })
+    }
+
+    /// Age of the oldest ready job: the head of the active list (its envelope's
+    /// enqueue time) or the oldest due scheduled job, whichever is older.
+    async fn oldest_pending(&self, queue: &str, now_ms: i64) -> Result<Option<f64>, QueueError> {
+        let mut conn = self.conn.clone();
+        let head: Option<String> = conn.lindex(self.key(queue, "active"), 0).await?;
+        let mut oldest: Option<f64> = None;
+        if let Some(id) = head {
+            let data: Option<Vec<u8>> = conn.hget(self.key(queue, "data"), &id).await?;
+            if let Some(env) = data.and_then(|d| serde_json::from_slice::<Envelope>(&d).ok()) {
+                oldest = Some((Utc::now() - env.enqueued_at).num_milliseconds().max(0) as f64 / 1000.0);
+            }
+        }
+        let first_due: Vec<(String, f64)> =
+            conn.zrangebyscore_limit_withscores(self.key(queue, "scheduled"), "-inf", now_ms, 0, 1).await?;
+        if let Some((_, at)) = first_due.first() {
+            let age = (now_ms as f64 - at).max(0.0) / 1000.0;
+            oldest = Some(oldest.map_or(age, |o: f64| o.max(age)));
+        }
+        Ok(oldest)
+    }
+
+    /// Deletes every key under this prefix, and this prefix's entries in apalis's
+    /// global queue index (tests and `kickoff queues flush`).
+    pub async fn flush_all(&self) -> Result<u64, QueueError> {
+        let mut conn = self.conn.clone();
+        let index: Vec<String> = conn.zrange(APALIS_QUEUE_INDEX, 0, -1).await?;
+        let ours: Vec<&String> = index.iter().filter(|q| q.starts_with(&self.prefix)).collect();
+        if !ours.is_empty() {
+            let _: () = conn.zrem(APALIS_QUEUE_INDEX, ours).await?;
+        }
+        let pattern = format!("{}*", self.prefix);
+        let mut cursor: u64 = 0;
+        let mut deleted = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(&mut conn)
+                .await?;
+            if !keys.is_empty() {
+                deleted += conn.del::<_, u64>(&keys).await?;
+            }
+            if next == 0 {
+                return Ok(deleted);
+            }
+            cursor = next;
+        }
+    }
+}

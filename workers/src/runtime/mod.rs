@@ -1,0 +1,56 @@
+//! The worker runtime: pools on apalis-redis with our own retries, dead letters,
+//! pause flags and timeouts.
+
+mod execute;
+pub mod failure;
+pub mod names;
+pub mod pool;
+
+use jobs::Envelope;
+use jobs::redis_queue::{QueueError, RedisQueues};
+use sea_orm::DatabaseConnection;
+
+pub use execute::Outcome;
+pub use failure::JobFailure;
+pub use pool::{PoolSpec, run_pools};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("worker {worker}: {message}")]
+    Worker { worker: String, message: String },
+}
+
+/// What every job handler may use.
+pub struct Runtime {
+    pub db: DatabaseConnection,
+    pub queues: RedisQueues,
+}
+
+impl Runtime {
+    pub fn new(db: DatabaseConnection, queues: RedisQueues) -> Self {
+        Self { db, queues }
+    }
+
+    /// Publishes a job event on `{prefix}events` for live dashboards; best effort.
+    pub async fn publish_event(&self, event: &str, envelope: &Envelope, dead_letter: Option<i64>) {
+        let payload = serde_json::json!({
+            "event": event,
+            "job_id": envelope.id,
+            "kind": envelope.kind,
+            "attempt": envelope.attempt,
+            "dead_letter_id": dead_letter,
+            "at": chrono::Utc::now(),
+        });
+        let channel = format!("{}events", self.queues.prefix());
+        let mut conn = self.queues.connection();
+        let sent: Result<i64, _> =
+            redis::cmd("PUBLISH").arg(channel).arg(payload.to_string()).query_async(&mut conn).await;
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, "event not published");
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Worker pools: one apalis worker per queue, with a unique name, explicit
+//! heartbeat, poll interval and concurrency, restarted with backoff when its backend
+//! fails, and a promoter that moves due jobs to the ready list in bounded chunks.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use apalis::prelude::*;
+use apalis_redis::{Config, RedisStorage};
+use jobs::Envelope;
+use tokio::sync::watch;
+
+use super::names::worker_name;
+use super::{Runtime, RuntimeError};
+
+/// Heartbeat of every worker; a killed worker's jobs are re-run by the others after
+/// `HEARTBEAT × MISSED_HEARTBEATS`.
+pub const HEARTBEAT: Duration = Duration::from_secs(2);
+pub const MISSED_HEARTBEATS: usize = 3;
+/// How often an idle worker looks for jobs, and delayed jobs are promoted.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// One queue's pool.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PoolSpec {
+    pub queue: String,
+    pub concurrency: usize,
+}
+
+async fn handle(
+    envelope: Envelope,
+    rt: Data<Arc<Runtime>>,
+    worker: WorkerContext,
+) -> Result<(), BoxDynError> {
+    let rt: Arc<Runtime> = (*rt).clone();
+    let name = worker.name().to_owned();
+    // Each job on its own task, so jobs of one worker run on every core and a slow one
+    // cannot stall the worker's heartbeat.
+    let joined = tokio::spawn(async move { rt.execute(envelope, &name).await }).await;
+    match joined {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(Box::new(e)),
+        Err(e) => Err(Box::new(e)),
+    }
+}
+
+async fn run_one(
+    rt: Arc<Runtime>,
+    spec: PoolSpec,
+    mut stop: watch::Receiver<bool>,
+) -> Result<(), RuntimeError> {
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        if *stop.borrow() {
+            return Ok(());
+        }
+        let name = worker_name(&spec.queue);
+        let config = Config::default()
+            .queue(rt.queues.queue_key(&spec.queue))
+            .batch_size(spec.concurrency.clamp(1, 100))
+            .heartbeat_interval(HEARTBEAT)
+            .missed_heartbeats(MISSED_HEARTBEATS)
+            .emit_events(false);
+        let storage: RedisStorage<Envelope> = RedisStorage::new(rt.queues.connection()).with_config(config);
+        let worker = WorkerBuilder::new(name.as_str())
+            .backend(storage.poll_with_interval(POLL_INTERVAL))
+            .data(rt.clone())
+            .concurrency(spec.concurrency.max(1))
+            .build(handle);
+        tracing::info!(worker = %name, queue = %spec.queue, concurrency = spec.concurrency, "worker started");
+        let mut signal = stop.clone();
+        let result = worker
+            .run_until(async move {
+                let _ = signal.wait_for(|s| *s).await;
+                Ok::<(), std::io::Error>(())
+            })
+            .await;
+        match result {
+            Ok(()) if *stop.borrow() => {
+                tracing::info!(worker = %name, "worker stopped");
+                return Ok(());
+            }
+            Ok(()) => tracing::warn!(worker = %name, "worker ended; restarting"),
+            Err(e) => tracing::error!(worker = %name, error = %e, "worker failed; restarting"),
+        }
+        // A fresh name on restart: the old registration may still look alive.
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = stop.changed() => {}
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(10));
+    }
+}
+
+async fn promote(rt: Arc<Runtime>, queue: String, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(POLL_INTERVAL);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            return;
+        }
+        if let Err(e) = rt.queues.promote_due(&queue).await {
+            tracing::warn!(queue = %queue, error = %e, "promotion of due jobs failed");
+        }
+    }
+}
+
+/// Runs the pools until `stop` turns true, then lets in-flight jobs finish (up to
+/// `grace`); jobs not finished by then stay in the worker's in-flight set and are
+/// re-run by another worker once this one's heartbeat expires.
+pub async fn run_pools(
+    rt: Arc<Runtime>,
+    specs: Vec<PoolSpec>,
+    stop: watch::Receiver<bool>,
+    grace: Duration,
+) -> Result<(), RuntimeError> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for spec in specs {
+        tasks.spawn(promote(rt.clone(), spec.queue.clone(), stop.clone()));
+        let (rt, stop) = (rt.clone(), stop.clone());
+        tasks.spawn(async move {
+            if let Err(e) = run_one(rt, spec, stop).await {
+                tracing::error!(error = %e, "pool ended");
+            }
+        });
+    }
+    let mut waiting = stop.clone();
+    let _ = waiting.wait_for(|s| *s).await;
+    if tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await.is_err() {
+        tracing::warn!(?grace, "grace period over; unfinished jobs will be re-run elsewhere");
+        tasks.abort_all();
+    }
+    Ok(())
+}

@@ -1,0 +1,243 @@
+//! The worker runtime on Redis: our retries and backoff, dead letters, requeue,
+//! idempotency, delayed jobs and pause/resume. Each test runs its own pools in
+//! process, under its own Redis key prefix and its own database.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use entities::Engine;
+use entities::testing::{TestDb, unique_name};
+use jobs::catalogue::{Job, Probe};
+use jobs::dead_letters::{self, DeadLetterFilter};
+use jobs::redis_queue::{EnqueueOptions, Enqueued, RedisQueues, connect};
+use jobs::{AnyJob, Envelope, queues};
+use migration::{Migrator, MigratorTrait};
+use tokio::sync::watch;
+use workers::handlers::probe_log_key;
+use workers::runtime::{PoolSpec, Runtime, run_pools};
+
+fn redis_url() -> String {
+    std::env::var("KICKOFF_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".to_owned())
+}
+
+struct Harness {
+    db: TestDb,
+    queues: RedisQueues,
+    stop: watch::Sender<bool>,
+    pools: tokio::task::JoinHandle<()>,
+}
+
+impl Harness {
+    async fn start(concurrency: usize) -> Self {
+        let db = TestDb::new(Engine::Sqlite).await;
+        Migrator::up(&db.conn, None).await.unwrap();
+        let prefix = format!("{}:", unique_name("kickoff_test"));
+        let queues = RedisQueues::new(connect(&redis_url()).await.unwrap(), prefix);
+        let rt = Arc::new(Runtime::new(db.conn.clone(), queues.clone()));
+        let (stop, rx) = watch::channel(false);
+        let spec = PoolSpec { queue: Probe::QUEUE.to_owned(), concurrency };
+        let pools = tokio::spawn(async move {
+            run_pools(rt, vec![spec], rx, Duration::from_secs(10)).await.unwrap();
+        });
+        Self { db, queues, stop, pools }
+    }
+
+    async fn enqueue(&self, probe: Probe, opts: EnqueueOptions) -> Enqueued {
+        self.queues.enqueue(&Envelope::new(&AnyJob::Probe(probe)), &opts).await.unwrap()
+    }
+
+    /// `(attempt, unix ms)` of every run of the probe tagged `tag`.
+    async fn runs(&self, tag: &str) -> Vec<(u32, i64)> {
+        let mut conn = self.queues.connection();
+        let entries: Vec<String> = redis::cmd("LRANGE")
+            .arg(probe_log_key(self.queues.prefix(), tag))
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        entries
+            .iter()
+            .map(|e| {
+                let mut f = e.split(' ');
+                (f.next().unwrap().parse().unwrap(), f.next().unwrap().parse().unwrap())
+            })
+            .collect()
+    }
+
+    async fn wait_for_runs(&self, tag: &str, n: usize) -> Vec<(u32, i64)> {
+        wait_until(Duration::from_secs(30), || async { self.runs(tag).await.len() >= n }).await;
+        self.runs(tag).await
+    }
+
+    async fn stop(self) {
+        self.stop.send(true).unwrap();
+        self.pools.await.unwrap();
+        self.queues.flush_all().await.unwrap();
+    }
+}
+
+/// Polls `cond` until it holds; panics after `limit`.
+async fn wait_until<F, Fut>(limit: Duration, mut cond: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    while !cond().await {
+        assert!(tokio::time::Instant::now() < deadline, "condition not met within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+fn probe(tag: &str) -> Probe {
+    Probe { tag: tag.to_owned(), ..Probe::default() }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transient_failures_retry_with_growing_backoff_then_succeed() {
+    let h = Harness::start(4).await;
+    h.enqueue(Probe { fail_times: 3, ..probe("flaky") }, EnqueueOptions::default()).await;
+    let runs = h.wait_for_runs("flaky", 4).await;
+    // Exactly N+1 runs: give stragglers a moment to show up before counting.
+    wait_until(Duration::from_secs(5), || async {
+        h.queues.stats(queues::MAINTENANCE).await.unwrap().done_last_hour == 1
+    })
+    .await;
+    let runs_after = h.runs("flaky").await;
+    assert_eq!(runs_after.iter().map(|r| r.0).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    let policy = Probe::POLICY;
+    for (k, pair) in runs.windows(2).enumerate() {
+        let gap = Duration::from_millis((pair[1].1 - pair[0].1) as u64);
+        let ceiling = policy.backoff_ceiling(k as u32 + 1);
+        // Full jitter in [ceiling/2, ceiling], plus polling and execution time.
+        assert!(gap >= ceiling / 2, "gap {k}: {gap:?} < {:?}", ceiling / 2);
+        assert!(gap <= ceiling + Duration::from_millis(800), "gap {k}: {gap:?} > {ceiling:?} + slack");
+    }
+    assert!(dead_letters::list(&h.db.conn, &DeadLetterFilter::default()).await.unwrap().is_empty());
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exhausted_and_permanent_failures_become_dead_letters() {
+    let h = Harness::start(4).await;
+    h.enqueue(Probe { fail_times: 100, ..probe("doomed") }, EnqueueOptions::default()).await;
+    h.enqueue(Probe { permanent: true, ..probe("broken") }, EnqueueOptions::default()).await;
+    wait_until(Duration::from_secs(30), || async {
+        dead_letters::list(&h.db.conn, &DeadLetterFilter::default()).await.unwrap().len() == 2
+    })
+    .await;
+    let max = Probe::POLICY.max_attempts;
+    assert_eq!(h.runs("doomed").await.len(), max as usize);
+    assert_eq!(h.runs("broken").await.len(), 1);
+
+    let doomed = dead_letters::list(
+        &h.db.conn,
+        &DeadLetterFilter { error_contains: Some("doomed failure".into()), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    assert_eq!(doomed.len(), 1);
+    let letter = &doomed[0];
+    assert_eq!(
+        (letter.queue.as_str(), letter.kind.as_str(), letter.attempts),
+        ("maintenance", "probe", max as i32)
+    );
+    let errors = dead_letters::errors_of(letter);
+    assert_eq!(errors.iter().map(|e| e.attempt).collect::<Vec<_>>(), (1..=max).collect::<Vec<_>>());
+    assert!(errors.iter().all(|e| !e.permanent && e.error.contains("doomed failure on attempt")));
+    assert!(letter.first_failed_at < letter.last_failed_at);
+
+    let broken = dead_letters::list(
+        &h.db.conn,
+        &DeadLetterFilter { error_contains: Some("PERMANENTLY".into()), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    assert_eq!(broken.len(), 1);
+    let errors = dead_letters::errors_of(&broken[0]);
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].permanent);
+    assert_eq!(h.queues.stats(queues::MAINTENANCE).await.unwrap().dead, 2);
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requeue_with_edited_payload_then_success() {
+    let h = Harness::start(2).await;
+    h.enqueue(Probe { permanent: true, ..probe("fixme") }, EnqueueOptions::default()).await;
+    wait_until(Duration::from_secs(20), || async {
+        !dead_letters::list(&h.db.conn, &DeadLetterFilter::default()).await.unwrap().is_empty()
+    })
+    .await;
+    let letter = dead_letters::list(&h.db.conn, &DeadLetterFilter::default()).await.unwrap().remove(0);
+    // An edit that does not fit the kind's schema is refused.
+    let bad =
+        dead_letters::requeue(&h.db.conn, &h.queues, letter.id, Some(serde_json::json!({"permanent": "no"})))
+            .await;
+    assert!(bad.is_err());
+    let edited = serde_json::json!({"tag": "fixme", "permanent": false});
+    let outcome = dead_letters::requeue(&h.db.conn, &h.queues, letter.id, Some(edited)).await.unwrap();
+    assert!(matches!(outcome, Enqueued::Queued { .. }));
+    wait_until(Duration::from_secs(20), || async {
+        h.queues.stats(queues::MAINTENANCE).await.unwrap().done_last_hour == 1
+    })
+    .await;
+    assert_eq!(h.runs("fixme").await.len(), 2);
+    let kept = dead_letters::get(&h.db.conn, letter.id).await.unwrap();
+    assert!(kept.requeued_at.is_some());
+    assert_eq!(kept.payload["permanent"], serde_json::json!(false));
+    // Requeued letters are hidden from the default listing but keep their history.
+    assert!(dead_letters::list(&h.db.conn, &DeadLetterFilter::default()).await.unwrap().is_empty());
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_key_drops_duplicates() {
+    let h = Harness::start(2).await;
+    let opts = EnqueueOptions { idempotency_key: Some("daily-E0".into()), ..Default::default() };
+    let first = h.enqueue(probe("once"), opts.clone()).await;
+    let second = h.enqueue(probe("once"), opts.clone()).await;
+    assert!(matches!(first, Enqueued::Queued { .. }));
+    assert_eq!(second, Enqueued::Duplicate { key: "daily-E0".into() });
+    h.wait_for_runs("once", 1).await;
+    wait_until(Duration::from_secs(5), || async {
+        h.queues.stats(queues::MAINTENANCE).await.unwrap().done_last_hour == 1
+    })
+    .await;
+    assert_eq!(h.runs("once").await.len(), 1);
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delayed_job_fires_on_time() {
+    let h = Harness::start(2).await;
+    let at: DateTime<Utc> = Utc::now() + chrono::Duration::milliseconds(2_500);
+    let queued = h.enqueue(probe("later"), EnqueueOptions { run_at: Some(at), ..Default::default() }).await;
+    assert!(matches!(queued, Enqueued::Queued { run_at: Some(_), .. }));
+    let stats = h.queues.stats(queues::MAINTENANCE).await.unwrap();
+    assert_eq!((stats.scheduled, stats.pending), (1, 0));
+    let runs = h.wait_for_runs("later", 1).await;
+    let lateness = runs[0].1 - at.timestamp_millis();
+    assert!((0..=1_000).contains(&lateness), "ran {lateness} ms after its time");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_stops_consumption_and_resume_restarts_it() {
+    let h = Harness::start(2).await;
+    h.queues.pause(queues::MAINTENANCE).await.unwrap();
+    assert!(h.queues.stats(queues::MAINTENANCE).await.unwrap().paused);
+    let paused_at = Utc::now();
+    h.enqueue(probe("held"), EnqueueOptions::default()).await;
+    // A paused queue runs nothing; watch it for two seconds.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(h.runs("held").await.is_empty(), "ran while paused");
+    h.queues.resume(queues::MAINTENANCE).await.unwrap();
+    let resumed_at = Utc::now();
+    let runs = h.wait_for_runs("held", 1).await;
+    assert!(runs[0].1 >= resumed_at.timestamp_millis() - 50, "ran before resume (paused at {paused_at})");
+    assert!(runs[0].1 - resumed_at.timestamp_millis() <= 1_500, "took too long after resume");
+    h.stop().await;
+}
