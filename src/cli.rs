@@ -33,6 +33,64 @@ pub enum Command {
         #[command(subcommand)]
         source: ImportSource,
     },
+    /// Run worker pools until SIGTERM/SIGINT.
+    Worker {
+        /// Queues to consume, comma-separated (default: all).
+        #[arg(long, value_delimiter = ',')]
+        queues: Vec<String>,
+        /// Per-queue concurrency, e.g. `scrape=4,process=2` (default 8 each).
+        #[arg(long, value_delimiter = ',', value_parser = parse_concurrency)]
+        concurrency: Vec<(String, usize)>,
+        /// Seconds in-flight jobs get to finish after a shutdown signal.
+        #[arg(long, default_value_t = 30)]
+        grace_secs: u64,
+    },
+    /// Run the cron scheduler (each tick fires once across all scheduler processes).
+    Scheduler {
+        /// The cron table.
+        #[arg(long, default_value = "schedules.toml")]
+        file: PathBuf,
+        /// Print the table with last and next fire times, then exit.
+        #[arg(long)]
+        list: bool,
+        /// A tick may fire this many seconds late; older unfired ticks count as missed.
+        #[arg(long, default_value_t = 60)]
+        catch_up_secs: i64,
+    },
+    /// Enqueue one job by hand.
+    Trigger {
+        /// Job kind, e.g. `collect_results`.
+        kind: String,
+        /// Arguments as JSON, checked against the kind's schema.
+        #[arg(long)]
+        args: Option<String>,
+        /// When to run: RFC 3339 time or a delay such as `30s`, `5m`.
+        #[arg(long)]
+        at: Option<String>,
+        /// Drop the job if the same key was used within the last day.
+        #[arg(long)]
+        idempotency_key: Option<String>,
+    },
+    /// Inspect and act on dead letters.
+    Dlq {
+        #[command(subcommand)]
+        command: DlqCommand,
+    },
+    /// Queue statistics, pause and resume.
+    Queues {
+        #[command(subcommand)]
+        command: QueuesCommand,
+    },
+}
+
+/// `queue=N`.
+fn parse_concurrency(s: &str) -> Result<(String, usize), String> {
+    let (q, n) = s.split_once('=').ok_or_else(|| format!("expected queue=N, got `{s}`"))?;
+    let n: usize = n.parse().map_err(|_| format!("`{n}` is not a number"))?;
+    if n == 0 {
+        return Err("concurrency must be at least 1".into());
+    }
+    Ok((q.to_owned(), n))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -54,4 +112,65 @@ pub enum ImportSource {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DlqCommand {
+    /// List dead letters, newest first.
+    List {
+        #[arg(long)]
+        queue: Option<String>,
+        #[arg(long)]
+        kind: Option<String>,
+        /// Text one of the errors contains (case-insensitive).
+        #[arg(long)]
+        error_contains: Option<String>,
+        /// Include letters already requeued.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
+    /// Show one dead letter with every attempt's error.
+    Show { id: i64 },
+    /// Enqueue dead letters again as first attempts.
+    Requeue {
+        ids: Vec<i64>,
+        /// Requeue every letter matching --queue/--kind/--error-contains.
+        #[arg(long, conflicts_with = "ids")]
+        all_matching: bool,
+        /// Replacement arguments (JSON), checked against the job kind's schema.
+        #[arg(long)]
+        args: Option<String>,
+        #[arg(long)]
+        queue: Option<String>,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        error_contains: Option<String>,
+    },
+    /// Delete dead letters.
+    Delete {
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+    /// Delete dead letters that last failed longer ago than DURATION (e.g. 7d, 12h).
+    Purge {
+        #[arg(long, value_parser = humantime::parse_duration)]
+        older_than: std::time::Duration,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueuesCommand {
+    /// Statistics of every queue.
+    Stats {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop every worker process from taking jobs of QUEUE (within a second).
+    Pause { queue: String },
+    /// Let workers take jobs of QUEUE again.
+    Resume { queue: String },
 }

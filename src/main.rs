@@ -8,6 +8,7 @@ mod telemetry;
 
 use anyhow::Context;
 use clap::Parser;
+use migration::MigratorTrait;
 
 use crate::cli::{Cli, Command, ImportSource};
 
@@ -37,6 +38,30 @@ async fn main() -> anyhow::Result<()> {
             let db = connect(&settings).await?;
             commands::demo::run(&db).await
         }
+        Command::Worker { queues, concurrency, grace_secs } => {
+            let db = connect(&settings).await?;
+            migration::Migrator::up(&db, None).await?;
+            commands::worker::worker(
+                &settings,
+                db,
+                &queues,
+                &concurrency,
+                std::time::Duration::from_secs(grace_secs),
+            )
+            .await
+        }
+        Command::Scheduler { file, list, catch_up_secs } => {
+            commands::worker::scheduler(&settings, &file, list, catch_up_secs).await
+        }
+        Command::Trigger { kind, args, at, idempotency_key } => {
+            commands::jobs_cli::trigger(&settings, &kind, args.as_deref(), at.as_deref(), idempotency_key)
+                .await
+        }
+        Command::Dlq { command } => {
+            let db = connect(&settings).await?;
+            commands::jobs_cli::dlq(&settings, &db, command).await
+        }
+        Command::Queues { command } => commands::jobs_cli::queues_cmd(&settings, command).await,
     }
 }
 

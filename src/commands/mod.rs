@@ -1,5 +1,8 @@
-//! One module per subcommand.
+//! One module per subcommand group.
 
 pub mod demo;
 pub mod import;
+pub mod jobs_cli;
 pub mod migrate;
+pub mod queue;
+pub mod worker;

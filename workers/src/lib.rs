@@ -5,4 +5,5 @@
 pub mod handlers;
 pub mod process;
 pub mod runtime;
+pub mod scheduler;
 pub mod settings;

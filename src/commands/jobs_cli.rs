@@ -1,0 +1,170 @@
+//! `kickoff trigger`, `kickoff dlq ...` and `kickoff queues ...`.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use jobs::dead_letters::{self, DeadLetterFilter};
+use jobs::redis_queue::{EnqueueOptions, Enqueued};
+use jobs::{AnyJob, Envelope, queues};
+use sea_orm::DatabaseConnection;
+
+use super::queue::open;
+use crate::cli::{DlqCommand, QueuesCommand};
+use crate::config::Settings;
+
+/// `--at`: an RFC 3339 time or a delay from now (`30s`, `5m`, `2h`).
+pub fn parse_at(s: &str) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let d = humantime::parse_duration(s.trim_start_matches('+'))
+        .with_context(|| format!("--at: `{s}` is neither an RFC 3339 time nor a delay like 30s or 5m"))?;
+    Ok(Utc::now() + chrono::Duration::from_std(d)?)
+}
+
+pub async fn trigger(
+    settings: &Settings,
+    kind: &str,
+    args: Option<&str>,
+    at: Option<&str>,
+    idempotency_key: Option<String>,
+) -> anyhow::Result<()> {
+    let args: serde_json::Value = match args {
+        Some(a) => serde_json::from_str(a).context("--args is not valid JSON")?,
+        None => serde_json::Value::Null,
+    };
+    let job = AnyJob::from_parts(kind, args)?;
+    let run_at = at.map(parse_at).transpose()?;
+    let queues = open(settings).await?;
+    let outcome = queues.enqueue(&Envelope::new(&job), &EnqueueOptions { run_at, idempotency_key }).await?;
+    println!("{}", serde_json::to_string(&outcome)?);
+    Ok(())
+}
+
+fn filter(queue: Option<String>, kind: Option<String>, error_contains: Option<String>) -> DeadLetterFilter {
+    DeadLetterFilter { queue, kind, error_contains, ..Default::default() }
+}
+
+pub async fn dlq(settings: &Settings, db: &DatabaseConnection, command: DlqCommand) -> anyhow::Result<()> {
+    match command {
+        DlqCommand::List { queue, kind, error_contains, all, limit } => {
+            let f = DeadLetterFilter {
+                include_requeued: all,
+                limit: Some(limit),
+                ..filter(queue, kind, error_contains)
+            };
+            println!(
+                "{:>6}  {:<12} {:<22} {:>8}  {:<25}  last error",
+                "id", "queue", "kind", "attempts", "last failed"
+            );
+            for l in dead_letters::list(db, &f).await? {
+                let last = dead_letters::errors_of(&l).last().map(|e| e.error.clone()).unwrap_or_default();
+                let mark = if l.requeued_at.is_some() { " (requeued)" } else { "" };
+                println!(
+                    "{:>6}  {:<12} {:<22} {:>8}  {:<25}  {last}{mark}",
+                    l.id,
+                    l.queue,
+                    l.kind,
+                    l.attempts,
+                    l.last_failed_at.to_rfc3339()
+                );
+            }
+        }
+        DlqCommand::Show { id } => {
+            let l = dead_letters::get(db, id).await?;
+            println!("{}", serde_json::to_string_pretty(&l)?);
+        }
+        DlqCommand::Requeue { ids, all_matching, args, queue, kind, error_contains } => {
+            let edited: Option<serde_json::Value> =
+                args.as_deref().map(serde_json::from_str).transpose().context("--args is not valid JSON")?;
+            let ids = if all_matching {
+                dead_letters::list(db, &filter(queue, kind, error_contains))
+                    .await?
+                    .into_iter()
+                    .map(|l| l.id)
+                    .collect()
+            } else {
+                ids
+            };
+            let queues = open(settings).await?;
+            for id in ids {
+                match dead_letters::requeue(db, &queues, id, edited.clone()).await? {
+                    Enqueued::Queued { id: job, queue, .. } => {
+                        println!("requeued {id} as job {job} on {queue}")
+                    }
+                    Enqueued::Duplicate { key } => println!("{id}: duplicate of {key}"),
+                }
+            }
+        }
+        DlqCommand::Delete { ids } => println!("deleted {}", dead_letters::delete(db, &ids).await?),
+        DlqCommand::Purge { older_than } => {
+            let cutoff = Utc::now() - chrono::Duration::from_std(older_than)?;
+            println!("purged {}", dead_letters::purge_before(db, cutoff).await?);
+        }
+    }
+    Ok(())
+}
+
+pub async fn queues_cmd(settings: &Settings, command: QueuesCommand) -> anyhow::Result<()> {
+    let q = open(settings).await?;
+    match command {
+        QueuesCommand::Stats { json } => {
+            let mut all = Vec::new();
+            for name in queues::ALL {
+                all.push(q.stats(name).await?);
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&all)?);
+                return Ok(());
+            }
+            println!(
+                "{:<12} {:>8} {:>9} {:>8} {:>7} {:>6} {:>8} {:>8} {:>10} {:>7} {:>7}",
+                "queue",
+                "pending",
+                "scheduled",
+                "retrying",
+                "running",
+                "dead",
+                "done 1h",
+                "done 24h",
+                "oldest s",
+                "paused",
+                "workers"
+            );
+            for s in all {
+                println!(
+                    "{:<12} {:>8} {:>9} {:>8} {:>7} {:>6} {:>8} {:>8} {:>10} {:>7} {:>7}",
+                    s.queue,
+                    s.pending,
+                    s.scheduled,
+                    s.retrying,
+                    s.running,
+                    s.dead,
+                    s.done_last_hour,
+                    s.done_last_day,
+                    s.oldest_pending_secs.map(|o| format!("{o:.1}")).unwrap_or_else(|| "-".into()),
+                    s.paused,
+                    s.workers
+                );
+            }
+        }
+        QueuesCommand::Pause { queue } => {
+            check_queue(&queue)?;
+            q.pause(&queue).await?;
+            println!("paused {queue}");
+        }
+        QueuesCommand::Resume { queue } => {
+            check_queue(&queue)?;
+            q.resume(&queue).await?;
+            println!("resumed {queue}");
+        }
+    }
+    Ok(())
+}
+
+fn check_queue(queue: &str) -> anyhow::Result<()> {
+    if queues::ALL.contains(&queue) {
+        Ok(())
+    } else {
+        anyhow::bail!("unknown queue `{queue}` (known: {})", queues::ALL.join(", "))
+    }
+}

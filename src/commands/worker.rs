@@ -1,0 +1,88 @@
+//! `kickoff worker` and `kickoff scheduler`.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jobs::queues;
+use jobs::schedule::Schedules;
+use sea_orm::DatabaseConnection;
+use workers::runtime::{PoolSpec, Runtime, run_pools};
+use workers::scheduler::Scheduler;
+
+use super::queue::{open, shutdown_signal};
+use crate::config::Settings;
+
+/// Default concurrency of a pool.
+const DEFAULT_CONCURRENCY: usize = 8;
+
+pub fn pool_specs(names: &[String], concurrency: &[(String, usize)]) -> anyhow::Result<Vec<PoolSpec>> {
+    let names: Vec<String> =
+        if names.is_empty() { queues::ALL.iter().map(|q| q.to_string()).collect() } else { names.to_vec() };
+    for n in names.iter().chain(concurrency.iter().map(|(q, _)| q)) {
+        if !queues::ALL.contains(&n.as_str()) {
+            anyhow::bail!("unknown queue `{n}` (known: {})", queues::ALL.join(", "));
+        }
+    }
+    Ok(names
+        .into_iter()
+        .map(|queue| {
+            let concurrency =
+                concurrency.iter().find(|(q, _)| *q == queue).map(|(_, n)| *n).unwrap_or(DEFAULT_CONCURRENCY);
+            PoolSpec { queue, concurrency }
+        })
+        .collect())
+}
+
+pub async fn worker(
+    settings: &Settings,
+    db: DatabaseConnection,
+    names: &[String],
+    concurrency: &[(String, usize)],
+    grace: Duration,
+) -> anyhow::Result<()> {
+    let specs = pool_specs(names, concurrency)?;
+    let queues = open(settings).await?;
+    let rt = Arc::new(Runtime::new(db, queues));
+    run_pools(rt, specs, shutdown_signal(), grace).await?;
+    Ok(())
+}
+
+pub async fn scheduler(
+    settings: &Settings,
+    file: &Path,
+    list: bool,
+    catch_up_secs: i64,
+) -> anyhow::Result<()> {
+    let schedules = Schedules::load(file)?;
+    let queues = open(settings).await?;
+    let mut scheduler = Scheduler::new(queues, schedules);
+    scheduler.catch_up = chrono::Duration::seconds(catch_up_secs.max(0));
+    if list {
+        let now = chrono::Utc::now();
+        println!(
+            "{:<24} {:<18} {:<16} {:<8} {:<20} {:<26} {:<26} {:>6} {:>6}",
+            "name", "cron", "timezone", "enabled", "job", "last fire", "next fire", "fired", "missed"
+        );
+        let fmt = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into())
+        };
+        for s in scheduler.states(now).await? {
+            println!(
+                "{:<24} {:<18} {:<16} {:<8} {:<20} {:<26} {:<26} {:>6} {:>6}",
+                s.name,
+                s.cron,
+                s.timezone,
+                s.enabled,
+                s.kind,
+                fmt(s.last_fire),
+                fmt(s.next_fire),
+                s.fired,
+                s.missed
+            );
+        }
+        return Ok(());
+    }
+    scheduler.run(shutdown_signal()).await?;
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! The scheduler: reads schedules.toml and enqueues each entry's job at each tick,
+//! exactly once across any number of scheduler processes. Every process computes the
+//! same ticks; the first to `SET {prefix}sched:{name}:{tick_ms} NX` enqueues. A tick no
+//! process claimed within the catch-up window is claimed as missed and counted, so an
+//! outage is visible instead of silently skipped. The scheduler only enqueues.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use jobs::Envelope;
+use jobs::redis_queue::{EnqueueOptions, QueueError, RedisQueues};
+use jobs::schedule::{ScheduleEntry, Schedules};
+use redis::AsyncCommands;
+use serde::Serialize;
+use tokio::sync::watch;
+
+/// How long claims are kept: far beyond any catch-up window.
+const CLAIM_TTL_SECS: u64 = 7 * 24 * 3600;
+/// Ticks examined per entry and pass, bounding work after a long outage.
+const MAX_TICKS_PER_PASS: usize = 1_000;
+
+/// State of one schedule entry, shared by all scheduler processes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct EntryState {
+    pub name: String,
+    pub cron: String,
+    pub timezone: String,
+    pub enabled: bool,
+    pub kind: String,
+    pub last_fire: Option<DateTime<Utc>>,
+    pub next_fire: Option<DateTime<Utc>>,
+    pub fired: u64,
+    pub missed: u64,
+    pub last_missed: Option<DateTime<Utc>>,
+}
+
+/// A scheduler process.
+pub struct Scheduler {
+    queues: RedisQueues,
+    schedules: Schedules,
+    /// A tick may fire this late (a busy or restarting process); later it is missed.
+    pub catch_up: chrono::Duration,
+    id: String,
+}
+
+impl Scheduler {
+    pub fn new(queues: RedisQueues, schedules: Schedules) -> Self {
+        Self {
+            queues,
+            schedules,
+            catch_up: chrono::Duration::seconds(60),
+            id: crate::runtime::names::worker_name("scheduler"),
+        }
+    }
+
+    fn key(&self, suffix: &str) -> String {
+        format!("{}sched:{suffix}", self.queues.prefix())
+    }
+
+    /// Fires or reports every tick of every enabled entry up to `now`; returns the
+    /// earliest next tick.
+    pub async fn pass(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, QueueError> {
+        let mut earliest: Option<DateTime<Utc>> = None;
+        for entry in self.schedules.entries.iter().filter(|e| e.enabled) {
+            self.pass_entry(entry, now).await?;
+            if let Some(next) = entry.next_after(now) {
+                earliest = Some(earliest.map_or(next, |e| e.min(next)));
+            }
+        }
+        Ok(earliest)
+    }
+
+    async fn pass_entry(&self, entry: &ScheduleEntry, now: DateTime<Utc>) -> Result<(), QueueError> {
+        let mut conn = self.queues.connection();
+        let state_key = self.key(&format!("state:{}", entry.name));
+        // Where the shared state says this entry was last examined; a new entry starts now.
+        let seen: Option<i64> = conn.hget(&state_key, "seen_ms").await?;
+        let from = match seen.and_then(|ms| Utc.timestamp_millis_opt(ms).single()) {
+            Some(t) => t,
+            None => {
+                let _: () = conn
+                    .hset_nx(
+                        &state_key,
+                        "seen_ms",
+                        (now - chrono::Duration::milliseconds(1)).timestamp_millis(),
+                    )
+                    .await?;
+                now - chrono::Duration::milliseconds(1)
+            }
+        };
+        for tick in entry.ticks_between(from, now, MAX_TICKS_PER_PASS) {
+            let claim = self.key(&format!("{}:{}", entry.name, tick.timestamp_millis()));
+            let late = now - tick > self.catch_up;
+            let value = if late { "missed".to_owned() } else { self.id.clone() };
+            let won: bool = redis::cmd("SET")
+                .arg(&claim)
+                .arg(&value)
+                .arg("NX")
+                .arg("EX")
+                .arg(CLAIM_TTL_SECS)
+                .query_async::<Option<String>>(&mut conn)
+                .await?
+                .is_some();
+            if !won {
+                continue;
+            }
+            if late {
+                let _: () = redis::pipe()
+                    .hincr(&state_key, "missed", 1)
+                    .hset(&state_key, "last_missed_ms", tick.timestamp_millis())
+                    .query_async(&mut conn)
+                    .await?;
+                tracing::warn!(schedule = %entry.name, tick = %tick, "missed tick");
+                metrics::counter!("kickoff_schedule_missed_ticks_total", "schedule" => entry.name.clone())
+                    .increment(1);
+                continue;
+            }
+            let envelope = Envelope::new(&entry.job);
+            self.queues.enqueue(&envelope, &EnqueueOptions::default()).await?;
+            let _: () = redis::pipe()
+                .hincr(&state_key, "fired", 1)
+                .hset(&state_key, "last_fire_ms", tick.timestamp_millis())
+                .query_async(&mut conn)
+                .await?;
+            tracing::info!(schedule = %entry.name, tick = %tick, job = %envelope.id, "tick fired");
+        }
+        // Advance the shared watermark monotonically (several processes race here).
+        let _: () = redis::Script::new(
+            "local cur = tonumber(redis.call('hget', KEYS[1], 'seen_ms') or '0') \
+             if tonumber(ARGV[1]) > cur then redis.call('hset', KEYS[1], 'seen_ms', ARGV[1]) end return 0",
+        )
+        .key(&state_key)
+        .arg(now.timestamp_millis())
+        .invoke_async(&mut conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Runs passes at each tick until `stop` turns true.
+    pub async fn run(&self, mut stop: watch::Receiver<bool>) -> Result<(), QueueError> {
+        tracing::info!(id = %self.id, entries = self.schedules.entries.len(), "scheduler started");
+        loop {
+            let now = Utc::now();
+            let next = match self.pass(now).await {
+                Ok(next) => next,
+                Err(e) => {
+                    // Redis away: try again shortly; ticks within the catch-up window still fire.
+                    tracing::error!(error = %e, "scheduler pass failed");
+                    Some(now + chrono::Duration::seconds(1))
+                }
+            };
+            let wait = next
+                .map(|t| (t - Utc::now()).to_std().unwrap_or_default())
+                .unwrap_or(Duration::from_secs(60))
+                .min(Duration::from_secs(60));
+            tokio::select! {
+                _ = tokio::time::sleep(wait + Duration::from_millis(5)) => {}
+                _ = stop.wait_for(|s| *s) => return Ok(()),
+            }
+        }
+    }
+
+    /// The table with shared state: last and next fire, fired and missed counts.
+    pub async fn states(&self, now: DateTime<Utc>) -> Result<Vec<EntryState>, QueueError> {
+        let mut conn = self.queues.connection();
+        let mut out = Vec::new();
+        for e in &self.schedules.entries {
+            let h: std::collections::HashMap<String, i64> =
+                conn.hgetall(self.key(&format!("state:{}", e.name))).await?;
+            let at = |k: &str| h.get(k).and_then(|ms| Utc.timestamp_millis_opt(*ms).single());
+            out.push(EntryState {
+                name: e.name.clone(),
+                cron: e.cron.clone(),
+                timezone: e.timezone.to_string(),
+                enabled: e.enabled,
+                kind: e.job.kind().to_owned(),
+                last_fire: at("last_fire_ms"),
+                next_fire: if e.enabled { e.next_after(now) } else { None },
+                fired: h.get("fired").copied().unwrap_or(0).max(0) as u64,
+                missed: h.get("missed").copied().unwrap_or(0).max(0) as u64,
+                last_missed: at("last_missed_ms"),
+            });
+        }
+        Ok(out)
+    }
+}
