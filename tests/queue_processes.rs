@@ -1,0 +1,394 @@
+//! The queue platform as separate processes on Redis: several workers sharing a
+//! queue, kill -9 and SIGTERM of a worker, a burst of 20,000 jobs, a Redis restart, and
+//! several schedulers firing each tick once. Every test uses its own key prefix (and,
+//! where it restarts Redis, its own Redis server on a free port).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use entities::testing::unique_name;
+use futures::StreamExt;
+use jobs::catalogue::Probe;
+use jobs::redis_queue::{EnqueueOptions, RedisQueues, connect};
+use jobs::{AnyJob, Envelope, queues};
+
+const SHARED_REDIS: &str = "redis://127.0.0.1:6379/0";
+
+struct Setup {
+    dir: tempfile::TempDir,
+    redis_url: String,
+    prefix: String,
+    queues: RedisQueues,
+    children: Vec<Child>,
+}
+
+impl Setup {
+    async fn new(redis_url: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = format!("{}:", unique_name("kickoff_ptest"));
+        let queues = RedisQueues::new(connect(redis_url).await.unwrap(), prefix.clone());
+        Self { dir, redis_url: redis_url.to_owned(), prefix, queues, children: Vec::new() }
+    }
+
+    fn command(&self, args: &[&str], log: &str) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kickoff"));
+        let log = std::fs::File::create(self.dir.path().join(log)).unwrap();
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env("KICKOFF_ENV", "test")
+            .env("KICKOFF__QUEUE__URL", &self.redis_url)
+            .env("KICKOFF__QUEUE__PREFIX", &self.prefix)
+            .env(
+                "KICKOFF__DATABASE__URL",
+                format!("sqlite://{}", self.dir.path().join("kickoff.db").display()),
+            )
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log);
+        cmd
+    }
+
+    fn spawn(&mut self, args: &[&str], log: &str) -> usize {
+        let child = self.command(args, log).spawn().unwrap();
+        self.children.push(child);
+        self.children.len() - 1
+    }
+
+    fn worker(&mut self, concurrency: usize, log: &str) -> usize {
+        let c = format!("maintenance={concurrency}");
+        self.spawn(&["worker", "--queues", "maintenance", "--concurrency", &c, "--grace-secs", "30"], log)
+    }
+
+    fn log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default()
+    }
+
+    fn signal(&mut self, i: usize, sig: &str) {
+        let pid = self.children[i].id().to_string();
+        assert!(Command::new("kill").args([sig, &pid]).status().unwrap().success());
+    }
+
+    /// Waits for child `i` to exit; returns whether it exited successfully.
+    fn wait_exit(&mut self, i: usize, limit: Duration) -> bool {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.children[i].try_wait().unwrap() {
+                return status.success();
+            }
+            assert!(start.elapsed() < limit, "process {i} did not exit within {limit:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    async fn enqueue_probes(&self, n: usize, probe: Probe, opts: EnqueueOptions) {
+        let job = AnyJob::Probe(probe);
+        futures::stream::iter(0..n)
+            .map(|_| {
+                let (q, job, opts) = (self.queues.clone(), job.clone(), opts.clone());
+                async move { q.enqueue(&Envelope::new(&job), &opts).await.unwrap() }
+            })
+            .buffer_unordered(64)
+            .collect::<Vec<_>>()
+            .await;
+    }
+
+    /// Every run of the probes tagged `tag`: job id → number of runs.
+    async fn runs(&self, tag: &str) -> HashMap<String, usize> {
+        let mut conn = self.queues.connection();
+        let entries: Vec<String> = redis::cmd("LRANGE")
+            .arg(workers::handlers::probe_log_key(&self.prefix, tag))
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let mut out = HashMap::new();
+        for e in entries {
+            *out.entry(e.rsplit(' ').next().unwrap().to_owned()).or_insert(0) += 1;
+        }
+        out
+    }
+
+    async fn done(&self) -> u64 {
+        self.queues.stats(queues::MAINTENANCE).await.unwrap().done_last_hour
+    }
+
+    /// Like `done`, but a connection error (the test's own client seeing a Redis
+    /// restart) reads as zero instead of failing.
+    async fn done_or_zero(&self) -> u64 {
+        self.queues.stats(queues::MAINTENANCE).await.map(|s| s.done_last_hour).unwrap_or(0)
+    }
+
+    async fn wait_done(&self, n: u64, limit: Duration) {
+        let start = Instant::now();
+        loop {
+            let done = self.done_or_zero().await;
+            if done >= n {
+                return;
+            }
+            if start.elapsed() > limit {
+                panic!("{done}/{n} done after {limit:?}\nworker logs:\n{}", self.all_logs());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn all_logs(&self) -> String {
+        let mut out = String::new();
+        for e in std::fs::read_dir(self.dir.path()).unwrap().flatten() {
+            if e.path().extension().is_some_and(|x| x == "log") {
+                let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+                let tail: Vec<&str> = text.lines().rev().take(15).collect();
+                out.push_str(&format!(
+                    "== {}\n{}\n",
+                    e.path().display(),
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                ));
+            }
+        }
+        out
+    }
+
+    async fn finish(mut self) {
+        self.kill_children();
+        let _ = self.queues.flush_all().await;
+    }
+
+    fn kill_children(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Setup {
+    /// A failed test still leaves no process behind.
+    fn drop(&mut self) {
+        self.kill_children();
+    }
+}
+
+/// A Redis server of the test's own, stopped when dropped.
+struct RedisServer(Child);
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn probe(tag: &str) -> Probe {
+    Probe { tag: tag.to_owned(), ..Probe::default() }
+}
+
+async fn many_workers_share_10k_jobs(processes: usize) {
+    let mut s = Setup::new(SHARED_REDIS).await;
+    for i in 0..processes {
+        s.worker(50, &format!("w{i}.log"));
+    }
+    s.enqueue_probes(10_000, probe("bulk"), EnqueueOptions::default()).await;
+    s.wait_done(10_000, Duration::from_secs(180)).await;
+    let runs = s.runs("bulk").await;
+    assert_eq!(runs.len(), 10_000, "distinct jobs run");
+    let twice: Vec<_> = runs.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "jobs run more than once: {}", twice.len());
+    assert_eq!(s.done().await, 10_000);
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_worker_processes_run_10k_jobs_once_each() {
+    many_workers_share_10k_jobs(2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_worker_processes_run_10k_jobs_once_each() {
+    many_workers_share_10k_jobs(4).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_workers_jobs_complete_on_another_worker() {
+    let mut s = Setup::new(SHARED_REDIS).await;
+    let a = s.worker(20, "a.log");
+    s.enqueue_probes(20, Probe { sleep_ms: 5_000, ..probe("slow") }, EnqueueOptions::default()).await;
+    // All 20 have started on worker A.
+    let start = Instant::now();
+    while s.runs("slow").await.len() < 20 {
+        assert!(start.elapsed() < Duration::from_secs(20), "jobs did not start\n{}", s.all_logs());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    s.signal(a, "-KILL");
+    s.wait_exit(a, Duration::from_secs(5));
+    let killed_at = Instant::now();
+    s.worker(20, "b.log");
+    s.wait_done(20, Duration::from_secs(30)).await;
+    assert!(killed_at.elapsed() <= Duration::from_secs(30));
+    let runs = s.runs("slow").await;
+    assert_eq!(runs.len(), 20);
+    assert!(runs.values().all(|n| *n == 2), "each job ran on A, then on B: {runs:?}");
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_in_flight_jobs_finish_and_loses_nothing() {
+    let mut s = Setup::new(SHARED_REDIS).await;
+    let a = s.worker(4, "a.log");
+    s.enqueue_probes(12, Probe { sleep_ms: 1_500, ..probe("term") }, EnqueueOptions::default()).await;
+    let start = Instant::now();
+    while s.runs("term").await.len() < 4 {
+        assert!(start.elapsed() < Duration::from_secs(20), "jobs did not start\n{}", s.all_logs());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    s.signal(a, "-TERM");
+    assert!(s.wait_exit(a, Duration::from_secs(30)), "worker failed on SIGTERM:\n{}", s.log("a.log"));
+    // The jobs running at SIGTERM finished before the process exited.
+    assert!(s.done().await >= 4, "in-flight jobs were cut short");
+    s.worker(4, "b.log");
+    s.wait_done(12, Duration::from_secs(60)).await;
+    let runs = s.runs("term").await;
+    assert_eq!(runs.len(), 12, "lost jobs");
+    assert!(runs.values().all(|n| *n == 1), "a job ran twice: {runs:?}");
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn burst_of_20k_jobs_to_an_idle_worker_is_processed() {
+    let mut s = Setup::new(SHARED_REDIS).await;
+    s.worker(100, "w.log");
+    // 10,000 due at the same instant (the apalis-redis fetch fails past ~8,000 due at
+    // once) and 20,000 pushed for now.
+    let at = chrono::Utc::now() + chrono::Duration::seconds(3);
+    s.enqueue_probes(10_000, probe("due"), EnqueueOptions { run_at: Some(at), ..Default::default() }).await;
+    s.enqueue_probes(20_000, probe("burst"), EnqueueOptions::default()).await;
+    s.wait_done(30_000, Duration::from_secs(300)).await;
+    assert_eq!(s.runs("burst").await.len(), 20_000);
+    assert_eq!(s.runs("due").await.len(), 10_000);
+    s.finish().await;
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start_redis(port: u16, dir: &Path) -> RedisServer {
+    let child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"])
+        .args(["--appendfsync", "always", "--dir"])
+        .arg(dir)
+        .stdout(std::fs::File::create(dir.join("redis.log")).unwrap())
+        .spawn()
+        .expect("redis-server");
+    let start = Instant::now();
+    let ping = || Command::new("redis-cli").args(["-p", &port.to_string(), "ping"]).output().ok();
+    while !ping().is_some_and(|o| String::from_utf8_lossy(&o.stdout).contains("PONG")) {
+        assert!(start.elapsed() < Duration::from_secs(10), "redis did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    RedisServer(child)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_reconnect_after_a_redis_restart() {
+    let port = free_port();
+    let data = tempfile::tempdir().unwrap();
+    let data_path = data.path().to_owned();
+    let mut redis = start_redis(port, &data_path);
+    let url = format!("redis://127.0.0.1:{port}/0");
+    let mut s = Setup::new(&url).await;
+    s.worker(10, "w.log");
+    s.enqueue_probes(1_000, Probe { sleep_ms: 10, ..probe("restart") }, EnqueueOptions::default()).await;
+    s.wait_done(100, Duration::from_secs(60)).await;
+    // Restart: the append-only file keeps the queue.
+    let _ = Command::new("redis-cli").args(["-p", &port.to_string(), "shutdown"]).status();
+    let _ = redis.0.wait();
+    redis = start_redis(port, &data_path);
+    s.wait_done(1_000, Duration::from_secs(120)).await;
+    let runs = s.runs("restart").await;
+    assert_eq!(runs.len(), 1_000, "jobs lost across the restart");
+    s.finish().await;
+    drop(redis);
+}
+
+fn schedule_file(dir: &Path) -> PathBuf {
+    let path = dir.join("schedules.toml");
+    std::fs::write(
+        &path,
+        "[[schedule]]\nname = \"every_second\"\ncron = \"* * * * * *\"\njob = { kind = \"probe\", args = { tag = \"tick\" } }\n",
+    )
+    .unwrap();
+    path
+}
+
+async fn claims(s: &Setup) -> Vec<(i64, String)> {
+    let mut conn = s.queues.connection();
+    let pattern = format!("{}sched:every_second:*", s.prefix);
+    let keys: Vec<String> = redis::cmd("KEYS").arg(&pattern).query_async(&mut conn).await.unwrap();
+    let mut out = Vec::new();
+    for k in keys {
+        let v: String = redis::cmd("GET").arg(&k).query_async(&mut conn).await.unwrap();
+        out.push((k.rsplit(':').next().unwrap().parse().unwrap(), v));
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_schedulers_fire_each_tick_once_and_report_missed_ticks() {
+    let mut s = Setup::new(SHARED_REDIS).await;
+    let file = schedule_file(s.dir.path());
+    let file = file.to_str().unwrap().to_owned();
+    let ids: Vec<usize> =
+        (0..3).map(|i| s.spawn(&["scheduler", "--file", &file], &format!("s{i}.log"))).collect();
+    let start = Instant::now();
+    while claims(&s).await.len() < 11 {
+        assert!(start.elapsed() < Duration::from_secs(30), "ticks not firing\n{}", s.all_logs());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for i in &ids {
+        s.signal(*i, "-TERM");
+        s.wait_exit(*i, Duration::from_secs(10));
+    }
+    let fired = claims(&s).await;
+    assert!(fired.len() >= 10);
+    assert!(fired.iter().all(|(_, who)| who != "missed"));
+    // Consecutive seconds, each claimed once, each enqueued once.
+    for pair in fired.windows(2) {
+        assert_eq!(pair[1].0 - pair[0].0, 1_000, "gap between ticks: {fired:?}");
+    }
+    let mut conn = s.queues.connection();
+    let queued: u64 = redis::cmd("LLEN")
+        .arg(format!("{}maintenance:active", s.prefix))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(queued, fired.len() as u64, "jobs enqueued vs ticks");
+
+    // Nobody runs for three seconds; a scheduler started later reports those ticks missed.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let late = s.spawn(&["scheduler", "--file", &file, "--catch-up-secs", "1"], "late.log");
+    let start = Instant::now();
+    loop {
+        let missed = claims(&s).await.iter().filter(|(_, who)| who == "missed").count();
+        if missed >= 2 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(15), "missed ticks not reported\n{}", s.all_logs());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    s.signal(late, "-TERM");
+    s.wait_exit(late, Duration::from_secs(10));
+    let list = s
+        .command(&["scheduler", "--file", &file, "--list"], "list.log")
+        .stdout(Stdio::piped())
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&list.stdout).into_owned();
+    let row = table.lines().find(|l| l.starts_with("every_second")).unwrap_or_default().to_owned();
+    let missed: u64 = row.split_whitespace().last().unwrap_or("0").parse().unwrap();
+    assert!(missed >= 2, "{table}");
+    s.finish().await;
+}
