@@ -81,6 +81,27 @@ pub enum Command {
         #[command(subcommand)]
         command: QueuesCommand,
     },
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// No-op jobs through the full runtime with 1..=W worker processes on Redis.
+    Queue {
+        #[arg(long, default_value_t = 20_000)]
+        jobs: usize,
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+        /// Concurrency per worker process.
+        #[arg(long, default_value_t = 50)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
 }
 
 /// `queue=N`.

@@ -62,6 +62,9 @@ async fn main() -> anyhow::Result<()> {
             commands::jobs_cli::dlq(&settings, &db, command).await
         }
         Command::Queues { command } => commands::jobs_cli::queues_cmd(&settings, command).await,
+        Command::Bench { command: cli::BenchCommand::Queue { jobs, workers, concurrency, runs } } => {
+            commands::bench::queue(&settings, jobs, workers, concurrency, runs).await
+        }
     }
 }
 

@@ -227,6 +227,16 @@ impl RedisQueues {
         }
     }
 
+    /// Jobs waiting in `queue`: ready plus scheduled (one round trip).
+    pub async fn depth(&self, queue: &str) -> Result<u64, QueueError> {
+        let (active, scheduled): (u64, u64) = redis::pipe()
+            .llen(self.key(queue, "active"))
+            .zcard(self.key(queue, "scheduled"))
+            .query_async(&mut self.conn.clone())
+            .await?;
+        Ok(active + scheduled)
+    }
+
     /// Pauses `queue` for every worker process.
     pub async fn pause(&self, queue: &str) -> Result<(), QueueError> {
         let _: () = self.conn.clone().set(self.key(queue, "paused"), 1).await?;

@@ -230,6 +230,8 @@ async fn pause_stops_consumption_and_resume_restarts_it() {
     h.queues.pause(queues::MAINTENANCE).await.unwrap();
     assert!(h.queues.stats(queues::MAINTENANCE).await.unwrap().paused);
     let paused_at = Utc::now();
+    // The promise is "within a second": enqueue only once that second is over.
+    tokio::time::sleep(Duration::from_secs(1)).await;
     h.enqueue(probe("held"), EnqueueOptions::default()).await;
     // A paused queue runs nothing; watch it for two seconds.
     tokio::time::sleep(Duration::from_secs(2)).await;

@@ -38,7 +38,7 @@ pub enum Outcome {
 impl Runtime {
     pub async fn execute(&self, envelope: Envelope, worker: &str) -> Result<Outcome, RuntimeError> {
         let queue = queue_of(&envelope.kind).unwrap_or(jobs::queues::MAINTENANCE);
-        if self.queues.is_paused(queue).await? {
+        if self.is_paused(queue) {
             let later = EnqueueOptions {
                 run_at: Some(Utc::now() + chrono::Duration::seconds(1)),
                 ..Default::default()

@@ -28,11 +28,36 @@ pub enum RuntimeError {
 pub struct Runtime {
     pub db: DatabaseConnection,
     pub queues: RedisQueues,
+    /// Paused queues as last read from Redis by `refresh_paused` (every
+    /// `PAUSE_REFRESH`), so a delivery costs no extra round trip.
+    paused: std::sync::RwLock<std::collections::HashSet<String>>,
 }
+
+/// How often worker processes re-read the pause flags: pausing takes effect within this.
+pub const PAUSE_REFRESH: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl Runtime {
     pub fn new(db: DatabaseConnection, queues: RedisQueues) -> Self {
-        Self { db, queues }
+        Self { db, queues, paused: Default::default() }
+    }
+
+    /// Whether `queue` was paused at the last refresh.
+    pub fn is_paused(&self, queue: &str) -> bool {
+        self.paused.read().map(|p| p.contains(queue)).unwrap_or(false)
+    }
+
+    /// Re-reads the pause flags of `queues`.
+    pub async fn refresh_paused(&self, queues: &[String]) -> Result<(), QueueError> {
+        let mut now = std::collections::HashSet::new();
+        for q in queues {
+            if self.queues.is_paused(q).await? {
+                now.insert(q.clone());
+            }
+        }
+        if let Ok(mut p) = self.paused.write() {
+            *p = now;
+        }
+        Ok(())
     }
 
     /// Publishes a job event on `{prefix}events` for live dashboards; best effort.

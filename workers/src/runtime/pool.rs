@@ -105,6 +105,25 @@ async fn promote(rt: Arc<Runtime>, queue: String, mut stop: watch::Receiver<bool
         if let Err(e) = rt.queues.promote_due(&queue).await {
             tracing::warn!(queue = %queue, error = %e, "promotion of due jobs failed");
         }
+        if let Ok(depth) = rt.queues.depth(&queue).await {
+            metrics::gauge!("kickoff_queue_depth", "queue" => queue.clone()).set(depth as f64);
+        }
+    }
+}
+
+async fn watch_pauses(rt: Arc<Runtime>, queues: Vec<String>, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(super::PAUSE_REFRESH);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            return;
+        }
+        if let Err(e) = rt.refresh_paused(&queues).await {
+            tracing::warn!(error = %e, "reading pause flags failed");
+        }
     }
 }
 
@@ -118,6 +137,10 @@ pub async fn run_pools(
     grace: Duration,
 ) -> Result<(), RuntimeError> {
     let mut tasks = tokio::task::JoinSet::new();
+    let names: Vec<String> = specs.iter().map(|s| s.queue.clone()).collect();
+    // Pause flags are known before the first job is taken.
+    rt.refresh_paused(&names).await?;
+    tasks.spawn(watch_pauses(rt.clone(), names, stop.clone()));
     for spec in specs {
         tasks.spawn(promote(rt.clone(), spec.queue.clone(), stop.clone()));
         let (rt, stop) = (rt.clone(), stop.clone());
