@@ -10,7 +10,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use jobs::QueueSettings;
 use serde::{Deserialize, Serialize};
-use workers::settings::TelegramSettings;
+use workers::settings::{ScrapeSettings, TelegramSettings};
 
 /// The defaults, compiled in so the binary runs anywhere.
 pub const DEFAULT_TOML: &str = include_str!("../ops/config/default.toml");
@@ -41,6 +41,7 @@ pub struct Settings {
     pub api: ApiSettings,
     pub auth: AuthSettings,
     pub telegram: TelegramSettings,
+    pub scrape: ScrapeSettings,
     pub log: LogSettings,
 }
 

@@ -30,3 +30,27 @@ impl Default for TelegramSettings {
         }
     }
 }
+
+/// `[scrape]`: where and how data is fetched.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScrapeSettings {
+    /// Base URL of football-data.co.uk season files: `{base}/{season}/{league}.csv`.
+    pub football_data_url: String,
+    /// Division codes `collect_results` fans out to when a job names none.
+    pub leagues: Vec<String>,
+    /// Seconds before a request is abandoned.
+    pub timeout_secs: u64,
+    pub user_agent: String,
+}
+
+impl Default for ScrapeSettings {
+    fn default() -> Self {
+        Self {
+            football_data_url: "https://www.football-data.co.uk/mmz4281".to_owned(),
+            leagues: ["E0", "D1", "I1", "SP1"].map(String::from).to_vec(),
+            timeout_secs: 30,
+            user_agent: "kickoff/0.1 (+https://github.com/kickoff)".to_owned(),
+        }
+    }
+}

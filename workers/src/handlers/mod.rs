@@ -1,12 +1,16 @@
 //! One handler per job kind; `dispatch` maps an envelope to its handler.
 
+mod collect;
 mod maintenance;
 mod probe;
+mod process;
+mod scrape;
 
 use jobs::{AnyJob, Envelope};
 
 use crate::runtime::{JobFailure, Runtime};
 
+pub use collect::season_code;
 pub use probe::probe_log_key;
 
 /// Runs the handler of the envelope's kind.
@@ -15,6 +19,9 @@ pub async fn dispatch(rt: &Runtime, envelope: &Envelope) -> Result<(), JobFailur
     match job {
         AnyJob::Probe(p) => probe::run(rt, envelope, &p).await,
         AnyJob::Maintenance(m) => maintenance::run(rt, &m).await,
+        AnyJob::CollectResults(c) => collect::run(rt, envelope, &c).await,
+        AnyJob::ScrapeFootballData(s) => scrape::run(rt, envelope, &s).await,
+        AnyJob::ProcessSnapshot(p) => process::run(rt, &p).await,
         other => Err(JobFailure::Permanent(format!("no handler for `{}` in this build", other.kind()))),
     }
 }

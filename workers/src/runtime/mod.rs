@@ -28,9 +28,23 @@ pub enum RuntimeError {
 pub struct Runtime {
     pub db: DatabaseConnection,
     pub queues: RedisQueues,
+    pub scrape: crate::settings::ScrapeSettings,
+    /// One HTTP client per process (connection pools, timeouts, user agent).
+    pub http: reqwest::Client,
     /// Paused queues as last read from Redis by `refresh_paused` (every
     /// `PAUSE_REFRESH`), so a delivery costs no extra round trip.
     paused: std::sync::RwLock<std::collections::HashSet<String>>,
+}
+
+fn http_client(s: &crate::settings::ScrapeSettings) -> reqwest::Client {
+    let timeout = std::time::Duration::from_secs(s.timeout_secs.max(1));
+    reqwest::Client::builder()
+        .user_agent(&s.user_agent)
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .build()
+        // Building only fails when the TLS backend cannot initialise; fall back to defaults.
+        .unwrap_or_default()
 }
 
 /// How often worker processes re-read the pause flags: pausing takes effect within this.
@@ -38,7 +52,16 @@ pub const PAUSE_REFRESH: std::time::Duration = std::time::Duration::from_millis(
 
 impl Runtime {
     pub fn new(db: DatabaseConnection, queues: RedisQueues) -> Self {
-        Self { db, queues, paused: Default::default() }
+        let scrape = crate::settings::ScrapeSettings::default();
+        let http = http_client(&scrape);
+        Self { db, queues, scrape, http, paused: Default::default() }
+    }
+
+    /// Uses `scrape` for fetching.
+    pub fn with_scrape(mut self, scrape: crate::settings::ScrapeSettings) -> Self {
+        self.http = http_client(&scrape);
+        self.scrape = scrape;
+        self
     }
 
     /// Whether `queue` was paused at the last refresh.

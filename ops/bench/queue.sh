@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Queue benchmark, with its baselines in the same run:
+#   1. redis-benchmark -t lpush,rpop (Redis's own ceiling)
+#   2. BullMQ on Node, concurrency 50, same N (needs the peer kit set up once:
+#      BENCH_DIR=... ../shared/bench/setup.sh)
+#   3. kickoff bench queue: N no-op jobs through the full runtime, 1 and 2 worker processes
+#
+#   ops/bench/queue.sh [N] [RUNS]        N default 20000, RUNS default 3
+# Env: KIT (default ../shared/bench), BENCH_DIR (default ./.bench-work), REDIS_PORT (6379).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+n=${1:-20000}
+runs=${2:-3}
+kit=${KIT:-../shared/bench}
+export BENCH_DIR=${BENCH_DIR:-$PWD/.bench-work}
+port=${REDIS_PORT:-6379}
+cargo build -q --release --bin kickoff
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+echo "== redis-benchmark (1 connection and 50, no pipelining)"
+redis-benchmark -p "$port" -t lpush,rpop -n "$n" -c 1 -q
+redis-benchmark -p "$port" -t lpush,rpop -n "$n" -c 50 -q
+
+if [ -d "$BENCH_DIR/node/node_modules/bullmq" ]; then
+  echo "== BullMQ, concurrency 50, keep completed"
+  "$kit/bullmq/bench.sh" --mode bulk --n "$n" --concurrency 50 --runs "$runs"
+  echo "== BullMQ, concurrency 50, remove on complete"
+  "$kit/bullmq/bench.sh" --mode bulk --n "$n" --concurrency 50 --removeOnComplete 1 --runs "$runs"
+else
+  echo "== BullMQ skipped: run BENCH_DIR=$BENCH_DIR $kit/setup.sh first"
+fi
+
+echo "== kickoff"
+KICKOFF__QUEUE__URL="redis://127.0.0.1:$port/0" KICKOFF__DATABASE__URL="sqlite://$scratch/bench.db" \
+  target/release/kickoff bench queue --jobs "$n" --workers 2 --concurrency 50 --runs "$runs"

@@ -1,0 +1,38 @@
+//! `collect_results`: fan-out, one scrape job per league.
+
+use chrono::{Datelike, Utc};
+use jobs::catalogue::{CollectResults, ScrapeFootballData};
+use jobs::redis_queue::EnqueueOptions;
+use jobs::{AnyJob, Envelope};
+
+use crate::runtime::{JobFailure, Runtime};
+
+/// football-data.co.uk's code of the season running on `date`: `2526` for 2025-26.
+pub fn season_code(date: chrono::NaiveDate) -> String {
+    let start = if date.month() >= 7 { date.year() } else { date.year() - 1 };
+    format!("{:02}{:02}", start.rem_euclid(100), (start + 1).rem_euclid(100))
+}
+
+pub async fn run(rt: &Runtime, envelope: &Envelope, job: &CollectResults) -> Result<(), JobFailure> {
+    let leagues = if job.leagues.is_empty() { rt.scrape.leagues.clone() } else { job.leagues.clone() };
+    let season = job.season.clone().unwrap_or_else(|| season_code(Utc::now().date_naive()));
+    for league in leagues {
+        let child =
+            Envelope::new(&AnyJob::ScrapeFootballData(ScrapeFootballData { league, season: season.clone() }))
+                .child_of(envelope);
+        rt.queues.enqueue(&child, &EnqueueOptions::default()).await.map_err(JobFailure::transient)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    #[test]
+    fn season_codes() {
+        assert_eq!(super::season_code(NaiveDate::from_ymd_opt(2025, 8, 1).unwrap()), "2526");
+        assert_eq!(super::season_code(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()), "2526");
+        assert_eq!(super::season_code(NaiveDate::from_ymd_opt(2099, 12, 1).unwrap()), "9900");
+    }
+}

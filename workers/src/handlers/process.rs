@@ -1,0 +1,35 @@
+//! `process_snapshot`: turn a stored snapshot into entities with the parser of its
+//! source. A file that cannot be parsed fails permanently, naming the snapshot.
+
+use std::path::Path;
+
+use entities::scrape_snapshots;
+use jobs::catalogue::ProcessSnapshot;
+use sea_orm::EntityTrait;
+
+use crate::process::football_data::{ImportSummary, import_bytes};
+use crate::runtime::{JobFailure, Runtime};
+
+pub async fn run(rt: &Runtime, job: &ProcessSnapshot) -> Result<(), JobFailure> {
+    let snapshot = scrape_snapshots::Entity::find_by_id(job.snapshot_id)
+        .one(&rt.db)
+        .await
+        .map_err(JobFailure::transient)?
+        .ok_or_else(|| JobFailure::Permanent(format!("snapshot {} does not exist", job.snapshot_id)))?;
+    match snapshot.source.as_str() {
+        super::scrape::SOURCE => {
+            let mut summary = ImportSummary::default();
+            import_bytes(&rt.db, Path::new(&snapshot.url), snapshot.body.as_bytes(), &mut summary)
+                .await
+                .map_err(JobFailure::transient)?;
+            if let Some((_, reason)) = summary.files_rejected.first() {
+                return Err(JobFailure::Permanent(format!("snapshot {}: {reason}", snapshot.id)));
+            }
+            tracing::info!(snapshot = snapshot.id, %summary, "snapshot processed");
+            Ok(())
+        }
+        other => {
+            Err(JobFailure::Permanent(format!("snapshot {}: no parser for source `{other}`", snapshot.id)))
+        }
+    }
+}
