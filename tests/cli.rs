@@ -120,3 +120,46 @@ fn import_and_migrate_on_postgres() {
     assert!(fresh.status.success(), "{}", stderr(&fresh));
     assert_eq!(stdout(&fresh).lines().filter(|l| l.starts_with("applied")).count(), 4);
 }
+
+#[test]
+fn trigger_validates_kind_args_and_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = format!("{}:", entities::testing::unique_name("kickoff_cli"));
+    let env =
+        [("KICKOFF__QUEUE__URL", "redis://127.0.0.1:6379/0"), ("KICKOFF__QUEUE__PREFIX", prefix.as_str())];
+    let out = kickoff(dir.path(), &["trigger", "nope"], &env);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("unknown job kind `nope`"), "{}", stderr(&out));
+    let out = kickoff(dir.path(), &["trigger", "process_snapshot", "--args", r#"{"snapshot_id":"x"}"#], &env);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("invalid arguments for `process_snapshot`"), "{}", stderr(&out));
+    let out = kickoff(dir.path(), &["trigger", "settle_bets", "--at", "tomorrow-ish"], &env);
+    assert!(stderr(&out).contains("--at"), "{}", stderr(&out));
+    let ok = kickoff(dir.path(), &["trigger", "settle_bets", "--at", "10m", "--idempotency-key", "k1"], &env);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let v: serde_json::Value = serde_json::from_str(stdout(&ok).trim()).unwrap();
+    assert_eq!((v["outcome"].as_str(), v["queue"].as_str()), (Some("queued"), Some("settle")));
+    let dup = kickoff(dir.path(), &["trigger", "settle_bets", "--idempotency-key", "k1"], &env);
+    assert!(stdout(&dup).contains(r#""outcome":"duplicate""#), "{}", stdout(&dup));
+    let stats = kickoff(dir.path(), &["queues", "stats", "--json"], &env);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&stats)).unwrap();
+    let settle = v.as_array().unwrap().iter().find(|q| q["queue"] == "settle").unwrap();
+    assert_eq!(settle["scheduled"], 1);
+    // Leave nothing behind.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let q = jobs::redis_queue::RedisQueues::new(
+            jobs::redis_queue::connect("redis://127.0.0.1:6379/0").await.unwrap(),
+            prefix.clone(),
+        );
+        q.flush_all().await.unwrap();
+    });
+}
+
+#[test]
+fn queue_commands_need_redis_and_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kickoff(dir.path(), &["queues", "stats"], &[]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("KICKOFF__QUEUE__URL=redis://"), "{}", stderr(&out));
+}

@@ -134,6 +134,9 @@ pub async fn enforce_retention<C: ConnectionTrait>(
     max_age: chrono::Duration,
 ) -> Result<u64, DbErr> {
     let mut removed = purge_before(db, Utc::now() - max_age).await?;
+    if max_count == 0 {
+        return Ok(removed + Entity::delete_many().exec(db).await?.rows_affected);
+    }
     let keep: Vec<i64> = Entity::find()
         .select_only()
         .column(Column::Id)

@@ -197,9 +197,8 @@ impl RedisQueues {
             .arg(self.idempotency_ttl.as_secs().max(1))
             .invoke_async(&mut self.conn.clone())
             .await?;
-        let mut conn = self.conn.clone();
-        let _: () = conn.incr(self.key(queue, "count:enqueued"), 1).await?;
         if done == 1 {
+            metrics::counter!("kickoff_jobs_enqueued_total", "queue" => queue, "kind" => envelope.kind.clone()).increment(1);
             Ok(Enqueued::Queued { id: envelope.id.clone(), queue: queue.to_owned(), run_at })
         } else {
             Ok(Enqueued::Duplicate { key: opts.idempotency_key.clone().unwrap_or_default() })

@@ -46,6 +46,8 @@ impl Runtime {
             self.queues.enqueue(&envelope, &later).await?;
             return Ok(Outcome::Deferred);
         }
+        metrics::counter!("kickoff_jobs_started_total", "queue" => queue, "kind" => envelope.kind.clone())
+            .increment(1);
         let span = tracing::info_span!("job", id = %envelope.id, kind = %envelope.kind, queue, attempt = envelope.attempt);
         let _enter = span.enter();
         let started_at = Utc::now();
