@@ -60,6 +60,18 @@ end
 return #ids
 "#;
 
+/// Removes up to ARGV[1] finished task ids from the done set with their payload and
+/// metadata (apalis-redis keeps them forever).
+/// KEYS: done set, data hash, meta prefix
+const VACUUM: &str = r#"
+local ids = redis.call("spop", KEYS[1], tonumber(ARGV[1]))
+for _, id in ipairs(ids) do
+  redis.call("hdel", KEYS[2], id)
+  redis.call("del", KEYS[3] .. ":" .. id)
+end
+return #ids
+"#;
+
 /// apalis-redis's global index of queues (outside any prefix).
 const APALIS_QUEUE_INDEX: &str = "core:apalis:queues:list";
 
@@ -251,24 +263,48 @@ impl RedisQueues {
         Ok(self.conn.clone().exists(self.key(queue, "paused")).await?)
     }
 
-    /// Counts a finished job (success or dead letter) for the statistics.
-    pub async fn record_finished(&self, queue: &str, dead: bool) -> Result<(), QueueError> {
-        let mut conn = self.conn.clone();
-        if dead {
-            let _: () = conn.incr(self.key(queue, "count:dead"), 1).await?;
-        } else {
-            let now = Utc::now();
-            let minute = self.key(queue, &format!("done:m:{}", minute_bucket(now)));
-            let hour = self.key(queue, &format!("done:h:{}", hour_bucket(now)));
-            let _: () = redis::pipe()
-                .incr(&minute, 1)
-                .expire(&minute, 2 * 3600)
-                .incr(&hour, 1)
-                .expire(&hour, 26 * 3600)
-                .query_async(&mut conn)
-                .await?;
-        }
+    /// Counts a dead-lettered job for the statistics.
+    pub async fn record_dead(&self, queue: &str) -> Result<(), QueueError> {
+        let _: () = self.conn.clone().incr(self.key(queue, "count:dead"), 1).await?;
         Ok(())
+    }
+
+    /// Counts `n` succeeded jobs for the statistics (workers batch these).
+    pub async fn record_done(&self, queue: &str, n: u64) -> Result<(), QueueError> {
+        if n == 0 {
+            return Ok(());
+        }
+        let now = Utc::now();
+        let minute = self.key(queue, &format!("done:m:{}", minute_bucket(now)));
+        let hour = self.key(queue, &format!("done:h:{}", hour_bucket(now)));
+        let _: () = redis::pipe()
+            .incr(&minute, n)
+            .expire(&minute, 2 * 3600)
+            .incr(&hour, n)
+            .expire(&hour, 26 * 3600)
+            .query_async(&mut self.conn.clone())
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes finished tasks' payloads and metadata from `queue`, in chunks; returns
+    /// how many went.
+    pub async fn vacuum(&self, queue: &str) -> Result<u64, QueueError> {
+        let script = redis::Script::new(VACUUM);
+        let mut removed = 0;
+        loop {
+            let n: u64 = script
+                .key(self.key(queue, "done"))
+                .key(self.key(queue, "data"))
+                .key(self.key(queue, "meta"))
+                .arg(PROMOTE_CHUNK)
+                .invoke_async(&mut self.conn.clone())
+                .await?;
+            removed += n;
+            if n < PROMOTE_CHUNK as u64 {
+                return Ok(removed);
+            }
+        }
     }
 
     /// Counts a retry scheduled for the statistics.

@@ -97,8 +97,12 @@ async fn collect_results_fans_out_to_scrape_and_process() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(db.count("scrape_snapshots").await, 2);
-    let process = queues.stats(queues::PROCESS).await.unwrap();
-    assert_eq!(process.done_last_hour, 2);
+    // Success counters reach Redis within a poll interval.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while queues.stats(queues::PROCESS).await.unwrap().done_last_hour < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "process jobs not counted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     // The same files again: unchanged snapshots are not processed twice.
     queues.enqueue(&Envelope::new(&job), &EnqueueOptions::default()).await.unwrap();

@@ -1,4 +1,4 @@
-//! `maintenance`: dead-letter retention.
+//! `maintenance`: dead-letter retention, and deleting finished tasks from the queues.
 
 use jobs::catalogue::{Maintenance, MaintenanceTask};
 use jobs::dead_letters;

@@ -70,7 +70,7 @@ impl Runtime {
         metrics::histogram!("kickoff_job_duration_seconds", &labels).record(elapsed.as_secs_f64());
         match result {
             Ok(()) => {
-                self.queues.record_finished(queue, false).await?;
+                self.count_done(queue);
                 metrics::counter!("kickoff_jobs_succeeded_total", &labels).increment(1);
                 tracing::debug!(ms = elapsed.as_millis() as u64, "job succeeded");
                 Ok(Outcome::Succeeded)
@@ -100,7 +100,7 @@ impl Runtime {
                     }
                     None => {
                         let letter = dead_letters::record(&self.db, queue, &envelope, error).await?;
-                        self.queues.record_finished(queue, true).await?;
+                        self.queues.record_dead(queue).await?;
                         self.publish_event("dead_letter", &envelope, Some(letter.id)).await;
                         metrics::counter!("kickoff_jobs_dead_lettered_total", &labels).increment(1);
                         tracing::error!(error = %failure, dead_letter = letter.id, "job dead-lettered");

@@ -34,6 +34,9 @@ pub struct Runtime {
     /// Paused queues as last read from Redis by `refresh_paused` (every
     /// `PAUSE_REFRESH`), so a delivery costs no extra round trip.
     paused: std::sync::RwLock<std::collections::HashSet<String>>,
+    /// Successes not yet added to the Redis counters: flushed every poll interval, so
+    /// a job costs no extra round trip.
+    done: std::sync::Mutex<std::collections::HashMap<String, u64>>,
 }
 
 fn http_client(s: &crate::settings::ScrapeSettings) -> reqwest::Client {
@@ -54,7 +57,7 @@ impl Runtime {
     pub fn new(db: DatabaseConnection, queues: RedisQueues) -> Self {
         let scrape = crate::settings::ScrapeSettings::default();
         let http = http_client(&scrape);
-        Self { db, queues, scrape, http, paused: Default::default() }
+        Self { db, queues, scrape, http, paused: Default::default(), done: Default::default() }
     }
 
     /// Uses `scrape` for fetching.
@@ -62,6 +65,32 @@ impl Runtime {
         self.http = http_client(&scrape);
         self.scrape = scrape;
         self
+    }
+
+    fn count_done(&self, queue: &str) {
+        if let Ok(mut d) = self.done.lock() {
+            *d.entry(queue.to_owned()).or_default() += 1;
+        }
+    }
+
+    /// Adds the successes counted since the last flush to the Redis counters.
+    pub async fn flush_done(&self) -> Result<(), QueueError> {
+        let pending: Vec<(String, u64)> = match self.done.lock() {
+            Ok(mut d) => d.drain().collect(),
+            Err(_) => Vec::new(),
+        };
+        for (i, (queue, n)) in pending.iter().enumerate() {
+            if let Err(e) = self.queues.record_done(queue, *n).await {
+                // Put back what was not written, so a Redis blip loses no count.
+                if let Ok(mut d) = self.done.lock() {
+                    for (q, n) in &pending[i..] {
+                        *d.entry(q.clone()).or_default() += n;
+                    }
+                }
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     /// Whether `queue` was paused at the last refresh.

@@ -60,6 +60,9 @@ async fn run_one(
             .batch_size(spec.concurrency.clamp(1, 100))
             .heartbeat_interval(HEARTBEAT)
             .missed_heartbeats(MISSED_HEARTBEATS)
+            // Locking only records the running worker in each task's metadata (our
+            // envelopes and the in-flight sets already tell); it costs a round trip per job.
+            .lock_tasks(false)
             .emit_events(false);
         let storage: RedisStorage<Envelope> = RedisStorage::new(rt.queues.connection()).with_config(config);
         let worker = WorkerBuilder::new(name.as_str())
@@ -92,8 +95,12 @@ async fn run_one(
     }
 }
 
+/// How often finished tasks' payloads are deleted from Redis.
+const VACUUM_EVERY: u32 = 20;
+
 async fn promote(rt: Arc<Runtime>, queue: String, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(POLL_INTERVAL);
+    let mut n: u32 = 0;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -108,11 +115,19 @@ async fn promote(rt: Arc<Runtime>, queue: String, mut stop: watch::Receiver<bool
         if let Ok(depth) = rt.queues.depth(&queue).await {
             metrics::gauge!("kickoff_queue_depth", "queue" => queue.clone()).set(depth as f64);
         }
+        n = n.wrapping_add(1);
+        if n % VACUUM_EVERY == 0
+            && let Err(e) = rt.queues.vacuum(&queue).await
+        {
+            tracing::warn!(queue = %queue, error = %e, "vacuum failed");
+        }
     }
 }
 
-async fn watch_pauses(rt: Arc<Runtime>, queues: Vec<String>, mut stop: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(super::PAUSE_REFRESH);
+/// Re-reads pause flags and flushes success counters until stopped.
+async fn housekeeping(rt: Arc<Runtime>, queues: Vec<String>, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(POLL_INTERVAL);
+    let mut last_pause_read = tokio::time::Instant::now();
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -121,8 +136,14 @@ async fn watch_pauses(rt: Arc<Runtime>, queues: Vec<String>, mut stop: watch::Re
         if *stop.borrow() {
             return;
         }
-        if let Err(e) = rt.refresh_paused(&queues).await {
-            tracing::warn!(error = %e, "reading pause flags failed");
+        if let Err(e) = rt.flush_done().await {
+            tracing::warn!(error = %e, "writing job counters failed");
+        }
+        if last_pause_read.elapsed() >= super::PAUSE_REFRESH {
+            last_pause_read = tokio::time::Instant::now();
+            if let Err(e) = rt.refresh_paused(&queues).await {
+                tracing::warn!(error = %e, "reading pause flags failed");
+            }
         }
     }
 }
@@ -140,7 +161,7 @@ pub async fn run_pools(
     let names: Vec<String> = specs.iter().map(|s| s.queue.clone()).collect();
     // Pause flags are known before the first job is taken.
     rt.refresh_paused(&names).await?;
-    tasks.spawn(watch_pauses(rt.clone(), names, stop.clone()));
+    tasks.spawn(housekeeping(rt.clone(), names, stop.clone()));
     for spec in specs {
         tasks.spawn(promote(rt.clone(), spec.queue.clone(), stop.clone()));
         let (rt, stop) = (rt.clone(), stop.clone());
@@ -156,5 +177,6 @@ pub async fn run_pools(
         tracing::warn!(?grace, "grace period over; unfinished jobs will be re-run elsewhere");
         tasks.abort_all();
     }
+    rt.flush_done().await?;
     Ok(())
 }
