@@ -136,6 +136,9 @@ pub struct Probe {
     /// Free-form marker, recorded by the handler.
     #[serde(default)]
     pub tag: String,
+    /// Panic instead of returning (tests that panics count as transient failures).
+    #[serde(default)]
+    pub panic: bool,
 }
 job!(Probe, "probe", queues::MAINTENANCE, JobPolicy::new(4, 500, 5, 30));
 

@@ -36,6 +36,9 @@ pub struct Envelope {
     /// Id of the first job of the chain (a cron tick's job, a manual trigger).
     #[serde(default)]
     pub root: Option<String>,
+    /// Per-job timeout in milliseconds, overriding the kind's policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
 }
 
 impl Envelope {
@@ -50,6 +53,7 @@ impl Envelope {
             enqueued_at: Utc::now(),
             parent: None,
             root: None,
+            timeout_ms: None,
         }
     }
 
@@ -58,6 +62,12 @@ impl Envelope {
         let args = serde_json::to_value(job)
             .map_err(|e| JobError::InvalidArgs { kind: J::KIND.to_owned(), message: e.to_string() })?;
         Ok(Self::new(&AnyJob::from_parts(J::KIND, args)?))
+    }
+
+    /// Bounds each attempt of this job by `timeout` instead of the kind's policy.
+    pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeout_ms = Some(timeout.as_millis() as u64);
+        self
     }
 
     /// Marks this job as enqueued by `parent`.

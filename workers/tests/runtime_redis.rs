@@ -243,3 +243,33 @@ async fn pause_stops_consumption_and_resume_restarts_it() {
     assert!(runs[0].1 - resumed_at.timestamp_millis() <= 1_500, "took too long after resume");
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeouts_and_panics_are_transient_failures() {
+    let h = Harness::start(4).await;
+    let slow = Envelope::new(&AnyJob::Probe(Probe { sleep_ms: 5_000, ..probe("slow") }))
+        .with_timeout(Duration::from_millis(200));
+    h.queues.enqueue(&slow, &EnqueueOptions::default()).await.unwrap();
+    h.enqueue(Probe { panic: true, ..probe("panics") }, EnqueueOptions::default()).await;
+    wait_until(Duration::from_secs(30), || async {
+        dead_letters::list(&h.db.conn, &DeadLetterFilter::default()).await.unwrap().len() == 2
+    })
+    .await;
+    let max = Probe::POLICY.max_attempts as usize;
+    for (needle, tag) in
+        [("timed out after 200ms", "slow"), ("handler panicked: probe panics panics as asked", "panics")]
+    {
+        let letters = dead_letters::list(
+            &h.db.conn,
+            &DeadLetterFilter { error_contains: Some(needle.into()), ..Default::default() },
+        )
+        .await
+        .unwrap();
+        assert_eq!(letters.len(), 1, "{needle}");
+        let errors = dead_letters::errors_of(&letters[0]);
+        assert_eq!(errors.len(), max, "{needle}: retried as transient");
+        assert!(errors.iter().all(|e| !e.permanent && e.error.contains(needle)), "{errors:?}");
+        assert_eq!(h.runs(tag).await.len(), max);
+    }
+    h.stop().await;
+}

@@ -25,6 +25,9 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, probe: &Probe) -> Result<(),
     if probe.sleep_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(probe.sleep_ms)).await;
     }
+    if probe.panic {
+        panic!("probe {} panics as asked", probe.tag);
+    }
     if probe.permanent {
         return Err(JobFailure::Permanent(format!("probe {} fails permanently", probe.tag)));
     }

@@ -55,13 +55,15 @@ impl Runtime {
         let result = match policy_of(&envelope.kind) {
             None => Err(JobFailure::permanent(format!("unknown job kind `{}`", envelope.kind))),
             Some(policy) => {
+                let limit =
+                    envelope.timeout_ms.map(std::time::Duration::from_millis).unwrap_or(policy.timeout);
                 let run = AssertUnwindSafe(handlers::dispatch(self, &envelope)).catch_unwind();
-                match tokio::time::timeout(policy.timeout, run).await {
+                match tokio::time::timeout(limit, run).await {
                     Ok(Ok(r)) => r,
                     Ok(Err(panic)) => {
                         Err(JobFailure::Transient(format!("handler panicked: {}", panic_message(&panic))))
                     }
-                    Err(_) => Err(JobFailure::Transient(format!("timed out after {:?}", policy.timeout))),
+                    Err(_) => Err(JobFailure::Transient(format!("timed out after {limit:?}"))),
                 }
             }
         };
