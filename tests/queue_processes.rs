@@ -17,6 +17,7 @@ use jobs::{AnyJob, Envelope, queues};
 const SHARED_REDIS: &str = "redis://127.0.0.1:6379/0";
 
 struct Setup {
+    _cleanup: jobs::testing::PrefixGuard,
     dir: tempfile::TempDir,
     redis_url: String,
     prefix: String,
@@ -29,7 +30,8 @@ impl Setup {
         let dir = tempfile::tempdir().unwrap();
         let prefix = format!("{}:", unique_name("kickoff_ptest"));
         let queues = RedisQueues::new(connect(redis_url).await.unwrap(), prefix.clone());
-        Self { dir, redis_url: redis_url.to_owned(), prefix, queues, children: Vec::new() }
+        let _cleanup = jobs::testing::PrefixGuard::new(redis_url, prefix.clone());
+        Self { _cleanup, dir, redis_url: redis_url.to_owned(), prefix, queues, children: Vec::new() }
     }
 
     fn command(&self, args: &[&str], log: &str) -> Command {

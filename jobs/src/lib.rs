@@ -10,6 +10,8 @@ pub mod policy;
 pub mod redis_queue;
 pub mod schedule;
 pub mod settings;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use catalogue::{AnyJob, Job, JobError, queues};
 pub use envelope::{AttemptError, Envelope};

@@ -22,6 +22,7 @@ fn redis_url() -> String {
 }
 
 struct Harness {
+    _cleanup: jobs::testing::PrefixGuard,
     db: TestDb,
     queues: RedisQueues,
     stop: watch::Sender<bool>,
@@ -33,6 +34,7 @@ impl Harness {
         let db = TestDb::new(Engine::Sqlite).await;
         Migrator::up(&db.conn, None).await.unwrap();
         let prefix = format!("{}:", unique_name("kickoff_test"));
+        let _cleanup = jobs::testing::PrefixGuard::new(redis_url(), prefix.clone());
         let queues = RedisQueues::new(connect(&redis_url()).await.unwrap(), prefix);
         let rt = Arc::new(Runtime::new(db.conn.clone(), queues.clone()));
         let (stop, rx) = watch::channel(false);
@@ -40,7 +42,7 @@ impl Harness {
         let pools = tokio::spawn(async move {
             run_pools(rt, vec![spec], rx, Duration::from_secs(10)).await.unwrap();
         });
-        Self { db, queues, stop, pools }
+        Self { _cleanup, db, queues, stop, pools }
     }
 
     async fn enqueue(&self, probe: Probe, opts: EnqueueOptions) -> Enqueued {
@@ -272,4 +274,21 @@ async fn timeouts_and_panics_are_transient_failures() {
         assert_eq!(h.runs(tag).await.len(), max);
     }
     h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pools_stop_when_their_stop_sender_is_dropped() {
+    let h = Harness::start(2).await;
+    let Harness { _cleanup, db: _db, queues, stop, pools } = h;
+    wait_until(Duration::from_secs(10), || async {
+        queues.stats(jobs::queues::MAINTENANCE).await.unwrap().workers == 1
+    })
+    .await;
+    drop(stop);
+    tokio::time::timeout(Duration::from_secs(10), pools).await.expect("pools kept running").unwrap();
+    // One registration: no restart loop on the closed channel.
+    let mut conn = queues.connection();
+    let pattern = format!("{}maintenance:workers:metadata:*", queues.prefix());
+    let keys: Vec<String> = redis::cmd("KEYS").arg(pattern).query_async(&mut conn).await.unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
 }

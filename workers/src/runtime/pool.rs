@@ -27,6 +27,21 @@ pub struct PoolSpec {
     pub concurrency: usize,
 }
 
+/// Whether the pools must stop: the flag is set, or its sender is gone (a dropped
+/// sender must not leave loops spinning on a closed channel).
+fn stopped(stop: &watch::Receiver<bool>) -> bool {
+    *stop.borrow() || stop.has_changed().is_err()
+}
+
+/// Waits for `period` or a change of `stop`; returns whether to stop.
+async fn pause_or_stop(stop: &mut watch::Receiver<bool>, period: Duration) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(period) => {}
+        changed = stop.changed() => if changed.is_err() { return true },
+    }
+    stopped(stop)
+}
+
 async fn handle(
     envelope: Envelope,
     rt: Data<Arc<Runtime>>,
@@ -51,7 +66,7 @@ async fn run_one(
 ) -> Result<(), RuntimeError> {
     let mut backoff = Duration::from_millis(200);
     loop {
-        if *stop.borrow() {
+        if stopped(&stop) {
             return Ok(());
         }
         let name = worker_name(&spec.queue);
@@ -79,7 +94,7 @@ async fn run_one(
             })
             .await;
         match result {
-            Ok(()) if *stop.borrow() => {
+            Ok(()) if stopped(&stop) => {
                 tracing::info!(worker = %name, "worker stopped");
                 return Ok(());
             }
@@ -87,9 +102,8 @@ async fn run_one(
             Err(e) => tracing::error!(worker = %name, error = %e, "worker failed; restarting"),
         }
         // A fresh name on restart: the old registration may still look alive.
-        tokio::select! {
-            _ = tokio::time::sleep(backoff) => {}
-            _ = stop.changed() => {}
+        if pause_or_stop(&mut stop, backoff).await {
+            return Ok(());
         }
         backoff = (backoff * 2).min(Duration::from_secs(10));
     }
@@ -99,14 +113,9 @@ async fn run_one(
 const VACUUM_EVERY: u32 = 20;
 
 async fn promote(rt: Arc<Runtime>, queue: String, mut stop: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(POLL_INTERVAL);
     let mut n: u32 = 0;
     loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.changed() => {}
-        }
-        if *stop.borrow() {
+        if pause_or_stop(&mut stop, POLL_INTERVAL).await {
             return;
         }
         if let Err(e) = rt.queues.promote_due(&queue).await {
@@ -126,14 +135,9 @@ async fn promote(rt: Arc<Runtime>, queue: String, mut stop: watch::Receiver<bool
 
 /// Re-reads pause flags and flushes success counters until stopped.
 async fn housekeeping(rt: Arc<Runtime>, queues: Vec<String>, mut stop: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(POLL_INTERVAL);
     let mut last_pause_read = tokio::time::Instant::now();
     loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.changed() => {}
-        }
-        if *stop.borrow() {
+        if pause_or_stop(&mut stop, POLL_INTERVAL).await {
             return;
         }
         if let Err(e) = rt.flush_done().await {
