@@ -163,3 +163,93 @@ fn queue_commands_need_redis_and_say_so() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("KICKOFF__QUEUE__URL=redis://"), "{}", stderr(&out));
 }
+
+#[test]
+fn dlq_commands_list_show_requeue_delete_and_purge() {
+    use jobs::catalogue::Probe;
+    use jobs::{AnyJob, AttemptError, Envelope};
+    use migration::{Migrator, MigratorTrait};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!("sqlite://{}", dir.path().join("kickoff.db").display());
+    let prefix = format!("{}:", entities::testing::unique_name("kickoff_cli_dlq"));
+    let _cleanup = jobs::testing::PrefixGuard::new("redis://127.0.0.1:6379/0", prefix.clone());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let settings = entities::DatabaseSettings {
+            url: entities::secret::ConnUrl::new(db_url.clone()),
+            ..Default::default()
+        };
+        let db = entities::connect(&settings).await.unwrap();
+        Migrator::up(&db, None).await.unwrap();
+        for (i, (tag, error, days)) in
+            [("a", "connection refused", 0), ("b", "parse error", 0), ("c", "connection reset", 10)]
+                .iter()
+                .enumerate()
+        {
+            let env = Envelope::new(&AnyJob::Probe(Probe { tag: tag.to_string(), ..Probe::default() }));
+            let at = chrono::Utc::now() - chrono::Duration::days(*days);
+            let err = AttemptError {
+                attempt: 1,
+                error: error.to_string(),
+                permanent: i == 1,
+                started_at: at,
+                failed_at: at,
+                worker: "w".into(),
+            };
+            jobs::dead_letters::record(&db, "maintenance", &env, err).await.unwrap();
+        }
+    });
+    let env = [
+        ("KICKOFF__DATABASE__URL", db_url.as_str()),
+        ("KICKOFF__QUEUE__URL", "redis://127.0.0.1:6379/0"),
+        ("KICKOFF__QUEUE__PREFIX", prefix.as_str()),
+    ];
+    let list = kickoff(dir.path(), &["dlq", "list", "--error-contains", "CONNECTION"], &env);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let text = stdout(&list);
+    assert_eq!(text.lines().count(), 3, "header + 2 letters:\n{text}");
+    assert!(
+        text.contains("connection refused")
+            && text.contains("connection reset")
+            && !text.contains("parse error")
+    );
+
+    let show = kickoff(dir.path(), &["dlq", "show", "2"], &env);
+    let letter: serde_json::Value = serde_json::from_str(&stdout(&show)).unwrap();
+    assert_eq!(letter["errors"][0]["error"], "parse error");
+    assert_eq!(letter["payload"]["tag"], "b");
+
+    // Requeue every "connection" letter with an edited payload.
+    let requeue = kickoff(
+        dir.path(),
+        &[
+            "dlq",
+            "requeue",
+            "--all-matching",
+            "--error-contains",
+            "connection",
+            "--args",
+            r#"{"tag":"fixed"}"#,
+        ],
+        &env,
+    );
+    assert!(requeue.status.success(), "{}", stderr(&requeue));
+    assert_eq!(stdout(&requeue).matches("requeued").count(), 2, "{}", stdout(&requeue));
+    let stats = kickoff(dir.path(), &["queues", "stats", "--json"], &env);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&stats)).unwrap();
+    let maint = v.as_array().unwrap().iter().find(|q| q["queue"] == "maintenance").unwrap();
+    assert_eq!(maint["pending"], 2);
+    let after = kickoff(dir.path(), &["dlq", "list"], &env);
+    assert_eq!(stdout(&after).lines().count(), 2, "only the parse error is left:\n{}", stdout(&after));
+    let all = kickoff(dir.path(), &["dlq", "list", "--all"], &env);
+    assert_eq!(stdout(&all).matches("(requeued)").count(), 2);
+
+    let purge = kickoff(dir.path(), &["dlq", "purge", "--older-than", "7d"], &env);
+    assert_eq!(stdout(&purge).trim(), "purged 1");
+    let delete = kickoff(dir.path(), &["dlq", "delete", "2"], &env);
+    assert_eq!(stdout(&delete).trim(), "deleted 1");
+    let bad = kickoff(dir.path(), &["dlq", "requeue", "1", "--args", "{not json"], &env);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("--args is not valid JSON"), "{}", stderr(&bad));
+}
