@@ -292,3 +292,36 @@ async fn pools_stop_when_their_stop_sender_is_dropped() {
     let keys: Vec<String> = redis::cmd("KEYS").arg(pattern).query_async(&mut conn).await.unwrap();
     assert_eq!(keys.len(), 1, "{keys:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payload_that_is_not_a_job_becomes_a_dead_letter_and_the_queue_goes_on() {
+    let h = Harness::start(2).await;
+    // Written with apalis's own key layout, bypassing our enqueue: valid JSON, wrong shape.
+    let mut conn = h.queues.connection();
+    let q = h.queues.queue_key(queues::MAINTENANCE);
+    let _: () = redis::pipe()
+        .hset(format!("{q}:data"), "poison-1", r#"{"kind":"probe","what":"not an envelope"}"#)
+        .hset_multiple(
+            format!("{q}:meta:poison-1"),
+            &[("attempts", "0"), ("max_attempts", "1"), ("status", "Pending")],
+        )
+        .rpush(format!("{q}:active"), "poison-1")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    h.enqueue(probe("after-poison"), EnqueueOptions::default()).await;
+    h.wait_for_runs("after-poison", 1).await;
+    wait_until(Duration::from_secs(10), || async {
+        !dead_letters::list(&h.db.conn, &DeadLetterFilter::default()).await.unwrap().is_empty()
+    })
+    .await;
+    let letter = dead_letters::list(&h.db.conn, &DeadLetterFilter::default()).await.unwrap().remove(0);
+    assert_eq!((letter.queue.as_str(), letter.kind.as_str()), ("maintenance", "probe"));
+    assert_eq!(letter.payload["what"], "not an envelope");
+    let errors = dead_letters::errors_of(&letter);
+    assert!(
+        errors[0].permanent && errors[0].error.starts_with("payload is not a job envelope"),
+        "{errors:?}"
+    );
+    h.stop().await;
+}

@@ -112,6 +112,40 @@ impl Runtime {
         Ok(())
     }
 
+    /// Records a payload that is not a job envelope as a dead letter of `queue`.
+    pub async fn dead_letter_undecodable(
+        &self,
+        queue: &str,
+        payload: serde_json::Value,
+        error: &str,
+        worker: &str,
+    ) -> Result<(), RuntimeError> {
+        let now = chrono::Utc::now();
+        let envelope = Envelope {
+            id: ulid::Ulid::generate().to_string(),
+            kind: payload.get("kind").and_then(|k| k.as_str()).unwrap_or("unknown").to_owned(),
+            args: payload,
+            attempt: 1,
+            errors: Vec::new(),
+            enqueued_at: now,
+            parent: None,
+            root: None,
+            timeout_ms: None,
+        };
+        let error = jobs::AttemptError {
+            attempt: 1,
+            error: format!("payload is not a job envelope: {error}"),
+            permanent: true,
+            started_at: now,
+            failed_at: now,
+            worker: worker.to_owned(),
+        };
+        let letter = jobs::dead_letters::record(&self.db, queue, &envelope, error).await?;
+        self.queues.record_dead(queue).await?;
+        tracing::error!(queue, dead_letter = letter.id, "undecodable payload dead-lettered");
+        Ok(())
+    }
+
     /// Publishes a job event on `{prefix}events` for live dashboards; best effort.
     pub async fn publish_event(&self, event: &str, envelope: &Envelope, dead_letter: Option<i64>) {
         let payload = serde_json::json!({

@@ -42,13 +42,30 @@ async fn pause_or_stop(stop: &mut watch::Receiver<bool>, period: Duration) -> bo
     stopped(stop)
 }
 
+/// What a pool's handler gets.
+#[derive(Clone)]
+struct Pool {
+    rt: Arc<Runtime>,
+    queue: String,
+}
+
+/// Payloads are decoded here rather than by apalis: a payload apalis cannot decode stops
+/// the worker (and every worker after it), so one bad payload would block its queue.
+/// Ours becomes a dead letter instead.
 async fn handle(
-    envelope: Envelope,
-    rt: Data<Arc<Runtime>>,
+    payload: serde_json::Value,
+    pool: Data<Pool>,
     worker: WorkerContext,
 ) -> Result<(), BoxDynError> {
-    let rt: Arc<Runtime> = (*rt).clone();
+    let rt: Arc<Runtime> = pool.rt.clone();
     let name = worker.name().to_owned();
+    let envelope: Envelope = match serde_json::from_value(payload.clone()) {
+        Ok(e) => e,
+        Err(e) => {
+            rt.dead_letter_undecodable(&pool.queue, payload, &e.to_string(), &name).await?;
+            return Ok(());
+        }
+    };
     // Each job on its own task, so jobs of one worker run on every core and a slow one
     // cannot stall the worker's heartbeat.
     let joined = tokio::spawn(async move { rt.execute(envelope, &name).await }).await;
@@ -79,10 +96,11 @@ async fn run_one(
             // envelopes and the in-flight sets already tell); it costs a round trip per job.
             .lock_tasks(false)
             .emit_events(false);
-        let storage: RedisStorage<Envelope> = RedisStorage::new(rt.queues.connection()).with_config(config);
+        let storage: RedisStorage<serde_json::Value> =
+            RedisStorage::new(rt.queues.connection()).with_config(config);
         let worker = WorkerBuilder::new(name.as_str())
             .backend(storage.poll_with_interval(POLL_INTERVAL))
-            .data(rt.clone())
+            .data(Pool { rt: rt.clone(), queue: spec.queue.clone() })
             .concurrency(spec.concurrency.max(1))
             .build(handle);
         tracing::info!(worker = %name, queue = %spec.queue, concurrency = spec.concurrency, "worker started");
