@@ -253,3 +253,40 @@ fn dlq_commands_list_show_requeue_delete_and_purge() {
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("--args is not valid JSON"), "{}", stderr(&bad));
 }
+
+#[test]
+fn scheduler_refuses_a_bad_file_naming_entry_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("schedules.toml");
+    std::fs::write(
+        &file,
+        "[[schedule]]\nname = \"nightly\"\ncron = \"0 0 3 * * *\"\njob = { kind = \"settle_bets\" }\n\n\
+         [[schedule]]\nname = \"broken\"\ncron = \"0 61 * * * *\"\njob = { kind = \"settle_bets\" }\n",
+    )
+    .unwrap();
+    let env = [("KICKOFF__QUEUE__URL", "redis://127.0.0.1:6379/0")];
+    let out = kickoff(dir.path(), &["scheduler", "--file", file.to_str().unwrap(), "--list"], &env);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("entry `broken`, field `cron`"), "{}", stderr(&out));
+    // The repository's own table is valid and lists every entry with a next fire time.
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("schedules.toml");
+    let prefix = format!("{}:", entities::testing::unique_name("kickoff_cli_sched"));
+    let _cleanup = jobs::testing::PrefixGuard::new("redis://127.0.0.1:6379/0", prefix.clone());
+    let env =
+        [("KICKOFF__QUEUE__URL", "redis://127.0.0.1:6379/0"), ("KICKOFF__QUEUE__PREFIX", prefix.as_str())];
+    let list = kickoff(dir.path(), &["scheduler", "--file", repo.to_str().unwrap(), "--list"], &env);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let table = stdout(&list);
+    for name in [
+        "collect_results",
+        "run_inference",
+        "settle_bets",
+        "retrain",
+        "dead_letter_retention",
+        "vacuum_queue",
+    ] {
+        let row =
+            table.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} missing:\n{table}"));
+        assert!(row.contains("T") && row.contains("+00:00"), "no next fire time: {row}");
+    }
+}
