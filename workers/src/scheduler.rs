@@ -88,7 +88,12 @@ impl Scheduler {
                 now - chrono::Duration::milliseconds(1)
             }
         };
-        for tick in entry.ticks_between(from, now, MAX_TICKS_PER_PASS) {
+        let ticks = entry.ticks_between(from, now, MAX_TICKS_PER_PASS);
+        // After a long outage only MAX_TICKS_PER_PASS ticks are examined per pass; the
+        // watermark stops at the last of them so the rest are counted on the next pass.
+        let watermark =
+            if ticks.len() == MAX_TICKS_PER_PASS { ticks.last().copied().unwrap_or(now) } else { now };
+        for tick in ticks {
             let claim = self.key(&format!("{}:{}", entry.name, tick.timestamp_millis()));
             let late = now - tick > self.catch_up;
             let value = if late { "missed".to_owned() } else { self.id.clone() };
@@ -130,7 +135,7 @@ impl Scheduler {
              if tonumber(ARGV[1]) > cur then redis.call('hset', KEYS[1], 'seen_ms', ARGV[1]) end return 0",
         )
         .key(&state_key)
-        .arg(now.timestamp_millis())
+        .arg(watermark.timestamp_millis())
         .invoke_async(&mut conn)
         .await?;
         Ok(())
@@ -182,5 +187,39 @@ impl Scheduler {
             });
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jobs::redis_queue::connect;
+
+    /// After an outage longer than one pass can examine, every missed tick is still
+    /// counted, over several passes.
+    #[tokio::test]
+    async fn long_outages_are_counted_in_full() {
+        let redis =
+            std::env::var("KICKOFF_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into());
+        let prefix = format!("kickoff_sched_test_{}_{}:", std::process::id(), ulid::Ulid::generate());
+        let queues = RedisQueues::new(connect(&redis).await.unwrap(), prefix);
+        let schedules = Schedules::parse(
+            "[[schedule]]\nname = \"s\"\ncron = \"* * * * * *\"\njob = { kind = \"settle_bets\" }\n",
+        )
+        .unwrap();
+        let scheduler = Scheduler::new(queues.clone(), schedules);
+        let start = Utc::now() - chrono::Duration::seconds(2_500);
+        scheduler.pass(start).await.unwrap();
+        let now = Utc::now();
+        // 2,500 one-second ticks passed while nobody ran: three passes cover them.
+        for _ in 0..3 {
+            scheduler.pass(now).await.unwrap();
+        }
+        let state = scheduler.states(now).await.unwrap().remove(0);
+        assert!((2_430..=2_501).contains(&state.missed), "missed {}", state.missed);
+        // The most recent ones (within the catch-up window) fired instead.
+        assert!(state.fired >= 59, "fired {}", state.fired);
+        assert_eq!(state.missed + state.fired, 2_500, "every tick accounted for once");
+        queues.flush_all().await.unwrap();
     }
 }
