@@ -50,7 +50,7 @@ impl Default for ScrapeSettings {
             football_data_url: "https://www.football-data.co.uk/mmz4281".to_owned(),
             leagues: ["E0", "D1", "I1", "SP1"].map(String::from).to_vec(),
             timeout_secs: 30,
-            user_agent: "kickoff/0.1 (+https://github.com/kickoff)".to_owned(),
+            user_agent: concat!("kickoff/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
     }
 }
