@@ -135,17 +135,24 @@ pub enum ImportSource {
     },
 }
 
+/// Which dead letters a command applies to.
+#[derive(Debug, clap::Args)]
+pub struct DlqFilterArgs {
+    #[arg(long)]
+    pub queue: Option<String>,
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Text one of the errors contains (case-insensitive).
+    #[arg(long)]
+    pub error_contains: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum DlqCommand {
     /// List dead letters, newest first.
     List {
-        #[arg(long)]
-        queue: Option<String>,
-        #[arg(long)]
-        kind: Option<String>,
-        /// Text one of the errors contains (case-insensitive).
-        #[arg(long)]
-        error_contains: Option<String>,
+        #[command(flatten)]
+        filter: DlqFilterArgs,
         /// Include letters already requeued.
         #[arg(long)]
         all: bool,
@@ -163,12 +170,8 @@ pub enum DlqCommand {
         /// Replacement arguments (JSON), checked against the job kind's schema.
         #[arg(long)]
         args: Option<String>,
-        #[arg(long)]
-        queue: Option<String>,
-        #[arg(long)]
-        kind: Option<String>,
-        #[arg(long)]
-        error_contains: Option<String>,
+        #[command(flatten)]
+        filter: DlqFilterArgs,
     },
     /// Delete dead letters.
     Delete {

@@ -8,7 +8,7 @@ use jobs::{AnyJob, Envelope, queues};
 use sea_orm::DatabaseConnection;
 
 use super::queue::open;
-use crate::cli::{DlqCommand, QueuesCommand};
+use crate::cli::{DlqCommand, DlqFilterArgs, QueuesCommand};
 use crate::config::Settings;
 
 /// `--at`: an RFC 3339 time or a delay from now (`30s`, `5m`, `2h`).
@@ -40,18 +40,19 @@ pub async fn trigger(
     Ok(())
 }
 
-fn filter(queue: Option<String>, kind: Option<String>, error_contains: Option<String>) -> DeadLetterFilter {
-    DeadLetterFilter { queue, kind, error_contains, ..Default::default() }
+fn filter(args: DlqFilterArgs) -> DeadLetterFilter {
+    DeadLetterFilter {
+        queue: args.queue,
+        kind: args.kind,
+        error_contains: args.error_contains,
+        ..Default::default()
+    }
 }
 
 pub async fn dlq(settings: &Settings, db: &DatabaseConnection, command: DlqCommand) -> anyhow::Result<()> {
     match command {
-        DlqCommand::List { queue, kind, error_contains, all, limit } => {
-            let f = DeadLetterFilter {
-                include_requeued: all,
-                limit: Some(limit),
-                ..filter(queue, kind, error_contains)
-            };
+        DlqCommand::List { filter: args, all, limit } => {
+            let f = DeadLetterFilter { include_requeued: all, limit: Some(limit), ..filter(args) };
             println!(
                 "{:>6}  {:<12} {:<22} {:>8}  {:<25}  last error",
                 "id", "queue", "kind", "attempts", "last failed"
@@ -73,15 +74,11 @@ pub async fn dlq(settings: &Settings, db: &DatabaseConnection, command: DlqComma
             let l = dead_letters::get(db, id).await?;
             println!("{}", serde_json::to_string_pretty(&l)?);
         }
-        DlqCommand::Requeue { ids, all_matching, args, queue, kind, error_contains } => {
+        DlqCommand::Requeue { ids, all_matching, args, filter: matching } => {
             let edited: Option<serde_json::Value> =
                 args.as_deref().map(serde_json::from_str).transpose().context("--args is not valid JSON")?;
             let ids = if all_matching {
-                dead_letters::list(db, &filter(queue, kind, error_contains))
-                    .await?
-                    .into_iter()
-                    .map(|l| l.id)
-                    .collect()
+                dead_letters::list(db, &filter(matching)).await?.into_iter().map(|l| l.id).collect()
             } else {
                 ids
             };
