@@ -241,6 +241,7 @@ impl RedisQueues {
     /// Jobs waiting in `queue`: ready plus scheduled (one round trip).
     pub async fn depth(&self, queue: &str) -> Result<u64, QueueError> {
         let (active, scheduled): (u64, u64) = redis::pipe()
+            .atomic()
             .llen(self.key(queue, "active"))
             .zcard(self.key(queue, "scheduled"))
             .query_async(&mut self.conn.clone())
@@ -327,10 +328,17 @@ impl RedisQueues {
         for w in &live {
             running += conn.scard::<_, u64>(self.key(queue, &format!("inflight:{w}"))).await?;
         }
-        let active: u64 = conn.llen(self.key(queue, "active")).await?;
+
         let now_ms = now.timestamp_millis();
-        let due: u64 = conn.zcount(self.key(queue, "scheduled"), "-inf", now_ms).await?;
-        let scheduled_all: u64 = conn.zcard(self.key(queue, "scheduled")).await?;
+        // One transaction: promotion runs concurrently, and counts read apart would not
+        // add up (a job could be counted both ready and scheduled, or neither).
+        let (active, due, scheduled_all): (u64, u64, u64) = redis::pipe()
+            .atomic()
+            .llen(self.key(queue, "active"))
+            .zcount(self.key(queue, "scheduled"), "-inf", now_ms)
+            .zcard(self.key(queue, "scheduled"))
+            .query_async(&mut conn)
+            .await?;
         // Retry ids leave the scheduled set when promoted; keep the set to the live ones.
         let retry_ids: Vec<String> = conn.smembers(self.key(queue, "retrying")).await?;
         let mut retrying = 0u64;
@@ -354,7 +362,7 @@ impl RedisQueues {
         Ok(QueueStats {
             queue: queue.to_owned(),
             pending: active + due,
-            scheduled: scheduled_all - due,
+            scheduled: scheduled_all.saturating_sub(due),
             retrying,
             running,
             dead: dead.unwrap_or(0),
