@@ -113,6 +113,15 @@ impl Setup {
         out
     }
 
+    /// Waits until `n` distinct probes tagged `tag` have started.
+    async fn wait_started(&self, tag: &str, n: usize) {
+        let start = Instant::now();
+        while self.runs(tag).await.len() < n {
+            assert!(start.elapsed() < Duration::from_secs(20), "jobs did not start\n{}", self.all_logs());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     async fn done(&self) -> u64 {
         self.queues.stats(queues::MAINTENANCE).await.unwrap().done_last_hour
     }
@@ -218,11 +227,7 @@ async fn killed_workers_jobs_complete_on_another_worker() {
     let a = s.worker(20, "a.log");
     s.enqueue_probes(20, Probe { sleep_ms: 5_000, ..probe("slow") }, EnqueueOptions::default()).await;
     // All 20 have started on worker A.
-    let start = Instant::now();
-    while s.runs("slow").await.len() < 20 {
-        assert!(start.elapsed() < Duration::from_secs(20), "jobs did not start\n{}", s.all_logs());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    s.wait_started("slow", 20).await;
     s.signal(a, "-KILL");
     s.wait_exit(a, Duration::from_secs(5));
     let killed_at = Instant::now();
@@ -240,11 +245,7 @@ async fn sigterm_lets_in_flight_jobs_finish_and_loses_nothing() {
     let mut s = Setup::new(SHARED_REDIS).await;
     let a = s.worker(4, "a.log");
     s.enqueue_probes(12, Probe { sleep_ms: 1_500, ..probe("term") }, EnqueueOptions::default()).await;
-    let start = Instant::now();
-    while s.runs("term").await.len() < 4 {
-        assert!(start.elapsed() < Duration::from_secs(20), "jobs did not start\n{}", s.all_logs());
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    s.wait_started("term", 4).await;
     s.signal(a, "-TERM");
     assert!(s.wait_exit(a, Duration::from_secs(30)), "worker failed on SIGTERM:\n{}", s.log("a.log"));
     // The jobs running at SIGTERM finished before the process exited.

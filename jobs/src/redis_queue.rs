@@ -16,6 +16,7 @@
 //! - its idempotency keys never expire unless a TTL is set and a duplicate push is not
 //!   reported. Our push claims `{prefix}idem:{key}` with `SET NX EX` and says so.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -71,6 +72,11 @@ for _, id in ipairs(ids) do
 end
 return #ids
 "#;
+
+// Compiled (hashed) once: enqueue is on every job's path.
+static PUSH_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(PUSH));
+static PROMOTE_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(PROMOTE));
+static VACUUM_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(VACUUM));
 
 /// apalis-redis's global index of queues (outside any prefix).
 const APALIS_QUEUE_INDEX: &str = "core:apalis:queues:list";
@@ -196,7 +202,7 @@ impl RedisQueues {
         let run_at = opts.run_at.filter(|t| *t > Utc::now());
         let idem =
             opts.idempotency_key.as_ref().map(|k| format!("{}idem:{k}", self.prefix)).unwrap_or_default();
-        let done: i64 = redis::Script::new(PUSH)
+        let done: i64 = PUSH_SCRIPT
             .key(self.key(queue, "data"))
             .key(self.key(queue, "active"))
             .key(self.key(queue, "signal"))
@@ -220,20 +226,31 @@ impl RedisQueues {
     /// Moves due scheduled jobs of `queue` to its active list in bounded chunks;
     /// returns how many moved.
     pub async fn promote_due(&self, queue: &str) -> Result<u64, QueueError> {
-        let script = redis::Script::new(PROMOTE);
-        let now = Utc::now().timestamp_millis();
-        let mut moved = 0u64;
+        let keys = [self.key(queue, "scheduled"), self.key(queue, "active")];
+        self.in_chunks(&PROMOTE_SCRIPT, &keys, &[Utc::now().timestamp_millis()]).await
+    }
+
+    /// Runs `script` with `keys`, `args` and a chunk size as its last argument until it
+    /// reports a short chunk; returns the total it reported.
+    async fn in_chunks(
+        &self,
+        script: &redis::Script,
+        keys: &[String],
+        args: &[i64],
+    ) -> Result<u64, QueueError> {
+        let mut total = 0u64;
         loop {
-            let n: u64 = script
-                .key(self.key(queue, "scheduled"))
-                .key(self.key(queue, "active"))
-                .arg(now)
-                .arg(PROMOTE_CHUNK)
-                .invoke_async(&mut self.conn.clone())
-                .await?;
-            moved += n;
+            let mut invocation = script.prepare_invoke();
+            for k in keys {
+                invocation.key(k);
+            }
+            for a in args {
+                invocation.arg(*a);
+            }
+            let n: u64 = invocation.arg(PROMOTE_CHUNK).invoke_async(&mut self.conn.clone()).await?;
+            total += n;
             if n < PROMOTE_CHUNK as u64 {
-                return Ok(moved);
+                return Ok(total);
             }
         }
     }
@@ -291,21 +308,8 @@ impl RedisQueues {
     /// Deletes finished tasks' payloads and metadata from `queue`, in chunks; returns
     /// how many went.
     pub async fn vacuum(&self, queue: &str) -> Result<u64, QueueError> {
-        let script = redis::Script::new(VACUUM);
-        let mut removed = 0;
-        loop {
-            let n: u64 = script
-                .key(self.key(queue, "done"))
-                .key(self.key(queue, "data"))
-                .key(self.key(queue, "meta"))
-                .arg(PROMOTE_CHUNK)
-                .invoke_async(&mut self.conn.clone())
-                .await?;
-            removed += n;
-            if n < PROMOTE_CHUNK as u64 {
-                return Ok(removed);
-            }
-        }
+        let keys = [self.key(queue, "done"), self.key(queue, "data"), self.key(queue, "meta")];
+        self.in_chunks(&VACUUM_SCRIPT, &keys, &[]).await
     }
 
     /// Counts a retry scheduled for the statistics.

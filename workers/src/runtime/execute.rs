@@ -52,7 +52,8 @@ impl Runtime {
         let _enter = span.enter();
         let started_at = Utc::now();
         let clock = Instant::now();
-        let result = match policy_of(&envelope.kind) {
+        let policy = policy_of(&envelope.kind);
+        let result = match policy {
             None => Err(JobFailure::permanent(format!("unknown job kind `{}`", envelope.kind))),
             Some(policy) => {
                 let limit =
@@ -86,7 +87,6 @@ impl Runtime {
                     failed_at: Utc::now(),
                     worker: worker.to_owned(),
                 };
-                let policy = policy_of(&envelope.kind);
                 match policy.filter(|p| !failure.is_permanent() && p.may_retry(envelope.attempt)) {
                     Some(p) => {
                         let delay = p.backoff(envelope.attempt);
