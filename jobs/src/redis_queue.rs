@@ -28,8 +28,9 @@ use crate::envelope::Envelope;
 
 /// Immediate jobs go to the active list, later ones to the scheduled set; an
 /// idempotency key, when given, is claimed first.
-/// KEYS: data, active, signal, meta prefix, scheduled, idempotency key (or "")
-/// ARGV: task id, payload, run_at (unix ms, 0 = now), idempotency ttl (s)
+/// A delayed retry is also marked in the retrying set (statistics).
+/// KEYS: data, active, signal, meta prefix, scheduled, idempotency key (or ""), retrying set
+/// ARGV: task id, payload, run_at (unix ms, 0 = now), idempotency ttl (s), "1" if a retry
 const PUSH: &str = r#"
 if KEYS[6] ~= "" then
   if not redis.call("set", KEYS[6], ARGV[1], "NX", "EX", tonumber(ARGV[4])) then
@@ -43,6 +44,9 @@ redis.call("hset", KEYS[4] .. ":" .. ARGV[1], "attempts", 0, "max_attempts", 1, 
 local run_at = tonumber(ARGV[3])
 if run_at > 0 then
   redis.call("zadd", KEYS[5], run_at, ARGV[1])
+  if ARGV[5] == "1" then
+    redis.call("sadd", KEYS[7], ARGV[1])
+  end
 else
   redis.call("rpush", KEYS[2], ARGV[1])
   redis.call("del", KEYS[3])
@@ -209,10 +213,13 @@ impl RedisQueues {
             .key(self.key(queue, "meta"))
             .key(self.key(queue, "scheduled"))
             .key(&idem)
+            .key(self.key(queue, "retrying"))
             .arg(&task_id)
             .arg(payload)
             .arg(run_at.map(|t| t.timestamp_millis()).unwrap_or(0))
             .arg(self.idempotency_ttl.as_secs().max(1))
+            // Later attempts of a job are retries; only delayed ones wait in the scheduled set.
+            .arg(if envelope.attempt > 1 { "1" } else { "0" })
             .invoke_async(&mut self.conn.clone())
             .await?;
         if done == 1 {
@@ -312,12 +319,6 @@ impl RedisQueues {
         self.in_chunks(&VACUUM_SCRIPT, &keys, &[]).await
     }
 
-    /// Counts a retry scheduled for the statistics.
-    pub async fn record_retry(&self, queue: &str, task_id: &str) -> Result<(), QueueError> {
-        let _: () = self.conn.clone().sadd(self.key(queue, "retrying"), task_id).await?;
-        Ok(())
-    }
-
     /// Statistics of `queue`, read from the keys.
     pub async fn stats(&self, queue: &str) -> Result<QueueStats, QueueError> {
         let mut conn = self.conn.clone();
@@ -343,7 +344,7 @@ impl RedisQueues {
             .zcard(self.key(queue, "scheduled"))
             .query_async(&mut conn)
             .await?;
-        // Retry ids leave the scheduled set when promoted; keep the set to the live ones.
+        // Retry task ids leave the scheduled set when promoted; keep the set to the live ones.
         let retry_ids: Vec<String> = conn.smembers(self.key(queue, "retrying")).await?;
         let mut retrying = 0u64;
         for id in retry_ids {

@@ -325,3 +325,26 @@ async fn a_payload_that_is_not_a_job_becomes_a_dead_letter_and_the_queue_goes_on
     );
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delayed_retries_count_as_retrying_and_first_runs_as_scheduled() {
+    // The settle queue has no pool here: the jobs stay where enqueue put them.
+    let h = Harness::start(1).await;
+    let later =
+        EnqueueOptions { run_at: Some(Utc::now() + chrono::Duration::seconds(60)), ..Default::default() };
+    let first = Envelope::new(&AnyJob::SettleBets(Default::default()));
+    h.queues.enqueue(&first, &later).await.unwrap();
+    let now = Utc::now();
+    let failed = jobs::AttemptError {
+        attempt: 1,
+        error: "boom".into(),
+        permanent: false,
+        started_at: now,
+        failed_at: now,
+        worker: "w".into(),
+    };
+    h.queues.enqueue(&first.retry(failed), &later).await.unwrap();
+    let stats = h.queues.stats(queues::SETTLE).await.unwrap();
+    assert_eq!((stats.scheduled, stats.retrying, stats.pending), (2, 1, 0));
+    h.stop().await;
+}

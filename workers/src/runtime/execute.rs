@@ -95,7 +95,6 @@ impl Runtime {
                         self.queues
                             .enqueue(&next, &EnqueueOptions { run_at: Some(run_at), ..Default::default() })
                             .await?;
-                        self.queues.record_retry(queue, &next.id).await?;
                         metrics::counter!("kickoff_jobs_retried_total", &labels).increment(1);
                         tracing::warn!(error = %failure, delay_ms = delay.as_millis() as u64, "job failed, retrying");
                         Ok(Outcome::Retried { attempt: next.attempt, delay_ms: delay.as_millis() as u64 })
