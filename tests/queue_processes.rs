@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use entities::testing::unique_name;
 use futures::StreamExt;
+use jobs::EnqueueOptions;
 use jobs::catalogue::Probe;
-use jobs::redis_queue::{EnqueueOptions, RedisQueues, connect};
+use jobs::redis_queue::{RedisQueues, connect};
 use jobs::{AnyJob, Envelope, queues};
 
 const SHARED_REDIS: &str = "redis://127.0.0.1:6379/0";
@@ -98,14 +99,7 @@ impl Setup {
 
     /// Every run of the probes tagged `tag`: job id → number of runs.
     async fn runs(&self, tag: &str) -> HashMap<String, usize> {
-        let mut conn = self.queues.connection();
-        let entries: Vec<String> = redis::cmd("LRANGE")
-            .arg(workers::handlers::probe_log_key(&self.prefix, tag))
-            .arg(0)
-            .arg(-1)
-            .query_async(&mut conn)
-            .await
-            .unwrap();
+        let entries = self.queues.log_range(&workers::handlers::probe_log_key(tag)).await.unwrap();
         let mut out = HashMap::new();
         for e in entries {
             *out.entry(e.rsplit(' ').next().unwrap().to_owned()).or_insert(0) += 1;

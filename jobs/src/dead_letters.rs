@@ -10,8 +10,8 @@ use sea_orm::{
 };
 
 use crate::catalogue::{AnyJob, JobError};
+use crate::client::{EnqueueOptions, Enqueued, QueueClient, QueueError};
 use crate::envelope::{AttemptError, Envelope};
-use crate::redis_queue::{EnqueueOptions, Enqueued, QueueError, RedisQueues};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeadLetterError {
@@ -101,7 +101,7 @@ pub async fn get<C: ConnectionTrait>(db: &C, id: i64) -> Result<Model, DeadLette
 /// new job carries the earlier errors as history.
 pub async fn requeue<C: ConnectionTrait>(
     db: &C,
-    queues: &RedisQueues,
+    queues: &QueueClient,
     id: i64,
     edited_args: Option<serde_json::Value>,
 ) -> Result<Enqueued, DeadLetterError> {

@@ -4,7 +4,9 @@
 //! them.
 
 pub mod catalogue;
+pub mod client;
 pub mod dead_letters;
+pub mod embedded_queue;
 pub mod envelope;
 pub mod policy;
 pub mod redis_queue;
@@ -14,6 +16,7 @@ pub mod settings;
 pub mod testing;
 
 pub use catalogue::{AnyJob, Job, JobError, queues};
+pub use client::{EnqueueOptions, Enqueued, QueueClient, QueueError, QueueStats};
 pub use envelope::{AttemptError, Envelope};
 pub use policy::JobPolicy;
 pub use settings::{QueueBackend, QueueSettings, QueueSettingsError};

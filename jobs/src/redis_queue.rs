@@ -16,15 +16,15 @@
 //! - its idempotency keys never expire unless a TTL is set and a duplicate push is not
 //!   reported. Our push claims `{prefix}idem:{key}` with `SET NX EX` and says so.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use crate::client::{EnqueueOptions, Enqueued, QueueError, QueueStats};
+use crate::envelope::Envelope;
 use chrono::{DateTime, Utc};
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
-use serde::Serialize;
-
-use crate::envelope::Envelope;
 
 /// Immediate jobs go to the active list, later ones to the scheduled set; an
 /// idempotency key, when given, is claimed first.
@@ -80,6 +80,12 @@ return #ids
 // Compiled (hashed) once: enqueue is on every job's path.
 static PUSH_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(PUSH));
 static PROMOTE_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(PROMOTE));
+static SET_MAX_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        "local cur = tonumber(redis.call('hget', KEYS[1], ARGV[1]) or '0') \
+         if tonumber(ARGV[2]) > cur then redis.call('hset', KEYS[1], ARGV[1], ARGV[2]) end return 0",
+    )
+});
 static VACUUM_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(VACUUM));
 
 /// apalis-redis's global index of queues (outside any prefix).
@@ -87,60 +93,6 @@ const APALIS_QUEUE_INDEX: &str = "core:apalis:queues:list";
 
 /// Ids moved per promotion step: far below the Lua `unpack` limit.
 pub const PROMOTE_CHUNK: usize = 1_000;
-
-#[derive(Debug, thiserror::Error)]
-pub enum QueueError {
-    #[error("redis: {0}")]
-    Redis(#[from] redis::RedisError),
-    #[error("cannot encode job: {0}")]
-    Encode(#[from] serde_json::Error),
-}
-
-/// When and how to enqueue.
-#[derive(Clone, Debug, Default)]
-pub struct EnqueueOptions {
-    /// Run no earlier than this; `None` means now.
-    pub run_at: Option<DateTime<Utc>>,
-    /// Drop the job when the same key was used within `idempotency_ttl`.
-    pub idempotency_key: Option<String>,
-}
-
-/// What an enqueue did.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "outcome")]
-pub enum Enqueued {
-    Queued {
-        id: String,
-        queue: String,
-        run_at: Option<DateTime<Utc>>,
-    },
-    /// An idempotency key already claimed within its TTL.
-    Duplicate {
-        key: String,
-    },
-}
-
-/// Statistics of one queue.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct QueueStats {
-    pub queue: String,
-    /// Ready to run now (active list + scheduled ones already due).
-    pub pending: u64,
-    /// Waiting for a later time (first runs and retries).
-    pub scheduled: u64,
-    /// Of `scheduled`, retries of failed attempts.
-    pub retrying: u64,
-    /// Fetched by a live worker and not yet finished.
-    pub running: u64,
-    /// Dead-lettered (counted by the runtime).
-    pub dead: u64,
-    pub done_last_hour: u64,
-    pub done_last_day: u64,
-    /// Age of the oldest ready job, in seconds.
-    pub oldest_pending_secs: Option<f64>,
-    pub paused: bool,
-    pub workers: u64,
-}
 
 /// A handle on the Redis queues under one prefix. Cheap to clone.
 #[derive(Clone)]
@@ -398,6 +350,81 @@ impl RedisQueues {
             oldest = Some(oldest.map_or(age, |o: f64| o.max(age)));
         }
         Ok(oldest)
+    }
+
+    /// Publishes `payload` on `{prefix}{channel}`.
+    pub async fn publish(&self, channel: &str, payload: &str) -> Result<(), QueueError> {
+        let _: i64 = redis::cmd("PUBLISH")
+            .arg(format!("{}{channel}", self.prefix))
+            .arg(payload)
+            .query_async(&mut self.conn.clone())
+            .await?;
+        Ok(())
+    }
+
+    /// Every field of the hash `{prefix}{key}`.
+    pub async fn hash_get_all(&self, key: &str) -> Result<HashMap<String, i64>, QueueError> {
+        Ok(self.conn.clone().hgetall(format!("{}{key}", self.prefix)).await?)
+    }
+
+    /// Sets `field` unless it exists.
+    pub async fn hash_set_if_absent(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
+        let _: bool = self.conn.clone().hset_nx(format!("{}{key}", self.prefix), field, value).await?;
+        Ok(())
+    }
+
+    /// Adds `by` to `field` and sets `stamp_field` to `stamp`, atomically.
+    pub async fn hash_incr_stamped(
+        &self,
+        key: &str,
+        field: &str,
+        by: i64,
+        stamp_field: &str,
+        stamp: i64,
+    ) -> Result<(), QueueError> {
+        let key = format!("{}{key}", self.prefix);
+        let _: () = redis::pipe()
+            .atomic()
+            .hincr(&key, field, by)
+            .hset(&key, stamp_field, stamp)
+            .query_async(&mut self.conn.clone())
+            .await?;
+        Ok(())
+    }
+
+    /// Raises `field` to `value` when it is lower (several processes race here).
+    pub async fn hash_set_max(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
+        let _: () = SET_MAX_SCRIPT
+            .key(format!("{}{key}", self.prefix))
+            .arg(field)
+            .arg(value)
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        Ok(())
+    }
+
+    /// Claims `{prefix}{key}` for `ttl` unless someone holds it; returns whether this call won.
+    pub async fn claim(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, QueueError> {
+        let won: Option<String> = redis::cmd("SET")
+            .arg(format!("{}{key}", self.prefix))
+            .arg(value)
+            .arg("NX")
+            .arg("EX")
+            .arg(ttl.as_secs().max(1))
+            .query_async(&mut self.conn.clone())
+            .await?;
+        Ok(won.is_some())
+    }
+
+    /// Appends `entry` to the log `{prefix}{key}`.
+    pub async fn log_push(&self, key: &str, entry: &str) -> Result<(), QueueError> {
+        let _: i64 = self.conn.clone().rpush(format!("{}{key}", self.prefix), entry).await?;
+        Ok(())
+    }
+
+    /// The log `{prefix}{key}`, oldest first.
+    pub async fn log_range(&self, key: &str) -> Result<Vec<String>, QueueError> {
+        Ok(self.conn.clone().lrange(format!("{}{key}", self.prefix), 0, -1).await?)
     }
 
     /// Deletes every key under this prefix, and this prefix's entries in apalis's

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use jobs::catalogue::Probe;
-use jobs::redis_queue::{EnqueueOptions, RedisQueues};
-use jobs::{AnyJob, Envelope, queues};
+use jobs::redis_queue::RedisQueues;
+use jobs::{AnyJob, EnqueueOptions, Envelope, QueueClient, queues};
 
 use super::queue::open;
 use crate::config::Settings;
@@ -47,6 +47,16 @@ fn spawn_workers(settings: &Settings, prefix: &str, n: usize, concurrency: usize
         );
     }
     Ok(out)
+}
+
+/// The benchmark measures the Redis backend, the one that scales out.
+async fn redis(settings: &Settings) -> anyhow::Result<RedisQueues> {
+    match open(settings, None).await? {
+        QueueClient::Redis(q) => Ok(q),
+        QueueClient::Embedded(_) => {
+            anyhow::bail!("the queue benchmark runs on Redis: set KICKOFF__QUEUE__URL=redis://HOST:6379/0")
+        }
+    }
 }
 
 async fn enqueue(q: &RedisQueues, n: usize, probe: Probe) -> anyhow::Result<f64> {
@@ -91,7 +101,7 @@ async fn throughput(
     workers: usize,
     concurrency: usize,
 ) -> anyhow::Result<(f64, f64)> {
-    let base = open(settings).await?;
+    let base = redis(settings).await?;
     let prefix = format!("{}bench{}:", base.prefix(), ulid::Ulid::generate());
     let q = RedisQueues::new(base.connection(), prefix.clone());
     q.pause(queues::MAINTENANCE).await?;
@@ -116,7 +126,7 @@ async fn throughput(
 
 /// RSS of one worker holding `n` sleeping jobs in flight.
 async fn rss_in_flight(settings: &Settings, n: usize) -> anyhow::Result<u64> {
-    let base = open(settings).await?;
+    let base = redis(settings).await?;
     let prefix = format!("{}benchrss{}:", base.prefix(), ulid::Ulid::generate());
     let q = RedisQueues::new(base.connection(), prefix.clone());
     let procs = spawn_workers(settings, &prefix, 1, n)?;

@@ -3,8 +3,8 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use jobs::dead_letters::{self, DeadLetterFilter};
-use jobs::redis_queue::{EnqueueOptions, Enqueued};
 use jobs::{AnyJob, Envelope, queues};
+use jobs::{EnqueueOptions, Enqueued};
 use sea_orm::DatabaseConnection;
 
 use super::queue::open;
@@ -34,7 +34,7 @@ pub async fn trigger(
     };
     let job = AnyJob::from_parts(kind, args)?;
     let run_at = at.map(parse_at).transpose()?;
-    let queues = open(settings).await?;
+    let queues = open(settings, None).await?;
     let outcome = queues.enqueue(&Envelope::new(&job), &EnqueueOptions { run_at, idempotency_key }).await?;
     println!("{}", serde_json::to_string(&outcome)?);
     Ok(())
@@ -82,7 +82,7 @@ pub async fn dlq(settings: &Settings, db: &DatabaseConnection, command: DlqComma
             } else {
                 ids
             };
-            let queues = open(settings).await?;
+            let queues = open(settings, Some(db)).await?;
             for id in ids {
                 match dead_letters::requeue(db, &queues, id, edited.clone()).await? {
                     Enqueued::Queued { id: job, queue, .. } => {
@@ -102,7 +102,7 @@ pub async fn dlq(settings: &Settings, db: &DatabaseConnection, command: DlqComma
 }
 
 pub async fn queues_cmd(settings: &Settings, command: QueuesCommand) -> anyhow::Result<()> {
-    let q = open(settings).await?;
+    let q = open(settings, None).await?;
     match command {
         QueuesCommand::Stats { json } => {
             let mut all = Vec::new();

@@ -1,27 +1,46 @@
-//! Shared set-up of the queue commands: the Redis queues under the configured prefix,
+//! Shared set-up of the queue commands: the configured backend's queues under the prefix,
 //! and a shutdown signal.
 
-use anyhow::{Context, bail};
-use jobs::QueueBackend;
+use anyhow::Context;
+use entities::settings::DatabaseSettings;
+use jobs::embedded_queue::EmbeddedQueues;
 use jobs::redis_queue::{RedisQueues, connect};
+use jobs::{QueueBackend, QueueClient};
+use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
 use crate::config::{Settings, env_name};
 
-/// The queues of the configured backend.
-pub async fn open(settings: &Settings) -> anyhow::Result<RedisQueues> {
-    match settings.queue.backend()? {
-        QueueBackend::Redis => {}
-        QueueBackend::Embedded => bail!(
-            "this command needs the Redis queue: set KICKOFF__QUEUE__URL=redis://HOST:6379/0 \
-             (the embedded queue serves `kickoff demo` only in this version)"
-        ),
-    }
+/// The queues of the configured backend. The embedded queue shares `db`'s pool when it
+/// lives in the same SQLite file (one pool per process: SQLite has one writer).
+pub async fn open(settings: &Settings, db: Option<&DatabaseConnection>) -> anyhow::Result<QueueClient> {
     let prefix = settings.queue.prefix_for(&env_name())?;
-    let conn = connect(settings.queue.url.expose())
-        .await
-        .with_context(|| format!("connecting to the queue at {}", settings.queue.url))?;
-    Ok(RedisQueues::new(conn, prefix))
+    let url = settings.queue.url.expose();
+    let shown = settings.queue.url.masked();
+    match settings.queue.backend()? {
+        QueueBackend::Redis => {
+            let conn = connect(url).await.with_context(|| format!("connecting to the queue at {shown}"))?;
+            Ok(RedisQueues::new(conn, prefix).into())
+        }
+        QueueBackend::Embedded => {
+            let pool = match db.filter(|_| url == settings.database.url.expose()) {
+                Some(db) => db.get_sqlite_connection_pool().clone(),
+                None => {
+                    let own =
+                        DatabaseSettings { url: settings.queue.url.clone(), ..settings.database.clone() };
+                    entities::connect(&own)
+                        .await
+                        .with_context(|| format!("opening the embedded queue at {shown}"))?
+                        .get_sqlite_connection_pool()
+                        .clone()
+                }
+            };
+            let queues = EmbeddedQueues::open(pool, prefix)
+                .await
+                .with_context(|| format!("setting up the embedded queue at {shown}"))?;
+            Ok(queues.into())
+        }
+    }
 }
 
 /// A flag that turns true on SIGTERM or SIGINT.

@@ -42,7 +42,7 @@ pub async fn worker(
     grace: Duration,
 ) -> anyhow::Result<()> {
     let specs = pool_specs(names, concurrency)?;
-    let queues = open(settings).await?;
+    let queues = open(settings, Some(&db)).await?;
     let rt = Arc::new(Runtime::new(db, queues).with_scrape(settings.scrape.clone()));
     run_pools(rt, specs, shutdown_signal(), grace).await?;
     Ok(())
@@ -55,7 +55,7 @@ pub async fn scheduler(
     catch_up_secs: i64,
 ) -> anyhow::Result<()> {
     let schedules = Schedules::load(file)?;
-    let queues = open(settings).await?;
+    let queues = open(settings, None).await?;
     let mut scheduler = Scheduler::new(queues, schedules);
     scheduler.catch_up = chrono::Duration::seconds(catch_up_secs.max(0));
     if list {

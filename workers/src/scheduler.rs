@@ -1,6 +1,7 @@
 //! The scheduler: reads schedules.toml and enqueues each entry's job at each tick,
 //! exactly once across any number of scheduler processes. Every process computes the
-//! same ticks; the first to `SET {prefix}sched:{name}:{tick_ms} NX` enqueues. A tick no
+//! same ticks; the first to claim `{prefix}sched:{name}:{tick_ms}` (Redis `SET NX`, or a
+//! row on the embedded backend) enqueues. A tick no
 //! process claimed within the catch-up window is claimed as missed and counted, so an
 //! outage is visible instead of silently skipped. The scheduler only enqueues.
 
@@ -8,14 +9,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use jobs::Envelope;
-use jobs::redis_queue::{EnqueueOptions, QueueError, RedisQueues};
 use jobs::schedule::{ScheduleEntry, Schedules};
-use redis::AsyncCommands;
+use jobs::{EnqueueOptions, QueueClient, QueueError};
 use serde::Serialize;
 use tokio::sync::watch;
 
 /// How long claims are kept: far beyond any catch-up window.
-const CLAIM_TTL_SECS: u64 = 7 * 24 * 3600;
+const CLAIM_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Ticks examined per entry and pass, bounding work after a long outage.
 const MAX_TICKS_PER_PASS: usize = 1_000;
 
@@ -36,7 +36,7 @@ pub struct EntryState {
 
 /// A scheduler process.
 pub struct Scheduler {
-    queues: RedisQueues,
+    queues: QueueClient,
     schedules: Schedules,
     /// A tick may fire this late (a busy or restarting process); later it is missed.
     pub catch_up: chrono::Duration,
@@ -44,17 +44,18 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    pub fn new(queues: RedisQueues, schedules: Schedules) -> Self {
+    pub fn new(queues: impl Into<QueueClient>, schedules: Schedules) -> Self {
         Self {
-            queues,
+            queues: queues.into(),
             schedules,
             catch_up: chrono::Duration::seconds(60),
             id: crate::runtime::names::worker_name("scheduler"),
         }
     }
 
+    /// A shared key (the backend adds the prefix).
     fn key(&self, suffix: &str) -> String {
-        format!("{}sched:{suffix}", self.queues.prefix())
+        format!("sched:{suffix}")
     }
 
     /// Fires or reports every tick of every enabled entry up to `now`; returns the
@@ -71,21 +72,15 @@ impl Scheduler {
     }
 
     async fn pass_entry(&self, entry: &ScheduleEntry, now: DateTime<Utc>) -> Result<(), QueueError> {
-        let mut conn = self.queues.connection();
         let state_key = self.key(&format!("state:{}", entry.name));
         // Where the shared state says this entry was last examined; a new entry starts now.
-        let seen: Option<i64> = conn.hget(&state_key, "seen_ms").await?;
+        let seen = self.queues.hash_get_all(&state_key).await?.get("seen_ms").copied();
         let from = match seen.and_then(|ms| Utc.timestamp_millis_opt(ms).single()) {
             Some(t) => t,
             None => {
-                let _: () = conn
-                    .hset_nx(
-                        &state_key,
-                        "seen_ms",
-                        (now - chrono::Duration::milliseconds(1)).timestamp_millis(),
-                    )
-                    .await?;
-                now - chrono::Duration::milliseconds(1)
+                let start = now - chrono::Duration::milliseconds(1);
+                self.queues.hash_set_if_absent(&state_key, "seen_ms", start.timestamp_millis()).await?;
+                start
             }
         };
         let ticks = entry.ticks_between(from, now, MAX_TICKS_PER_PASS);
@@ -96,25 +91,13 @@ impl Scheduler {
         for tick in ticks {
             let claim = self.key(&format!("{}:{}", entry.name, tick.timestamp_millis()));
             let late = now - tick > self.catch_up;
-            let value = if late { "missed".to_owned() } else { self.id.clone() };
-            let won: bool = redis::cmd("SET")
-                .arg(&claim)
-                .arg(&value)
-                .arg("NX")
-                .arg("EX")
-                .arg(CLAIM_TTL_SECS)
-                .query_async::<Option<String>>(&mut conn)
-                .await?
-                .is_some();
-            if !won {
+            let value = if late { "missed" } else { self.id.as_str() };
+            if !self.queues.claim(&claim, value, CLAIM_TTL).await? {
                 continue;
             }
+            let at = tick.timestamp_millis();
             if late {
-                let _: () = redis::pipe()
-                    .hincr(&state_key, "missed", 1)
-                    .hset(&state_key, "last_missed_ms", tick.timestamp_millis())
-                    .query_async(&mut conn)
-                    .await?;
+                self.queues.hash_incr_stamped(&state_key, "missed", 1, "last_missed_ms", at).await?;
                 tracing::warn!(schedule = %entry.name, tick = %tick, "missed tick");
                 metrics::counter!("kickoff_schedule_missed_ticks_total", "schedule" => entry.name.clone())
                     .increment(1);
@@ -122,23 +105,10 @@ impl Scheduler {
             }
             let envelope = Envelope::new(&entry.job);
             self.queues.enqueue(&envelope, &EnqueueOptions::default()).await?;
-            let _: () = redis::pipe()
-                .hincr(&state_key, "fired", 1)
-                .hset(&state_key, "last_fire_ms", tick.timestamp_millis())
-                .query_async(&mut conn)
-                .await?;
+            self.queues.hash_incr_stamped(&state_key, "fired", 1, "last_fire_ms", at).await?;
             tracing::info!(schedule = %entry.name, tick = %tick, job = %envelope.id, "tick fired");
         }
-        // Advance the shared watermark monotonically (several processes race here).
-        let _: () = redis::Script::new(
-            "local cur = tonumber(redis.call('hget', KEYS[1], 'seen_ms') or '0') \
-             if tonumber(ARGV[1]) > cur then redis.call('hset', KEYS[1], 'seen_ms', ARGV[1]) end return 0",
-        )
-        .key(&state_key)
-        .arg(watermark.timestamp_millis())
-        .invoke_async(&mut conn)
-        .await?;
-        Ok(())
+        self.queues.hash_set_max(&state_key, "seen_ms", watermark.timestamp_millis()).await
     }
 
     /// Runs passes at each tick until `stop` turns true.
@@ -149,7 +119,7 @@ impl Scheduler {
             let next = match self.pass(now).await {
                 Ok(next) => next,
                 Err(e) => {
-                    // Redis away: try again shortly; ticks within the catch-up window still fire.
+                    // Backend away: try again shortly; ticks within the catch-up window still fire.
                     tracing::error!(error = %e, "scheduler pass failed");
                     Some(now + chrono::Duration::seconds(1))
                 }
@@ -167,11 +137,9 @@ impl Scheduler {
 
     /// The table with shared state: last and next fire, fired and missed counts.
     pub async fn states(&self, now: DateTime<Utc>) -> Result<Vec<EntryState>, QueueError> {
-        let mut conn = self.queues.connection();
         let mut out = Vec::new();
         for e in &self.schedules.entries {
-            let h: std::collections::HashMap<String, i64> =
-                conn.hgetall(self.key(&format!("state:{}", e.name))).await?;
+            let h = self.queues.hash_get_all(&self.key(&format!("state:{}", e.name))).await?;
             let at = |k: &str| h.get(k).and_then(|ms| Utc.timestamp_millis_opt(*ms).single());
             out.push(EntryState {
                 name: e.name.clone(),
@@ -193,7 +161,7 @@ impl Scheduler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jobs::redis_queue::connect;
+    use jobs::redis_queue::{RedisQueues, connect};
 
     /// After an outage longer than one pass can examine, every missed tick is still
     /// counted, over several passes.

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use entities::Engine;
 use entities::testing::{TestDb, unique_name};
+use jobs::EnqueueOptions;
 use jobs::catalogue::CollectResults;
 use jobs::dead_letters::{self, DeadLetterFilter};
-use jobs::redis_queue::{EnqueueOptions, RedisQueues, connect};
+use jobs::redis_queue::{RedisQueues, connect};
 use jobs::{AnyJob, Envelope, queues};
 use migration::{Migrator, MigratorTrait};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

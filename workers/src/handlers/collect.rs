@@ -1,8 +1,8 @@
 //! `collect_results`: fan-out, one scrape job per league.
 
 use chrono::{Datelike, Utc};
+use jobs::EnqueueOptions;
 use jobs::catalogue::{CollectResults, ScrapeFootballData};
-use jobs::redis_queue::EnqueueOptions;
 use jobs::{AnyJob, Envelope};
 
 use crate::runtime::{JobFailure, Runtime};

@@ -1,25 +1,20 @@
 //! `probe`: a job that does nothing or fails as told, for tests, benchmarks and
-//! checking a deployment end to end. Each run is logged in Redis under
-//! `{prefix}probe:{tag}` as `attempt unix_ms worker`.
+//! checking a deployment end to end. Each run is logged on the queue backend under
+//! `{prefix}probe:{tag}` as `attempt unix_ms job_id`.
 
 use jobs::Envelope;
 use jobs::catalogue::Probe;
 
 use crate::runtime::{JobFailure, Runtime};
 
-pub fn probe_log_key(prefix: &str, tag: &str) -> String {
-    format!("{prefix}probe:{tag}")
+pub fn probe_log_key(tag: &str) -> String {
+    format!("probe:{tag}")
 }
 
 pub async fn run(rt: &Runtime, envelope: &Envelope, probe: &Probe) -> Result<(), JobFailure> {
     if !probe.tag.is_empty() {
         let entry = format!("{} {} {}", envelope.attempt, chrono::Utc::now().timestamp_millis(), envelope.id);
-        let mut conn = rt.queues.connection();
-        let logged: Result<i64, _> = redis::cmd("RPUSH")
-            .arg(probe_log_key(rt.queues.prefix(), &probe.tag))
-            .arg(entry)
-            .query_async(&mut conn)
-            .await;
+        let logged = rt.queues.log_push(&probe_log_key(&probe.tag), &entry).await;
         logged.map_err(JobFailure::transient)?;
     }
     if probe.sleep_ms > 0 {

@@ -4,8 +4,8 @@
 
 use chrono::Utc;
 use entities::scrape_snapshots;
+use jobs::EnqueueOptions;
 use jobs::catalogue::{ProcessSnapshot, ScrapeFootballData};
-use jobs::redis_queue::EnqueueOptions;
 use jobs::{AnyJob, Envelope};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use sha2::{Digest, Sha256};

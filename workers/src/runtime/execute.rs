@@ -11,9 +11,9 @@ use std::time::Instant;
 
 use chrono::Utc;
 use futures::FutureExt;
+use jobs::EnqueueOptions;
 use jobs::catalogue::{policy_of, queue_of};
 use jobs::dead_letters;
-use jobs::redis_queue::EnqueueOptions;
 use jobs::{AttemptError, Envelope};
 
 use super::failure::JobFailure;

@@ -1,5 +1,5 @@
-//! The worker runtime: pools on apalis-redis with our own retries, dead letters,
-//! pause flags and timeouts.
+//! The worker runtime: pools on apalis-redis or apalis-sqlite with our own retries,
+//! dead letters, pause flags and timeouts.
 
 mod execute;
 pub mod failure;
@@ -7,7 +7,7 @@ pub mod names;
 pub mod pool;
 
 use jobs::Envelope;
-use jobs::redis_queue::{QueueError, RedisQueues};
+use jobs::{QueueClient, QueueError};
 use sea_orm::DatabaseConnection;
 
 pub use execute::Outcome;
@@ -27,14 +27,14 @@ pub enum RuntimeError {
 /// What every job handler may use.
 pub struct Runtime {
     pub db: DatabaseConnection,
-    pub queues: RedisQueues,
+    pub queues: QueueClient,
     pub scrape: crate::settings::ScrapeSettings,
     /// One HTTP client per process (connection pools, timeouts, user agent).
     pub http: reqwest::Client,
-    /// Paused queues as last read from Redis by `refresh_paused` (every
+    /// Paused queues as last read from the backend by `refresh_paused` (every
     /// `PAUSE_REFRESH`), so a delivery costs no extra round trip.
     paused: std::sync::RwLock<std::collections::HashSet<String>>,
-    /// Successes not yet added to the Redis counters: flushed every poll interval, so
+    /// Successes not yet added to the shared counters: flushed every poll interval, so
     /// a job costs no extra round trip.
     done: std::sync::Mutex<std::collections::HashMap<String, u64>>,
 }
@@ -54,7 +54,8 @@ fn http_client(s: &crate::settings::ScrapeSettings) -> reqwest::Client {
 pub const PAUSE_REFRESH: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl Runtime {
-    pub fn new(db: DatabaseConnection, queues: RedisQueues) -> Self {
+    pub fn new(db: DatabaseConnection, queues: impl Into<QueueClient>) -> Self {
+        let queues = queues.into();
         let scrape = crate::settings::ScrapeSettings::default();
         let http = http_client(&scrape);
         Self { db, queues, scrape, http, paused: Default::default(), done: Default::default() }
@@ -73,7 +74,7 @@ impl Runtime {
         }
     }
 
-    /// Adds the successes counted since the last flush to the Redis counters.
+    /// Adds the successes counted since the last flush to the shared counters.
     pub async fn flush_done(&self) -> Result<(), QueueError> {
         let pending: Vec<(String, u64)> = match self.done.lock() {
             Ok(mut d) => d.drain().collect(),
@@ -81,7 +82,7 @@ impl Runtime {
         };
         for (i, (queue, n)) in pending.iter().enumerate() {
             if let Err(e) = self.queues.record_done(queue, *n).await {
-                // Put back what was not written, so a Redis blip loses no count.
+                // Put back what was not written, so a backend blip loses no count.
                 if let Ok(mut d) = self.done.lock() {
                     for (q, n) in &pending[i..] {
                         *d.entry(q.clone()).or_default() += n;
@@ -156,11 +157,7 @@ impl Runtime {
             "dead_letter_id": dead_letter,
             "at": chrono::Utc::now(),
         });
-        let channel = format!("{}events", self.queues.prefix());
-        let mut conn = self.queues.connection();
-        let sent: Result<i64, _> =
-            redis::cmd("PUBLISH").arg(channel).arg(payload.to_string()).query_async(&mut conn).await;
-        if let Err(e) = sent {
+        if let Err(e) = self.queues.publish("events", &payload.to_string()).await {
             tracing::warn!(error = %e, "event not published");
         }
     }

@@ -1,4 +1,4 @@
-//! Worker pools: one apalis worker per queue, with a unique name, explicit
+//! Worker pools: one apalis worker (apalis-redis or apalis-sqlite) per queue, with a unique name, explicit
 //! heartbeat, poll interval and concurrency, restarted with backoff when its backend
 //! fails, and a promoter that moves due jobs to the ready list in bounded chunks.
 
@@ -6,8 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use apalis::prelude::*;
-use apalis_redis::{Config, RedisStorage};
+use apalis_redis::RedisStorage;
+use apalis_sqlite::SqliteStorage;
 use jobs::Envelope;
+use jobs::QueueClient;
 use tokio::sync::watch;
 
 use super::names::worker_name;
@@ -76,6 +78,59 @@ async fn handle(
     }
 }
 
+/// Runs one apalis worker on the runtime's backend until `stop` turns true or the
+/// worker ends.
+async fn run_worker(
+    rt: &Arc<Runtime>,
+    spec: &PoolSpec,
+    name: &str,
+    mut stop: watch::Receiver<bool>,
+) -> Result<(), WorkerError> {
+    let until = async move {
+        let _ = stop.wait_for(|s| *s).await;
+        Ok::<(), std::io::Error>(())
+    };
+    let data = Pool { rt: rt.clone(), queue: spec.queue.clone() };
+    let (batch, concurrency) = (spec.concurrency.clamp(1, 100), spec.concurrency.max(1));
+    match &rt.queues {
+        QueueClient::Redis(q) => {
+            let config = apalis_redis::Config::default()
+                .queue(q.queue_key(&spec.queue))
+                .batch_size(batch)
+                .heartbeat_interval(HEARTBEAT)
+                .missed_heartbeats(MISSED_HEARTBEATS)
+                // Locking only records the running worker in each task's metadata (our
+                // envelopes and the in-flight sets already tell); it costs a round trip per job.
+                .lock_tasks(false)
+                .emit_events(false);
+            let storage: RedisStorage<serde_json::Value> =
+                RedisStorage::new(q.connection()).with_config(config);
+            WorkerBuilder::new(name)
+                .backend(storage.poll_with_interval(POLL_INTERVAL))
+                .data(data)
+                .concurrency(concurrency)
+                .build(handle)
+                .run_until(until)
+                .await
+        }
+        QueueClient::Embedded(q) => {
+            let config = apalis_sqlite::Config::default()
+                .queue(q.queue_key(&spec.queue))
+                .batch_size(batch)
+                .heartbeat_interval(HEARTBEAT)
+                .missed_heartbeats(MISSED_HEARTBEATS);
+            let storage: SqliteStorage<serde_json::Value> = SqliteStorage::new(q.pool()).with_config(config);
+            WorkerBuilder::new(name)
+                .backend(storage.poll_with_interval(POLL_INTERVAL))
+                .data(data)
+                .concurrency(concurrency)
+                .build(handle)
+                .run_until(until)
+                .await
+        }
+    }
+}
+
 async fn run_one(
     rt: Arc<Runtime>,
     spec: PoolSpec,
@@ -87,30 +142,8 @@ async fn run_one(
             return Ok(());
         }
         let name = worker_name(&spec.queue);
-        let config = Config::default()
-            .queue(rt.queues.queue_key(&spec.queue))
-            .batch_size(spec.concurrency.clamp(1, 100))
-            .heartbeat_interval(HEARTBEAT)
-            .missed_heartbeats(MISSED_HEARTBEATS)
-            // Locking only records the running worker in each task's metadata (our
-            // envelopes and the in-flight sets already tell); it costs a round trip per job.
-            .lock_tasks(false)
-            .emit_events(false);
-        let storage: RedisStorage<serde_json::Value> =
-            RedisStorage::new(rt.queues.connection()).with_config(config);
-        let worker = WorkerBuilder::new(name.as_str())
-            .backend(storage.poll_with_interval(POLL_INTERVAL))
-            .data(Pool { rt: rt.clone(), queue: spec.queue.clone() })
-            .concurrency(spec.concurrency.max(1))
-            .build(handle);
         tracing::info!(worker = %name, queue = %spec.queue, concurrency = spec.concurrency, "worker started");
-        let mut signal = stop.clone();
-        let result = worker
-            .run_until(async move {
-                let _ = signal.wait_for(|s| *s).await;
-                Ok::<(), std::io::Error>(())
-            })
-            .await;
+        let result = run_worker(&rt, &spec, &name, stop.clone()).await;
         match result {
             Ok(()) if stopped(&stop) => {
                 tracing::info!(worker = %name, "worker stopped");

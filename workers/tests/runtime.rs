@@ -1,6 +1,7 @@
-//! The worker runtime on Redis: our retries and backoff, dead letters, requeue,
-//! idempotency, delayed jobs and pause/resume. Each test runs its own pools in
-//! process, under its own Redis key prefix and its own database.
+//! The worker runtime, one suite run against both backends (Redis and the embedded
+//! SQLite queue): our retries and backoff, dead letters, requeue, idempotency, delayed
+//! jobs and pause/resume. Each test runs its own pools in process, under its own key
+//! prefix and its own database.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,8 +11,9 @@ use entities::Engine;
 use entities::testing::{TestDb, unique_name};
 use jobs::catalogue::{Job, Probe};
 use jobs::dead_letters::{self, DeadLetterFilter};
-use jobs::redis_queue::{EnqueueOptions, Enqueued, RedisQueues, connect};
-use jobs::{AnyJob, Envelope, queues};
+use jobs::embedded_queue::EmbeddedQueues;
+use jobs::redis_queue::{RedisQueues, connect};
+use jobs::{AnyJob, EnqueueOptions, Enqueued, Envelope, QueueClient, queues};
 use migration::{Migrator, MigratorTrait};
 use tokio::sync::watch;
 use workers::handlers::probe_log_key;
@@ -21,21 +23,69 @@ fn redis_url() -> String {
     std::env::var("KICKOFF_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".to_owned())
 }
 
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Redis,
+    Embedded,
+}
+
+/// Runs each case once per backend: `mod case { fn redis(); fn embedded(); }`.
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {$(
+        mod $case {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn redis() {
+                super::$case(super::Backend::Redis).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn embedded() {
+                super::$case(super::Backend::Embedded).await
+            }
+        }
+    )*};
+}
+
+on_both_backends!(
+    transient_failures_retry_with_growing_backoff_then_succeed,
+    exhausted_and_permanent_failures_become_dead_letters,
+    requeue_with_edited_payload_then_success,
+    idempotency_key_drops_duplicates,
+    delayed_job_fires_on_time,
+    pause_stops_consumption_and_resume_restarts_it,
+    timeouts_and_panics_are_transient_failures,
+    pools_stop_when_their_stop_sender_is_dropped,
+    a_payload_that_is_not_a_job_becomes_a_dead_letter_and_the_queue_goes_on,
+    delayed_retries_count_as_retrying_and_first_runs_as_scheduled,
+);
+
 struct Harness {
-    _cleanup: jobs::testing::PrefixGuard,
+    _cleanup: Option<jobs::testing::PrefixGuard>,
     db: TestDb,
-    queues: RedisQueues,
+    queues: QueueClient,
     stop: watch::Sender<bool>,
     pools: tokio::task::JoinHandle<()>,
 }
 
+async fn queues_for(backend: Backend, db: &TestDb) -> (QueueClient, Option<jobs::testing::PrefixGuard>) {
+    let prefix = format!("{}:", unique_name("kickoff_test"));
+    match backend {
+        Backend::Redis => {
+            let guard = jobs::testing::PrefixGuard::new(redis_url(), prefix.clone());
+            (RedisQueues::new(connect(&redis_url()).await.unwrap(), prefix).into(), Some(guard))
+        }
+        // The queue shares the data's pool, as in `kickoff demo`; the file goes with the TestDb.
+        Backend::Embedded => {
+            let pool = db.conn.get_sqlite_connection_pool().clone();
+            (EmbeddedQueues::open(pool, prefix).await.unwrap().into(), None)
+        }
+    }
+}
+
 impl Harness {
-    async fn start(concurrency: usize) -> Self {
+    async fn start(backend: Backend, concurrency: usize) -> Self {
         let db = TestDb::new(Engine::Sqlite).await;
         Migrator::up(&db.conn, None).await.unwrap();
-        let prefix = format!("{}:", unique_name("kickoff_test"));
-        let _cleanup = jobs::testing::PrefixGuard::new(redis_url(), prefix.clone());
-        let queues = RedisQueues::new(connect(&redis_url()).await.unwrap(), prefix);
+        let (queues, _cleanup) = queues_for(backend, &db).await;
         let rt = Arc::new(Runtime::new(db.conn.clone(), queues.clone()));
         let (stop, rx) = watch::channel(false);
         let spec = PoolSpec { queue: Probe::QUEUE.to_owned(), concurrency };
@@ -51,14 +101,7 @@ impl Harness {
 
     /// `(attempt, unix ms)` of every run of the probe tagged `tag`.
     async fn runs(&self, tag: &str) -> Vec<(u32, i64)> {
-        let mut conn = self.queues.connection();
-        let entries: Vec<String> = redis::cmd("LRANGE")
-            .arg(probe_log_key(self.queues.prefix(), tag))
-            .arg(0)
-            .arg(-1)
-            .query_async(&mut conn)
-            .await
-            .unwrap();
+        let entries = self.queues.log_range(&probe_log_key(tag)).await.unwrap();
         entries
             .iter()
             .map(|e| {
@@ -97,9 +140,8 @@ fn probe(tag: &str) -> Probe {
     Probe { tag: tag.to_owned(), ..Probe::default() }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn transient_failures_retry_with_growing_backoff_then_succeed() {
-    let h = Harness::start(4).await;
+async fn transient_failures_retry_with_growing_backoff_then_succeed(backend: Backend) {
+    let h = Harness::start(backend, 4).await;
     h.enqueue(Probe { fail_times: 3, ..probe("flaky") }, EnqueueOptions::default()).await;
     let runs = h.wait_for_runs("flaky", 4).await;
     // Exactly N+1 runs: give stragglers a moment to show up before counting.
@@ -121,9 +163,8 @@ async fn transient_failures_retry_with_growing_backoff_then_succeed() {
     h.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn exhausted_and_permanent_failures_become_dead_letters() {
-    let h = Harness::start(4).await;
+async fn exhausted_and_permanent_failures_become_dead_letters(backend: Backend) {
+    let h = Harness::start(backend, 4).await;
     h.enqueue(Probe { fail_times: 100, ..probe("doomed") }, EnqueueOptions::default()).await;
     h.enqueue(Probe { permanent: true, ..probe("broken") }, EnqueueOptions::default()).await;
     wait_until(Duration::from_secs(30), || async {
@@ -165,9 +206,8 @@ async fn exhausted_and_permanent_failures_become_dead_letters() {
     h.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn requeue_with_edited_payload_then_success() {
-    let h = Harness::start(2).await;
+async fn requeue_with_edited_payload_then_success(backend: Backend) {
+    let h = Harness::start(backend, 2).await;
     h.enqueue(Probe { permanent: true, ..probe("fixme") }, EnqueueOptions::default()).await;
     wait_until(Duration::from_secs(20), || async {
         !dead_letters::list(&h.db.conn, &DeadLetterFilter::default()).await.unwrap().is_empty()
@@ -195,9 +235,8 @@ async fn requeue_with_edited_payload_then_success() {
     h.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn idempotency_key_drops_duplicates() {
-    let h = Harness::start(2).await;
+async fn idempotency_key_drops_duplicates(backend: Backend) {
+    let h = Harness::start(backend, 2).await;
     let opts = EnqueueOptions { idempotency_key: Some("daily-E0".into()), ..Default::default() };
     let first = h.enqueue(probe("once"), opts.clone()).await;
     let second = h.enqueue(probe("once"), opts.clone()).await;
@@ -212,9 +251,8 @@ async fn idempotency_key_drops_duplicates() {
     h.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn delayed_job_fires_on_time() {
-    let h = Harness::start(2).await;
+async fn delayed_job_fires_on_time(backend: Backend) {
+    let h = Harness::start(backend, 2).await;
     let at: DateTime<Utc> = Utc::now() + chrono::Duration::milliseconds(2_500);
     let queued = h.enqueue(probe("later"), EnqueueOptions { run_at: Some(at), ..Default::default() }).await;
     assert!(matches!(queued, Enqueued::Queued { run_at: Some(_), .. }));
@@ -226,9 +264,8 @@ async fn delayed_job_fires_on_time() {
     h.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pause_stops_consumption_and_resume_restarts_it() {
-    let h = Harness::start(2).await;
+async fn pause_stops_consumption_and_resume_restarts_it(backend: Backend) {
+    let h = Harness::start(backend, 2).await;
     h.queues.pause(queues::MAINTENANCE).await.unwrap();
     assert!(h.queues.stats(queues::MAINTENANCE).await.unwrap().paused);
     let paused_at = Utc::now();
@@ -246,9 +283,8 @@ async fn pause_stops_consumption_and_resume_restarts_it() {
     h.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn timeouts_and_panics_are_transient_failures() {
-    let h = Harness::start(4).await;
+async fn timeouts_and_panics_are_transient_failures(backend: Backend) {
+    let h = Harness::start(backend, 4).await;
     let slow = Envelope::new(&AnyJob::Probe(Probe { sleep_ms: 5_000, ..probe("slow") }))
         .with_timeout(Duration::from_millis(200));
     h.queues.enqueue(&slow, &EnqueueOptions::default()).await.unwrap();
@@ -276,9 +312,8 @@ async fn timeouts_and_panics_are_transient_failures() {
     h.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pools_stop_when_their_stop_sender_is_dropped() {
-    let h = Harness::start(2).await;
+async fn pools_stop_when_their_stop_sender_is_dropped(backend: Backend) {
+    let h = Harness::start(backend, 2).await;
     let Harness { _cleanup, db: _db, queues, stop, pools } = h;
     wait_until(Duration::from_secs(10), || async {
         queues.stats(jobs::queues::MAINTENANCE).await.unwrap().workers == 1
@@ -287,28 +322,56 @@ async fn pools_stop_when_their_stop_sender_is_dropped() {
     drop(stop);
     tokio::time::timeout(Duration::from_secs(10), pools).await.expect("pools kept running").unwrap();
     // One registration: no restart loop on the closed channel.
-    let mut conn = queues.connection();
-    let pattern = format!("{}maintenance:workers:metadata:*", queues.prefix());
-    let keys: Vec<String> = redis::cmd("KEYS").arg(pattern).query_async(&mut conn).await.unwrap();
-    assert_eq!(keys.len(), 1, "{keys:?}");
+    let registrations = match &queues {
+        QueueClient::Redis(q) => {
+            let pattern = format!("{}maintenance:workers:metadata:*", q.prefix());
+            let keys: Vec<String> =
+                redis::cmd("KEYS").arg(pattern).query_async(&mut q.connection()).await.unwrap();
+            keys.len()
+        }
+        QueueClient::Embedded(q) => {
+            let row: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM Workers WHERE worker_type = ?1")
+                .bind(q.queue_key(queues::MAINTENANCE))
+                .fetch_one(q.pool())
+                .await
+                .unwrap();
+            row.0 as usize
+        }
+    };
+    assert_eq!(registrations, 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_payload_that_is_not_a_job_becomes_a_dead_letter_and_the_queue_goes_on() {
-    let h = Harness::start(2).await;
-    // Written with apalis's own key layout, bypassing our enqueue: valid JSON, wrong shape.
-    let mut conn = h.queues.connection();
-    let q = h.queues.queue_key(queues::MAINTENANCE);
-    let _: () = redis::pipe()
-        .hset(format!("{q}:data"), "poison-1", r#"{"kind":"probe","what":"not an envelope"}"#)
-        .hset_multiple(
-            format!("{q}:meta:poison-1"),
-            &[("attempts", "0"), ("max_attempts", "1"), ("status", "Pending")],
-        )
-        .rpush(format!("{q}:active"), "poison-1")
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+async fn a_payload_that_is_not_a_job_becomes_a_dead_letter_and_the_queue_goes_on(backend: Backend) {
+    let h = Harness::start(backend, 2).await;
+    // Written in the backend's own layout, bypassing our enqueue: valid JSON, wrong shape.
+    let poison = r#"{"kind":"probe","what":"not an envelope"}"#;
+    match &h.queues {
+        QueueClient::Redis(r) => {
+            let q = r.queue_key(queues::MAINTENANCE);
+            let _: () = redis::pipe()
+                .hset(format!("{q}:data"), "poison-1", poison)
+                .hset_multiple(
+                    format!("{q}:meta:poison-1"),
+                    &[("attempts", "0"), ("max_attempts", "1"), ("status", "Pending")],
+                )
+                .rpush(format!("{q}:active"), "poison-1")
+                .query_async(&mut r.connection())
+                .await
+                .unwrap();
+        }
+        QueueClient::Embedded(e) => {
+            sqlx::query(
+                "INSERT INTO Jobs (job, id, job_type, status, attempts, max_attempts, run_at, priority, metadata) \
+                 VALUES (?1, ?2, ?3, 'Pending', 0, 1, strftime('%s', 'now'), 0, '{}')",
+            )
+            .bind(poison.as_bytes())
+            .bind(ulid::Ulid::generate().to_string())
+            .bind(e.queue_key(queues::MAINTENANCE))
+            .execute(e.pool())
+            .await
+            .unwrap();
+        }
+    }
     h.enqueue(probe("after-poison"), EnqueueOptions::default()).await;
     h.wait_for_runs("after-poison", 1).await;
     wait_until(Duration::from_secs(10), || async {
@@ -326,10 +389,9 @@ async fn a_payload_that_is_not_a_job_becomes_a_dead_letter_and_the_queue_goes_on
     h.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn delayed_retries_count_as_retrying_and_first_runs_as_scheduled() {
+async fn delayed_retries_count_as_retrying_and_first_runs_as_scheduled(backend: Backend) {
     // The settle queue has no pool here: the jobs stay where enqueue put them.
-    let h = Harness::start(1).await;
+    let h = Harness::start(backend, 1).await;
     let later =
         EnqueueOptions { run_at: Some(Utc::now() + chrono::Duration::seconds(60)), ..Default::default() };
     let first = Envelope::new(&AnyJob::SettleBets(Default::default()));

@@ -1,0 +1,216 @@
+//! The queue client both backends answer to: enqueueing, promotion, pause flags,
+//! statistics, and the few key-value primitives the scheduler and probes share
+//! across processes. Workers, the scheduler, the CLI and the API hold a
+//! [`QueueClient`] and never care which backend it is.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::embedded_queue::EmbeddedQueues;
+use crate::envelope::Envelope;
+use crate::redis_queue::RedisQueues;
+use crate::settings::QueueBackend;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("embedded queue: {0}")]
+    Sqlite(#[from] sqlx::Error),
+    #[error("embedded queue set-up: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot encode job: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// When and how to enqueue.
+#[derive(Clone, Debug, Default)]
+pub struct EnqueueOptions {
+    /// Run no earlier than this; `None` means now.
+    pub run_at: Option<DateTime<Utc>>,
+    /// Drop the job when the same key was used within `idempotency_ttl`.
+    pub idempotency_key: Option<String>,
+}
+
+/// What an enqueue did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum Enqueued {
+    Queued {
+        id: String,
+        queue: String,
+        run_at: Option<DateTime<Utc>>,
+    },
+    /// An idempotency key already claimed within its TTL.
+    Duplicate {
+        key: String,
+    },
+}
+
+/// Statistics of one queue.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct QueueStats {
+    pub queue: String,
+    /// Ready to run now (active list + scheduled ones already due).
+    pub pending: u64,
+    /// Waiting for a later time (first runs and retries).
+    pub scheduled: u64,
+    /// Of `scheduled`, retries of failed attempts.
+    pub retrying: u64,
+    /// Fetched by a live worker and not yet finished.
+    pub running: u64,
+    /// Dead-lettered (counted by the runtime).
+    pub dead: u64,
+    pub done_last_hour: u64,
+    pub done_last_day: u64,
+    /// Age of the oldest ready job, in seconds.
+    pub oldest_pending_secs: Option<f64>,
+    pub paused: bool,
+    pub workers: u64,
+}
+
+/// A handle on the queues of one backend under one prefix. Cheap to clone.
+#[derive(Clone)]
+pub enum QueueClient {
+    Redis(RedisQueues),
+    Embedded(EmbeddedQueues),
+}
+
+macro_rules! on_backend {
+    ($self:expr, $q:ident => $e:expr) => {
+        match $self {
+            QueueClient::Redis($q) => $e,
+            QueueClient::Embedded($q) => $e,
+        }
+    };
+}
+
+impl From<RedisQueues> for QueueClient {
+    fn from(q: RedisQueues) -> Self {
+        QueueClient::Redis(q)
+    }
+}
+
+impl From<EmbeddedQueues> for QueueClient {
+    fn from(q: EmbeddedQueues) -> Self {
+        QueueClient::Embedded(q)
+    }
+}
+
+impl QueueClient {
+    pub fn backend(&self) -> QueueBackend {
+        match self {
+            QueueClient::Redis(_) => QueueBackend::Redis,
+            QueueClient::Embedded(_) => QueueBackend::Embedded,
+        }
+    }
+
+    pub fn prefix(&self) -> &str {
+        on_backend!(self, q => q.prefix())
+    }
+
+    /// The backend's name for `queue` (the prefix + the queue name).
+    pub fn queue_key(&self, queue: &str) -> String {
+        on_backend!(self, q => q.queue_key(queue))
+    }
+
+    /// Enqueues an envelope on its kind's queue, now or at `opts.run_at`.
+    pub async fn enqueue(&self, envelope: &Envelope, opts: &EnqueueOptions) -> Result<Enqueued, QueueError> {
+        on_backend!(self, q => q.enqueue(envelope, opts).await)
+    }
+
+    /// Makes due delayed jobs of `queue` ready; returns how many.
+    pub async fn promote_due(&self, queue: &str) -> Result<u64, QueueError> {
+        on_backend!(self, q => q.promote_due(queue).await)
+    }
+
+    /// Jobs waiting in `queue`: ready plus scheduled.
+    pub async fn depth(&self, queue: &str) -> Result<u64, QueueError> {
+        on_backend!(self, q => q.depth(queue).await)
+    }
+
+    /// Pauses `queue` for every worker process.
+    pub async fn pause(&self, queue: &str) -> Result<(), QueueError> {
+        on_backend!(self, q => q.pause(queue).await)
+    }
+
+    pub async fn resume(&self, queue: &str) -> Result<(), QueueError> {
+        on_backend!(self, q => q.resume(queue).await)
+    }
+
+    pub async fn is_paused(&self, queue: &str) -> Result<bool, QueueError> {
+        on_backend!(self, q => q.is_paused(queue).await)
+    }
+
+    /// Counts a dead-lettered job for the statistics.
+    pub async fn record_dead(&self, queue: &str) -> Result<(), QueueError> {
+        on_backend!(self, q => q.record_dead(queue).await)
+    }
+
+    /// Counts `n` succeeded jobs for the statistics.
+    pub async fn record_done(&self, queue: &str, n: u64) -> Result<(), QueueError> {
+        on_backend!(self, q => q.record_done(queue, n).await)
+    }
+
+    /// Deletes finished jobs' leftovers; returns how many went.
+    pub async fn vacuum(&self, queue: &str) -> Result<u64, QueueError> {
+        on_backend!(self, q => q.vacuum(queue).await)
+    }
+
+    pub async fn stats(&self, queue: &str) -> Result<QueueStats, QueueError> {
+        on_backend!(self, q => q.stats(queue).await)
+    }
+
+    /// Deletes everything under this prefix (tests and `kickoff queues flush`).
+    pub async fn flush_all(&self) -> Result<u64, QueueError> {
+        on_backend!(self, q => q.flush_all().await)
+    }
+
+    /// Publishes a live event on `{prefix}{channel}` (Redis pub/sub; the embedded
+    /// backend has one process, whose subscribers are in-process).
+    pub async fn publish(&self, channel: &str, payload: &str) -> Result<(), QueueError> {
+        on_backend!(self, q => q.publish(channel, payload).await)
+    }
+
+    /// Every field of the shared hash `key`.
+    pub async fn hash_get_all(&self, key: &str) -> Result<HashMap<String, i64>, QueueError> {
+        on_backend!(self, q => q.hash_get_all(key).await)
+    }
+
+    pub async fn hash_set_if_absent(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
+        on_backend!(self, q => q.hash_set_if_absent(key, field, value).await)
+    }
+
+    /// Adds `by` to `field` and records `stamp` in `stamp_field`, atomically.
+    pub async fn hash_incr_stamped(
+        &self,
+        key: &str,
+        field: &str,
+        by: i64,
+        stamp_field: &str,
+        stamp: i64,
+    ) -> Result<(), QueueError> {
+        on_backend!(self, q => q.hash_incr_stamped(key, field, by, stamp_field, stamp).await)
+    }
+
+    /// Raises `field` to `value` when lower.
+    pub async fn hash_set_max(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
+        on_backend!(self, q => q.hash_set_max(key, field, value).await)
+    }
+
+    /// Claims `key` for `ttl` unless already claimed; returns whether this call won.
+    pub async fn claim(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, QueueError> {
+        on_backend!(self, q => q.claim(key, value, ttl).await)
+    }
+
+    pub async fn log_push(&self, key: &str, entry: &str) -> Result<(), QueueError> {
+        on_backend!(self, q => q.log_push(key, entry).await)
+    }
+
+    pub async fn log_range(&self, key: &str) -> Result<Vec<String>, QueueError> {
+        on_backend!(self, q => q.log_range(key).await)
+    }
+}

@@ -1,0 +1,420 @@
+//! The embedded queue: the same semantics as the Redis queues, in the SQLite file the
+//! data lives in, so `kickoff demo` and single-host installs need no server.
+//!
+//! Workers consume it with apalis-sqlite (pinned to `=1.0.0`), whose `Jobs` and
+//! `Workers` tables are created by its own migrations (recorded in
+//! `kickoff_apalis_migrations`). Ready jobs are rows of `Jobs`; as on Redis, delayed
+//! jobs wait in a table of ours (`kickoff_queue_scheduled`, in unix milliseconds) and
+//! `promote_due` moves them in when due: apalis-sqlite's `run_at` has whole seconds.
+//! Pause flags, counters and the scheduler's shared state live in `kickoff_kv_hash`,
+//! claims and idempotency keys with their expiry in `kickoff_kv_claims`.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::Utc;
+use sqlx::{Row, SqlitePool};
+
+use crate::client::{EnqueueOptions, Enqueued, QueueError, QueueStats};
+use crate::envelope::Envelope;
+
+const SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS kickoff_queue_scheduled (
+        task_id TEXT PRIMARY KEY,
+        job_type TEXT NOT NULL,
+        run_at_ms INTEGER NOT NULL,
+        retry INTEGER NOT NULL,
+        payload BLOB NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS kickoff_queue_scheduled_due ON kickoff_queue_scheduled (job_type, run_at_ms)",
+    "CREATE TABLE IF NOT EXISTS kickoff_kv_hash (
+        key TEXT NOT NULL, field TEXT NOT NULL, value INTEGER NOT NULL,
+        PRIMARY KEY (key, field)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS kickoff_kv_claims (
+        key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at_ms INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS kickoff_kv_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, entry TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS kickoff_kv_log_key ON kickoff_kv_log (key, id)",
+];
+
+/// Inserts a ready job in apalis-sqlite's layout. `max_attempts` is apalis's own
+/// retry budget, used only when recording an outcome fails (the database briefly
+/// unreachable): our handlers always report success to apalis.
+const INSERT_READY: &str = "INSERT INTO Jobs (job, id, job_type, status, attempts, max_attempts, run_at, priority, metadata) \
+     VALUES (?1, ?2, ?3, 'Pending', 0, 25, strftime('%s', 'now'), 0, '{}')";
+
+const HASH_SET: &str = "INSERT INTO kickoff_kv_hash (key, field, value) VALUES (?1, ?2, ?3) \
+     ON CONFLICT (key, field) DO UPDATE SET value = excluded.value";
+const HASH_INCR: &str = "INSERT INTO kickoff_kv_hash (key, field, value) VALUES (?1, ?2, ?3) \
+     ON CONFLICT (key, field) DO UPDATE SET value = value + excluded.value";
+
+/// Finished rows deleted per vacuum pass at most.
+const VACUUM_CHUNK: i64 = 5_000;
+
+/// A handle on the embedded queues under one prefix. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct EmbeddedQueues {
+    pool: SqlitePool,
+    prefix: String,
+    idempotency_ttl: Duration,
+}
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+impl EmbeddedQueues {
+    /// Opens the queues on `pool` (normally the pool the data uses), creating their
+    /// tables when missing.
+    pub async fn open(pool: SqlitePool, prefix: impl Into<String>) -> Result<Self, QueueError> {
+        let mut migrator = apalis_sqlite::SqliteStorage::migrations();
+        migrator.dangerous_set_table_name("kickoff_apalis_migrations");
+        migrator.run(&pool).await?;
+        for ddl in SCHEMA {
+            sqlx::query(*ddl).execute(&pool).await?;
+        }
+        Ok(Self { pool, prefix: prefix.into(), idempotency_ttl: Duration::from_secs(24 * 3600) })
+    }
+
+    pub fn with_idempotency_ttl(mut self, ttl: Duration) -> Self {
+        self.idempotency_ttl = ttl;
+        self
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The pool workers consume from.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// The apalis queue name (`Jobs.job_type`) of `queue`.
+    pub fn queue_key(&self, queue: &str) -> String {
+        format!("{}{queue}", self.prefix)
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    pub async fn enqueue(&self, envelope: &Envelope, opts: &EnqueueOptions) -> Result<Enqueued, QueueError> {
+        let queue = crate::catalogue::queue_of(&envelope.kind).unwrap_or(crate::queues::MAINTENANCE);
+        let task_id = ulid::Ulid::generate().to_string();
+        let payload = serde_json::to_vec(envelope)?;
+        let run_at = opts.run_at.filter(|t| *t > Utc::now());
+        let mut tx = self.pool.begin().await?;
+        if let Some(k) = &opts.idempotency_key {
+            let won = claim_in(&mut tx, &self.key(&format!("idem:{k}")), &envelope.id, self.idempotency_ttl)
+                .await?;
+            if !won {
+                return Ok(Enqueued::Duplicate { key: k.clone() });
+            }
+        }
+        match run_at {
+            Some(at) => {
+                sqlx::query(
+                    "INSERT INTO kickoff_queue_scheduled (task_id, job_type, run_at_ms, retry, payload) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .bind(&task_id)
+                .bind(self.queue_key(queue))
+                .bind(at.timestamp_millis())
+                .bind(envelope.attempt > 1)
+                .bind(payload)
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query(INSERT_READY)
+                    .bind(payload)
+                    .bind(&task_id)
+                    .bind(self.queue_key(queue))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        metrics::counter!("kickoff_jobs_enqueued_total", "queue" => queue, "kind" => envelope.kind.clone())
+            .increment(1);
+        Ok(Enqueued::Queued { id: envelope.id.clone(), queue: queue.to_owned(), run_at })
+    }
+
+    /// Moves due delayed jobs of `queue` into `Jobs`, in one transaction.
+    pub async fn promote_due(&self, queue: &str) -> Result<u64, QueueError> {
+        let (job_type, now) = (self.queue_key(queue), now_ms());
+        let mut tx = self.pool.begin().await?;
+        let moved = sqlx::query(
+            "INSERT INTO Jobs (job, id, job_type, status, attempts, max_attempts, run_at, priority, metadata) \
+             SELECT payload, task_id, job_type, 'Pending', 0, 25, strftime('%s', 'now'), 0, '{}' \
+             FROM kickoff_queue_scheduled WHERE job_type = ?1 AND run_at_ms <= ?2 ORDER BY run_at_ms",
+        )
+        .bind(&job_type)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if moved > 0 {
+            sqlx::query("DELETE FROM kickoff_queue_scheduled WHERE job_type = ?1 AND run_at_ms <= ?2")
+                .bind(&job_type)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(moved)
+    }
+
+    pub async fn depth(&self, queue: &str) -> Result<u64, QueueError> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM Jobs WHERE job_type = ?1 AND status = 'Pending') \
+                  + (SELECT COUNT(*) FROM kickoff_queue_scheduled WHERE job_type = ?1)",
+        )
+        .bind(self.queue_key(queue))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<i64, _>(0)?.max(0) as u64)
+    }
+
+    pub async fn pause(&self, queue: &str) -> Result<(), QueueError> {
+        self.hash_set(&format!("{queue}:flags"), "paused", 1).await
+    }
+
+    pub async fn resume(&self, queue: &str) -> Result<(), QueueError> {
+        sqlx::query("DELETE FROM kickoff_kv_hash WHERE key = ?1 AND field = 'paused'")
+            .bind(self.key(&format!("{queue}:flags")))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn is_paused(&self, queue: &str) -> Result<bool, QueueError> {
+        Ok(self.hash_get_all(&format!("{queue}:flags")).await?.get("paused").is_some_and(|v| *v != 0))
+    }
+
+    pub async fn record_dead(&self, queue: &str) -> Result<(), QueueError> {
+        self.hash_incr(&format!("{queue}:count"), "dead", 1).await
+    }
+
+    /// Counts successes in minute buckets (the field is the unix minute).
+    pub async fn record_done(&self, queue: &str, n: u64) -> Result<(), QueueError> {
+        if n == 0 {
+            return Ok(());
+        }
+        let minute = Utc::now().timestamp() / 60;
+        self.hash_incr(&format!("{queue}:done"), &minute.to_string(), n as i64).await
+    }
+
+    /// Deletes finished rows of `queue` (apalis-sqlite keeps them forever), done-counter
+    /// buckets older than a day and expired claims.
+    pub async fn vacuum(&self, queue: &str) -> Result<u64, QueueError> {
+        let deleted = sqlx::query(
+            "DELETE FROM Jobs WHERE ROWID IN (SELECT ROWID FROM Jobs WHERE job_type = ?1 \
+             AND (status IN ('Done', 'Killed') OR (status = 'Failed' AND attempts >= max_attempts)) LIMIT ?2)",
+        )
+        .bind(self.queue_key(queue))
+        .bind(VACUUM_CHUNK)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        let day_ago = Utc::now().timestamp() / 60 - 24 * 60;
+        sqlx::query("DELETE FROM kickoff_kv_hash WHERE key = ?1 AND CAST(field AS INTEGER) < ?2")
+            .bind(self.key(&format!("{queue}:done")))
+            .bind(day_ago)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM kickoff_kv_claims WHERE expires_at_ms < ?1")
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        Ok(deleted)
+    }
+
+    pub async fn stats(&self, queue: &str) -> Result<QueueStats, QueueError> {
+        let job_type = self.queue_key(queue);
+        let now = Utc::now();
+        let (now_ms, now_s) = (now.timestamp_millis(), now.timestamp());
+        // One read transaction: promotion runs concurrently and the counts must add up.
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "SELECT \
+               (SELECT COUNT(*) FROM Jobs WHERE job_type = ?1 AND status = 'Pending'), \
+               (SELECT COUNT(*) FROM kickoff_queue_scheduled WHERE job_type = ?1 AND run_at_ms <= ?2), \
+               (SELECT COUNT(*) FROM kickoff_queue_scheduled WHERE job_type = ?1 AND run_at_ms > ?2), \
+               (SELECT COUNT(*) FROM kickoff_queue_scheduled WHERE job_type = ?1 AND run_at_ms > ?2 AND retry), \
+               (SELECT COUNT(*) FROM Jobs j JOIN Workers w ON j.lock_by = w.id WHERE j.job_type = ?1 \
+                  AND j.status IN ('Queued', 'Running') AND ?3 - w.last_seen < 60), \
+               (SELECT COUNT(*) FROM Workers WHERE worker_type = ?1 AND ?3 - last_seen < 60), \
+               (SELECT MIN(run_at_ms) FROM kickoff_queue_scheduled WHERE job_type = ?1 AND run_at_ms <= ?2), \
+               (SELECT job FROM Jobs WHERE job_type = ?1 AND status = 'Pending' ORDER BY ROWID LIMIT 1)",
+        )
+        .bind(&job_type)
+        .bind(now_ms)
+        .bind(now_s)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let count = |i: usize| -> Result<u64, QueueError> { Ok(row.try_get::<i64, _>(i)?.max(0) as u64) };
+        let first_due: Option<i64> = row.try_get(6)?;
+        let head: Option<Vec<u8>> = row.try_get(7)?;
+        let mut oldest = head
+            .and_then(|p| serde_json::from_slice::<Envelope>(&p).ok())
+            .map(|e| (now - e.enqueued_at).num_milliseconds().max(0) as f64 / 1000.0);
+        if let Some(at) = first_due {
+            let age = (now_ms - at).max(0) as f64 / 1000.0;
+            oldest = Some(oldest.map_or(age, |o| o.max(age)));
+        }
+        let minute = now_s / 60;
+        let done = self.hash_get_all(&format!("{queue}:done")).await?;
+        let done_since = |from: i64| -> u64 {
+            done.iter()
+                .filter(|(m, _)| m.parse::<i64>().is_ok_and(|m| m > from))
+                .map(|(_, n)| (*n).max(0) as u64)
+                .sum()
+        };
+        let dead = self.hash_get_all(&format!("{queue}:count")).await?.get("dead").copied().unwrap_or(0);
+        Ok(QueueStats {
+            queue: queue.to_owned(),
+            pending: count(0)? + count(1)?,
+            scheduled: count(2)?,
+            retrying: count(3)?,
+            running: count(4)?,
+            dead: dead.max(0) as u64,
+            done_last_hour: done_since(minute - 60),
+            done_last_day: done_since(minute - 24 * 60),
+            oldest_pending_secs: oldest,
+            paused: self.is_paused(queue).await?,
+            workers: count(5)?,
+        })
+    }
+
+    /// Deletes every job, worker and key under this prefix.
+    pub async fn flush_all(&self) -> Result<u64, QueueError> {
+        let like = format!("{}%", self.prefix.replace('%', "\\%").replace('_', "\\_"));
+        let mut tx = self.pool.begin().await?;
+        let mut deleted = 0;
+        for sql in [
+            "DELETE FROM Jobs WHERE job_type LIKE ?1 ESCAPE '\\'",
+            "DELETE FROM Workers WHERE worker_type LIKE ?1 ESCAPE '\\'",
+            "DELETE FROM kickoff_queue_scheduled WHERE job_type LIKE ?1 ESCAPE '\\'",
+            "DELETE FROM kickoff_kv_hash WHERE key LIKE ?1 ESCAPE '\\'",
+            "DELETE FROM kickoff_kv_claims WHERE key LIKE ?1 ESCAPE '\\'",
+            "DELETE FROM kickoff_kv_log WHERE key LIKE ?1 ESCAPE '\\'",
+        ] {
+            deleted += sqlx::query(sql).bind(&like).execute(&mut *tx).await?.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
+    /// Events have no cross-process channel here: one process runs everything.
+    pub async fn publish(&self, channel: &str, payload: &str) -> Result<(), QueueError> {
+        tracing::debug!(channel, payload, "event");
+        Ok(())
+    }
+
+    pub async fn hash_get_all(&self, key: &str) -> Result<HashMap<String, i64>, QueueError> {
+        let rows = sqlx::query("SELECT field, value FROM kickoff_kv_hash WHERE key = ?1")
+            .bind(self.key(key))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?))).collect()
+    }
+
+    async fn hash_set(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
+        sqlx::query(HASH_SET).bind(self.key(key)).bind(field).bind(value).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn hash_incr(&self, key: &str, field: &str, by: i64) -> Result<(), QueueError> {
+        sqlx::query(HASH_INCR).bind(self.key(key)).bind(field).bind(by).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn hash_set_if_absent(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
+        sqlx::query("INSERT OR IGNORE INTO kickoff_kv_hash (key, field, value) VALUES (?1, ?2, ?3)")
+            .bind(self.key(key))
+            .bind(field)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn hash_incr_stamped(
+        &self,
+        key: &str,
+        field: &str,
+        by: i64,
+        stamp_field: &str,
+        stamp: i64,
+    ) -> Result<(), QueueError> {
+        let mut tx = self.pool.begin().await?;
+        for (f, v, sql) in [(field, by, HASH_INCR), (stamp_field, stamp, HASH_SET)] {
+            sqlx::query(sql).bind(self.key(key)).bind(f).bind(v).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn hash_set_max(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
+        sqlx::query(
+            "INSERT INTO kickoff_kv_hash (key, field, value) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (key, field) DO UPDATE SET value = MAX(value, excluded.value)",
+        )
+        .bind(self.key(key))
+        .bind(field)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn claim(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, QueueError> {
+        let mut tx = self.pool.begin().await?;
+        let won = claim_in(&mut tx, &self.key(key), value, ttl).await?;
+        tx.commit().await?;
+        Ok(won)
+    }
+
+    pub async fn log_push(&self, key: &str, entry: &str) -> Result<(), QueueError> {
+        sqlx::query("INSERT INTO kickoff_kv_log (key, entry) VALUES (?1, ?2)")
+            .bind(self.key(key))
+            .bind(entry)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn log_range(&self, key: &str) -> Result<Vec<String>, QueueError> {
+        let rows = sqlx::query("SELECT entry FROM kickoff_kv_log WHERE key = ?1 ORDER BY id")
+            .bind(self.key(key))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get::<String, _>(0)?)).collect()
+    }
+}
+
+/// Claims `key` inside `tx` unless a live claim holds it (an expired one is replaced).
+async fn claim_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    key: &str,
+    value: &str,
+    ttl: Duration,
+) -> Result<bool, QueueError> {
+    let now = now_ms();
+    let expires = now + ttl.as_millis().min(i64::MAX as u128) as i64;
+    let changed = sqlx::query(
+        "INSERT INTO kickoff_kv_claims (key, value, expires_at_ms) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at_ms = excluded.expires_at_ms \
+         WHERE kickoff_kv_claims.expires_at_ms < ?4",
+    )
+    .bind(key)
+    .bind(value)
+    .bind(expires)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(changed == 1)
+}
