@@ -36,7 +36,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Demo => {
             let db = connect(&settings).await?;
-            commands::demo::run(&db).await
+            commands::demo::run(&settings, &db).await
         }
         Command::Worker { queues, concurrency, grace_secs } => {
             let db = connect(&settings).await?;

@@ -1,6 +1,7 @@
-//! The queue platform as separate processes on Redis: several workers sharing a
-//! queue, kill -9 and SIGTERM of a worker, a burst of 20,000 jobs, a Redis restart, and
-//! several schedulers firing each tick once. Every test uses its own key prefix (and,
+//! The queue platform as separate processes: several workers sharing a queue, kill -9
+//! and SIGTERM of a worker, a burst of 20,000 jobs, a Redis restart, and several
+//! schedulers firing each tick once; on Redis, and (except the Redis-specific cases) on
+//! the embedded queue in one SQLite file. Every test uses its own key prefix (and,
 //! where it restarts Redis, its own Redis server on a free port).
 
 use std::collections::HashMap;
@@ -12,27 +13,51 @@ use entities::testing::unique_name;
 use futures::StreamExt;
 use jobs::EnqueueOptions;
 use jobs::catalogue::Probe;
+use entities::secret::ConnUrl;
+use entities::settings::DatabaseSettings;
+use jobs::embedded_queue::EmbeddedQueues;
 use jobs::redis_queue::{RedisQueues, connect};
-use jobs::{AnyJob, Envelope, queues};
+use jobs::{AnyJob, Envelope, QueueClient, queues};
+use migration::{Migrator, MigratorTrait};
 
 const SHARED_REDIS: &str = "redis://127.0.0.1:6379/0";
 
+/// Where the processes' queues live.
+enum QueueAt<'a> {
+    Redis(&'a str),
+    /// The embedded queue, in the test's SQLite file (shared with the data).
+    Embedded,
+}
+
 struct Setup {
-    _cleanup: jobs::testing::PrefixGuard,
+    _cleanup: Option<jobs::testing::PrefixGuard>,
     dir: tempfile::TempDir,
-    redis_url: String,
+    queue_url: String,
     prefix: String,
-    queues: RedisQueues,
+    queues: QueueClient,
     children: Vec<Child>,
 }
 
 impl Setup {
-    async fn new(redis_url: &str) -> Self {
+    async fn new(at: QueueAt<'_>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let prefix = format!("{}:", unique_name("kickoff_ptest"));
-        let queues = RedisQueues::new(connect(redis_url).await.unwrap(), prefix.clone());
-        let _cleanup = jobs::testing::PrefixGuard::new(redis_url, prefix.clone());
-        Self { _cleanup, dir, redis_url: redis_url.to_owned(), prefix, queues, children: Vec::new() }
+        let db_url = format!("sqlite://{}", dir.path().join("kickoff.db").display());
+        let (queue_url, queues, _cleanup): (String, QueueClient, _) = match at {
+            QueueAt::Redis(url) => {
+                let queues = RedisQueues::new(connect(url).await.unwrap(), prefix.clone());
+                (url.to_owned(), queues.into(), Some(jobs::testing::PrefixGuard::new(url, prefix.clone())))
+            }
+            QueueAt::Embedded => {
+                let settings = DatabaseSettings { url: ConnUrl::new(&db_url), ..DatabaseSettings::default() };
+                let db = entities::connect(&settings).await.unwrap();
+                // Data tables first: the worker processes would otherwise race to create them.
+                Migrator::up(&db, None).await.unwrap();
+                let pool = db.get_sqlite_connection_pool().clone();
+                (db_url, EmbeddedQueues::open(pool, prefix.clone()).await.unwrap().into(), None)
+            }
+        };
+        Self { _cleanup, dir, queue_url, prefix, queues, children: Vec::new() }
     }
 
     fn command(&self, args: &[&str], log: &str) -> Command {
@@ -41,7 +66,7 @@ impl Setup {
         cmd.args(args)
             .current_dir(self.dir.path())
             .env("KICKOFF_ENV", "test")
-            .env("KICKOFF__QUEUE__URL", &self.redis_url)
+            .env("KICKOFF__QUEUE__URL", &self.queue_url)
             .env("KICKOFF__QUEUE__PREFIX", &self.prefix)
             .env(
                 "KICKOFF__DATABASE__URL",
@@ -190,8 +215,8 @@ fn probe(tag: &str) -> Probe {
     Probe { tag: tag.to_owned(), ..Probe::default() }
 }
 
-async fn many_workers_share_10k_jobs(processes: usize) {
-    let mut s = Setup::new(SHARED_REDIS).await;
+async fn many_workers_share_10k_jobs(at: QueueAt<'_>, processes: usize) {
+    let mut s = Setup::new(at).await;
     for i in 0..processes {
         s.worker(50, &format!("w{i}.log"));
     }
@@ -207,17 +232,31 @@ async fn many_workers_share_10k_jobs(processes: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_worker_processes_run_10k_jobs_once_each() {
-    many_workers_share_10k_jobs(2).await;
+    many_workers_share_10k_jobs(QueueAt::Redis(SHARED_REDIS), 2).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_worker_processes_run_10k_jobs_once_each() {
-    many_workers_share_10k_jobs(4).await;
+    many_workers_share_10k_jobs(QueueAt::Redis(SHARED_REDIS), 4).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_worker_processes_on_the_embedded_queue_run_10k_jobs_once_each() {
+    many_workers_share_10k_jobs(QueueAt::Embedded, 2).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_workers_jobs_complete_on_another_worker() {
-    let mut s = Setup::new(SHARED_REDIS).await;
+    killed_worker(QueueAt::Redis(SHARED_REDIS)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_workers_jobs_complete_on_another_worker_on_the_embedded_queue() {
+    killed_worker(QueueAt::Embedded).await;
+}
+
+async fn killed_worker(at: QueueAt<'_>) {
+    let mut s = Setup::new(at).await;
     let a = s.worker(20, "a.log");
     s.enqueue_probes(20, Probe { sleep_ms: 5_000, ..probe("slow") }, EnqueueOptions::default()).await;
     // All 20 have started on worker A.
@@ -236,7 +275,16 @@ async fn killed_workers_jobs_complete_on_another_worker() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_in_flight_jobs_finish_and_loses_nothing() {
-    let mut s = Setup::new(SHARED_REDIS).await;
+    sigterm(QueueAt::Redis(SHARED_REDIS)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_on_the_embedded_queue_loses_nothing() {
+    sigterm(QueueAt::Embedded).await;
+}
+
+async fn sigterm(at: QueueAt<'_>) {
+    let mut s = Setup::new(at).await;
     let a = s.worker(4, "a.log");
     s.enqueue_probes(12, Probe { sleep_ms: 1_500, ..probe("term") }, EnqueueOptions::default()).await;
     s.wait_started("term", 4).await;
@@ -254,7 +302,7 @@ async fn sigterm_lets_in_flight_jobs_finish_and_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn burst_of_20k_jobs_to_an_idle_worker_is_processed() {
-    let mut s = Setup::new(SHARED_REDIS).await;
+    let mut s = Setup::new(QueueAt::Redis(SHARED_REDIS)).await;
     s.worker(100, "w.log");
     // 10,000 due at the same instant (the apalis-redis fetch fails past ~8,000 due at
     // once) and 20,000 pushed for now.
@@ -295,7 +343,7 @@ async fn workers_reconnect_after_a_redis_restart() {
     let data_path = data.path().to_owned();
     let mut redis = start_redis(port, &data_path);
     let url = format!("redis://127.0.0.1:{port}/0");
-    let mut s = Setup::new(&url).await;
+    let mut s = Setup::new(QueueAt::Redis(&url)).await;
     s.worker(10, "w.log");
     s.enqueue_probes(1_000, Probe { sleep_ms: 10, ..probe("restart") }, EnqueueOptions::default()).await;
     s.wait_done(100, Duration::from_secs(60)).await;
@@ -320,22 +368,44 @@ fn schedule_file(dir: &Path) -> PathBuf {
     path
 }
 
+/// The scheduler's tick claims: (tick unix ms, who claimed it).
 async fn claims(s: &Setup) -> Vec<(i64, String)> {
-    let mut conn = s.queues.connection();
-    let pattern = format!("{}sched:every_second:*", s.prefix);
-    let keys: Vec<String> = redis::cmd("KEYS").arg(&pattern).query_async(&mut conn).await.unwrap();
-    let mut out = Vec::new();
-    for k in keys {
-        let v: String = redis::cmd("GET").arg(&k).query_async(&mut conn).await.unwrap();
-        out.push((k.rsplit(':').next().unwrap().parse().unwrap(), v));
-    }
+    let pairs: Vec<(String, String)> = match &s.queues {
+        QueueClient::Redis(q) => {
+            let mut conn = q.connection();
+            let pattern = format!("{}sched:every_second:*", s.prefix);
+            let keys: Vec<String> = redis::cmd("KEYS").arg(&pattern).query_async(&mut conn).await.unwrap();
+            let mut out = Vec::new();
+            for k in keys {
+                let v: String = redis::cmd("GET").arg(&k).query_async(&mut conn).await.unwrap();
+                out.push((k, v));
+            }
+            out
+        }
+        QueueClient::Embedded(q) => sqlx::query_as("SELECT key, value FROM kickoff_kv_claims WHERE key LIKE ?1")
+            .bind(format!("{}sched:every_second:%", s.prefix))
+            .fetch_all(q.pool())
+            .await
+            .unwrap(),
+    };
+    let mut out: Vec<(i64, String)> =
+        pairs.into_iter().map(|(k, v)| (k.rsplit(':').next().unwrap().parse().unwrap(), v)).collect();
     out.sort();
     out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_schedulers_fire_each_tick_once_and_report_missed_ticks() {
-    let mut s = Setup::new(SHARED_REDIS).await;
+    schedulers_fire_each_tick_once(QueueAt::Redis(SHARED_REDIS)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_schedulers_on_the_embedded_queue_fire_each_tick_once() {
+    schedulers_fire_each_tick_once(QueueAt::Embedded).await;
+}
+
+async fn schedulers_fire_each_tick_once(at: QueueAt<'_>) {
+    let mut s = Setup::new(at).await;
     let file = schedule_file(s.dir.path());
     let file = file.to_str().unwrap().to_owned();
     let ids: Vec<usize> =
@@ -356,12 +426,7 @@ async fn three_schedulers_fire_each_tick_once_and_report_missed_ticks() {
     for pair in fired.windows(2) {
         assert_eq!(pair[1].0 - pair[0].0, 1_000, "gap between ticks: {fired:?}");
     }
-    let mut conn = s.queues.connection();
-    let queued: u64 = redis::cmd("LLEN")
-        .arg(format!("{}maintenance:active", s.prefix))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+    let queued = s.queues.depth(queues::MAINTENANCE).await.unwrap();
     assert_eq!(queued, fired.len() as u64, "jobs enqueued vs ticks");
 
     // Nobody runs for three seconds; a scheduler started later reports those ticks missed.

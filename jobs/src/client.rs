@@ -112,6 +112,14 @@ impl QueueClient {
         on_backend!(self, q => q.prefix())
     }
 
+    /// The same backend under another prefix (a demo run, a benchmark).
+    pub fn with_prefix(&self, prefix: impl Into<String>) -> Self {
+        match self {
+            QueueClient::Redis(q) => QueueClient::Redis(q.with_prefix(prefix)),
+            QueueClient::Embedded(q) => QueueClient::Embedded(q.with_prefix(prefix)),
+        }
+    }
+
     /// The backend's name for `queue` (the prefix + the queue name).
     pub fn queue_key(&self, queue: &str) -> String {
         on_backend!(self, q => q.queue_key(queue))

@@ -84,6 +84,10 @@ impl EmbeddedQueues {
         &self.prefix
     }
 
+    pub fn with_prefix(&self, prefix: impl Into<String>) -> Self {
+        Self { prefix: prefix.into(), ..self.clone() }
+    }
+
     /// The pool workers consume from.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool

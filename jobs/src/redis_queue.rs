@@ -136,6 +136,10 @@ impl RedisQueues {
         &self.prefix
     }
 
+    pub fn with_prefix(&self, prefix: impl Into<String>) -> Self {
+        Self { prefix: prefix.into(), ..self.clone() }
+    }
+
     pub fn connection(&self) -> ConnectionManager {
         self.conn.clone()
     }

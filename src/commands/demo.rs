@@ -1,34 +1,210 @@
-//! `kickoff demo`: migrate the configured (by default embedded SQLite) database,
-//! import the bundled sample seasons, and show what the database now holds.
+//! `kickoff demo`: the whole pipeline in one process on the configured (by default
+//! embedded: SQLite data and queue) backends. It migrates the database, serves the
+//! bundled sample seasons over HTTP on a local port in football-data.co.uk's layout,
+//! runs the scheduler and a worker pool for every queue, and lets a cron tick fan out
+//! collect → scrape → process; then it shows the chain, the queue statistics and what
+//! the database holds.
 
-use std::collections::HashMap;
-use std::path::Path;
-use std::time::Instant;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use entities::enums::{Market, MatchStatus};
 use entities::{leagues, matches, odds, teams};
+use jobs::QueueClient;
+use jobs::schedule::Schedules;
 use migration::{Migrator, MigratorTrait};
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::web::Path as UrlPath;
+use poem::{EndpointExt, Response, Route, Server, get, handler, http::StatusCode};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
-use workers::process::football_data::{ImportSummary, import_bytes};
+use tokio::sync::{broadcast, watch};
+use workers::runtime::{EventKind, JobEvent, PoolSpec, Runtime, run_pools};
+use workers::scheduler::Scheduler;
 
-/// The sample seasons shipped in `data/football-data/`, compiled in.
-pub const SAMPLES: &[(&str, &[u8])] = &[
-    ("E0_2022-23.csv", include_bytes!("../../data/football-data/E0_2022-23.csv")),
-    ("E0_2023-24.csv", include_bytes!("../../data/football-data/E0_2023-24.csv")),
-    ("D1_2023-24.csv", include_bytes!("../../data/football-data/D1_2023-24.csv")),
+use super::queue::open;
+use crate::config::Settings;
+
+/// The sample seasons shipped in `data/football-data/`, compiled in, by
+/// football-data.co.uk season code and division.
+pub const SAMPLES: &[(&str, &str, &[u8])] = &[
+    ("2223", "E0", include_bytes!("../../data/football-data/E0_2022-23.csv")),
+    ("2324", "E0", include_bytes!("../../data/football-data/E0_2023-24.csv")),
+    ("2324", "D1", include_bytes!("../../data/football-data/D1_2023-24.csv")),
 ];
 
-pub async fn run(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None).await?;
-    println!("Importing {} sample season(s) ...", SAMPLES.len());
-    let started = Instant::now();
-    let mut summary = ImportSummary::default();
-    for (name, bytes) in SAMPLES {
-        import_bytes(db, Path::new(name), bytes, &mut summary).await?;
+/// The demo's cron table: every two seconds, collect the sample seasons.
+const DEMO_SCHEDULE: &str = r#"
+[[schedule]]
+name = "demo_collect_2324"
+cron = "*/2 * * * * *"
+job = { kind = "collect_results", args = { leagues = ["E0", "D1"], season = "2324" } }
+
+[[schedule]]
+name = "demo_collect_2223"
+cron = "*/2 * * * * *"
+job = { kind = "collect_results", args = { leagues = ["E0"], season = "2223" } }
+"#;
+
+/// The demo gives up when the chain has not settled by then.
+const DEMO_LIMIT: Duration = Duration::from_secs(180);
+
+#[handler]
+fn sample(UrlPath((season, file)): UrlPath<(String, String)>) -> Response {
+    let league = file.strip_suffix(".csv").unwrap_or_default();
+    match SAMPLES.iter().find(|(s, l, _)| *s == season && *l == league) {
+        Some((_, _, bytes)) => Response::builder().content_type("text/csv").body(bytes.to_vec()),
+        None => Response::builder().status(StatusCode::NOT_FOUND).finish(),
     }
-    super::import::report(&summary, started.elapsed().as_secs_f64());
+}
+
+/// Serves the samples on a free local port; returns the base URL.
+async fn serve_samples(stop: watch::Receiver<bool>) -> anyhow::Result<String> {
+    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.context("binding a local port")?;
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .context("the sample server has no address")?;
+    let app = Route::new().at("/:season/:file", get(sample)).with(poem::middleware::Tracing);
+    tokio::spawn(async move {
+        let mut stop = stop;
+        let shutdown = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(e) = Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(app, shutdown, None).await
+        {
+            tracing::error!(error = %e, "sample server failed");
+        }
+    });
+    Ok(format!("http://{addr}"))
+}
+
+pub async fn run(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None).await?;
+    let (stop_tx, stop) = watch::channel(false);
+    let base = serve_samples(stop.clone()).await?;
+    println!("Serving the {} bundled sample seasons at {base} (football-data.co.uk layout).", SAMPLES.len());
+    // A prefix of the run's own: its cron state starts fresh (no catch-up of ticks since
+    // an earlier run) and its queues are removed at the end.
+    let base_queues = open(settings, Some(db)).await?;
+    let queues = base_queues.with_prefix(format!("{}demo:{}:", base_queues.prefix(), ulid::Ulid::generate()));
+    println!("Queue backend: {:?}, prefix `{}`.", queues.backend(), queues.prefix());
+    let mut scrape = settings.scrape.clone();
+    scrape.football_data_url = base;
+    let rt = Arc::new(Runtime::new(db.clone(), queues.clone()).with_scrape(scrape));
+    let mut events = rt.subscribe();
+    let specs = jobs::queues::ALL.iter().map(|q| PoolSpec { queue: q.to_string(), concurrency: 4 }).collect();
+    let pools = tokio::spawn(run_pools(rt.clone(), specs, stop.clone(), Duration::from_secs(30)));
+    let (sched_tx, sched_stop) = watch::channel(false);
+    let scheduler = Scheduler::new(queues.clone(), Schedules::parse(DEMO_SCHEDULE)?);
+    let scheduler = tokio::spawn(async move { scheduler.run(sched_stop).await });
+    println!("Scheduler and workers running; waiting for the next cron tick ...\n");
+
+    let started = Instant::now();
+    let mut seen: Vec<JobEvent> = Vec::new();
+    let collected = |seen: &[JobEvent]| seen.iter().filter(|e| e.kind == "collect_results").count();
+    let outcome = loop {
+        if started.elapsed() > DEMO_LIMIT {
+            break Err(anyhow::anyhow!("the pipeline did not settle within {DEMO_LIMIT:?}"));
+        }
+        match tokio::time::timeout(Duration::from_millis(250), events.recv()).await {
+            Ok(Ok(e)) => {
+                print_event(started, &e);
+                seen.push(e);
+                // One tick per entry is enough: stop the scheduler, let the chain finish.
+                if collected(&seen) >= 2 {
+                    let _ = sched_tx.send(true);
+                }
+            }
+            Ok(Err(broadcast::error::RecvError::Lagged(n))) => println!("  ... {n} events not shown"),
+            Ok(Err(broadcast::error::RecvError::Closed)) => break Err(anyhow::anyhow!("the runtime stopped")),
+            Err(_) if collected(&seen) >= 2 && idle(&queues).await? => break Ok(()),
+            Err(_) => {}
+        }
+    };
+    let _ = sched_tx.send(true);
+    let _ = stop_tx.send(true);
+    scheduler.await??;
+    pools.await??;
+    outcome?;
+    print_chains(&seen);
+    print_stats(&queues).await?;
+    queues.flush_all().await?;
     println!();
     print_holdings(db).await
+}
+
+/// No job waiting or running on any queue.
+async fn idle(queues: &QueueClient) -> anyhow::Result<bool> {
+    for q in jobs::queues::ALL {
+        let s = queues.stats(q).await?;
+        if s.pending + s.scheduled + s.running > 0 {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The job's arguments in a few words.
+fn describe(e: &JobEvent) -> String {
+    let arg = |k: &str| e.args.get(k).map(|v| v.to_string().trim_matches('"').to_owned()).unwrap_or_default();
+    match e.kind.as_str() {
+        "collect_results" => format!("leagues {} season {}", arg("leagues"), arg("season")),
+        "scrape_football_data" => format!("{} {}", arg("league"), arg("season")),
+        "process_snapshot" => format!("snapshot {}", arg("snapshot_id")),
+        _ => e.args.to_string(),
+    }
+}
+
+fn print_event(started: Instant, e: &JobEvent) {
+    let outcome = match e.event {
+        EventKind::Succeeded => "ok".to_owned(),
+        EventKind::Retried => format!("retry: {}", e.error.as_deref().unwrap_or_default()),
+        EventKind::DeadLettered => format!("dead letter {}", e.dead_letter_id.unwrap_or_default()),
+    };
+    println!(
+        "  {:>6.2}s  {:<8} {:<22} {:<30} {:>6} ms  {outcome}",
+        started.elapsed().as_secs_f64(),
+        e.queue,
+        e.kind,
+        describe(e),
+        e.duration_ms
+    );
+}
+
+/// Each cron tick's chain as a tree: collect → scrape → process.
+fn print_chains(seen: &[JobEvent]) {
+    let mut children: BTreeMap<&str, Vec<&JobEvent>> = BTreeMap::new();
+    for e in seen.iter().filter(|e| e.event == EventKind::Succeeded) {
+        if let Some(p) = &e.parent {
+            children.entry(p.as_str()).or_default().push(e);
+        }
+    }
+    fn walk(e: &JobEvent, depth: usize, children: &BTreeMap<&str, Vec<&JobEvent>>) {
+        println!("  {}{} ({}) {}", "   ".repeat(depth), e.kind, describe(e), e.job_id);
+        for c in children.get(e.job_id.as_str()).into_iter().flatten() {
+            walk(c, depth + 1, children);
+        }
+    }
+    println!("\nFan-out chains, one per cron tick:");
+    for root in seen.iter().filter(|e| e.parent.is_none() && e.event == EventKind::Succeeded) {
+        walk(root, 0, &children);
+    }
+    let skipped = seen.iter().filter(|e| e.kind == "scrape_football_data" && !children.contains_key(e.job_id.as_str()));
+    for e in skipped {
+        println!("  ({} {} unchanged since its last snapshot: not processed again)", e.kind, describe(e));
+    }
+}
+
+async fn print_stats(queues: &QueueClient) -> anyhow::Result<()> {
+    println!("\nQueues: {:<12} {:>8} {:>8} {:>6}", "queue", "done 1h", "pending", "dead");
+    for q in ["collect", "scrape", "process"] {
+        let s = queues.stats(q).await?;
+        println!("        {:<12} {:>8} {:>8} {:>6}", q, s.done_last_hour, s.pending, s.dead);
+    }
+    Ok(())
 }
 
 /// Points, goal difference, goals for, played.

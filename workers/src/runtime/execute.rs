@@ -17,7 +17,7 @@ use jobs::dead_letters;
 use jobs::{AttemptError, Envelope};
 
 use super::failure::JobFailure;
-use super::{Runtime, RuntimeError};
+use super::{EventKind, JobEvent, Runtime, RuntimeError};
 use crate::handlers;
 
 /// What became of a delivery.
@@ -76,6 +76,7 @@ impl Runtime {
                 self.count_done(queue);
                 metrics::counter!("kickoff_jobs_succeeded_total", &labels).increment(1);
                 tracing::debug!(ms = elapsed.as_millis() as u64, "job succeeded");
+                self.emit(JobEvent::of(EventKind::Succeeded, &envelope, queue, elapsed)).await;
                 Ok(Outcome::Succeeded)
             }
             Err(failure) => {
@@ -96,13 +97,20 @@ impl Runtime {
                             .enqueue(&next, &EnqueueOptions { run_at: Some(run_at), ..Default::default() })
                             .await?;
                         metrics::counter!("kickoff_jobs_retried_total", &labels).increment(1);
+                        let event = JobEvent { error: Some(failure.message().to_owned()), ..JobEvent::of(EventKind::Retried, &envelope, queue, elapsed) };
+                        self.emit(event).await;
                         tracing::warn!(error = %failure, delay_ms = delay.as_millis() as u64, "job failed, retrying");
                         Ok(Outcome::Retried { attempt: next.attempt, delay_ms: delay.as_millis() as u64 })
                     }
                     None => {
                         let letter = dead_letters::record(&self.db, queue, &envelope, error).await?;
                         self.queues.record_dead(queue).await?;
-                        self.publish_event("dead_letter", &envelope, Some(letter.id)).await;
+                        let event = JobEvent {
+                            dead_letter_id: Some(letter.id),
+                            error: Some(failure.message().to_owned()),
+                            ..JobEvent::of(EventKind::DeadLettered, &envelope, queue, elapsed)
+                        };
+                        self.emit(event).await;
                         metrics::counter!("kickoff_jobs_dead_lettered_total", &labels).increment(1);
                         tracing::error!(error = %failure, dead_letter = letter.id, "job dead-lettered");
                         Ok(Outcome::DeadLettered { id: letter.id })

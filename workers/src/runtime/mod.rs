@@ -37,7 +37,56 @@ pub struct Runtime {
     /// Successes not yet added to the shared counters: flushed every poll interval, so
     /// a job costs no extra round trip.
     done: std::sync::Mutex<std::collections::HashMap<String, u64>>,
+    events: tokio::sync::broadcast::Sender<JobEvent>,
 }
+
+/// What happened to a job delivery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Succeeded,
+    Retried,
+    DeadLettered,
+}
+
+/// One job outcome, with the job's place in its fan-out chain.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct JobEvent {
+    pub event: EventKind,
+    pub job_id: String,
+    pub kind: String,
+    pub args: serde_json::Value,
+    pub queue: String,
+    pub attempt: u32,
+    pub parent: Option<String>,
+    pub root: Option<String>,
+    pub dead_letter_id: Option<i64>,
+    pub error: Option<String>,
+    pub duration_ms: u64,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+impl JobEvent {
+    fn of(event: EventKind, envelope: &Envelope, queue: &str, duration: std::time::Duration) -> Self {
+        Self {
+            event,
+            job_id: envelope.id.clone(),
+            kind: envelope.kind.clone(),
+            args: envelope.args.clone(),
+            queue: queue.to_owned(),
+            attempt: envelope.attempt,
+            parent: envelope.parent.clone(),
+            root: envelope.root.clone(),
+            dead_letter_id: None,
+            error: None,
+            duration_ms: duration.as_millis() as u64,
+            at: chrono::Utc::now(),
+        }
+    }
+}
+
+/// Events kept for a slow in-process subscriber before it starts missing some.
+const EVENT_BUFFER: usize = 4_096;
 
 fn http_client(s: &crate::settings::ScrapeSettings) -> reqwest::Client {
     let timeout = std::time::Duration::from_secs(s.timeout_secs.max(1));
@@ -58,7 +107,8 @@ impl Runtime {
         let queues = queues.into();
         let scrape = crate::settings::ScrapeSettings::default();
         let http = http_client(&scrape);
-        Self { db, queues, scrape, http, paused: Default::default(), done: Default::default() }
+        let (events, _) = tokio::sync::broadcast::channel(EVENT_BUFFER);
+        Self { db, queues, scrape, http, paused: Default::default(), done: Default::default(), events }
     }
 
     /// Uses `scrape` for fetching.
@@ -147,18 +197,25 @@ impl Runtime {
         Ok(())
     }
 
-    /// Publishes a job event on `{prefix}events` for live dashboards; best effort.
-    pub async fn publish_event(&self, event: &str, envelope: &Envelope, dead_letter: Option<i64>) {
-        let payload = serde_json::json!({
-            "event": event,
-            "job_id": envelope.id,
-            "kind": envelope.kind,
-            "attempt": envelope.attempt,
-            "dead_letter_id": dead_letter,
-            "at": chrono::Utc::now(),
-        });
-        if let Err(e) = self.queues.publish("events", &payload.to_string()).await {
-            tracing::warn!(error = %e, "event not published");
+    /// Receives every job outcome of this process as it happens (dashboards, the demo).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<JobEvent> {
+        self.events.subscribe()
+    }
+
+    /// Tells in-process subscribers about an outcome; dead letters also go out on
+    /// `{prefix}events` for other processes (best effort).
+    pub(crate) async fn emit(&self, event: JobEvent) {
+        if event.event == EventKind::DeadLettered {
+            match serde_json::to_string(&event) {
+                Ok(payload) => {
+                    if let Err(e) = self.queues.publish("events", &payload).await {
+                        tracing::warn!(error = %e, "event not published");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "event not encoded"),
+            }
         }
+        // No subscriber is fine: nobody is watching.
+        let _ = self.events.send(event);
     }
 }
