@@ -40,7 +40,8 @@ fn demo_runs_on_embedded_defaults() {
         let text = stdout(&out);
         assert!(text.contains("Queue backend: Embedded"), "{text}");
         // The cron tick fanned out: 2 collect jobs → 3 scrapes → 3 imports, all succeeded.
-        let ok = |kind: &str| text.lines().filter(|l| l.contains(kind) && l.trim_end().ends_with(" ok")).count();
+        let ok =
+            |kind: &str| text.lines().filter(|l| l.contains(kind) && l.trim_end().ends_with(" ok")).count();
         assert_eq!(
             (ok("collect_results"), ok("scrape_football_data"), ok("process_snapshot")),
             (2, 3, 3),
@@ -165,11 +166,30 @@ fn trigger_validates_kind_args_and_time() {
 }
 
 #[test]
-fn queue_commands_need_redis_and_say_so() {
+fn queue_commands_work_on_the_embedded_queue() {
+    // Embedded defaults: the queue lives in ./kickoff.db beside the data.
     let dir = tempfile::tempdir().unwrap();
-    let out = kickoff(dir.path(), &["queues", "stats"], &[]);
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("KICKOFF__QUEUE__URL=redis://"), "{}", stderr(&out));
+    let ok = kickoff(dir.path(), &["trigger", "settle_bets", "--at", "10m", "--idempotency-key", "k1"], &[]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains(r#""outcome":"queued""#), "{}", stdout(&ok));
+    let dup = kickoff(dir.path(), &["trigger", "settle_bets", "--idempotency-key", "k1"], &[]);
+    assert!(stdout(&dup).contains(r#""outcome":"duplicate""#), "{}", stdout(&dup));
+    let now = kickoff(dir.path(), &["trigger", "settle_bets"], &[]);
+    assert!(now.status.success(), "{}", stderr(&now));
+    let paused = kickoff(dir.path(), &["queues", "pause", "settle"], &[]);
+    assert!(paused.status.success(), "{}", stderr(&paused));
+    let stats = kickoff(dir.path(), &["queues", "stats", "--json"], &[]);
+    assert!(stats.status.success(), "{}", stderr(&stats));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&stats)).unwrap();
+    let settle = v.as_array().unwrap().iter().find(|q| q["queue"] == "settle").unwrap();
+    assert_eq!((settle["scheduled"].as_u64(), settle["pending"].as_u64()), (Some(1), Some(1)), "{settle}");
+    assert_eq!(settle["paused"], true);
+    let resumed = kickoff(dir.path(), &["queues", "resume", "settle"], &[]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let stats = kickoff(dir.path(), &["queues", "stats", "--json"], &[]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&stats)).unwrap();
+    let settle = v.as_array().unwrap().iter().find(|q| q["queue"] == "settle").unwrap();
+    assert_eq!(settle["paused"], false);
 }
 
 #[test]

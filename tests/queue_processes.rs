@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use entities::secret::ConnUrl;
+use entities::settings::DatabaseSettings;
 use entities::testing::unique_name;
 use futures::StreamExt;
 use jobs::EnqueueOptions;
 use jobs::catalogue::Probe;
-use entities::secret::ConnUrl;
-use entities::settings::DatabaseSettings;
 use jobs::embedded_queue::EmbeddedQueues;
 use jobs::redis_queue::{RedisQueues, connect};
 use jobs::{AnyJob, Envelope, QueueClient, queues};
@@ -302,7 +302,16 @@ async fn sigterm(at: QueueAt<'_>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn burst_of_20k_jobs_to_an_idle_worker_is_processed() {
-    let mut s = Setup::new(QueueAt::Redis(SHARED_REDIS)).await;
+    burst(QueueAt::Redis(SHARED_REDIS)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn burst_of_20k_jobs_on_the_embedded_queue_is_processed() {
+    burst(QueueAt::Embedded).await;
+}
+
+async fn burst(at: QueueAt<'_>) {
+    let mut s = Setup::new(at).await;
     s.worker(100, "w.log");
     // 10,000 due at the same instant (the apalis-redis fetch fails past ~8,000 due at
     // once) and 20,000 pushed for now.
@@ -382,11 +391,13 @@ async fn claims(s: &Setup) -> Vec<(i64, String)> {
             }
             out
         }
-        QueueClient::Embedded(q) => sqlx::query_as("SELECT key, value FROM kickoff_kv_claims WHERE key LIKE ?1")
-            .bind(format!("{}sched:every_second:%", s.prefix))
-            .fetch_all(q.pool())
-            .await
-            .unwrap(),
+        QueueClient::Embedded(q) => {
+            sqlx::query_as("SELECT key, value FROM kickoff_kv_claims WHERE key LIKE ?1")
+                .bind(format!("{}sched:every_second:%", s.prefix))
+                .fetch_all(q.pool())
+                .await
+                .unwrap()
+        }
     };
     let mut out: Vec<(i64, String)> =
         pairs.into_iter().map(|(k, v)| (k.rsplit(':').next().unwrap().parse().unwrap(), v)).collect();

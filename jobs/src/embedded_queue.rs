@@ -47,6 +47,26 @@ const HASH_SET: &str = "INSERT INTO kickoff_kv_hash (key, field, value) VALUES (
 const HASH_INCR: &str = "INSERT INTO kickoff_kv_hash (key, field, value) VALUES (?1, ?2, ?3) \
      ON CONFLICT (key, field) DO UPDATE SET value = value + excluded.value";
 
+/// Attempts of a write that finds the file busy: with pauses capped at 500 ms, about
+/// 20 s beyond SQLite's own busy timeout.
+const BUSY_RETRIES: u32 = 45;
+
+/// Evaluates the write `$op` (a future) again while SQLite reports the file busy.
+macro_rules! while_busy {
+    ($op:expr) => {{
+        let mut tries = 0;
+        loop {
+            match $op.await {
+                Err(e) if is_busy(&e) && tries < BUSY_RETRIES => {
+                    busy_pause(tries).await;
+                    tries += 1;
+                }
+                other => break other,
+            }
+        }
+    }};
+}
+
 /// Finished rows deleted per vacuum pass at most.
 const VACUUM_CHUNK: i64 = 5_000;
 
@@ -102,7 +122,13 @@ impl EmbeddedQueues {
         format!("{}{key}", self.prefix)
     }
 
+    /// Enqueues `envelope` (see [`crate::QueueClient::enqueue`]); retried while other
+    /// writers hold the file.
     pub async fn enqueue(&self, envelope: &Envelope, opts: &EnqueueOptions) -> Result<Enqueued, QueueError> {
+        while_busy!(self.enqueue_once(envelope, opts))
+    }
+
+    async fn enqueue_once(&self, envelope: &Envelope, opts: &EnqueueOptions) -> Result<Enqueued, QueueError> {
         let queue = crate::catalogue::queue_of(&envelope.kind).unwrap_or(crate::queues::MAINTENANCE);
         let task_id = ulid::Ulid::generate().to_string();
         let payload = serde_json::to_vec(envelope)?;
@@ -146,6 +172,10 @@ impl EmbeddedQueues {
 
     /// Moves due delayed jobs of `queue` into `Jobs`, in one transaction.
     pub async fn promote_due(&self, queue: &str) -> Result<u64, QueueError> {
+        while_busy!(self.promote_once(queue))
+    }
+
+    async fn promote_once(&self, queue: &str) -> Result<u64, QueueError> {
         let (job_type, now) = (self.queue_key(queue), now_ms());
         let mut tx = self.pool.begin().await?;
         let moved = sqlx::query(
@@ -375,6 +405,10 @@ impl EmbeddedQueues {
     }
 
     pub async fn claim(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, QueueError> {
+        while_busy!(self.claim_once(key, value, ttl))
+    }
+
+    async fn claim_once(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, QueueError> {
         let mut tx = self.pool.begin().await?;
         let won = claim_in(&mut tx, &self.key(key), value, ttl).await?;
         tx.commit().await?;
@@ -397,6 +431,25 @@ impl EmbeddedQueues {
             .await?;
         rows.iter().map(|r| Ok(r.try_get::<String, _>(0)?)).collect()
     }
+}
+
+/// Whether `e` is SQLite's "database is locked" (another writer held the file past
+/// the busy timeout, or a read snapshot could not be upgraded).
+fn is_busy(e: &QueueError) -> bool {
+    match e {
+        QueueError::Sqlite(sqlx::Error::Database(d)) => {
+            d.code().is_some_and(|c| c == "5" || c == "517" || c == "6" || c == "262")
+        }
+        _ => false,
+    }
+}
+
+/// Waits before attempt `tries + 1` of a write that found the file busy: growing
+/// jittered pauses, because SQLite's own busy wait is unfair and one writer among
+/// many can starve past it.
+async fn busy_pause(tries: u32) {
+    let pause = Duration::from_millis(5 << tries.min(7)).min(Duration::from_millis(500));
+    tokio::time::sleep(pause.mul_f64(0.5 + rand::random::<f64>() / 2.0)).await;
 }
 
 /// Claims `key` inside `tx` unless a live claim holds it (an expired one is replaced).

@@ -73,7 +73,8 @@ async fn serve_samples(stop: watch::Receiver<bool>) -> anyhow::Result<String> {
         let shutdown = async move {
             let _ = stop.wait_for(|s| *s).await;
         };
-        if let Err(e) = Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(app, shutdown, None).await
+        if let Err(e) =
+            Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(app, shutdown, None).await
         {
             tracing::error!(error = %e, "sample server failed");
         }
@@ -119,7 +120,9 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result
                 }
             }
             Ok(Err(broadcast::error::RecvError::Lagged(n))) => println!("  ... {n} events not shown"),
-            Ok(Err(broadcast::error::RecvError::Closed)) => break Err(anyhow::anyhow!("the runtime stopped")),
+            Ok(Err(broadcast::error::RecvError::Closed)) => {
+                break Err(anyhow::anyhow!("the runtime stopped"));
+            }
             Err(_) if collected(&seen) >= 2 && idle(&queues).await? => break Ok(()),
             Err(_) => {}
         }
@@ -192,7 +195,8 @@ fn print_chains(seen: &[JobEvent]) {
     for root in seen.iter().filter(|e| e.parent.is_none() && e.event == EventKind::Succeeded) {
         walk(root, 0, &children);
     }
-    let skipped = seen.iter().filter(|e| e.kind == "scrape_football_data" && !children.contains_key(e.job_id.as_str()));
+    let skipped =
+        seen.iter().filter(|e| e.kind == "scrape_football_data" && !children.contains_key(e.job_id.as_str()));
     for e in skipped {
         println!("  ({} {} unchanged since its last snapshot: not processed again)", e.kind, describe(e));
     }

@@ -97,7 +97,10 @@ impl Runtime {
                             .enqueue(&next, &EnqueueOptions { run_at: Some(run_at), ..Default::default() })
                             .await?;
                         metrics::counter!("kickoff_jobs_retried_total", &labels).increment(1);
-                        let event = JobEvent { error: Some(failure.message().to_owned()), ..JobEvent::of(EventKind::Retried, &envelope, queue, elapsed) };
+                        let event = JobEvent {
+                            error: Some(failure.message().to_owned()),
+                            ..JobEvent::of(EventKind::Retried, &envelope, queue, elapsed)
+                        };
                         self.emit(event).await;
                         tracing::warn!(error = %failure, delay_ms = delay.as_millis() as u64, "job failed, retrying");
                         Ok(Outcome::Retried { attempt: next.attempt, delay_ms: delay.as_millis() as u64 })
