@@ -1,9 +1,10 @@
 //! Everything in Kickoff that does work: the worker runtime (pools, our retries,
 //! dead letters), one handler per job kind, and the code they run. `process` turns
-//! fetched payloads into entities.
+//! fetched payloads into entities; `scrape` holds the sources and their parsers.
 
 pub mod handlers;
 pub mod process;
 pub mod runtime;
 pub mod scheduler;
+pub mod scrape;
 pub mod settings;

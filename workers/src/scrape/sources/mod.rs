@@ -1,0 +1,2 @@
+//! One module per source: URL builders and pure parsers, each tested on recorded pages
+//! in `data/pages/`.
