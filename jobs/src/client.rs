@@ -214,6 +214,17 @@ impl QueueClient {
         on_backend!(self, q => q.claim(key, value, ttl).await)
     }
 
+    /// Reserves the next slot of the shared rate-limit bucket `key` (one request per
+    /// `interval`, bursts of `burst`); returns how long to wait before using it.
+    pub async fn reserve_slot(
+        &self,
+        key: &str,
+        interval: Duration,
+        burst: u32,
+    ) -> Result<Duration, QueueError> {
+        on_backend!(self, q => q.reserve_slot(key, interval, burst).await)
+    }
+
     pub async fn log_push(&self, key: &str, entry: &str) -> Result<(), QueueError> {
         on_backend!(self, q => q.log_push(key, entry).await)
     }

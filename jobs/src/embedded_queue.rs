@@ -56,7 +56,7 @@ macro_rules! while_busy {
     ($op:expr) => {{
         let mut tries = 0;
         loop {
-            match $op.await {
+            match $op.await.map_err(QueueError::from) {
                 Err(e) if is_busy(&e) && tries < BUSY_RETRIES => {
                     busy_pause(tries).await;
                     tries += 1;
@@ -402,6 +402,31 @@ impl EmbeddedQueues {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Reserves the next slot of a rate-limit bucket (GCRA, as on Redis); returns how
+    /// long to wait before using it. One host shares the file, so its clock is common.
+    pub async fn reserve_slot(
+        &self,
+        key: &str,
+        interval: Duration,
+        burst: u32,
+    ) -> Result<Duration, QueueError> {
+        let interval_ms = interval.as_millis().max(1) as i64;
+        let tolerance = (i64::from(burst.max(1)) - 1) * interval_ms;
+        let now = now_ms();
+        let row = while_busy!(
+            sqlx::query(
+                "INSERT INTO kickoff_kv_hash (key, field, value) VALUES (?1, 'tat', ?2 + ?3) \
+                 ON CONFLICT (key, field) DO UPDATE SET value = MAX(value, ?2) + ?3 RETURNING value",
+            )
+            .bind(self.key(key))
+            .bind(now)
+            .bind(interval_ms)
+            .fetch_one(&self.pool)
+        )?;
+        let tat_before = row.try_get::<i64, _>(0)? - interval_ms;
+        Ok(Duration::from_millis((tat_before - tolerance - now).max(0) as u64))
     }
 
     pub async fn claim(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, QueueError> {

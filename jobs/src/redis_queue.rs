@@ -86,6 +86,25 @@ static SET_MAX_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| {
          if tonumber(ARGV[2]) > cur then redis.call('hset', KEYS[1], ARGV[1], ARGV[2]) end return 0",
     )
 });
+/// GCRA rate limiter: reserves the next slot of a bucket and returns how long the
+/// caller must wait for it (ms). Redis's clock is the one clock of all processes.
+/// KEYS: bucket; ARGV: interval ms, burst, ttl ms
+static RESERVE_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+local t = redis.call("time")
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local tolerance = (tonumber(ARGV[2]) - 1) * interval
+local tat = tonumber(redis.call("get", KEYS[1]) or "0")
+if tat < now then tat = now end
+local wait = tat - tolerance - now
+if wait < 0 then wait = 0 end
+redis.call("set", KEYS[1], tat + interval, "PX", tonumber(ARGV[3]))
+return wait
+"#,
+    )
+});
 static VACUUM_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(VACUUM));
 
 /// apalis-redis's global index of queues (outside any prefix).
@@ -405,6 +424,26 @@ impl RedisQueues {
             .invoke_async(&mut self.conn.clone())
             .await?;
         Ok(())
+    }
+
+    /// Reserves the next slot of the rate-limit bucket `{prefix}{key}` (one request per
+    /// `interval`, bursts of `burst`); returns how long to wait before using it.
+    pub async fn reserve_slot(
+        &self,
+        key: &str,
+        interval: Duration,
+        burst: u32,
+    ) -> Result<Duration, QueueError> {
+        let interval_ms = interval.as_millis().max(1) as u64;
+        let ttl = interval_ms.saturating_mul(u64::from(burst.max(1)) + 1).max(60_000);
+        let wait: u64 = RESERVE_SCRIPT
+            .key(format!("{}{key}", self.prefix))
+            .arg(interval_ms)
+            .arg(burst.max(1))
+            .arg(ttl)
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        Ok(Duration::from_millis(wait))
     }
 
     /// Claims `{prefix}{key}` for `ttl` unless someone holds it; returns whether this call won.

@@ -94,7 +94,7 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result
     println!("Queue backend: {:?}, prefix `{}`.", queues.backend(), queues.prefix());
     let mut scrape = settings.scrape.clone();
     scrape.football_data_url = base;
-    let rt = Arc::new(Runtime::new(db.clone(), queues.clone()).with_scrape(scrape));
+    let rt = Arc::new(Runtime::new(db.clone(), queues.clone()).with_scrape(scrape)?);
     let mut events = rt.subscribe();
     let specs = jobs::queues::ALL.iter().map(|q| PoolSpec { queue: q.to_string(), concurrency: 4 }).collect();
     let pools = tokio::spawn(run_pools(rt.clone(), specs, stop.clone(), Duration::from_secs(30)));

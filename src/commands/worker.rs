@@ -43,7 +43,7 @@ pub async fn worker(
 ) -> anyhow::Result<()> {
     let specs = pool_specs(names, concurrency)?;
     let queues = open(settings, Some(&db)).await?;
-    let rt = Arc::new(Runtime::new(db, queues).with_scrape(settings.scrape.clone()));
+    let rt = Arc::new(Runtime::new(db, queues).with_scrape(settings.scrape.clone())?);
     run_pools(rt, specs, shutdown_signal(), grace).await?;
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! The settings sections the workers own.
 
+use std::collections::BTreeMap;
+
 use entities::secret::{ConnUrl, deserialize_secret, serialize_masked};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -31,7 +33,7 @@ impl Default for TelegramSettings {
     }
 }
 
-/// `[scrape]`: where and how data is fetched.
+/// `[scrape]`: where and how data is fetched, and how politely.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScrapeSettings {
@@ -42,15 +44,74 @@ pub struct ScrapeSettings {
     /// Seconds before a request is abandoned.
     pub timeout_secs: u64,
     pub user_agent: String,
+    /// More User-Agent strings, rotated per request with `user_agent`.
+    pub user_agents: Vec<String>,
+    /// Proxies (`http://host:port`) requests rotate over; empty means direct.
+    pub proxies: Vec<String>,
+    /// Consecutive failures after which a proxy is disabled until a health check passes.
+    pub proxy_max_failures: u32,
+    /// Seconds between health checks of disabled proxies.
+    pub proxy_check_secs: u64,
+    /// Budget of a domain not listed in `domains`.
+    pub default_rate_per_min: u32,
+    pub default_burst: u32,
+    /// Per-domain budgets, shared by every worker process through the queue backend.
+    pub domains: BTreeMap<String, DomainBudget>,
+    /// Attempts after a 429/503 (waiting Retry-After or a backoff) before a fetch gives up.
+    pub throttle_retries: u32,
+    /// Longest Retry-After a fetch waits for in place; longer ones fail the attempt.
+    pub max_retry_after_secs: u64,
+    /// A random pause before each request, between these bounds (ms); 0 and 0 disable it.
+    pub human_delay_min_ms: u64,
+    pub human_delay_max_ms: u64,
+    /// Consecutive failures of a domain that open its circuit, and how long it stays open.
+    pub breaker_failures: u32,
+    pub breaker_cooldown_secs: u64,
+}
+
+/// Requests per minute and burst allowed to one domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainBudget {
+    pub rate_per_min: u32,
+    pub burst: u32,
+}
+
+impl ScrapeSettings {
+    /// The budget of `domain`.
+    pub fn budget(&self, domain: &str) -> DomainBudget {
+        self.domains
+            .get(domain)
+            .copied()
+            .unwrap_or(DomainBudget { rate_per_min: self.default_rate_per_min, burst: self.default_burst })
+    }
 }
 
 impl Default for ScrapeSettings {
     fn default() -> Self {
+        let budget = |rate_per_min, burst| DomainBudget { rate_per_min, burst };
         Self {
             football_data_url: "https://www.football-data.co.uk/mmz4281".to_owned(),
             leagues: ["E0", "D1", "I1", "SP1"].map(String::from).to_vec(),
             timeout_secs: 30,
             user_agent: concat!("kickoff/", env!("CARGO_PKG_VERSION")).to_owned(),
+            user_agents: Vec::new(),
+            proxies: Vec::new(),
+            proxy_max_failures: 3,
+            proxy_check_secs: 60,
+            default_rate_per_min: 30,
+            default_burst: 5,
+            domains: BTreeMap::from([
+                ("www.flashscore.com".to_owned(), budget(30, 5)),
+                ("api.sofascore.com".to_owned(), budget(20, 4)),
+                ("www.transfermarkt.com".to_owned(), budget(15, 3)),
+            ]),
+            throttle_retries: 3,
+            max_retry_after_secs: 120,
+            human_delay_min_ms: 0,
+            human_delay_max_ms: 0,
+            breaker_failures: 5,
+            breaker_cooldown_secs: 60,
         }
     }
 }

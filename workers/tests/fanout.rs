@@ -68,7 +68,7 @@ async fn collect_results_fans_out_to_scrape_and_process() {
     let _cleanup = jobs::testing::PrefixGuard::new(redis.clone(), prefix.clone());
     let queues = RedisQueues::new(connect(&redis).await.unwrap(), prefix);
     let scrape = ScrapeSettings { football_data_url: serve_samples().await, ..ScrapeSettings::default() };
-    let rt = Arc::new(Runtime::new(db.conn.clone(), queues.clone()).with_scrape(scrape));
+    let rt = Arc::new(Runtime::new(db.conn.clone(), queues.clone()).with_scrape(scrape).unwrap());
     let (stop, rx) = watch::channel(false);
     let specs = [queues::COLLECT, queues::SCRAPE, queues::PROCESS]
         .map(|q| PoolSpec { queue: q.to_owned(), concurrency: 2 })

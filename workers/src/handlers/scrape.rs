@@ -11,6 +11,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use sha2::{Digest, Sha256};
 
 use crate::runtime::{JobFailure, Runtime};
+use crate::scrape::fetch::{FetchRequest, Fetcher};
 
 pub const SOURCE: &str = "football-data";
 
@@ -22,16 +23,14 @@ fn body_text(bytes: Vec<u8>) -> String {
 pub async fn run(rt: &Runtime, envelope: &Envelope, job: &ScrapeFootballData) -> Result<(), JobFailure> {
     let url =
         format!("{}/{}/{}.csv", rt.scrape.football_data_url.trim_end_matches('/'), job.season, job.league);
-    let response =
-        rt.http.get(&url).send().await.map_err(|e| JobFailure::Transient(format!("GET {url}: {e}")))?;
-    let status = response.status();
-    if status.as_u16() == 429 || status.is_server_error() {
-        return Err(JobFailure::Transient(format!("GET {url}: HTTP {status}")));
-    }
-    if !status.is_success() {
-        return Err(JobFailure::Permanent(format!("GET {url}: HTTP {status}")));
-    }
-    let bytes = response.bytes().await.map_err(|e| JobFailure::Transient(format!("GET {url}: {e}")))?;
+    let fetched = rt.fetcher.fetch(&FetchRequest::get(&url)).await.map_err(|e| {
+        if e.is_transient() {
+            JobFailure::Transient(e.to_string())
+        } else {
+            JobFailure::Permanent(e.to_string())
+        }
+    })?;
+    let (status, bytes) = (fetched.status, fetched.body);
     let hash = format!("{:x}", Sha256::digest(&bytes));
     let previous = scrape_snapshots::Entity::find()
         .filter(scrape_snapshots::Column::Url.eq(url.as_str()))
@@ -47,9 +46,9 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &ScrapeFootballData) ->
         source: Set(SOURCE.to_owned()),
         url: Set(url.clone()),
         fetched_at: Set(Utc::now()),
-        http_status: Set(i32::from(status.as_u16())),
+        http_status: Set(i32::from(status)),
         content_hash: Set(hash),
-        body: Set(body_text(bytes.to_vec())),
+        body: Set(body_text(bytes)),
         ..Default::default()
     }
     .insert(&rt.db)

@@ -10,6 +10,8 @@ use jobs::Envelope;
 use jobs::{QueueClient, QueueError};
 use sea_orm::DatabaseConnection;
 
+use crate::scrape::fetch::{FetchError, HttpFetcher};
+
 pub use execute::Outcome;
 pub use failure::JobFailure;
 pub use pool::{PoolSpec, run_pools};
@@ -29,8 +31,8 @@ pub struct Runtime {
     pub db: DatabaseConnection,
     pub queues: QueueClient,
     pub scrape: crate::settings::ScrapeSettings,
-    /// One HTTP client per process (connection pools, timeouts, user agent).
-    pub http: reqwest::Client,
+    /// The polite HTTP fetcher (shared rate limits, proxies, circuit breakers).
+    pub fetcher: std::sync::Arc<HttpFetcher>,
     /// Paused queues as last read from the backend by `refresh_paused` (every
     /// `PAUSE_REFRESH`), so a delivery costs no extra round trip.
     paused: std::sync::RwLock<std::collections::HashSet<String>>,
@@ -88,17 +90,6 @@ impl JobEvent {
 /// Events kept for a slow in-process subscriber before it starts missing some.
 const EVENT_BUFFER: usize = 4_096;
 
-fn http_client(s: &crate::settings::ScrapeSettings) -> reqwest::Client {
-    let timeout = std::time::Duration::from_secs(s.timeout_secs.max(1));
-    reqwest::Client::builder()
-        .user_agent(&s.user_agent)
-        .connect_timeout(timeout)
-        .timeout(timeout)
-        .build()
-        // Building only fails when the TLS backend cannot initialise; fall back to defaults.
-        .unwrap_or_default()
-}
-
 /// How often worker processes re-read the pause flags: pausing takes effect within this.
 pub const PAUSE_REFRESH: std::time::Duration = std::time::Duration::from_millis(250);
 
@@ -106,16 +97,16 @@ impl Runtime {
     pub fn new(db: DatabaseConnection, queues: impl Into<QueueClient>) -> Self {
         let queues = queues.into();
         let scrape = crate::settings::ScrapeSettings::default();
-        let http = http_client(&scrape);
+        let fetcher = std::sync::Arc::new(HttpFetcher::direct(scrape.clone(), Some(queues.clone())));
         let (events, _) = tokio::sync::broadcast::channel(EVENT_BUFFER);
-        Self { db, queues, scrape, http, paused: Default::default(), done: Default::default(), events }
+        Self { db, queues, scrape, fetcher, paused: Default::default(), done: Default::default(), events }
     }
 
-    /// Uses `scrape` for fetching.
-    pub fn with_scrape(mut self, scrape: crate::settings::ScrapeSettings) -> Self {
-        self.http = http_client(&scrape);
+    /// Uses `scrape` for fetching; fails on a bad proxy URL.
+    pub fn with_scrape(mut self, scrape: crate::settings::ScrapeSettings) -> Result<Self, FetchError> {
+        self.fetcher = std::sync::Arc::new(HttpFetcher::new(scrape.clone(), Some(self.queues.clone()))?);
         self.scrape = scrape;
-        self
+        Ok(self)
     }
 
     fn count_done(&self, queue: &str) {

@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod fetch;
 pub mod rows;
 pub mod sources;
 

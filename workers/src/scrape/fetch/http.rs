@@ -1,0 +1,209 @@
+//! The HTTP fetcher: reqwest (rustls, gzip, timeouts) behind the politeness rules.
+//! Before each request: the domain's circuit must be closed, and a slot of its budget
+//! is reserved in the shared limiter (so adding worker processes never adds load on a
+//! site). A 429/503 waits for Retry-After (or an exponential backoff) and tries again
+//! up to `throttle_retries` times; a network error is retried on the next proxy, up
+//! to three attempts.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use futures::future::BoxFuture;
+use jobs::QueueClient;
+use reqwest::header::{HeaderMap, RETRY_AFTER, USER_AGENT};
+
+use super::breaker::Breakers;
+use super::proxy::ProxyPool;
+use super::{FetchError, FetchRequest, FetchResponse, Fetcher};
+use crate::settings::ScrapeSettings;
+
+/// Attempts of one request over network errors (each on the next proxy).
+const NETWORK_ATTEMPTS: u32 = 3;
+
+pub struct HttpFetcher {
+    settings: ScrapeSettings,
+    /// The shared limiter; `None` fetches without a budget (tools, tests of parsers).
+    limiter: Option<QueueClient>,
+    pool: ProxyPool,
+    breakers: Breakers,
+    user_agents: Vec<String>,
+    next_agent: AtomicUsize,
+}
+
+/// Seconds (`120`) or an HTTP date, as Retry-After allows.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    Some((at.with_timezone(&Utc) - Utc::now()).to_std().unwrap_or_default())
+}
+
+fn domain_of(url: &str) -> Result<String, FetchError> {
+    let parsed = url::Url::parse(url).map_err(|e| FetchError::BadUrl(format!("{url}: {e}")))?;
+    let host = parsed.host_str().ok_or_else(|| FetchError::BadUrl(format!("{url}: no host")))?;
+    Ok(match parsed.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_owned(),
+    })
+}
+
+impl HttpFetcher {
+    /// A fetcher over `settings.proxies`; fails on a proxy URL reqwest refuses.
+    pub fn new(settings: ScrapeSettings, limiter: Option<QueueClient>) -> Result<Self, FetchError> {
+        let timeout = Duration::from_secs(settings.timeout_secs.max(1));
+        let pool = ProxyPool::new(&settings.proxies, settings.proxy_max_failures, timeout)?;
+        Ok(Self::with_pool(settings, limiter, pool))
+    }
+
+    /// A fetcher that ignores `settings.proxies` and connects directly; cannot fail.
+    pub fn direct(settings: ScrapeSettings, limiter: Option<QueueClient>) -> Self {
+        let pool = ProxyPool::direct(Duration::from_secs(settings.timeout_secs.max(1)));
+        Self::with_pool(settings, limiter, pool)
+    }
+
+    fn with_pool(settings: ScrapeSettings, limiter: Option<QueueClient>, pool: ProxyPool) -> Self {
+        let breakers =
+            Breakers::new(settings.breaker_failures, Duration::from_secs(settings.breaker_cooldown_secs));
+        let mut user_agents = vec![settings.user_agent.clone()];
+        user_agents.extend(settings.user_agents.iter().filter(|u| !u.is_empty()).cloned());
+        Self { settings, limiter, pool, breakers, user_agents, next_agent: AtomicUsize::new(0) }
+    }
+
+    pub fn breakers(&self) -> &Breakers {
+        &self.breakers
+    }
+
+    pub fn proxies(&self) -> &ProxyPool {
+        &self.pool
+    }
+
+    fn user_agent(&self) -> &str {
+        let i = self.next_agent.fetch_add(1, Ordering::Relaxed) % self.user_agents.len().max(1);
+        self.user_agents.get(i).map(String::as_str).unwrap_or_default()
+    }
+
+    /// Waits for the next slot of `domain`'s budget.
+    async fn take_slot(&self, domain: &str) -> Result<(), FetchError> {
+        if let Some(limiter) = &self.limiter {
+            let budget = self.settings.budget(domain);
+            let interval = Duration::from_secs(60) / budget.rate_per_min.max(1);
+            let wait = limiter.reserve_slot(&format!("ratelimit:{domain}"), interval, budget.burst).await?;
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+        }
+        let (lo, hi) = (self.settings.human_delay_min_ms, self.settings.human_delay_max_ms);
+        if hi > 0 {
+            let ms = if hi > lo { lo + rand::random::<u64>() % (hi - lo + 1) } else { hi };
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        Ok(())
+    }
+
+    async fn get(&self, url: &str) -> Result<FetchResponse, FetchError> {
+        let domain = domain_of(url)?;
+        if let Err(remaining) = self.breakers.allow(&domain) {
+            return Err(FetchError::CircuitOpen { domain, remaining });
+        }
+        let result = self.attempts(url, &domain).await;
+        match &result {
+            Ok(_) => self.breakers.success(&domain),
+            // A client error says the site is up; only server-side trouble counts.
+            Err(FetchError::Status { status, .. }) if *status < 500 && *status != 429 => {
+                self.breakers.success(&domain)
+            }
+            Err(_) => self.breakers.failure(&domain),
+        }
+        result
+    }
+
+    async fn attempts(&self, url: &str, domain: &str) -> Result<FetchResponse, FetchError> {
+        let (mut throttled, mut network) = (0u32, 0u32);
+        loop {
+            self.take_slot(domain).await?;
+            let (route, client) = self.pool.pick()?;
+            let sent = client.get(url).header(USER_AGENT, self.user_agent()).send().await;
+            let response = match sent {
+                Ok(r) => r,
+                Err(e) => {
+                    self.pool.report(route, false);
+                    network += 1;
+                    if network < NETWORK_ATTEMPTS {
+                        tracing::debug!(url, error = %e, "network error; next proxy");
+                        continue;
+                    }
+                    return Err(FetchError::Network { url: url.to_owned(), message: e.to_string() });
+                }
+            };
+            self.pool.report(route, true);
+            let status = response.status().as_u16();
+            if status == 429 || status == 503 {
+                throttled += 1;
+                let asked = retry_after(response.headers());
+                let backoff = Duration::from_secs(1u64 << throttled.min(6));
+                let wait = asked.unwrap_or(backoff);
+                if throttled > self.settings.throttle_retries
+                    || wait > Duration::from_secs(self.settings.max_retry_after_secs)
+                {
+                    return Err(FetchError::RateLimited {
+                        domain: domain.to_owned(),
+                        status,
+                        retry_after: asked,
+                    });
+                }
+                tracing::info!(url, status, ?wait, "throttled; waiting");
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            if !(200..300).contains(&status) {
+                return Err(FetchError::Status { url: url.to_owned(), status });
+            }
+            // A body cut short (connection closed early) surfaces here.
+            let body = response.bytes().await.map_err(|e| FetchError::Network {
+                url: url.to_owned(),
+                message: format!("reading body: {e}"),
+            })?;
+            return Ok(FetchResponse {
+                url: url.to_owned(),
+                status,
+                body: body.to_vec(),
+                fetched_at: Utc::now(),
+            });
+        }
+    }
+}
+
+impl Fetcher for HttpFetcher {
+    fn fetch<'a>(&'a self, req: &'a FetchRequest) -> BoxFuture<'a, Result<FetchResponse, FetchError>> {
+        Box::pin(self.get(&req.url))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        let later = (Utc::now() + chrono::Duration::seconds(30)).to_rfc2822();
+        h.insert(RETRY_AFTER, HeaderValue::from_str(&later).unwrap());
+        let d = retry_after(&h).unwrap();
+        assert!(d > Duration::from_secs(25) && d <= Duration::from_secs(30), "{d:?}");
+        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn domains_keep_their_port() {
+        assert_eq!(domain_of("https://api.sofascore.com/api/v1/x").unwrap(), "api.sofascore.com");
+        assert_eq!(domain_of("http://127.0.0.1:8080/a").unwrap(), "127.0.0.1:8080");
+        assert!(matches!(domain_of("not a url"), Err(FetchError::BadUrl(_))));
+    }
+}

@@ -1,0 +1,72 @@
+//! The fetch layer: one trait, and the HTTP implementation with politeness and
+//! resilience built in (a shared per-domain rate limit, Retry-After, proxy rotation,
+//! user-agent rotation, a circuit breaker per domain).
+
+pub mod breaker;
+pub mod http;
+pub mod proxy;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use jobs::QueueError;
+
+pub use http::HttpFetcher;
+
+/// What to fetch.
+#[derive(Clone, Debug)]
+pub struct FetchRequest {
+    pub url: String,
+    /// For pages rendered by script: the CSS selector that shows the page is ready.
+    pub wait_for: Option<String>,
+}
+
+impl FetchRequest {
+    pub fn get(url: impl Into<String>) -> Self {
+        Self { url: url.into(), wait_for: None }
+    }
+}
+
+/// A successful response.
+#[derive(Clone, Debug)]
+pub struct FetchResponse {
+    pub url: String,
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub fetched_at: DateTime<Utc>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("{domain}: rate limited (HTTP {status}), retry after {retry_after:?}")]
+    RateLimited { domain: String, status: u16, retry_after: Option<Duration> },
+    #[error("GET {url}: {message}")]
+    Network { url: String, message: String },
+    #[error("GET {url}: HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("{domain}: circuit open for another {remaining:?}")]
+    CircuitOpen { domain: String, remaining: Duration },
+    #[error("bad URL {0}")]
+    BadUrl(String),
+    #[error("rate limiter: {0}")]
+    Limiter(#[from] QueueError),
+}
+
+impl FetchError {
+    /// Worth another attempt later: everything but a client error (other than 429) and
+    /// a bad URL.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Status { status, .. } => *status == 429 || *status >= 500,
+            FetchError::BadUrl(_) => false,
+            _ => true,
+        }
+    }
+}
+
+/// Fetches pages. Implementations: [`HttpFetcher`]; a browser one for pages that need
+/// script.
+pub trait Fetcher: Send + Sync {
+    fn fetch<'a>(&'a self, req: &'a FetchRequest) -> BoxFuture<'a, Result<FetchResponse, FetchError>>;
+}
