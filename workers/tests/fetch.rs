@@ -1,0 +1,285 @@
+//! The HTTP fetcher against a local site that counts requests and misbehaves on
+//! demand: the shared per-domain budget (two fetchers, as two worker processes would
+//! be, on one Redis), Retry-After, proxy disable and re-enable, the circuit breaker,
+//! and typed errors for refused connections, timeouts and truncated bodies.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use entities::testing::unique_name;
+use jobs::QueueClient;
+use jobs::redis_queue::{RedisQueues, connect};
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::web::Data;
+use poem::{EndpointExt, Response, Route, Server, get, handler, http::StatusCode};
+use tokio::io::AsyncWriteExt;
+use workers::scrape::fetch::breaker::BreakerState;
+use workers::scrape::fetch::{FetchError, FetchRequest, Fetcher, HttpFetcher};
+use workers::settings::{DomainBudget, ScrapeSettings};
+
+fn redis_url() -> String {
+    std::env::var("KICKOFF_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".to_owned())
+}
+
+/// What the site has seen and how it behaves.
+#[derive(Default)]
+struct Site {
+    /// Arrival times of `/page` requests, since the site started.
+    arrivals: std::sync::Mutex<Vec<Duration>>,
+    hits: AtomicU32,
+    /// `/throttled` answers 429 with Retry-After this many times first.
+    throttle_first: AtomicU32,
+    /// `/flaky` answers 500 while this is set.
+    failing: std::sync::atomic::AtomicBool,
+}
+
+struct State {
+    site: Arc<Site>,
+    started: Instant,
+}
+
+#[handler]
+fn page(state: Data<&Arc<State>>) -> &'static str {
+    state.site.hits.fetch_add(1, Ordering::SeqCst);
+    if let Ok(mut a) = state.site.arrivals.lock() {
+        a.push(state.started.elapsed());
+    }
+    "ok"
+}
+
+#[handler]
+fn throttled(state: Data<&Arc<State>>) -> Response {
+    state.site.hits.fetch_add(1, Ordering::SeqCst);
+    let left = state.site.throttle_first.load(Ordering::SeqCst);
+    if left > 0 {
+        state.site.throttle_first.store(left - 1, Ordering::SeqCst);
+        if let Ok(mut a) = state.site.arrivals.lock() {
+            a.push(state.started.elapsed());
+        }
+        return Response::builder().status(StatusCode::TOO_MANY_REQUESTS).header("Retry-After", "1").finish();
+    }
+    if let Ok(mut a) = state.site.arrivals.lock() {
+        a.push(state.started.elapsed());
+    }
+    Response::builder().body("finally")
+}
+
+#[handler]
+fn flaky(state: Data<&Arc<State>>) -> Response {
+    state.site.hits.fetch_add(1, Ordering::SeqCst);
+    if state.site.failing.load(Ordering::SeqCst) {
+        Response::builder().status(StatusCode::INTERNAL_SERVER_ERROR).finish()
+    } else {
+        Response::builder().body("up")
+    }
+}
+
+#[handler]
+async fn slow() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    "late"
+}
+
+#[handler]
+fn missing() -> Response {
+    Response::builder().status(StatusCode::NOT_FOUND).finish()
+}
+
+/// Starts the site on a free port; returns its base URL.
+async fn start_site(site: Arc<Site>) -> String {
+    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+    let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
+    let state = Arc::new(State { site, started: Instant::now() });
+    let app = Route::new()
+        .at("/page", get(page))
+        .at("/throttled", get(throttled))
+        .at("/flaky", get(flaky))
+        .at("/slow", get(slow))
+        .at("/missing", get(missing))
+        .data(state);
+    tokio::spawn(async move { Server::new_with_acceptor(acceptor).run(app).await });
+    format!("http://{addr}")
+}
+
+/// A server that promises 1,000 bytes, sends 10 and hangs up.
+async fn start_truncating_site() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let mut buf = [0u8; 1024];
+            let _ = tokio::io::AsyncReadExt::read(&mut sock, &mut buf).await;
+            let _ = sock.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789").await;
+            let _ = sock.shutdown().await;
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn settings(base: &str, rate_per_min: u32, burst: u32) -> ScrapeSettings {
+    let domain = base.trim_start_matches("http://").to_owned();
+    ScrapeSettings {
+        timeout_secs: 2,
+        domains: [(domain, DomainBudget { rate_per_min, burst })].into(),
+        ..ScrapeSettings::default()
+    }
+}
+
+async fn redis_queues() -> (QueueClient, jobs::testing::PrefixGuard) {
+    let prefix = format!("{}:", unique_name("kickoff_fetch"));
+    let guard = jobs::testing::PrefixGuard::new(redis_url(), prefix.clone());
+    (RedisQueues::new(connect(&redis_url()).await.unwrap(), prefix).into(), guard)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_fetchers_sharing_redis_stay_within_the_domain_budget() {
+    let site = Arc::new(Site::default());
+    let base = start_site(site.clone()).await;
+    let (queues, _guard) = redis_queues().await;
+    // 600/min = one request per 100 ms, bursts of 3; two fetchers as two processes.
+    let a = Arc::new(HttpFetcher::new(settings(&base, 600, 3), Some(queues.clone())).unwrap());
+    let b = Arc::new(HttpFetcher::new(settings(&base, 600, 3), Some(queues.clone())).unwrap());
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..16 {
+        let f = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let url = format!("{base}/page");
+        tasks.spawn(async move { f.fetch(&FetchRequest::get(url)).await.map(|r| r.status) });
+    }
+    while let Some(r) = tasks.join_next().await {
+        assert_eq!(r.unwrap().unwrap(), 200);
+    }
+    let mut arrivals = site.arrivals.lock().unwrap().clone();
+    arrivals.sort();
+    assert_eq!(arrivals.len(), 16);
+    // GCRA: request k (0-based) may not arrive before (k + 1 - burst) intervals after
+    // the first; 30 ms of slack for scheduling.
+    let first = arrivals[0];
+    for (k, t) in arrivals.iter().enumerate() {
+        let earliest = Duration::from_millis(100 * (k as u64 + 1).saturating_sub(3));
+        assert!(
+            *t - first + Duration::from_millis(30) >= earliest,
+            "request {k} at {:?}, budget allows {earliest:?}",
+            *t - first
+        );
+    }
+    // And the limiter does not starve: 16 requests take about 1.3 s, not much more.
+    assert!(arrivals[15] - first < Duration::from_secs(5), "{:?}", arrivals[15] - first);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_is_honoured() {
+    let site = Arc::new(Site::default());
+    site.throttle_first.store(1, Ordering::SeqCst);
+    let base = start_site(site.clone()).await;
+    let f = HttpFetcher::new(settings(&base, 6_000, 10), None).unwrap();
+    let r = f.fetch(&FetchRequest::get(format!("{base}/throttled"))).await.unwrap();
+    assert_eq!(r.body, b"finally");
+    let arrivals = site.arrivals.lock().unwrap().clone();
+    assert_eq!(arrivals.len(), 2);
+    assert!(
+        arrivals[1] - arrivals[0] >= Duration::from_millis(990),
+        "waited {:?}",
+        arrivals[1] - arrivals[0]
+    );
+
+    // More 429s than the fetch may absorb: a typed, transient rate-limit error.
+    site.throttle_first.store(10, Ordering::SeqCst);
+    let s = ScrapeSettings { throttle_retries: 1, ..settings(&base, 6_000, 10) };
+    let f = HttpFetcher::new(s, None).unwrap();
+    let err = f.fetch(&FetchRequest::get(format!("{base}/throttled"))).await.unwrap_err();
+    assert!(
+        matches!(&err, FetchError::RateLimited { status: 429, retry_after: Some(d), .. } if *d == Duration::from_secs(1)),
+        "{err:?}"
+    );
+    assert!(err.is_transient());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_proxy_is_disabled_and_re_enabled_by_its_health_check() {
+    let site = Arc::new(Site::default());
+    let base = start_site(site.clone()).await;
+    // The site answers absolute-form requests too, so it serves as a working proxy.
+    let dead_port = free_port();
+    let dead = format!("http://127.0.0.1:{dead_port}");
+    let s = ScrapeSettings {
+        proxies: vec![dead.clone(), base.clone()],
+        proxy_max_failures: 1,
+        ..settings(&base, 6_000, 10)
+    };
+    let f = HttpFetcher::new(s, None).unwrap();
+    // The first request goes to the dead proxy, fails, and is retried on the next one.
+    for _ in 0..3 {
+        let r = f.fetch(&FetchRequest::get(format!("{base}/page"))).await.unwrap();
+        assert_eq!(r.body, b"ok");
+    }
+    assert_eq!(f.proxies().enabled(), vec![false, true]);
+    assert_eq!(site.hits.load(Ordering::SeqCst), 3, "every request reached the site once");
+    // Still down: the health check leaves it disabled.
+    f.proxies().health_check(&format!("{base}/page")).await;
+    assert_eq!(f.proxies().enabled(), vec![false, true]);
+    // The proxy comes back on its port: the health check re-enables it.
+    let revived = Arc::new(Site::default());
+    let acceptor = TcpListener::bind(format!("127.0.0.1:{dead_port}")).into_acceptor().await.unwrap();
+    let state = Arc::new(State { site: revived.clone(), started: Instant::now() });
+    tokio::spawn(async move {
+        Server::new_with_acceptor(acceptor).run(Route::new().at("/page", get(page)).data(state)).await
+    });
+    f.proxies().health_check(&format!("{base}/page")).await;
+    assert_eq!(f.proxies().enabled(), vec![true, true]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_circuit_opens_after_failures_and_closes_after_a_good_probe() {
+    let site = Arc::new(Site::default());
+    site.failing.store(true, Ordering::SeqCst);
+    let base = start_site(site.clone()).await;
+    let domain = base.trim_start_matches("http://").to_owned();
+    let s = ScrapeSettings { breaker_failures: 2, breaker_cooldown_secs: 1, ..settings(&base, 6_000, 10) };
+    let f = HttpFetcher::new(s, None).unwrap();
+    let url = format!("{base}/flaky");
+    for _ in 0..2 {
+        let err = f.fetch(&FetchRequest::get(&url)).await.unwrap_err();
+        assert!(matches!(err, FetchError::Status { status: 500, .. }), "{err:?}");
+    }
+    let err = f.fetch(&FetchRequest::get(&url)).await.unwrap_err();
+    assert!(matches!(err, FetchError::CircuitOpen { .. }), "{err:?}");
+    assert_eq!(site.hits.load(Ordering::SeqCst), 2, "an open circuit sends nothing");
+    site.failing.store(false, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let r = f.fetch(&FetchRequest::get(&url)).await.unwrap();
+    assert_eq!(r.body, b"up");
+    assert_eq!(f.breakers().state(&domain), BreakerState::Closed { failures: 0 });
+    // A 404 is the site answering: it does not count against the circuit.
+    for _ in 0..3 {
+        let err = f.fetch(&FetchRequest::get(format!("{base}/missing"))).await.unwrap_err();
+        assert!(matches!(err, FetchError::Status { status: 404, .. }) && !err.is_transient(), "{err:?}");
+    }
+    assert_eq!(f.breakers().state(&domain), BreakerState::Closed { failures: 0 });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_slow_and_truncated_responses_are_network_errors() {
+    let site = Arc::new(Site::default());
+    let base = start_site(site).await;
+    let f = HttpFetcher::new(settings(&base, 6_000, 10), None).unwrap();
+    let refused =
+        f.fetch(&FetchRequest::get(format!("http://127.0.0.1:{}/x", free_port()))).await.unwrap_err();
+    assert!(matches!(refused, FetchError::Network { .. }) && refused.is_transient(), "{refused:?}");
+    let started = Instant::now();
+    let timed_out = f.fetch(&FetchRequest::get(format!("{base}/slow"))).await.unwrap_err();
+    assert!(matches!(timed_out, FetchError::Network { .. }), "{timed_out:?}");
+    assert!(started.elapsed() < Duration::from_secs(15), "timeout of 2 s per attempt, 3 attempts");
+    let truncating = start_truncating_site().await;
+    let cut = f.fetch(&FetchRequest::get(format!("{truncating}/page"))).await.unwrap_err();
+    assert!(
+        matches!(&cut, FetchError::Network { message, .. } if message.contains("reading body")),
+        "{cut:?}"
+    );
+    let bad = f.fetch(&FetchRequest::get("not a url")).await.unwrap_err();
+    assert!(matches!(bad, FetchError::BadUrl(_)) && !bad.is_transient());
+}
