@@ -97,6 +97,39 @@ impl<'a> Page<'a> {
     }
 }
 
+impl Page<'_> {
+    /// An integer that must fit `T` (`u32` counts, `i32` goals).
+    pub fn int<T: TryFrom<i64>>(&self, v: &Value, path: &str) -> Result<T, ParseError> {
+        T::try_from(self.i64(v, path)?).map_err(|_| self.err(path, "integer out of range"))
+    }
+
+    /// An optional integer: missing or null is `None`, but a value that is there and is
+    /// not an integer fitting `T` is an error rather than silently dropped.
+    pub fn maybe_int<T: TryFrom<i64>>(&self, v: &Value, path: &str) -> Result<Option<T>, ParseError> {
+        opt(v, path).map(|_| self.int(v, path)).transpose()
+    }
+
+    /// An optional number; present but not numeric is an error.
+    pub fn maybe_f64(&self, v: &Value, path: &str) -> Result<Option<f64>, ParseError> {
+        opt(v, path).map(|_| self.f64(v, path)).transpose()
+    }
+
+    /// An array that must hold at least one item: a list page without rows is not the page
+    /// that was asked for.
+    pub fn non_empty<'v>(&self, v: &'v Value, path: &str) -> Result<&'v Vec<Value>, ParseError> {
+        let list = self.array(v, path)?;
+        if list.is_empty() {
+            return Err(self.err(path, "empty"));
+        }
+        Ok(list)
+    }
+
+    /// An optional string; present but not a string is an error.
+    pub fn maybe_str<'v>(&self, v: &'v Value, path: &str) -> Result<Option<&'v str>, ParseError> {
+        opt(v, path).map(|_| self.str(v, path)).transpose()
+    }
+}
+
 /// The value at `path`, if present and not null.
 pub fn opt<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
     let mut cur = v;
@@ -160,6 +193,14 @@ pub fn text(e: ElementRef<'_>) -> String {
     e.text().flat_map(str::split_whitespace).collect::<Vec<_>>().join(" ")
 }
 
+/// A recorded JSON body edited by `f` and re-serialised, for malformed-page tests.
+#[cfg(test)]
+pub fn edit_json(body: &[u8], f: impl FnOnce(&mut Value)) -> Vec<u8> {
+    let mut v: Value = serde_json::from_slice(body).expect("recorded page is JSON");
+    f(&mut v);
+    serde_json::to_vec(&v).expect("re-serialise")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +218,28 @@ mod tests {
         assert!(p.json(b"  ").is_err());
         assert!(p.json(b"{").unwrap_err().reason.starts_with("not JSON"));
         assert!(as_time(&json!("2019-08-25T16:00Z")).is_some());
+    }
+
+    #[test]
+    fn ranged_and_optional_values() {
+        let p = Page::new("test", "page");
+        let v = json!({"n": -1, "big": 5_000_000_000_i64, "s": "3", "x": "a", "f": "0.5", "z": null});
+        assert_eq!(p.int::<i32>(&v, "n").unwrap(), -1);
+        assert_eq!(p.int::<u32>(&v, "n").unwrap_err().reason, "integer out of range");
+        assert_eq!(p.int::<i32>(&v, "big").unwrap_err().field, "big");
+        assert_eq!(p.maybe_int::<u32>(&v, "s").unwrap(), Some(3));
+        assert_eq!(p.maybe_int::<u32>(&v, "z").unwrap(), None);
+        assert_eq!(p.maybe_int::<u32>(&v, "gone").unwrap(), None);
+        assert_eq!(p.maybe_int::<u32>(&v, "x").unwrap_err().reason, "not an integer");
+        assert_eq!(p.maybe_f64(&v, "f").unwrap(), Some(0.5));
+        assert_eq!(p.maybe_f64(&v, "x").unwrap_err().field, "x");
+        assert_eq!(p.maybe_str(&v, "x").unwrap(), Some("a"));
+        assert_eq!(p.maybe_str(&v, "n").unwrap_err().reason, "not a string");
+        assert_eq!(p.maybe_str(&v, "z").unwrap(), None);
+        let lists = json!({"none": [], "some": [1]});
+        assert_eq!(p.non_empty(&lists, "none").unwrap_err().reason, "empty");
+        assert_eq!(p.non_empty(&lists, "some").unwrap().len(), 1);
+        assert_eq!(p.non_empty(&v, "n").unwrap_err().reason, "not an array");
     }
 
     #[test]
