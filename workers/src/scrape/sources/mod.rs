@@ -2,5 +2,8 @@
 //! in `data/pages/`.
 
 pub mod api_football;
+pub mod espn;
 pub mod football_data_org;
+pub mod fotmob;
 pub mod sofascore;
+pub mod understat;
