@@ -1,6 +1,8 @@
 //! Reading bodies without panicking: JSON paths and CSS selectors whose failures are
 //! [`ParseError`]s that name the site, the page and the path or selector.
 
+use std::str::FromStr;
+
 use chrono::{DateTime, Utc};
 use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
@@ -94,6 +96,21 @@ impl<'a> Page<'a> {
     pub fn select_one<'h>(&self, scope: ElementRef<'h>, css: &str) -> Result<ElementRef<'h>, ParseError> {
         let sel = self.selector(css)?;
         scope.select(&sel).next().ok_or_else(|| self.err(css, "no element matches"))
+    }
+
+    /// A number written as text (an HTML cell, an attribute); blank or unreadable is an
+    /// error naming `field`.
+    pub fn num<T: FromStr>(&self, field: &str, raw: &str) -> Result<T, ParseError> {
+        self.opt_num(field, raw)?.ok_or_else(|| self.err(field, "empty"))
+    }
+
+    /// Like [`Page::num`], but blank text is `None`: the page left the value out.
+    pub fn opt_num<T: FromStr>(&self, field: &str, raw: &str) -> Result<Option<T>, ParseError> {
+        let t = raw.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        t.parse().map(Some).map_err(|_| self.err(field, format!("not a number: {t:?}")))
     }
 }
 
@@ -250,5 +267,16 @@ mod tests {
         assert_eq!(text(td), "a b");
         assert_eq!(p.select_all(html.root_element(), "td.y").unwrap_err().reason, "no element matches");
         assert!(p.html(b"plain text").is_err());
+    }
+
+    #[test]
+    fn numbers_from_text() {
+        let p = Page::new("test", "page");
+        assert_eq!(p.num::<u32>("td.w", " 27 ").unwrap(), 27);
+        assert_eq!(p.num::<u32>("td.w", "").unwrap_err().reason, "empty");
+        assert_eq!(p.num::<u32>("td.w", "x7").unwrap_err().field, "td.w");
+        assert_eq!(p.opt_num::<f64>("td.xg", " ").unwrap(), None);
+        assert_eq!(p.opt_num::<f64>("td.xg", "1.4").unwrap(), Some(1.4));
+        assert!(p.opt_num::<f64>("td.xg", "1,4").is_err());
     }
 }

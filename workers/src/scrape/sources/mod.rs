@@ -3,7 +3,11 @@
 
 pub mod api_football;
 pub mod espn;
+pub mod fbref;
 pub mod football_data_org;
 pub mod fotmob;
+pub mod skysports;
 pub mod sofascore;
+pub mod transfermarkt;
 pub mod understat;
+pub mod whoscored;
