@@ -201,7 +201,8 @@ impl EmbeddedQueues {
 
     pub async fn depth(&self, queue: &str) -> Result<u64, QueueError> {
         let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM Jobs WHERE job_type = ?1 AND status = 'Pending') \
+            "SELECT (SELECT COUNT(*) FROM Jobs WHERE job_type = ?1 AND (status = 'Pending' \
+                  OR (status = 'Failed' AND attempts < max_attempts))) \
                   + (SELECT COUNT(*) FROM kickoff_queue_scheduled WHERE job_type = ?1)",
         )
         .bind(self.queue_key(queue))
@@ -272,7 +273,8 @@ impl EmbeddedQueues {
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(
             "SELECT \
-               (SELECT COUNT(*) FROM Jobs WHERE job_type = ?1 AND status = 'Pending'), \
+               (SELECT COUNT(*) FROM Jobs WHERE job_type = ?1 AND (status = 'Pending' \
+                  OR (status = 'Failed' AND attempts < max_attempts))), \
                (SELECT COUNT(*) FROM kickoff_queue_scheduled WHERE job_type = ?1 AND run_at_ms <= ?2), \
                (SELECT COUNT(*) FROM kickoff_queue_scheduled WHERE job_type = ?1 AND run_at_ms > ?2), \
                (SELECT COUNT(*) FROM kickoff_queue_scheduled WHERE job_type = ?1 AND run_at_ms > ?2 AND retry), \

@@ -105,6 +105,7 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result
 
     let started = Instant::now();
     let mut seen: Vec<JobEvent> = Vec::new();
+    let mut idle_since: Option<Instant> = None;
     let collected = |seen: &[JobEvent]| seen.iter().filter(|e| e.kind == "collect_results").count();
     let outcome = loop {
         if started.elapsed() > DEMO_LIMIT {
@@ -112,6 +113,7 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result
         }
         match tokio::time::timeout(Duration::from_millis(250), events.recv()).await {
             Ok(Ok(e)) => {
+                idle_since = None;
                 print_event(started, &e);
                 seen.push(e);
                 // One tick per entry is enough: stop the scheduler, let the chain finish.
@@ -123,8 +125,13 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result
             Ok(Err(broadcast::error::RecvError::Closed)) => {
                 break Err(anyhow::anyhow!("the runtime stopped"));
             }
-            Err(_) if collected(&seen) >= 2 && idle(&queues).await? => break Ok(()),
-            Err(_) => {}
+            // Idle twice, a second apart: a job between two states is not missed.
+            Err(_) if collected(&seen) >= 2 && idle(&queues).await? => match idle_since {
+                Some(t) if t.elapsed() >= Duration::from_secs(1) => break Ok(()),
+                Some(_) => {}
+                None => idle_since = Some(Instant::now()),
+            },
+            Err(_) => idle_since = None,
         }
     };
     let _ = sched_tx.send(true);

@@ -1,4 +1,6 @@
 //! The process stage: turning fetched payloads into entities.
 
 pub mod batch;
+pub mod fixtures;
 pub mod football_data;
+pub mod teams;

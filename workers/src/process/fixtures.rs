@@ -1,0 +1,124 @@
+//! Fixture and result rows from any source → `matches`. Teams go through
+//! [`super::teams::resolve`], so two sources describing one match write one row (the
+//! natural key is league, season, home, away and the UK calendar date). Rows are
+//! validated first; a bad one is reported and skipped. A result never goes back: a
+//! finished match stays finished when a stale source still lists it as scheduled.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Europe::London;
+use entities::enums::MatchStatus;
+use sea_orm::{ConnectionTrait, DbErr, Statement};
+
+use super::teams::{TeamError, resolve};
+use crate::scrape::rows::FixtureRow;
+
+/// What storing one batch did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FixturesWritten {
+    pub written: u64,
+    /// `(row index, reason)` of each row left out.
+    pub rejected: Vec<(usize, String)>,
+    pub teams_created: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FixturesError {
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    #[error(transparent)]
+    Team(#[from] TeamError),
+}
+
+fn status_text(s: MatchStatus) -> &'static str {
+    match s {
+        MatchStatus::Scheduled => "scheduled",
+        MatchStatus::Live => "live",
+        MatchStatus::Finished => "finished",
+        MatchStatus::Postponed => "postponed",
+        MatchStatus::Cancelled => "cancelled",
+    }
+}
+
+/// Why a row cannot be stored, if it cannot.
+fn invalid(r: &FixtureRow) -> Option<String> {
+    if r.home.trim().is_empty() || r.away.trim().is_empty() {
+        return Some("team name missing".into());
+    }
+    if r.home.trim() == r.away.trim() {
+        return Some(format!("{} plays itself", r.home));
+    }
+    if r.kickoff.is_none() {
+        return Some("no kick-off time".into());
+    }
+    let goals = [r.home_goals, r.away_goals, r.ht_home_goals, r.ht_away_goals];
+    if goals.iter().flatten().any(|g| !(0..=50).contains(g)) {
+        return Some("impossible score".into());
+    }
+    if r.status == MatchStatus::Finished && (r.home_goals.is_none() || r.away_goals.is_none()) {
+        return Some("finished without a score".into());
+    }
+    None
+}
+
+const UPSERT: &str = "INSERT INTO matches (league_id, season, match_date, kickoff_at, home_team_id, away_team_id, \
+     status, home_goals, away_goals, ht_home_goals, ht_away_goals, referee, external_ids, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '{}', $13) \
+     ON CONFLICT (league_id, season, home_team_id, away_team_id, match_date) DO UPDATE SET \
+     kickoff_at = excluded.kickoff_at, \
+     status = CASE WHEN matches.status = 'finished' THEN matches.status ELSE excluded.status END, \
+     home_goals = COALESCE(excluded.home_goals, matches.home_goals), \
+     away_goals = COALESCE(excluded.away_goals, matches.away_goals), \
+     ht_home_goals = COALESCE(excluded.ht_home_goals, matches.ht_home_goals), \
+     ht_away_goals = COALESCE(excluded.ht_away_goals, matches.ht_away_goals), \
+     referee = COALESCE(excluded.referee, matches.referee), \
+     updated_at = excluded.updated_at";
+
+/// Stores `rows` of `source` as matches of the league `league_code` in `season`
+/// (`2015-16`).
+pub async fn store_fixtures<C: ConnectionTrait>(
+    conn: &C,
+    source: &str,
+    league_code: &str,
+    season: &str,
+    rows: &[FixtureRow],
+) -> Result<FixturesWritten, FixturesError> {
+    let league = super::football_data::store::league_id(conn, league_code).await?;
+    let mut out = FixturesWritten::default();
+    let now: DateTime<Utc> = Utc::now();
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(reason) = invalid(r) {
+            tracing::warn!(source, row = i, %reason, "fixture rejected");
+            out.rejected.push((i, reason));
+            continue;
+        }
+        let Some(kickoff) = r.kickoff else { continue };
+        let mut ids = [0i64; 2];
+        for (slot, name) in ids.iter_mut().zip([&r.home, &r.away]) {
+            let (id, how) = resolve(conn, source, name, Some(league)).await?;
+            out.teams_created += u64::from(how == super::teams::Resolution::Created);
+            *slot = id;
+        }
+        let date = kickoff.with_timezone(&London).date_naive();
+        let stmt = Statement::from_sql_and_values(
+            conn.get_database_backend(),
+            UPSERT,
+            vec![
+                league.into(),
+                season.into(),
+                date.into(),
+                kickoff.into(),
+                ids[0].into(),
+                ids[1].into(),
+                status_text(r.status).into(),
+                r.home_goals.into(),
+                r.away_goals.into(),
+                r.ht_home_goals.into(),
+                r.ht_away_goals.into(),
+                r.referee.clone().into(),
+                now.into(),
+            ],
+        );
+        out.written += conn.execute_raw(stmt).await?.rows_affected();
+    }
+    Ok(out)
+}

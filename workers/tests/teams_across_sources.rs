@@ -1,0 +1,152 @@
+//! One club, three sources: football-data.co.uk's "Man United", Sofascore's
+//! "Manchester United" and Understat's; "Tottenham" and "Tottenham Hotspur". Each
+//! resolves to one team, and the same match reported by Sofascore and Understat is one
+//! row. On SQLite and PostgreSQL.
+
+use std::path::Path;
+
+use entities::Engine;
+use entities::testing::TestDb;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, Statement};
+use workers::process::fixtures::store_fixtures;
+use workers::process::football_data::{ImportSummary, import_bytes};
+use workers::process::teams::{Resolution, normalise, resolve};
+use workers::scrape::sources::{sofascore, understat};
+
+const FD: &[u8] = include_bytes!("../../data/football-data/E0_2022-23.csv");
+const SOFASCORE: &[u8] =
+    include_bytes!("../../data/pages/sofascore/round_matches_ENG-Premier_League_1516_1.json");
+const UNDERSTAT: &[u8] = include_bytes!("../../data/pages/understat/league_1_season_2015.json");
+
+async fn count(db: &TestDb, sql: &str) -> i64 {
+    let row = db
+        .conn
+        .query_one_raw(Statement::from_string(db.conn.get_database_backend(), sql.to_owned()))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index(0).unwrap()
+}
+
+async fn one_club_three_sources(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    Migrator::up(&db.conn, None).await.unwrap();
+    let mut summary = ImportSummary::default();
+    import_bytes(&db.conn, Path::new("E0_2022-23.csv"), FD, &mut summary).await.unwrap();
+
+    let sofa = sofascore::parse_round_events("round 1", SOFASCORE).unwrap();
+    let written = store_fixtures(&db.conn, "sofascore", "E0", "2015-16", &sofa).await.unwrap();
+    assert_eq!((written.written, written.rejected.len()), (10, 0));
+    let under = understat::parse_league("EPL 2015", UNDERSTAT).unwrap();
+    let written = store_fixtures(&db.conn, "understat", "E0", "2015-16", &under).await.unwrap();
+    assert_eq!((written.written, written.rejected.len()), (380, 0));
+    // Clubs of 2015-16 that were not in the 2022-23 file: each created once.
+    let created_by_understat = written.teams_created;
+    assert_eq!(created_by_understat, 0, "Understat's names all resolved to teams Sofascore or the CSV made");
+
+    let league: i64 = count(&db, "SELECT id FROM leagues WHERE code = 'E0'").await;
+    for names in [
+        [
+            ("football-data", "Man United"),
+            ("sofascore", "Manchester United"),
+            ("understat", "Manchester United"),
+        ],
+        [("football-data", "Tottenham"), ("sofascore", "Tottenham Hotspur"), ("understat", "Tottenham")],
+        [("football-data", "Man City"), ("sofascore", "Manchester City"), ("understat", "Manchester City")],
+        [("football-data", "West Ham"), ("sofascore", "West Ham United"), ("understat", "West Ham")],
+        [("football-data", "Leicester"), ("sofascore", "Leicester City"), ("understat", "Leicester")],
+    ] {
+        let mut ids = Vec::new();
+        for (source, name) in names {
+            let (id, how) = resolve(&db.conn, source, name, Some(league)).await.unwrap();
+            assert_eq!(how, Resolution::Alias, "{source} {name} was recorded when first seen");
+            ids.push(id);
+        }
+        assert!(ids.windows(2).all(|w| w[0] == w[1]), "{names:?} → {ids:?}");
+    }
+    assert_ne!(
+        resolve(&db.conn, "sofascore", "Manchester City", Some(league)).await.unwrap().0,
+        resolve(&db.conn, "sofascore", "Manchester United", Some(league)).await.unwrap().0
+    );
+    // No club twice: as many teams as distinct normalised names.
+    let rows = db
+        .conn
+        .query_all_raw(Statement::from_string(
+            db.conn.get_database_backend(),
+            "SELECT name FROM teams".to_owned(),
+        ))
+        .await
+        .unwrap();
+    let names: Vec<String> = rows.iter().map(|r| r.try_get_by_index(0).unwrap()).collect();
+    let distinct: std::collections::HashSet<String> = names.iter().map(|n| normalise(n)).collect();
+    assert_eq!(distinct.len(), names.len(), "{names:?}");
+    // 20 clubs of 2022-23, plus Norwich, Sunderland, Swansea, Stoke, Watford and West Brom.
+    assert_eq!(names.len(), 26, "{names:?}");
+    // The ten round-1 matches of both sources are the same rows.
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM matches WHERE season = '2015-16'").await, 380);
+    let utd_spurs = count(
+        &db,
+        "SELECT COUNT(*) FROM matches m JOIN teams h ON h.id = m.home_team_id JOIN teams a ON a.id = m.away_team_id \
+         WHERE m.season = '2015-16' AND h.name = 'Man United' AND a.name = 'Tottenham' AND m.home_goals = 1 AND m.away_goals = 0",
+    )
+    .await;
+    assert_eq!(utd_spurs, 1);
+    // Storing again changes nothing.
+    store_fixtures(&db.conn, "understat", "E0", "2015-16", &under).await.unwrap();
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM matches WHERE season = '2015-16'").await, 380);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM teams").await, 26);
+}
+
+#[tokio::test]
+async fn one_club_three_sources_on_sqlite() {
+    one_club_three_sources(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn one_club_three_sources_on_postgres() {
+    one_club_three_sources(Engine::Postgres).await;
+}
+
+#[tokio::test]
+async fn bad_rows_are_reported_and_a_result_never_goes_back() {
+    use entities::enums::MatchStatus;
+    use workers::scrape::rows::FixtureRow;
+    let db = TestDb::new(Engine::Sqlite).await;
+    Migrator::up(&db.conn, None).await.unwrap();
+    let kickoff = chrono::DateTime::from_timestamp(1_439_034_300, 0);
+    let good = FixtureRow {
+        home: "Manchester United".into(),
+        away: "Tottenham Hotspur".into(),
+        kickoff,
+        status: MatchStatus::Finished,
+        home_goals: Some(1),
+        away_goals: Some(0),
+        ..FixtureRow::default()
+    };
+    let rows = vec![
+        good.clone(),
+        FixtureRow { away: "Manchester United".into(), ..good.clone() },
+        FixtureRow { kickoff: None, ..good.clone() },
+        FixtureRow { home_goals: Some(-1), ..good.clone() },
+        FixtureRow { home_goals: None, ..good.clone() },
+    ];
+    let w = store_fixtures(&db.conn, "test", "E0", "2015-16", &rows).await.unwrap();
+    let reasons: Vec<&str> = w.rejected.iter().map(|(_, r)| r.as_str()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "Manchester United plays itself",
+            "no kick-off time",
+            "impossible score",
+            "finished without a score"
+        ]
+    );
+    // A stale source still listing it as scheduled does not undo the result.
+    let stale = FixtureRow { status: MatchStatus::Scheduled, home_goals: None, away_goals: None, ..good };
+    store_fixtures(&db.conn, "stale", "E0", "2015-16", &[stale]).await.unwrap();
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM matches WHERE status = 'finished' AND home_goals = 1").await,
+        1
+    );
+}
