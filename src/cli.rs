@@ -71,6 +71,15 @@ pub enum Command {
         #[arg(long)]
         idempotency_key: Option<String>,
     },
+    /// Process stored snapshots again (after a parser fix): one process job each.
+    Replay {
+        /// Source key or its prefix: `sofascore`, `sofascore:round_events`, `football-data`.
+        #[arg(long)]
+        source: String,
+        /// Only snapshots fetched at or after this time (RFC 3339) or this long ago (`7d`).
+        #[arg(long)]
+        since: Option<String>,
+    },
     /// Inspect and act on dead letters.
     Dlq {
         #[command(subcommand)]

@@ -57,6 +57,11 @@ async fn main() -> anyhow::Result<()> {
             commands::jobs_cli::trigger(&settings, &kind, args.as_deref(), at.as_deref(), idempotency_key)
                 .await
         }
+        Command::Replay { source, since } => {
+            let db = connect(&settings).await?;
+            migration::Migrator::up(&db, None).await?;
+            commands::jobs_cli::replay(&settings, &db, &source, since.as_deref()).await
+        }
         Command::Dlq { command } => {
             let db = connect(&settings).await?;
             commands::jobs_cli::dlq(&settings, &db, command).await

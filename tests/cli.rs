@@ -193,6 +193,25 @@ fn queue_commands_work_on_the_embedded_queue() {
 }
 
 #[test]
+fn replay_queues_the_matching_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kickoff(dir.path(), &["replay", "--source", "sofascore", "--since", "7d"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("0 snapshot(s) of `sofascore` queued"), "{}", stdout(&out));
+    // The demo stores three football-data snapshots; replaying them queues three jobs.
+    let demo = kickoff(dir.path(), &["demo"], &[]);
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    let out = kickoff(dir.path(), &["replay", "--source", "football-data"], &[]);
+    assert!(stdout(&out).contains("3 snapshot(s) of `football-data` queued"), "{}", stdout(&out));
+    let stats = kickoff(dir.path(), &["queues", "stats", "--json"], &[]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&stats)).unwrap();
+    let process = v.as_array().unwrap().iter().find(|q| q["queue"] == "process").unwrap();
+    assert_eq!(process["pending"], 3, "{process}");
+    let bad = kickoff(dir.path(), &["replay", "--source", "x", "--since", "last tuesday"], &[]);
+    assert!(!bad.status.success() && stderr(&bad).contains("--since"), "{}", stderr(&bad));
+}
+
+#[test]
 fn dlq_commands_list_show_requeue_delete_and_purge() {
     use jobs::catalogue::Probe;
     use jobs::{AnyJob, AttemptError, Envelope};

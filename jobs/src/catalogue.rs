@@ -63,6 +63,17 @@ pub struct ScrapeFootballData {
 }
 job!(ScrapeFootballData, "scrape_football_data", queues::SCRAPE, JobPolicy::new(5, 2_000, 300, 120));
 
+/// Fetch one page of a scraped source and store it as a snapshot; its processing
+/// follows. `source` is `{site}:{page}` or `{site}:{page}:{league}:{season}`
+/// (`sofascore:round_events:E0:2015-16`): it names the parser and where rows belong.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScrapePage {
+    pub source: String,
+    pub url: String,
+}
+job!(ScrapePage, "scrape_page", queues::SCRAPE, JobPolicy::new(5, 2_000, 300, 120));
+
 /// Turn a stored snapshot into entities.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -148,6 +159,7 @@ job!(Probe, "probe", queues::MAINTENANCE, JobPolicy::new(4, 500, 5, 30));
 pub enum AnyJob {
     CollectResults(CollectResults),
     ScrapeFootballData(ScrapeFootballData),
+    ScrapePage(ScrapePage),
     ProcessSnapshot(ProcessSnapshot),
     RunInference(RunInference),
     NotifyValueBet(NotifyValueBet),
@@ -167,9 +179,10 @@ pub enum JobError {
 }
 
 /// Kind name, queue and policy of every job kind.
-pub const KINDS: [(&str, &str, JobPolicy); 9] = [
+pub const KINDS: [(&str, &str, JobPolicy); 10] = [
     (CollectResults::KIND, CollectResults::QUEUE, CollectResults::POLICY),
     (ScrapeFootballData::KIND, ScrapeFootballData::QUEUE, ScrapeFootballData::POLICY),
+    (ScrapePage::KIND, ScrapePage::QUEUE, ScrapePage::POLICY),
     (ProcessSnapshot::KIND, ProcessSnapshot::QUEUE, ProcessSnapshot::POLICY),
     (RunInference::KIND, RunInference::QUEUE, RunInference::POLICY),
     (NotifyValueBet::KIND, NotifyValueBet::QUEUE, NotifyValueBet::POLICY),
@@ -194,6 +207,7 @@ pub fn args_schema(kind: &str) -> Option<Schema> {
     Some(match kind {
         CollectResults::KIND => schema_for!(CollectResults),
         ScrapeFootballData::KIND => schema_for!(ScrapeFootballData),
+        ScrapePage::KIND => schema_for!(ScrapePage),
         ProcessSnapshot::KIND => schema_for!(ProcessSnapshot),
         RunInference::KIND => schema_for!(RunInference),
         NotifyValueBet::KIND => schema_for!(NotifyValueBet),
@@ -221,6 +235,7 @@ impl AnyJob {
         match self {
             AnyJob::CollectResults(_) => CollectResults::KIND,
             AnyJob::ScrapeFootballData(_) => ScrapeFootballData::KIND,
+            AnyJob::ScrapePage(_) => ScrapePage::KIND,
             AnyJob::ProcessSnapshot(_) => ProcessSnapshot::KIND,
             AnyJob::RunInference(_) => RunInference::KIND,
             AnyJob::NotifyValueBet(_) => NotifyValueBet::KIND,

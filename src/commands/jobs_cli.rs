@@ -40,6 +40,40 @@ pub async fn trigger(
     Ok(())
 }
 
+/// `--since`: an RFC 3339 time, or a duration ago (`7d`, `12h`).
+fn parse_since(s: &str) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let d = humantime::parse_duration(s)
+        .with_context(|| format!("--since: `{s}` is neither an RFC 3339 time nor a duration like 7d"))?;
+    Ok(Utc::now() - chrono::Duration::from_std(d)?)
+}
+
+/// Enqueues a process job for every snapshot whose source starts with `source`.
+pub async fn replay(
+    settings: &Settings,
+    db: &DatabaseConnection,
+    source: &str,
+    since: Option<&str>,
+) -> anyhow::Result<()> {
+    use entities::scrape_snapshots::{Column, Entity};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let mut query =
+        Entity::find().select_only().column(Column::Id).filter(Column::Source.starts_with(source));
+    if let Some(s) = since {
+        query = query.filter(Column::FetchedAt.gte(parse_since(s)?));
+    }
+    let ids: Vec<i64> = query.order_by_asc(Column::FetchedAt).into_tuple().all(db).await?;
+    let queues = open(settings, Some(db)).await?;
+    for id in &ids {
+        let job = AnyJob::ProcessSnapshot(jobs::catalogue::ProcessSnapshot { snapshot_id: *id });
+        queues.enqueue(&Envelope::new(&job), &EnqueueOptions::default()).await?;
+    }
+    println!("{} snapshot(s) of `{source}` queued for processing", ids.len());
+    Ok(())
+}
+
 fn filter(args: DlqFilterArgs) -> DeadLetterFilter {
     DeadLetterFilter {
         queue: args.queue,

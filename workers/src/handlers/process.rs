@@ -8,6 +8,7 @@ use jobs::catalogue::ProcessSnapshot;
 use sea_orm::EntityTrait;
 
 use crate::process::football_data::{ImportSummary, import_bytes};
+use crate::process::pages::{SourceKey, process_page};
 use crate::runtime::{JobFailure, Runtime};
 
 pub async fn run(rt: &Runtime, job: &ProcessSnapshot) -> Result<(), JobFailure> {
@@ -29,7 +30,25 @@ pub async fn run(rt: &Runtime, job: &ProcessSnapshot) -> Result<(), JobFailure> 
             Ok(())
         }
         other => {
-            Err(JobFailure::Permanent(format!("snapshot {}: no parser for source `{other}`", snapshot.id)))
+            let key = SourceKey::parse(other).ok_or_else(|| {
+                JobFailure::Permanent(format!("snapshot {}: no parser for source `{other}`", snapshot.id))
+            })?;
+            let written =
+                process_page(&rt.db, &key, &snapshot.url, snapshot.body.as_bytes()).await.map_err(|e| {
+                    let message = format!("snapshot {}: {e}", snapshot.id);
+                    if e.is_transient() {
+                        JobFailure::Transient(message)
+                    } else {
+                        JobFailure::Permanent(message)
+                    }
+                })?;
+            tracing::info!(
+                snapshot = snapshot.id,
+                rows = written.rows,
+                rejected = written.rejected,
+                "snapshot processed"
+            );
+            Ok(())
         }
     }
 }

@@ -2,14 +2,14 @@
 //! its processing. An unchanged file (same content hash as the last snapshot of the
 //! URL) is not processed again.
 
-use chrono::Utc;
 use entities::scrape_snapshots;
 use jobs::EnqueueOptions;
-use jobs::catalogue::{ProcessSnapshot, ScrapeFootballData};
+use jobs::catalogue::{ProcessSnapshot, ScrapeFootballData, ScrapePage};
 use jobs::{AnyJob, Envelope};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use sha2::{Digest, Sha256};
 
+use crate::process::pages::SourceKey;
 use crate::runtime::{JobFailure, Runtime};
 use crate::scrape::fetch::{FetchRequest, Fetcher};
 
@@ -23,17 +23,39 @@ fn body_text(bytes: Vec<u8>) -> String {
 pub async fn run(rt: &Runtime, envelope: &Envelope, job: &ScrapeFootballData) -> Result<(), JobFailure> {
     let url =
         format!("{}/{}/{}.csv", rt.scrape.football_data_url.trim_end_matches('/'), job.season, job.league);
-    let fetched = rt.fetcher.fetch(&FetchRequest::get(&url)).await.map_err(|e| {
+    fetch_and_store(rt, envelope, SOURCE, &url).await
+}
+
+/// `scrape_page`: one page of a scraped source.
+pub async fn page(rt: &Runtime, envelope: &Envelope, job: &ScrapePage) -> Result<(), JobFailure> {
+    if SourceKey::parse(&job.source).is_none() {
+        return Err(JobFailure::Permanent(format!(
+            "source `{}` is not site:page[:league:season]",
+            job.source
+        )));
+    }
+    fetch_and_store(rt, envelope, &job.source, &job.url).await
+}
+
+/// Fetches `url`, stores the body as a snapshot of `source` unless it is unchanged
+/// since the last snapshot of that URL, and enqueues its processing.
+async fn fetch_and_store(
+    rt: &Runtime,
+    envelope: &Envelope,
+    source: &str,
+    url: &str,
+) -> Result<(), JobFailure> {
+    let fetched = rt.fetcher.fetch(&FetchRequest::get(url)).await.map_err(|e| {
         if e.is_transient() {
             JobFailure::Transient(e.to_string())
         } else {
             JobFailure::Permanent(e.to_string())
         }
     })?;
-    let (status, bytes) = (fetched.status, fetched.body);
-    let hash = format!("{:x}", Sha256::digest(&bytes));
+    let hash = format!("{:x}", Sha256::digest(&fetched.body));
     let previous = scrape_snapshots::Entity::find()
-        .filter(scrape_snapshots::Column::Url.eq(url.as_str()))
+        .filter(scrape_snapshots::Column::Url.eq(url))
+        .filter(scrape_snapshots::Column::Source.eq(source))
         .order_by_desc(scrape_snapshots::Column::FetchedAt)
         .one(&rt.db)
         .await
@@ -43,12 +65,12 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &ScrapeFootballData) ->
         return Ok(());
     }
     let snapshot = scrape_snapshots::ActiveModel {
-        source: Set(SOURCE.to_owned()),
-        url: Set(url.clone()),
-        fetched_at: Set(Utc::now()),
-        http_status: Set(i32::from(status)),
+        source: Set(source.to_owned()),
+        url: Set(url.to_owned()),
+        fetched_at: Set(fetched.fetched_at),
+        http_status: Set(i32::from(fetched.status)),
         content_hash: Set(hash),
-        body: Set(body_text(bytes)),
+        body: Set(body_text(fetched.body)),
         ..Default::default()
     }
     .insert(&rt.db)

@@ -3,4 +3,5 @@
 pub mod batch;
 pub mod fixtures;
 pub mod football_data;
+pub mod pages;
 pub mod teams;

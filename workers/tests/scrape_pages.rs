@@ -1,0 +1,124 @@
+//! A scraped page end to end on the embedded queue: `scrape_page` fetches a recorded
+//! Sofascore response from a local site under its real path, stores the snapshot,
+//! and `process_snapshot` writes the matches. Fetching the same body again is not
+//! processed again; processing the snapshot again (a replay) gives the same rows; a
+//! page its parser rejects dead-letters naming the snapshot and the field.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use entities::Engine;
+use entities::testing::{TestDb, unique_name};
+use jobs::catalogue::ScrapePage;
+use jobs::dead_letters::{self, DeadLetterFilter};
+use jobs::embedded_queue::EmbeddedQueues;
+use jobs::{AnyJob, EnqueueOptions, Envelope, QueueClient};
+use migration::{Migrator, MigratorTrait};
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::{Route, Server, get, handler};
+use sea_orm::{ConnectionTrait, EntityTrait, Statement};
+use tokio::sync::watch;
+use workers::process::pages::{SourceKey, process_page};
+use workers::runtime::{EventKind, PoolSpec, Runtime, run_pools};
+
+const ROUND: &[u8] =
+    include_bytes!("../../data/pages/sofascore/round_matches_ENG-Premier_League_1516_1.json");
+const PATH: &str = "/api/v1/unique-tournament/17/season/10356/events/round/1";
+
+#[handler]
+fn round() -> Vec<u8> {
+    ROUND.to_vec()
+}
+
+#[handler]
+fn broken() -> Vec<u8> {
+    ROUND[..ROUND.len() / 2].to_vec()
+}
+
+async fn site() -> String {
+    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+    let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
+    let app = Route::new().at(PATH, get(round)).at("/broken", get(broken));
+    tokio::spawn(async move { Server::new_with_acceptor(acceptor).run(app).await });
+    format!("http://{addr}")
+}
+
+async fn matches_digest(db: &TestDb) -> Vec<(i64, i64, Option<i32>, Option<i32>, String)> {
+    let rows = db
+        .conn
+        .query_all_raw(Statement::from_string(
+            db.conn.get_database_backend(),
+            "SELECT home_team_id, away_team_id, home_goals, away_goals, status FROM matches ORDER BY id"
+                .to_owned(),
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| {
+            (
+                r.try_get_by_index(0).unwrap(),
+                r.try_get_by_index(1).unwrap(),
+                r.try_get_by_index(2).unwrap(),
+                r.try_get_by_index(3).unwrap(),
+                r.try_get_by_index(4).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scraped_page_becomes_matches_once_and_replays_the_same() {
+    let db = TestDb::new(Engine::Sqlite).await;
+    Migrator::up(&db.conn, None).await.unwrap();
+    let prefix = format!("{}:", unique_name("kickoff_pages"));
+    let queues: QueueClient =
+        EmbeddedQueues::open(db.conn.get_sqlite_connection_pool().clone(), prefix).await.unwrap().into();
+    let rt = Arc::new(Runtime::new(db.conn.clone(), queues.clone()));
+    let mut events = rt.subscribe();
+    let (stop, rx) = watch::channel(false);
+    let specs = ["scrape", "process"].map(|q| PoolSpec { queue: q.to_owned(), concurrency: 2 }).to_vec();
+    let pools = tokio::spawn(run_pools(rt, specs, rx, Duration::from_secs(10)));
+    let base = site().await;
+    let source = "sofascore:round_events:E0:2015-16";
+    let scrape = |url: String| Envelope::new(&AnyJob::ScrapePage(ScrapePage { source: source.into(), url }));
+    let next = async |events: &mut tokio::sync::broadcast::Receiver<workers::runtime::JobEvent>| {
+        tokio::time::timeout(Duration::from_secs(30), events.recv()).await.unwrap().unwrap()
+    };
+
+    queues.enqueue(&scrape(format!("{base}{PATH}")), &EnqueueOptions::default()).await.unwrap();
+    let (first, second) = (next(&mut events).await, next(&mut events).await);
+    assert_eq!((first.kind.as_str(), first.event), ("scrape_page", EventKind::Succeeded));
+    assert_eq!(
+        (second.kind.as_str(), second.event),
+        ("process_snapshot", EventKind::Succeeded),
+        "{second:?}"
+    );
+    let stored = matches_digest(&db).await;
+    assert_eq!(stored.len(), 10);
+    assert!(stored.iter().all(|m| m.4 == "finished" && m.2.is_some()));
+
+    // The same body again: a snapshot is not taken and nothing is processed.
+    queues.enqueue(&scrape(format!("{base}{PATH}")), &EnqueueOptions::default()).await.unwrap();
+    let again = next(&mut events).await;
+    assert_eq!((again.kind.as_str(), again.event), ("scrape_page", EventKind::Succeeded));
+    assert_eq!(entities::scrape_snapshots::Entity::find().all(&db.conn).await.unwrap().len(), 1);
+
+    // A replay of the stored snapshot writes the same rows.
+    let snapshot = entities::scrape_snapshots::Entity::find().one(&db.conn).await.unwrap().unwrap();
+    let key = SourceKey::parse(&snapshot.source).unwrap();
+    process_page(&db.conn, &key, &snapshot.url, snapshot.body.as_bytes()).await.unwrap();
+    assert_eq!(matches_digest(&db).await, stored);
+
+    // A body the parser rejects: the process job dead-letters at once, naming why.
+    queues.enqueue(&scrape(format!("{base}/broken")), &EnqueueOptions::default()).await.unwrap();
+    let (scraped, processed) = (next(&mut events).await, next(&mut events).await);
+    assert_eq!(scraped.event, EventKind::Succeeded);
+    assert_eq!(processed.event, EventKind::DeadLettered, "{processed:?}");
+    let letters = dead_letters::list(&db.conn, &DeadLetterFilter::default()).await.unwrap();
+    let error = &dead_letters::errors_of(&letters[0])[0];
+    assert!(error.permanent && error.error.contains("snapshot 2: sofascore"), "{error:?}");
+    assert!(error.error.contains("not JSON"), "{error:?}");
+
+    stop.send(true).unwrap();
+    pools.await.unwrap().unwrap();
+}
