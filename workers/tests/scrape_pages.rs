@@ -122,3 +122,63 @@ async fn a_scraped_page_becomes_matches_once_and_replays_the_same() {
     stop.send(true).unwrap();
     pools.await.unwrap().unwrap();
 }
+
+/// Serves the recorded round with its first match made live at 1-0.
+#[handler]
+fn live_round() -> Vec<u8> {
+    let mut v: serde_json::Value = serde_json::from_slice(ROUND).unwrap();
+    v["events"][0]["status"]["type"] = "inprogress".into();
+    v["events"][0]["homeScore"]["current"] = 1.into();
+    v["events"][0]["awayScore"]["current"] = 0.into();
+    serde_json::to_vec(&v).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changed_matches_are_published_on_redis() {
+    use futures::StreamExt;
+    let db = TestDb::new(Engine::Sqlite).await;
+    Migrator::up(&db.conn, None).await.unwrap();
+    let redis = std::env::var("KICKOFF_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into());
+    let prefix = format!("{}:", unique_name("kickoff_live"));
+    let _cleanup = jobs::testing::PrefixGuard::new(redis.clone(), prefix.clone());
+    let queues: QueueClient = jobs::redis_queue::RedisQueues::new(
+        jobs::redis_queue::connect(&redis).await.unwrap(),
+        prefix.clone(),
+    )
+    .into();
+    let mut pubsub = redis::Client::open(redis.as_str()).unwrap().get_async_pubsub().await.unwrap();
+    pubsub.psubscribe(format!("{prefix}matches:*")).await.unwrap();
+
+    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+    let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
+    tokio::spawn(async move {
+        Server::new_with_acceptor(acceptor).run(Route::new().at(PATH, get(live_round))).await
+    });
+    let rt = Arc::new(Runtime::new(db.conn.clone(), queues.clone()));
+    let (stop, rx) = watch::channel(false);
+    let specs = ["scrape", "process"].map(|q| PoolSpec { queue: q.to_owned(), concurrency: 2 }).to_vec();
+    let pools = tokio::spawn(run_pools(rt, specs, rx, Duration::from_secs(10)));
+    let job = ScrapePage {
+        source: "sofascore:round_events:E0:2015-16".into(),
+        url: format!("http://{addr}{PATH}"),
+    };
+    queues.enqueue(&Envelope::new(&AnyJob::ScrapePage(job)), &EnqueueOptions::default()).await.unwrap();
+
+    // Ten new matches: ten updates on their own channels, the live one also on matches:live.
+    let mut messages = Vec::new();
+    let mut stream = pubsub.on_message();
+    while messages.len() < 11 {
+        let msg = tokio::time::timeout(Duration::from_secs(30), stream.next()).await.unwrap().unwrap();
+        let body: serde_json::Value = serde_json::from_str(&msg.get_payload::<String>().unwrap()).unwrap();
+        messages.push((msg.get_channel_name().to_owned(), body));
+    }
+    let live: Vec<_> = messages.iter().filter(|(c, _)| c.ends_with("matches:live")).collect();
+    assert_eq!(live.len(), 1, "{messages:?}");
+    let (_, m) = live[0];
+    assert_eq!((m["type"].as_str(), m["channel"].as_str()), (Some("match_update"), Some("matches:live")));
+    assert_eq!((m["data"]["status"].as_str(), m["data"]["home_goals"].as_i64()), (Some("live"), Some(1)));
+    assert!(messages.iter().all(|(c, m)| c.starts_with(&prefix) && m["timestamp"].is_string()));
+    drop(stream);
+    stop.send(true).unwrap();
+    pools.await.unwrap().unwrap();
+}

@@ -38,9 +38,12 @@ async fn one_club_three_sources(engine: Engine) {
     let sofa = sofascore::parse_round_events("round 1", SOFASCORE).unwrap();
     let written = store_fixtures(&db.conn, "sofascore", "E0", "2015-16", &sofa).await.unwrap();
     assert_eq!((written.written, written.rejected.len()), (10, 0));
+    assert_eq!(written.changes.len(), 10, "ten new matches");
     let under = understat::parse_league("EPL 2015", UNDERSTAT).unwrap();
     let written = store_fixtures(&db.conn, "understat", "E0", "2015-16", &under).await.unwrap();
     assert_eq!((written.written, written.rejected.len()), (380, 0));
+    // The ten matches Sofascore already reported, with the same result, changed nothing.
+    assert_eq!(written.changes.len(), 370);
     // Clubs of 2015-16 that were not in the 2022-23 file: each created once.
     let created_by_understat = written.teams_created;
     assert_eq!(created_by_understat, 0, "Understat's names all resolved to teams Sofascore or the CSV made");
@@ -143,7 +146,8 @@ async fn bad_rows_are_reported_and_a_result_never_goes_back() {
         ]
     );
     // A stale source still listing it as scheduled does not undo the result.
-    let stale = FixtureRow { status: MatchStatus::Scheduled, home_goals: None, away_goals: None, ..good };
+    let stale =
+        FixtureRow { status: MatchStatus::Scheduled, home_goals: None, away_goals: None, ..good.clone() };
     store_fixtures(&db.conn, "stale", "E0", "2015-16", &[stale]).await.unwrap();
     assert_eq!(
         count(&db, "SELECT COUNT(*) FROM matches WHERE status = 'finished' AND home_goals = 1").await,

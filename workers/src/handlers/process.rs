@@ -7,6 +7,7 @@ use entities::scrape_snapshots;
 use jobs::catalogue::ProcessSnapshot;
 use sea_orm::EntityTrait;
 
+use crate::process::events::match_events;
 use crate::process::football_data::{ImportSummary, import_bytes};
 use crate::process::pages::{SourceKey, process_page};
 use crate::runtime::{JobFailure, Runtime};
@@ -42,6 +43,12 @@ pub async fn run(rt: &Runtime, job: &ProcessSnapshot) -> Result<(), JobFailure> 
                         JobFailure::Permanent(message)
                     }
                 })?;
+            for (channel, message) in written.changes.iter().flat_map(match_events) {
+                // Best effort: a missed live event must not redo the processing.
+                if let Err(e) = rt.queues.publish(&channel, &message.to_string()).await {
+                    tracing::warn!(error = %e, channel, "event not published");
+                }
+            }
             tracing::info!(
                 snapshot = snapshot.id,
                 rows = written.rows,

@@ -19,6 +19,35 @@ pub struct FixturesWritten {
     /// `(row index, reason)` of each row left out.
     pub rejected: Vec<(usize, String)>,
     pub teams_created: u64,
+    /// Matches that are new or whose status or score changed.
+    pub changes: Vec<MatchChange>,
+}
+
+/// A match as it was before a write and as it is after.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MatchChange {
+    pub match_id: i64,
+    pub status: String,
+    pub home_goals: Option<i32>,
+    pub away_goals: Option<i32>,
+    /// `None` for a new match.
+    pub before: Option<(String, Option<i32>, Option<i32>)>,
+}
+
+impl MatchChange {
+    /// The side that scored, when exactly one side's goals went up by one.
+    pub fn goal(&self) -> Option<&'static str> {
+        let (_, bh, ba) = self.before.as_ref()?;
+        let up = |now: Option<i32>, was: Option<i32>| now.unwrap_or(0) == was.unwrap_or(0) + 1;
+        let same = |now: Option<i32>, was: Option<i32>| now.unwrap_or(0) == was.unwrap_or(0);
+        if up(self.home_goals, *bh) && same(self.away_goals, *ba) {
+            Some("home")
+        } else if up(self.away_goals, *ba) && same(self.home_goals, *bh) {
+            Some("away")
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,7 +100,8 @@ const UPSERT: &str = "INSERT INTO matches (league_id, season, match_date, kickof
      ht_home_goals = COALESCE(excluded.ht_home_goals, matches.ht_home_goals), \
      ht_away_goals = COALESCE(excluded.ht_away_goals, matches.ht_away_goals), \
      referee = COALESCE(excluded.referee, matches.referee), \
-     updated_at = excluded.updated_at";
+     updated_at = excluded.updated_at \
+     RETURNING id, status, home_goals, away_goals";
 
 /// Stores `rows` of `source` as matches of the league `league_code` in `season`
 /// (`2015-16`).
@@ -118,7 +148,45 @@ pub async fn store_fixtures<C: ConnectionTrait>(
                 now.into(),
             ],
         );
-        out.written += conn.execute_raw(stmt).await?.rows_affected();
+        let before = current(conn, league, season, date, ids).await?;
+        let after = conn.query_one_raw(stmt).await?;
+        out.written += 1;
+        let Some(after) = after else { continue };
+        let now_state: (String, Option<i32>, Option<i32>) =
+            (after.try_get_by_index(1)?, after.try_get_by_index(2)?, after.try_get_by_index(3)?);
+        if before.as_ref().map(|(_, s)| s) != Some(&now_state) {
+            out.changes.push(MatchChange {
+                match_id: after.try_get_by_index(0)?,
+                status: now_state.0,
+                home_goals: now_state.1,
+                away_goals: now_state.2,
+                before: before.map(|(_, s)| s),
+            });
+        }
     }
     Ok(out)
+}
+
+type MatchState = (i64, (String, Option<i32>, Option<i32>));
+
+/// The stored status and score of the match with this natural key, if any.
+async fn current<C: ConnectionTrait>(
+    conn: &C,
+    league: i64,
+    season: &str,
+    date: chrono::NaiveDate,
+    teams: [i64; 2],
+) -> Result<Option<MatchState>, DbErr> {
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            conn.get_database_backend(),
+            "SELECT id, status, home_goals, away_goals FROM matches WHERE league_id = $1 AND season = $2 \
+             AND home_team_id = $3 AND away_team_id = $4 AND match_date = $5",
+            vec![league.into(), season.into(), teams[0].into(), teams[1].into(), date.into()],
+        ))
+        .await?;
+    row.map(|r| {
+        Ok((r.try_get_by_index(0)?, (r.try_get_by_index(1)?, r.try_get_by_index(2)?, r.try_get_by_index(3)?)))
+    })
+    .transpose()
 }

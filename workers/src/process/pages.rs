@@ -71,6 +71,8 @@ impl PageError {
 pub struct PageWritten {
     pub rows: u64,
     pub rejected: u64,
+    /// Matches that are new or changed, for live events.
+    pub changes: Vec<super::fixtures::MatchChange>,
 }
 
 type FixtureParser = fn(&str, &[u8]) -> Result<Vec<FixtureRow>, ParseError>;
@@ -112,11 +114,11 @@ pub async fn process_page<C: ConnectionTrait>(
         };
         let rows = parse(name, body)?;
         let w = store_fixtures(conn, &key.site, league, season, &rows).await?;
-        return Ok(PageWritten { rows: w.written, rejected: w.rejected.len() as u64 });
+        return Ok(PageWritten { rows: w.written, rejected: w.rejected.len() as u64, changes: w.changes });
     }
     if let Some(parse) = news_parser(&key.site, &key.page) {
         let rows = parse(name, body)?;
-        return Ok(PageWritten { rows: store_news(conn, &rows).await?, rejected: 0 });
+        return Ok(PageWritten { rows: store_news(conn, &rows).await?, ..PageWritten::default() });
     }
     Err(PageError::NoParser(key.key()))
 }
