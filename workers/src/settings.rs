@@ -67,6 +67,14 @@ pub struct ScrapeSettings {
     /// Consecutive failures of a domain that open its circuit, and how long it stays open.
     pub breaker_failures: u32,
     pub breaker_cooldown_secs: u64,
+    /// WebDriver server for pages that need script; empty starts `chromedriver` here.
+    pub webdriver_url: String,
+    pub chromedriver_binary: String,
+    pub chromium_binary: String,
+    /// Browser sessions kept open at most (each is a Chromium process).
+    pub browser_sessions: usize,
+    /// How long a page may take to show its `wait_for` selector.
+    pub browser_wait_secs: u64,
 }
 
 /// Requests per minute and burst allowed to one domain.
@@ -112,6 +120,11 @@ impl Default for ScrapeSettings {
             human_delay_max_ms: 0,
             breaker_failures: 5,
             breaker_cooldown_secs: 60,
+            webdriver_url: String::new(),
+            chromedriver_binary: "chromedriver".to_owned(),
+            chromium_binary: "/usr/bin/chromium".to_owned(),
+            browser_sessions: 2,
+            browser_wait_secs: 20,
         }
     }
 }

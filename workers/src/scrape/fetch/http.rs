@@ -41,7 +41,29 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some((at.with_timezone(&Utc) - Utc::now()).to_std().unwrap_or_default())
 }
 
-fn domain_of(url: &str) -> Result<String, FetchError> {
+/// Waits for the next slot of `domain`'s shared budget, then the human-like pause.
+pub(crate) async fn take_slot(
+    limiter: Option<&QueueClient>,
+    settings: &ScrapeSettings,
+    domain: &str,
+) -> Result<(), FetchError> {
+    if let Some(limiter) = limiter {
+        let budget = settings.budget(domain);
+        let interval = Duration::from_secs(60) / budget.rate_per_min.max(1);
+        let wait = limiter.reserve_slot(&format!("ratelimit:{domain}"), interval, budget.burst).await?;
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+    let (lo, hi) = (settings.human_delay_min_ms, settings.human_delay_max_ms);
+    if hi > 0 {
+        let ms = if hi > lo { lo + rand::random::<u64>() % (hi - lo + 1) } else { hi };
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    Ok(())
+}
+
+pub(crate) fn domain_of(url: &str) -> Result<String, FetchError> {
     let parsed = url::Url::parse(url).map_err(|e| FetchError::BadUrl(format!("{url}: {e}")))?;
     let host = parsed.host_str().ok_or_else(|| FetchError::BadUrl(format!("{url}: no host")))?;
     Ok(match parsed.port() {
@@ -85,22 +107,8 @@ impl HttpFetcher {
         self.user_agents.get(i).map(String::as_str).unwrap_or_default()
     }
 
-    /// Waits for the next slot of `domain`'s budget.
     async fn take_slot(&self, domain: &str) -> Result<(), FetchError> {
-        if let Some(limiter) = &self.limiter {
-            let budget = self.settings.budget(domain);
-            let interval = Duration::from_secs(60) / budget.rate_per_min.max(1);
-            let wait = limiter.reserve_slot(&format!("ratelimit:{domain}"), interval, budget.burst).await?;
-            if !wait.is_zero() {
-                tokio::time::sleep(wait).await;
-            }
-        }
-        let (lo, hi) = (self.settings.human_delay_min_ms, self.settings.human_delay_max_ms);
-        if hi > 0 {
-            let ms = if hi > lo { lo + rand::random::<u64>() % (hi - lo + 1) } else { hi };
-            tokio::time::sleep(Duration::from_millis(ms)).await;
-        }
-        Ok(())
+        take_slot(self.limiter.as_ref(), &self.settings, domain).await
     }
 
     async fn get(&self, url: &str) -> Result<FetchResponse, FetchError> {

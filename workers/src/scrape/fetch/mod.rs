@@ -3,6 +3,7 @@
 //! user-agent rotation, a circuit breaker per domain).
 
 pub mod breaker;
+pub mod browser;
 pub mod http;
 pub mod proxy;
 
@@ -12,6 +13,7 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use jobs::QueueError;
 
+pub use browser::BrowserFetcher;
 pub use http::HttpFetcher;
 
 /// What to fetch.
@@ -65,8 +67,8 @@ impl FetchError {
     }
 }
 
-/// Fetches pages. Implementations: [`HttpFetcher`]; a browser one for pages that need
-/// script.
+/// Fetches pages. Implementations: [`HttpFetcher`], and [`BrowserFetcher`] for pages
+/// that need script.
 pub trait Fetcher: Send + Sync {
     fn fetch<'a>(&'a self, req: &'a FetchRequest) -> BoxFuture<'a, Result<FetchResponse, FetchError>>;
 }

@@ -1,0 +1,109 @@
+//! The browser fetcher in real headless Chromium (CI installs `chromium` and
+//! `chromium-driver`): a fixtures page whose rows exist only after its script renders
+//! them from embedded JSON is fetched, waited for and parsed into exactly the 400
+//! expected rows; a selector that never appears is a network error and the fetcher
+//! goes on with a fresh session.
+
+use std::time::Duration;
+
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::web::Html;
+use poem::{Route, Server, get, handler};
+use workers::scrape::fetch::{BrowserFetcher, FetchError, FetchRequest, Fetcher};
+use workers::scrape::sources::fixture_list::parse_fixtures_page;
+use workers::settings::ScrapeSettings;
+
+const EXPECTED: &str = include_str!("../../data/pages/bench/fixtures_expected.json");
+
+/// The page: an empty container, the data as JSON, and a script that renders the rows
+/// in the fixture-list markup, grouped by league in order of appearance.
+const PAGE: &str = r#"<!doctype html><html><head><title>Fixtures</title></head><body>
+<div id="app">Loading…</div>
+<script id="data" type="application/json">__DATA__</script>
+<script>
+  setTimeout(function () {
+    const rows = JSON.parse(document.getElementById('data').textContent);
+    const app = document.getElementById('app');
+    app.textContent = '';
+    const blocks = new Map();
+    for (const r of rows) {
+      if (!blocks.has(r.league)) {
+        const block = document.createElement('div');
+        block.className = 'league-block';
+        block.innerHTML = '<h2 class="league-name"></h2><table class="fixtures"><tbody></tbody></table>';
+        block.querySelector('h2').textContent = r.league;
+        app.appendChild(block);
+        blocks.set(r.league, block.querySelector('tbody'));
+      }
+      const tr = document.createElement('tr');
+      tr.className = 'match-row';
+      tr.dataset.id = r.id;
+      tr.dataset.status = r.status;
+      const score = r.home_score === null ? '-' : r.home_score + ' - ' + r.away_score;
+      tr.innerHTML = '<td class="time"><time></time></td><td class="status"></td>' +
+        '<td class="team home"><a></a></td><td class="score"></td><td class="team away"><a></a></td>' +
+        '<td class="odds"></td><td class="more"><a>Details</a></td>';
+      tr.querySelector('time').setAttribute('datetime', r.kickoff);
+      tr.querySelector('time').textContent = r.kickoff.slice(11, 16);
+      tr.querySelector('.status').textContent = r.status;
+      tr.querySelector('.home a').textContent = r.home;
+      tr.querySelector('.away a').textContent = r.away;
+      tr.querySelector('.score').textContent = score;
+      for (const o of r.odds) {
+        const s = document.createElement('span');
+        s.className = 'odd';
+        s.textContent = o.toFixed(2);
+        tr.querySelector('.odds').appendChild(s);
+      }
+      tr.querySelector('.more a').setAttribute('href', r.url);
+      blocks.get(r.league).appendChild(tr);
+    }
+    document.body.dataset.rendered = 'yes';
+  }, 200);
+</script></body></html>"#;
+
+#[handler]
+fn fixtures() -> Html<String> {
+    Html(PAGE.replace("__DATA__", EXPECTED))
+}
+
+async fn site() -> String {
+    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+    let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
+    tokio::spawn(async move {
+        Server::new_with_acceptor(acceptor).run(Route::new().at("/fixtures", get(fixtures))).await
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_rendered_page_is_scraped_through_chromium() {
+    let base = site().await;
+    let settings = ScrapeSettings { browser_wait_secs: 5, browser_sessions: 1, ..ScrapeSettings::default() };
+    let browser = BrowserFetcher::start(settings, None)
+        .await
+        .expect("chromedriver and chromium (apt: chromium chromium-driver)");
+    let url = format!("{base}/fixtures");
+
+    // Without the browser the rows are not there: the server sends none.
+    let raw = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    assert!(parse_fixtures_page("raw", raw.as_bytes()).is_err());
+
+    let req =
+        FetchRequest { url: url.clone(), wait_for: Some("body[data-rendered='yes'] tr.match-row".into()) };
+    let page = browser.fetch(&req).await.unwrap();
+    let rows = parse_fixtures_page(&url, &page.body).unwrap();
+    let expected: serde_json::Value = serde_json::from_str(EXPECTED).unwrap();
+    assert_eq!(serde_json::to_value(&rows).unwrap(), expected);
+
+    // A selector that never appears: a typed error, and the next fetch works on a new session.
+    let missing = FetchRequest { url: url.clone(), wait_for: Some("table#never".into()) };
+    let err = browser.fetch(&missing).await.unwrap_err();
+    assert!(
+        matches!(&err, FetchError::Network { message, .. } if message.contains("table#never")),
+        "{err:?}"
+    );
+    let again = tokio::time::timeout(Duration::from_secs(60), browser.fetch(&req)).await.unwrap().unwrap();
+    assert_eq!(parse_fixtures_page(&url, &again.body).unwrap().len(), 400);
+    browser.shutdown().await;
+}
