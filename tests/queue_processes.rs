@@ -465,3 +465,61 @@ async fn schedulers_fire_each_tick_once(at: QueueAt<'_>) {
     assert!(missed >= 2, "{table}");
     s.finish().await;
 }
+
+/// Arrival times and user agents of requests at a counting site, since it started.
+type Arrivals = std::sync::Arc<std::sync::Mutex<Vec<(Duration, String)>>>;
+
+#[poem::handler]
+fn count_arrival(req: &poem::Request, arrivals: poem::web::Data<&(Arrivals, Instant)>) -> &'static str {
+    let (log, started) = *arrivals;
+    let agent = req.header("user-agent").unwrap_or_default().to_owned();
+    log.lock().unwrap().push((started.elapsed(), agent));
+    "<rss/>"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_worker_processes_share_one_domain_budget() {
+    use poem::EndpointExt;
+    use poem::listener::{Acceptor, Listener};
+    let arrivals: Arrivals = Default::default();
+    let acceptor = poem::listener::TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+    let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
+    let app =
+        poem::Route::new().at("/feed/:n", poem::get(count_arrival)).data((arrivals.clone(), Instant::now()));
+    tokio::spawn(async move { poem::Server::new_with_acceptor(acceptor).run(app).await });
+
+    let mut s = Setup::new(QueueAt::Redis(SHARED_REDIS)).await;
+    // 120 requests a minute (one per 500 ms), bursts of 2, for every domain.
+    for i in 0..2 {
+        let mut cmd =
+            s.command(&["worker", "--queues", "scrape", "--concurrency", "scrape=4"], &format!("w{i}.log"));
+        cmd.env("KICKOFF__SCRAPE__DEFAULT_RATE_PER_MIN", "120")
+            .env("KICKOFF__SCRAPE__DEFAULT_BURST", "2")
+            .env("KICKOFF__SCRAPE__USER_AGENT", format!("worker-{i}"));
+        s.children.push(cmd.spawn().unwrap());
+    }
+    for n in 0..10 {
+        let job = jobs::catalogue::ScrapePage {
+            source: "guardian:rss".into(),
+            url: format!("http://{addr}/feed/{n}"),
+        };
+        s.queues.enqueue(&Envelope::new(&AnyJob::ScrapePage(job)), &EnqueueOptions::default()).await.unwrap();
+    }
+    let start = Instant::now();
+    while arrivals.lock().unwrap().len() < 10 {
+        assert!(start.elapsed() < Duration::from_secs(60), "requests missing\n{}", s.all_logs());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut log = arrivals.lock().unwrap().clone();
+    log.sort();
+    let seen: Vec<Duration> = log.iter().map(|(t, _)| *t).collect();
+    // Request k may not arrive before (k + 1 - burst) intervals after the first.
+    for (k, t) in seen.iter().enumerate() {
+        let earliest = Duration::from_millis(500 * (k as u64 + 1).saturating_sub(2));
+        assert!(*t - seen[0] + Duration::from_millis(50) >= earliest, "request {k} after {:?}", *t - seen[0]);
+    }
+    // Both processes fetched (each sends its own user agent).
+    let agents: std::collections::HashSet<&str> = log.iter().map(|(_, a)| a.as_str()).collect();
+    assert_eq!(agents, ["worker-0", "worker-1"].into_iter().collect(), "{log:?}");
+    s.finish().await;
+}
