@@ -43,16 +43,16 @@ impl Setup {
         let dir = tempfile::tempdir().unwrap();
         let prefix = format!("{}:", unique_name("kickoff_ptest"));
         let db_url = format!("sqlite://{}", dir.path().join("kickoff.db").display());
+        let settings = DatabaseSettings { url: ConnUrl::new(&db_url), ..DatabaseSettings::default() };
+        let db = entities::connect(&settings).await.unwrap();
+        // The data tables first: worker processes started together would race to create them.
+        Migrator::up(&db, None).await.unwrap();
         let (queue_url, queues, _cleanup): (String, QueueClient, _) = match at {
             QueueAt::Redis(url) => {
                 let queues = RedisQueues::new(connect(url).await.unwrap(), prefix.clone());
                 (url.to_owned(), queues.into(), Some(jobs::testing::PrefixGuard::new(url, prefix.clone())))
             }
             QueueAt::Embedded => {
-                let settings = DatabaseSettings { url: ConnUrl::new(&db_url), ..DatabaseSettings::default() };
-                let db = entities::connect(&settings).await.unwrap();
-                // Data tables first: the worker processes would otherwise race to create them.
-                Migrator::up(&db, None).await.unwrap();
                 let pool = db.get_sqlite_connection_pool().clone();
                 (db_url, EmbeddedQueues::open(pool, prefix.clone()).await.unwrap().into(), None)
             }
@@ -497,6 +497,12 @@ async fn two_worker_processes_share_one_domain_budget() {
             .env("KICKOFF__SCRAPE__DEFAULT_BURST", "2")
             .env("KICKOFF__SCRAPE__USER_AGENT", format!("worker-{i}"));
         s.children.push(cmd.spawn().unwrap());
+    }
+    // Both workers are up before the jobs arrive, so both take some.
+    let start = Instant::now();
+    while !(0..2).all(|i| s.log(&format!("w{i}.log")).contains("worker started")) {
+        assert!(start.elapsed() < Duration::from_secs(60), "workers did not start\n{}", s.all_logs());
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     for n in 0..10 {
         let job = jobs::catalogue::ScrapePage {
