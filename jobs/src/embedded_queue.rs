@@ -46,6 +46,10 @@ const HASH_SET: &str = "INSERT INTO kickoff_kv_hash (key, field, value) VALUES (
      ON CONFLICT (key, field) DO UPDATE SET value = excluded.value";
 const HASH_INCR: &str = "INSERT INTO kickoff_kv_hash (key, field, value) VALUES (?1, ?2, ?3) \
      ON CONFLICT (key, field) DO UPDATE SET value = value + excluded.value";
+const HASH_SET_IF_ABSENT: &str =
+    "INSERT OR IGNORE INTO kickoff_kv_hash (key, field, value) VALUES (?1, ?2, ?3)";
+const HASH_SET_MAX: &str = "INSERT INTO kickoff_kv_hash (key, field, value) VALUES (?1, ?2, ?3) \
+     ON CONFLICT (key, field) DO UPDATE SET value = MAX(value, excluded.value)";
 
 /// Attempts of a write that finds the file busy: with pauses capped at 500 ms, about
 /// 20 s beyond SQLite's own busy timeout.
@@ -357,24 +361,28 @@ impl EmbeddedQueues {
         rows.iter().map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?))).collect()
     }
 
-    async fn hash_set(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
-        sqlx::query(HASH_SET).bind(self.key(key)).bind(field).bind(value).execute(&self.pool).await?;
+    /// Runs one of the `kickoff_kv_hash` upserts (`?1` key, `?2` field, `?3` value).
+    async fn hash_write(
+        &self,
+        sql: &'static str,
+        key: &str,
+        field: &str,
+        value: i64,
+    ) -> Result<(), QueueError> {
+        sqlx::query(sql).bind(self.key(key)).bind(field).bind(value).execute(&self.pool).await?;
         Ok(())
+    }
+
+    async fn hash_set(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
+        self.hash_write(HASH_SET, key, field, value).await
     }
 
     async fn hash_incr(&self, key: &str, field: &str, by: i64) -> Result<(), QueueError> {
-        sqlx::query(HASH_INCR).bind(self.key(key)).bind(field).bind(by).execute(&self.pool).await?;
-        Ok(())
+        self.hash_write(HASH_INCR, key, field, by).await
     }
 
     pub async fn hash_set_if_absent(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
-        sqlx::query("INSERT OR IGNORE INTO kickoff_kv_hash (key, field, value) VALUES (?1, ?2, ?3)")
-            .bind(self.key(key))
-            .bind(field)
-            .bind(value)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.hash_write(HASH_SET_IF_ABSENT, key, field, value).await
     }
 
     pub async fn hash_incr_stamped(
@@ -394,16 +402,7 @@ impl EmbeddedQueues {
     }
 
     pub async fn hash_set_max(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
-        sqlx::query(
-            "INSERT INTO kickoff_kv_hash (key, field, value) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (key, field) DO UPDATE SET value = MAX(value, excluded.value)",
-        )
-        .bind(self.key(key))
-        .bind(field)
-        .bind(value)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.hash_write(HASH_SET_MAX, key, field, value).await
     }
 
     /// Reserves the next slot of a rate-limit bucket (GCRA, as on Redis); returns how
