@@ -17,6 +17,17 @@ pub enum Command {
     Demo,
     /// Print the effective configuration, secrets masked.
     Config,
+    /// Serve the recorded pages of the real sources under their real paths, with
+    /// faults on demand (test and demo tooling).
+    FixtureSite {
+        /// Address to listen on; port 0 picks a free one (the URL is printed first).
+        #[arg(long, default_value = "127.0.0.1:8099")]
+        bind: String,
+        /// A fault rule PATH=KIND[:ARG][*TIMES], repeatable: `/x=429:2*1` answers the next
+        /// request of /x with 429 and Retry-After 2; kinds 429, 503, 500, slow[:ms], truncated.
+        #[arg(long = "fault")]
+        faults: Vec<String>,
+    },
     /// Apply or inspect database migrations.
     Migrate {
         #[arg(value_enum)]

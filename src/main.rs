@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod config;
+mod fixture_site;
 mod telemetry;
 
 use anyhow::Context;
@@ -34,6 +35,7 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::FixtureSite { bind, faults } => fixture_site::run(&bind, &faults).await,
         Command::Demo => {
             let db = connect(&settings).await?;
             commands::demo::run(&settings, &db).await

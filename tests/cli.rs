@@ -39,18 +39,29 @@ fn demo_runs_on_embedded_defaults() {
         assert!(out.status.success(), "run {run}: {}", stderr(&out));
         let text = stdout(&out);
         assert!(text.contains("Queue backend: Embedded"), "{text}");
-        // The cron tick fanned out: 2 collect jobs → 3 scrapes → 3 imports, all succeeded.
+        // The cron ticks fanned out: 2 result collections → 3 season files, 4 fixture
+        // collections → 4 pages, 7 snapshots processed; all succeeded.
         let ok =
             |kind: &str| text.lines().filter(|l| l.contains(kind) && l.trim_end().ends_with(" ok")).count();
         assert_eq!(
-            (ok("collect_results"), ok("scrape_football_data"), ok("process_snapshot")),
-            (2, 3, 3),
+            (
+                ok("collect_results"),
+                ok("collect_fixtures"),
+                ok("scrape_football_data"),
+                ok("scrape_page"),
+                ok("process_snapshot")
+            ),
+            (2, 4, 3, 4, 7),
             "{text}"
         );
         assert!(text.contains("Fan-out chains, one per cron tick:"), "{text}");
-        // Run after run the data is the same: the import is idempotent.
-        assert!(text.contains("Database holds 2 leagues, 41 teams, 1066 matches"), "{text}");
-        assert!(text.contains("Leverkusen") && text.contains("Man City"), "{text}");
+        // The fixture site's 429 on the FBref page was waited out, not failed.
+        assert!(text.contains("Scores-and-Fixtures: 2 requests"), "{text}");
+        // Run after run the data is the same: processing is idempotent, and every
+        // source's names resolve to one team per club.
+        assert!(text.contains("Database holds 4 leagues, 81 teams, 1833 matches"), "{text}");
+        assert!(text.contains("20 league-table lines"), "{text}");
+        assert!(text.contains("Leverkusen") && text.contains("Real Madrid"), "{text}");
     }
     assert!(dir.path().join("kickoff.db").exists());
 }
@@ -127,7 +138,7 @@ fn import_and_migrate_on_postgres() {
     assert!(stdout(&down).lines().all(|l| l.starts_with("pending")), "{}", stdout(&down));
     let fresh = kickoff(dir.path(), &["migrate", "fresh"], &env);
     assert!(fresh.status.success(), "{}", stderr(&fresh));
-    assert_eq!(stdout(&fresh).lines().filter(|l| l.starts_with("applied")).count(), 4);
+    assert_eq!(stdout(&fresh).lines().filter(|l| l.starts_with("applied")).count(), 5);
 }
 
 #[test]

@@ -5,7 +5,7 @@ use entities::testing::TestDb;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Statement};
 
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 17] = [
     "leagues",
     "teams",
     "team_aliases",
@@ -18,6 +18,7 @@ const TABLES: [&str; 16] = [
     "model_versions",
     "news",
     "scrape_snapshots",
+    "standings",
     "dead_letters",
     "telegram_subscriptions",
     "api_keys",
@@ -75,7 +76,8 @@ async fn up_down_up_on_both_engines() {
         assert_eq!(idx.iter().any(|i| i == "idx_news_fulltext"), engine == Engine::Postgres);
 
         Migrator::down(&db.conn, Some(1)).await.unwrap();
-        assert!(!tables(&db).await.contains(&"audit_log".to_string()));
+        assert!(!tables(&db).await.contains(&"standings".to_string()));
+        assert!(tables(&db).await.contains(&"audit_log".to_string()));
         Migrator::down(&db.conn, None).await.unwrap();
         assert_eq!(tables(&db).await, Vec::<String>::new(), "{engine:?}");
         assert!(Migrator::get_applied_migrations(&db.conn).await.unwrap().is_empty());

@@ -20,6 +20,7 @@ pub mod odds;
 pub mod players;
 pub mod predictions;
 pub mod scrape_snapshots;
+pub mod standings;
 pub mod team_aliases;
 pub mod teams;
 pub mod telegram_subscriptions;

@@ -68,14 +68,19 @@ impl TestDb {
 
     /// Counts the rows of `table`.
     pub async fn count(&self, table: &str) -> i64 {
+        self.scalar(&format!("SELECT COUNT(*) FROM {table}")).await
+    }
+
+    /// The one integer a query returns (a count, an id).
+    pub async fn scalar(&self, sql: &str) -> i64 {
         let backend = self.conn.get_database_backend();
         let row = self
             .conn
-            .query_one_raw(Statement::from_string(backend, format!("SELECT COUNT(*) FROM {table}")))
+            .query_one_raw(Statement::from_string(backend, sql.to_owned()))
             .await
-            .expect("count query")
-            .expect("count row");
-        row.try_get_by_index::<i64>(0).expect("count value")
+            .expect("scalar query")
+            .expect("scalar row");
+        row.try_get_by_index::<i64>(0).expect("scalar value")
     }
 }
 

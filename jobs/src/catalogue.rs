@@ -52,6 +52,25 @@ pub struct CollectResults {
 }
 job!(CollectResults, "collect_results", queues::COLLECT, JobPolicy::new(3, 1_000, 60, 60));
 
+/// Fan-out: one `scrape_page` per configured fixture source and league.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CollectFixtures {
+    /// Division codes; empty means every configured league.
+    #[serde(default)]
+    pub leagues: Vec<String>,
+    /// Sites (`[scrape.sources]` keys); empty means every configured one.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Season as `2023-24`; absent means the one running today.
+    #[serde(default)]
+    pub season: Option<String>,
+    /// Day of pages listed by date (scoreboards); absent means today.
+    #[serde(default)]
+    pub date: Option<chrono::NaiveDate>,
+}
+job!(CollectFixtures, "collect_fixtures", queues::COLLECT, JobPolicy::new(3, 1_000, 60, 60));
+
 /// Fetch one football-data.co.uk CSV and store it as a snapshot.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -158,6 +177,7 @@ job!(Probe, "probe", queues::MAINTENANCE, JobPolicy::new(4, 500, 5, 30));
 #[serde(tag = "kind", content = "args", rename_all = "snake_case", deny_unknown_fields)]
 pub enum AnyJob {
     CollectResults(CollectResults),
+    CollectFixtures(CollectFixtures),
     ScrapeFootballData(ScrapeFootballData),
     ScrapePage(ScrapePage),
     ProcessSnapshot(ProcessSnapshot),
@@ -179,8 +199,9 @@ pub enum JobError {
 }
 
 /// Kind name, queue and policy of every job kind.
-pub const KINDS: [(&str, &str, JobPolicy); 10] = [
+pub const KINDS: [(&str, &str, JobPolicy); 11] = [
     (CollectResults::KIND, CollectResults::QUEUE, CollectResults::POLICY),
+    (CollectFixtures::KIND, CollectFixtures::QUEUE, CollectFixtures::POLICY),
     (ScrapeFootballData::KIND, ScrapeFootballData::QUEUE, ScrapeFootballData::POLICY),
     (ScrapePage::KIND, ScrapePage::QUEUE, ScrapePage::POLICY),
     (ProcessSnapshot::KIND, ProcessSnapshot::QUEUE, ProcessSnapshot::POLICY),
@@ -206,6 +227,7 @@ pub fn queue_of(kind: &str) -> Option<&'static str> {
 pub fn args_schema(kind: &str) -> Option<Schema> {
     Some(match kind {
         CollectResults::KIND => schema_for!(CollectResults),
+        CollectFixtures::KIND => schema_for!(CollectFixtures),
         ScrapeFootballData::KIND => schema_for!(ScrapeFootballData),
         ScrapePage::KIND => schema_for!(ScrapePage),
         ProcessSnapshot::KIND => schema_for!(ProcessSnapshot),
@@ -234,6 +256,7 @@ impl AnyJob {
     pub fn kind(&self) -> &'static str {
         match self {
             AnyJob::CollectResults(_) => CollectResults::KIND,
+            AnyJob::CollectFixtures(_) => CollectFixtures::KIND,
             AnyJob::ScrapeFootballData(_) => ScrapeFootballData::KIND,
             AnyJob::ScrapePage(_) => ScrapePage::KIND,
             AnyJob::ProcessSnapshot(_) => ProcessSnapshot::KIND,

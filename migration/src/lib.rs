@@ -9,6 +9,7 @@ mod m20260101_000001_football;
 mod m20260101_000002_predictions;
 mod m20260101_000003_content;
 mod m20260101_000004_operations;
+mod m20260201_000005_standings;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000002_predictions::Migration),
             Box::new(m20260101_000003_content::Migration),
             Box::new(m20260101_000004_operations::Migration),
+            Box::new(m20260201_000005_standings::Migration),
         ]
     }
 }

@@ -1,23 +1,19 @@
 //! `kickoff demo`: the whole pipeline in one process on the configured (by default
-//! embedded: SQLite data and queue) backends. It migrates the database, serves the
-//! bundled sample seasons over HTTP on a local port in football-data.co.uk's layout,
-//! runs the scheduler and a worker pool for every queue, and lets a cron tick fan out
-//! collect → scrape → process; then it shows the chain, the queue statistics and what
-//! the database holds.
+//! embedded: SQLite data and queue) backends. It migrates the database, starts the
+//! fixture site (recorded pages of the real sources, football-data.co.uk's sample
+//! seasons among them) on a local port, runs the scheduler and a worker pool for every
+//! queue, and lets a cron tick fan out collect → scrape → process; then it shows the
+//! chains, the queue statistics and what the database holds.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use entities::enums::{Market, MatchStatus};
-use entities::{leagues, matches, odds, teams};
+use entities::{leagues, match_stats, matches, odds, standings, teams};
 use jobs::QueueClient;
 use jobs::schedule::Schedules;
 use migration::{Migrator, MigratorTrait};
-use poem::listener::{Acceptor, Listener, TcpListener};
-use poem::web::Path as UrlPath;
-use poem::{EndpointExt, Response, Route, Server, get, handler, http::StatusCode};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use tokio::sync::{broadcast, watch};
 use workers::runtime::{EventKind, JobEvent, PoolSpec, Runtime, run_pools};
@@ -26,75 +22,81 @@ use workers::scheduler::Scheduler;
 use super::queue::open;
 use crate::config::Settings;
 
-/// The sample seasons shipped in `data/football-data/`, compiled in, by
-/// football-data.co.uk season code and division.
-pub const SAMPLES: &[(&str, &str, &[u8])] = &[
-    ("2223", "E0", include_bytes!("../../data/football-data/E0_2022-23.csv")),
-    ("2324", "E0", include_bytes!("../../data/football-data/E0_2023-24.csv")),
-    ("2324", "D1", include_bytes!("../../data/football-data/D1_2023-24.csv")),
-];
-
-/// The demo's cron table: every two seconds, collect the sample seasons.
+/// The demo's cron table: every two seconds, collect the sample seasons of
+/// football-data.co.uk and the fixture pages the fixture site holds (each source's
+/// recorded page is of its own season).
 const DEMO_SCHEDULE: &str = r#"
 [[schedule]]
-name = "demo_collect_2324"
+name = "demo_results_2324"
 cron = "*/2 * * * * *"
 job = { kind = "collect_results", args = { leagues = ["E0", "D1"], season = "2324" } }
 
 [[schedule]]
-name = "demo_collect_2223"
+name = "demo_results_2223"
 cron = "*/2 * * * * *"
 job = { kind = "collect_results", args = { leagues = ["E0"], season = "2223" } }
+
+[[schedule]]
+name = "demo_fixtures_understat"
+cron = "*/2 * * * * *"
+job = { kind = "collect_fixtures", args = { sources = ["understat"], leagues = ["E0"], season = "2015-16" } }
+
+[[schedule]]
+name = "demo_fixtures_fbref"
+cron = "*/2 * * * * *"
+job = { kind = "collect_fixtures", args = { sources = ["fbref"], leagues = ["SP1"], season = "2023-24" } }
+
+[[schedule]]
+name = "demo_scoreboard_espn"
+cron = "*/2 * * * * *"
+job = { kind = "collect_fixtures", args = { sources = ["espn"], leagues = ["I1"], season = "2019-20", date = "2019-08-25" } }
+
+[[schedule]]
+name = "demo_table_skysports"
+cron = "*/2 * * * * *"
+job = { kind = "collect_fixtures", args = { sources = ["skysports"], leagues = ["E0"], season = "2020-21" } }
 "#;
+
+/// Cron entries in [`DEMO_SCHEDULE`]: one tick of each is the demo's work.
+const DEMO_ENTRIES: usize = 6;
 
 /// The demo gives up when the chain has not settled by then.
 const DEMO_LIMIT: Duration = Duration::from_secs(180);
 
-#[handler]
-fn sample(UrlPath((season, file)): UrlPath<(String, String)>) -> Response {
-    let league = file.strip_suffix(".csv").unwrap_or_default();
-    match SAMPLES.iter().find(|(s, l, _)| *s == season && *l == league) {
-        Some((_, _, bytes)) => Response::builder().content_type("text/csv").body(bytes.to_vec()),
-        None => Response::builder().status(StatusCode::NOT_FOUND).finish(),
-    }
-}
+/// The fbref page answers its first request with 429 and Retry-After 1, so the demo
+/// shows the fetch layer waiting as told.
+const DEMO_FAULT: &str = "/en/comps/12=429:1*1";
 
-/// Serves the samples on a free local port; returns the base URL.
-async fn serve_samples(stop: watch::Receiver<bool>) -> anyhow::Result<String> {
-    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.context("binding a local port")?;
-    let addr = acceptor
-        .local_addr()
-        .first()
-        .and_then(|a| a.as_socket_addr().copied())
-        .context("the sample server has no address")?;
-    let app = Route::new().at("/:season/:file", get(sample)).with(poem::middleware::Tracing);
-    tokio::spawn(async move {
-        let mut stop = stop;
-        let shutdown = async move {
-            let _ = stop.wait_for(|s| *s).await;
-        };
-        if let Err(e) =
-            Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(app, shutdown, None).await
-        {
-            tracing::error!(error = %e, "sample server failed");
-        }
-    });
-    Ok(format!("http://{addr}"))
+/// Points every source at the fixture site.
+fn demo_scrape_settings(settings: &Settings, base: &str) -> workers::settings::ScrapeSettings {
+    let mut scrape = settings.scrape.clone();
+    scrape.football_data_url = format!("{base}/mmz4281");
+    for source in scrape.sources.values_mut() {
+        source.base_url = base.to_owned();
+    }
+    // The fixture site is local: a budget that keeps the demo quick.
+    scrape.default_rate_per_min = 600;
+    scrape.default_burst = 20;
+    scrape
 }
 
 pub async fn run(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await?;
     let (stop_tx, stop) = watch::channel(false);
-    let base = serve_samples(stop.clone()).await?;
-    println!("Serving the {} bundled sample seasons at {base} (football-data.co.uk layout).", SAMPLES.len());
+    let fault = crate::fixture_site::FaultRule::parse(DEMO_FAULT).map_err(anyhow::Error::msg)?;
+    let (base, site) = crate::fixture_site::start("127.0.0.1:0", vec![fault], stop.clone()).await?;
+    println!(
+        "Fixture site at {base}: {} recorded pages of the real sources under their real paths.",
+        crate::fixture_site::PAGES.len()
+    );
     // A prefix of the run's own: its cron state starts fresh (no catch-up of ticks since
     // an earlier run) and its queues are removed at the end.
     let base_queues = open(settings, Some(db)).await?;
     let queues = base_queues.with_prefix(format!("{}demo:{}:", base_queues.prefix(), ulid::Ulid::generate()));
     println!("Queue backend: {:?}, prefix `{}`.", queues.backend(), queues.prefix());
-    let mut scrape = settings.scrape.clone();
-    scrape.football_data_url = base;
-    let rt = Arc::new(Runtime::new(db.clone(), queues.clone()).with_scrape(scrape)?);
+    let rt = Arc::new(
+        Runtime::new(db.clone(), queues.clone()).with_scrape(demo_scrape_settings(settings, &base))?,
+    );
     let mut events = rt.subscribe();
     let specs = jobs::queues::ALL.iter().map(|q| PoolSpec { queue: q.to_string(), concurrency: 4 }).collect();
     let pools = tokio::spawn(run_pools(rt.clone(), specs, stop.clone(), Duration::from_secs(30)));
@@ -106,7 +108,7 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result
     let started = Instant::now();
     let mut seen: Vec<JobEvent> = Vec::new();
     let mut idle_since: Option<Instant> = None;
-    let collected = |seen: &[JobEvent]| seen.iter().filter(|e| e.kind == "collect_results").count();
+    let collected = |seen: &[JobEvent]| seen.iter().filter(|e| e.parent.is_none()).count();
     let outcome = loop {
         if started.elapsed() > DEMO_LIMIT {
             break Err(anyhow::anyhow!("the pipeline did not settle within {DEMO_LIMIT:?}"));
@@ -117,7 +119,7 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result
                 print_event(started, &e);
                 seen.push(e);
                 // One tick per entry is enough: stop the scheduler, let the chain finish.
-                if collected(&seen) >= 2 {
+                if collected(&seen) >= DEMO_ENTRIES {
                     let _ = sched_tx.send(true);
                 }
             }
@@ -126,7 +128,7 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result
                 break Err(anyhow::anyhow!("the runtime stopped"));
             }
             // Idle twice, a second apart: a job between two states is not missed.
-            Err(_) if collected(&seen) >= 2 && idle(&queues).await? => match idle_since {
+            Err(_) if collected(&seen) >= DEMO_ENTRIES && idle(&queues).await? => match idle_since {
                 Some(t) if t.elapsed() >= Duration::from_secs(1) => break Ok(()),
                 Some(_) => {}
                 None => idle_since = Some(Instant::now()),
@@ -140,6 +142,7 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result
     pools.await??;
     outcome?;
     print_chains(&seen);
+    print_site_requests(&site.hits());
     print_stats(&queues).await?;
     queues.flush_all().await?;
     println!();
@@ -162,6 +165,8 @@ fn describe(e: &JobEvent) -> String {
     let arg = |k: &str| e.args.get(k).map(|v| v.to_string().trim_matches('"').to_owned()).unwrap_or_default();
     match e.kind.as_str() {
         "collect_results" => format!("leagues {} season {}", arg("leagues"), arg("season")),
+        "collect_fixtures" => format!("{} {} {}", arg("sources"), arg("leagues"), arg("season")),
+        "scrape_page" => arg("source"),
         "scrape_football_data" => format!("{} {}", arg("league"), arg("season")),
         "process_snapshot" => format!("snapshot {}", arg("snapshot_id")),
         _ => e.args.to_string(),
@@ -203,15 +208,25 @@ fn print_chains(seen: &[JobEvent]) {
         walk(root, 0, &children);
     }
     let skipped =
-        seen.iter().filter(|e| e.kind == "scrape_football_data" && !children.contains_key(e.job_id.as_str()));
+        seen.iter().filter(|e| e.kind.starts_with("scrape_") && !children.contains_key(e.job_id.as_str()));
     for e in skipped {
         println!("  ({} {} unchanged since its last snapshot: not processed again)", e.kind, describe(e));
     }
 }
 
+fn print_site_requests(hits: &std::collections::BTreeMap<String, u64>) {
+    let total: u64 = hits.values().sum();
+    println!("\nFixture site served {total} requests on {} paths.", hits.len());
+    for (path, n) in hits.iter().filter(|(_, n)| **n > 1) {
+        println!(
+            "  {path}: {n} requests (the first answered 429 Retry-After 1; the fetch waited and retried)"
+        );
+    }
+}
+
 async fn print_stats(queues: &QueueClient) -> anyhow::Result<()> {
     println!("\nQueues: {:<12} {:>8} {:>8} {:>6}", "queue", "done 1h", "pending", "dead");
-    for q in ["collect", "scrape", "process"] {
+    for q in ["collect", "scrape", "process", "inference", "notify"] {
         let s = queues.stats(q).await?;
         println!("        {:<12} {:>8} {:>8} {:>6}", q, s.done_last_hour, s.pending, s.dead);
     }
@@ -228,6 +243,12 @@ async fn print_holdings(db: &DatabaseConnection) -> anyhow::Result<()> {
         teams::Entity::find().count(db).await?,
         matches::Entity::find().count(db).await?,
         odds::Entity::find().count(db).await?,
+    );
+    println!(
+        "  and {} team statistics ({} with xG), {} league-table lines.",
+        match_stats::Entity::find().count(db).await?,
+        match_stats::Entity::find().filter(match_stats::Column::Xg.is_not_null()).count(db).await?,
+        standings::Entity::find().count(db).await?,
     );
     let names: HashMap<i64, String> =
         teams::Entity::find().all(db).await?.into_iter().map(|t| (t.id, t.name)).collect();

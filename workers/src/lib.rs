@@ -3,6 +3,7 @@
 //! fetched payloads into entities; `scrape` holds the sources and their parsers.
 
 pub mod handlers;
+pub mod history;
 pub mod process;
 pub mod runtime;
 pub mod scheduler;

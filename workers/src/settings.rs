@@ -75,6 +75,25 @@ pub struct ScrapeSettings {
     pub browser_sessions: usize,
     /// How long a page may take to show its `wait_for` selector.
     pub browser_wait_secs: u64,
+    /// Fixture pages `collect_fixtures` fans out to, by site.
+    pub sources: BTreeMap<String, SourceSettings>,
+}
+
+/// One site's fixture page: where it is and which leagues it covers.
+///
+/// `url` is a template: `{base}` is `base_url`; `{season}` (`2015-16`),
+/// `{season_start}` (`2015`), `{season_code}` (`1516`), `{date}` (`2024-05-01`) and
+/// `{date_compact}` (`20240501`) describe what is collected; every other `{name}` is
+/// the league's own value in `leagues` (its id on that site, a slug, ...).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSettings {
+    pub base_url: String,
+    /// The parser of the page (`league`, `schedule`, `matches`, ...).
+    pub page: String,
+    pub url: String,
+    /// Division code → the site's values for the league.
+    pub leagues: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// Requests per minute and burst allowed to one domain.
@@ -125,6 +144,7 @@ impl Default for ScrapeSettings {
             chromium_binary: "/usr/bin/chromium".to_owned(),
             browser_sessions: 2,
             browser_wait_secs: 20,
+            sources: BTreeMap::new(),
         }
     }
 }

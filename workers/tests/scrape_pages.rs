@@ -106,7 +106,7 @@ async fn a_scraped_page_becomes_matches_once_and_replays_the_same() {
     // A replay of the stored snapshot writes the same rows.
     let snapshot = entities::scrape_snapshots::Entity::find().one(&db.conn).await.unwrap().unwrap();
     let key = SourceKey::parse(&snapshot.source).unwrap();
-    process_page(&db.conn, &key, &snapshot.url, snapshot.body.as_bytes()).await.unwrap();
+    process_page(&db.conn, &key, &snapshot.url, snapshot.body.as_bytes(), snapshot.fetched_at).await.unwrap();
     assert_eq!(matches_digest(&db).await, stored);
 
     // A body the parser rejects: the process job dead-letters at once, naming why.

@@ -19,16 +19,6 @@ const SOFASCORE: &[u8] =
     include_bytes!("../../data/pages/sofascore/round_matches_ENG-Premier_League_1516_1.json");
 const UNDERSTAT: &[u8] = include_bytes!("../../data/pages/understat/league_1_season_2015.json");
 
-async fn count(db: &TestDb, sql: &str) -> i64 {
-    let row = db
-        .conn
-        .query_one_raw(Statement::from_string(db.conn.get_database_backend(), sql.to_owned()))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index(0).unwrap()
-}
-
 async fn one_club_three_sources(engine: Engine) {
     let db = TestDb::new(engine).await;
     Migrator::up(&db.conn, None).await.unwrap();
@@ -48,7 +38,7 @@ async fn one_club_three_sources(engine: Engine) {
     let created_by_understat = written.teams_created;
     assert_eq!(created_by_understat, 0, "Understat's names all resolved to teams Sofascore or the CSV made");
 
-    let league: i64 = count(&db, "SELECT id FROM leagues WHERE code = 'E0'").await;
+    let league: i64 = db.scalar("SELECT id FROM leagues WHERE code = 'E0'").await;
     for names in [
         [
             ("football-data", "Man United"),
@@ -87,18 +77,16 @@ async fn one_club_three_sources(engine: Engine) {
     // 20 clubs of 2022-23, plus Norwich, Sunderland, Swansea, Stoke, Watford and West Brom.
     assert_eq!(names.len(), 26, "{names:?}");
     // The ten round-1 matches of both sources are the same rows.
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM matches WHERE season = '2015-16'").await, 380);
-    let utd_spurs = count(
-        &db,
-        "SELECT COUNT(*) FROM matches m JOIN teams h ON h.id = m.home_team_id JOIN teams a ON a.id = m.away_team_id \
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM matches WHERE season = '2015-16'").await, 380);
+    let utd_spurs = db.scalar("SELECT COUNT(*) FROM matches m JOIN teams h ON h.id = m.home_team_id JOIN teams a ON a.id = m.away_team_id \
          WHERE m.season = '2015-16' AND h.name = 'Man United' AND a.name = 'Tottenham' AND m.home_goals = 1 AND m.away_goals = 0",
     )
     .await;
     assert_eq!(utd_spurs, 1);
     // Storing again changes nothing.
     store_fixtures(&db.conn, "understat", "E0", "2015-16", &under).await.unwrap();
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM matches WHERE season = '2015-16'").await, 380);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM teams").await, 26);
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM matches WHERE season = '2015-16'").await, 380);
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM teams").await, 26);
 }
 
 #[tokio::test]
@@ -150,7 +138,7 @@ async fn bad_rows_are_reported_and_a_result_never_goes_back() {
         FixtureRow { status: MatchStatus::Scheduled, home_goals: None, away_goals: None, ..good.clone() };
     store_fixtures(&db.conn, "stale", "E0", "2015-16", &[stale]).await.unwrap();
     assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM matches WHERE status = 'finished' AND home_goals = 1").await,
+        db.scalar("SELECT COUNT(*) FROM matches WHERE status = 'finished' AND home_goals = 1").await,
         1
     );
 }

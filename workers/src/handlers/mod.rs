@@ -20,6 +20,7 @@ pub async fn dispatch(rt: &Runtime, envelope: &Envelope) -> Result<(), JobFailur
         AnyJob::Probe(p) => probe::run(rt, envelope, &p).await,
         AnyJob::Maintenance(m) => maintenance::run(rt, &m).await,
         AnyJob::CollectResults(c) => collect::run(rt, envelope, &c).await,
+        AnyJob::CollectFixtures(c) => collect::fixtures(rt, envelope, &c).await,
         AnyJob::ScrapeFootballData(s) => scrape::run(rt, envelope, &s).await,
         AnyJob::ScrapePage(s) => scrape::page(rt, envelope, &s).await,
         AnyJob::ProcessSnapshot(p) => process::run(rt, &p).await,

@@ -7,7 +7,7 @@ use entities::scrape_snapshots;
 use jobs::catalogue::ProcessSnapshot;
 use sea_orm::EntityTrait;
 
-use crate::process::events::match_events;
+use crate::process::events::{match_events, odds_event};
 use crate::process::football_data::{ImportSummary, import_bytes};
 use crate::process::pages::{SourceKey, process_page};
 use crate::runtime::{JobFailure, Runtime};
@@ -35,15 +35,18 @@ pub async fn run(rt: &Runtime, job: &ProcessSnapshot) -> Result<(), JobFailure> 
                 JobFailure::Permanent(format!("snapshot {}: no parser for source `{other}`", snapshot.id))
             })?;
             let written =
-                process_page(&rt.db, &key, &snapshot.url, snapshot.body.as_bytes()).await.map_err(|e| {
-                    let message = format!("snapshot {}: {e}", snapshot.id);
-                    if e.is_transient() {
-                        JobFailure::Transient(message)
-                    } else {
-                        JobFailure::Permanent(message)
-                    }
-                })?;
-            for (channel, message) in written.changes.iter().flat_map(match_events) {
+                process_page(&rt.db, &key, &snapshot.url, snapshot.body.as_bytes(), snapshot.fetched_at)
+                    .await
+                    .map_err(|e| {
+                        let message = format!("snapshot {}: {e}", snapshot.id);
+                        if e.is_transient() {
+                            JobFailure::Transient(message)
+                        } else {
+                            JobFailure::Permanent(message)
+                        }
+                    })?;
+            let odds = written.odds_changes.iter().map(odds_event);
+            for (channel, message) in written.changes.iter().flat_map(match_events).chain(odds) {
                 // Best effort: a missed live event must not redo the processing.
                 if let Err(e) = rt.queues.publish(&channel, &message.to_string()).await {
                     tracing::warn!(error = %e, channel, "event not published");

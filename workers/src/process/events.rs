@@ -1,10 +1,12 @@
 //! Live events of processed data, in the original design's message format
 //! `{type, channel, timestamp, data}`: `match_update` on `matches:{id}` (and
-//! `matches:live` while a match is live), `goal` on `matches:{id}`. They go out on the
-//! queue backend's pub/sub under the configured prefix.
+//! `matches:live` while a match is live), `goal` on `matches:{id}`, `odds_change` on
+//! `odds:{match_id}`. They go out on the queue backend's pub/sub under the configured
+//! prefix.
 
 use serde_json::{Value, json};
 
+use super::details::OddsChange;
 use super::fixtures::MatchChange;
 
 fn message(kind: &str, channel: String, data: Value) -> (String, Value) {
@@ -43,9 +45,46 @@ pub fn match_events(change: &MatchChange) -> Vec<(String, Value)> {
     out
 }
 
+/// The message of a moved price: `(channel, message)`.
+pub fn odds_event(change: &OddsChange) -> (String, Value) {
+    let data = json!({
+        "match_id": change.match_id,
+        "bookmaker": change.bookmaker,
+        "market": change.market.as_str(),
+        "selection": change.selection,
+        "line": change.line,
+        "previous_price": change.previous,
+        "price": change.price,
+        "recorded_at": change.recorded_at.to_rfc3339(),
+    });
+    message("odds_change", format!("odds:{}", change.match_id), data)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_moved_price_is_an_odds_change_on_its_match_channel() {
+        let at = chrono::DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z").unwrap().to_utc();
+        let (channel, m) = odds_event(&OddsChange {
+            match_id: 9,
+            bookmaker: "Bet 365".into(),
+            market: entities::enums::Market::OneXTwo,
+            selection: "home".into(),
+            line: 0.0,
+            previous: 2.1,
+            price: 2.25,
+            recorded_at: at,
+        });
+        assert_eq!(channel, "odds:9");
+        assert_eq!((m["type"].as_str(), m["channel"].as_str()), (Some("odds_change"), Some("odds:9")));
+        assert_eq!(
+            (m["data"]["previous_price"].as_f64(), m["data"]["price"].as_f64()),
+            (Some(2.1), Some(2.25))
+        );
+        assert_eq!(m["data"]["market"].as_str(), Some("1x2"));
+    }
 
     fn change(status: &str, now: (i32, i32), before: Option<(&str, i32, i32)>) -> MatchChange {
         MatchChange {

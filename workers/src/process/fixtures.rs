@@ -9,8 +9,9 @@ use chrono_tz::Europe::London;
 use entities::enums::MatchStatus;
 use sea_orm::{ConnectionTrait, DbErr, Statement};
 
+use super::details::store_stats;
 use super::teams::{TeamError, resolve};
-use crate::scrape::rows::FixtureRow;
+use crate::scrape::rows::{FixtureRow, Side, TeamStatsRow};
 
 /// What storing one batch did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,6 +22,18 @@ pub struct FixturesWritten {
     pub teams_created: u64,
     /// Matches that are new or whose status or score changed.
     pub changes: Vec<MatchChange>,
+    /// Every row written, with the match and teams it resolved to.
+    pub stored: Vec<StoredMatch>,
+}
+
+/// Where a stored row landed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredMatch {
+    /// Index of the row in the batch.
+    pub row: usize,
+    pub match_id: i64,
+    pub home_team_id: i64,
+    pub away_team_id: i64,
 }
 
 /// A match as it was before a write and as it is after.
@@ -152,11 +165,20 @@ pub async fn store_fixtures<C: ConnectionTrait>(
         let after = conn.query_one_raw(stmt).await?;
         out.written += 1;
         let Some(after) = after else { continue };
+        let match_id: i64 = after.try_get_by_index(0)?;
+        let stored = StoredMatch { row: i, match_id, home_team_id: ids[0], away_team_id: ids[1] };
+        out.stored.push(stored);
+        // Fixture lists with xG (FBref, Understat) feed the statistics too.
+        for (side, xg) in [(Side::Home, r.home_xg), (Side::Away, r.away_xg)] {
+            if xg.is_some() {
+                store_stats(conn, &stored, &TeamStatsRow::xg_only(side, xg)).await?;
+            }
+        }
         let now_state: (String, Option<i32>, Option<i32>) =
             (after.try_get_by_index(1)?, after.try_get_by_index(2)?, after.try_get_by_index(3)?);
         if before.as_ref().map(|(_, s)| s) != Some(&now_state) {
             out.changes.push(MatchChange {
-                match_id: after.try_get_by_index(0)?,
+                match_id,
                 status: now_state.0,
                 home_goals: now_state.1,
                 away_goals: now_state.2,

@@ -6,12 +6,15 @@
 
 use sea_orm::{ConnectionTrait, DbErr, Statement};
 
+use super::details::{OddsChange, store_details};
 use super::fixtures::{FixturesError, store_fixtures};
+use super::players::store_players;
+use super::standings::store_standings;
 use crate::scrape::ParseError;
-use crate::scrape::rows::{FixtureRow, NewsRow};
+use crate::scrape::rows::{FixtureRow, MatchDetail, NewsRow, PlayerRow, StandingRow};
 use crate::scrape::sources::{
-    api_football, bbc_sport, espn, fbref, football_data_org, fotmob, guardian, sofascore, understat,
-    whoscored,
+    api_football, bbc_sport, betfair, espn, fbref, flashscore, football_data_org, fotmob, guardian,
+    skysports, sofascore, transfermarkt, understat, whoscored,
 };
 
 /// The parts of a snapshot's source key.
@@ -67,16 +70,62 @@ impl PageError {
 }
 
 /// What processing one snapshot wrote.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PageWritten {
     pub rows: u64,
     pub rejected: u64,
     /// Matches that are new or changed, for live events.
     pub changes: Vec<super::fixtures::MatchChange>,
+    /// Prices that moved, for live events.
+    pub odds_changes: Vec<OddsChange>,
 }
 
 type FixtureParser = fn(&str, &[u8]) -> Result<Vec<FixtureRow>, ParseError>;
 type NewsParser = fn(&str, &[u8]) -> Result<Vec<NewsRow>, ParseError>;
+type DetailParser = fn(&str, &[u8]) -> Result<Vec<MatchDetail>, ParseError>;
+type StandingsParser = fn(&str, &[u8]) -> Result<Vec<StandingRow>, ParseError>;
+type SquadParser = fn(&str, &[u8]) -> Result<Vec<PlayerRow>, ParseError>;
+
+/// A parser of a page that describes one match, as one that may describe several.
+macro_rules! one {
+    ($f:path) => {
+        |name: &str, body: &[u8]| $f(name, body).map(|d| vec![d])
+    };
+}
+
+fn detail_parser(site: &str, page: &str) -> Option<DetailParser> {
+    Some(match (site, page) {
+        ("espn", "summary") => one!(espn::parse_summary),
+        ("fotmob", "match") => one!(fotmob::parse_match_details),
+        ("fbref", "match") => one!(fbref::parse_match),
+        ("understat", "match") => one!(understat::parse_match),
+        ("flashscore", "match") => one!(flashscore::parse_match_feeds),
+        ("betfair", "scores") => one!(betfair::parse_scores),
+        ("api_football", "fixture_details") => api_football::parse_fixture_details,
+        _ => return None,
+    })
+}
+
+fn standings_parser(site: &str, page: &str) -> Option<StandingsParser> {
+    Some(match (site, page) {
+        ("sofascore", "standings") => sofascore::parse_standings,
+        ("football_data_org", "standings") => football_data_org::parse_standings,
+        ("api_football", "standings") => api_football::parse_standings,
+        ("fbref", "league_table") => fbref::parse_league_table,
+        ("fotmob", "table") => fotmob::parse_league_table,
+        ("whoscored", "table") => whoscored::parse_table,
+        ("skysports", "table") => skysports::parse_table,
+        _ => return None,
+    })
+}
+
+fn squad_parser(site: &str, page: &str) -> Option<SquadParser> {
+    Some(match (site, page) {
+        ("transfermarkt", "squad") => transfermarkt::parse_squad,
+        ("api_football", "squad") => api_football::parse_squad,
+        _ => return None,
+    })
+}
 
 fn fixture_parser(site: &str, page: &str) -> Option<FixtureParser> {
     Some(match (site, page) {
@@ -101,20 +150,75 @@ fn news_parser(site: &str, page: &str) -> Option<NewsParser> {
     })
 }
 
-/// Parses `body` by its source key and writes the rows.
+/// The league and season a page of one league needs in its key.
+fn league_season(key: &SourceKey) -> Result<(&str, &str), PageError> {
+    match (&key.league, &key.season) {
+        (Some(l), Some(s)) => Ok((l, s)),
+        _ => Err(PageError::NoLeague(key.key())),
+    }
+}
+
+/// Parses `body` by its source key and writes the rows; prices without a time of
+/// their own were seen at `seen_at` (the snapshot's fetch time).
 pub async fn process_page<C: ConnectionTrait>(
     conn: &C,
     key: &SourceKey,
     name: &str,
     body: &[u8],
+    seen_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<PageWritten, PageError> {
-    if let Some(parse) = fixture_parser(&key.site, &key.page) {
-        let (Some(league), Some(season)) = (&key.league, &key.season) else {
-            return Err(PageError::NoLeague(key.key()));
-        };
+    let (site, page) = (key.site.as_str(), key.page.as_str());
+    if let Some(parse) = fixture_parser(site, page) {
+        let (league, season) = league_season(key)?;
         let rows = parse(name, body)?;
-        let w = store_fixtures(conn, &key.site, league, season, &rows).await?;
-        return Ok(PageWritten { rows: w.written, rejected: w.rejected.len() as u64, changes: w.changes });
+        let w = store_fixtures(conn, site, league, season, &rows).await?;
+        return Ok(PageWritten {
+            rows: w.written,
+            rejected: w.rejected.len() as u64,
+            changes: w.changes,
+            ..PageWritten::default()
+        });
+    }
+    if let Some(parse) = detail_parser(site, page) {
+        let (league, season) = league_season(key)?;
+        let details = parse(name, body)?;
+        let w = store_details(conn, site, league, season, &details, seen_at).await?;
+        for (what, why) in &w.rejected {
+            tracing::warn!(source = %key.key(), what, reason = why, "row rejected");
+        }
+        return Ok(PageWritten {
+            rows: w.matches + w.stats + w.odds + w.players,
+            rejected: w.rejected.len() as u64,
+            changes: w.match_changes,
+            odds_changes: w.odds_changes,
+        });
+    }
+    if let Some(parse) = standings_parser(site, page) {
+        let (league, season) = league_season(key)?;
+        let rows = parse(name, body)?;
+        let w = store_standings(conn, site, league, season, &rows).await?;
+        for (team, why) in &w.rejected {
+            tracing::warn!(source = %key.key(), team, reason = why, "table line rejected");
+        }
+        return Ok(PageWritten {
+            rows: w.written,
+            rejected: w.rejected.len() as u64,
+            ..PageWritten::default()
+        });
+    }
+    if let Some(parse) = squad_parser(site, page) {
+        let (league, _) = league_season(key)?;
+        let rows = parse(name, body)?;
+        let league = super::football_data::store::league_id(conn, league).await?;
+        let w = store_players(conn, site, league, &rows).await?;
+        for (player, why) in &w.rejected {
+            tracing::warn!(source = %key.key(), player, reason = why, "player rejected");
+        }
+        return Ok(PageWritten {
+            rows: w.written,
+            rejected: w.rejected.len() as u64,
+            ..PageWritten::default()
+        });
     }
     if let Some(parse) = news_parser(&key.site, &key.page) {
         let rows = parse(name, body)?;

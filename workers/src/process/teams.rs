@@ -149,6 +149,20 @@ async fn record_alias<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Serialises the slow path of [`resolve`] within a process.
+static RESOLVING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The team `source` already calls `name`, if any.
+async fn alias<C: ConnectionTrait>(conn: &C, source: &str, name: &str) -> Result<Option<i64>, DbErr> {
+    let direct = query(
+        conn,
+        "SELECT team_id FROM team_aliases WHERE source = $1 AND alias = $2",
+        vec![source.into(), name.into()],
+    )
+    .await?;
+    direct.first().map(|row| row.try_get_by_index(0)).transpose()
+}
+
 /// Resolves `name` as written by `source` to a team id, in `league_id` when known.
 pub async fn resolve<C: ConnectionTrait>(
     conn: &C,
@@ -160,14 +174,14 @@ pub async fn resolve<C: ConnectionTrait>(
     if name.is_empty() {
         return Err(TeamError::Empty);
     }
-    let direct = query(
-        conn,
-        "SELECT team_id FROM team_aliases WHERE source = $1 AND alias = $2",
-        vec![source.into(), name.into()],
-    )
-    .await?;
-    if let Some(row) = direct.first() {
-        return Ok((row.try_get_by_index(0)?, Resolution::Alias));
+    if let Some(id) = alias(conn, source, name).await? {
+        return Ok((id, Resolution::Alias));
+    }
+    // One resolution at a time in this process: two pages naming a new club differently
+    // ("Leeds", "Leeds United") processed at once would otherwise both create it.
+    let _guard = RESOLVING.lock().await;
+    if let Some(id) = alias(conn, source, name).await? {
+        return Ok((id, Resolution::Alias));
     }
     // Every known spelling of every candidate team: its name and all its aliases.
     let rows = query(

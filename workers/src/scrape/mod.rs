@@ -8,5 +8,6 @@ pub mod extract;
 pub mod fetch;
 pub mod rows;
 pub mod sources;
+pub mod targets;
 
 pub use error::ParseError;

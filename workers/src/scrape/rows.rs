@@ -70,6 +70,24 @@ pub struct TeamStatsRow {
     pub xg: Option<f64>,
 }
 
+impl TeamStatsRow {
+    /// A side's expected goals and nothing else, as fixture lists give them.
+    pub fn xg_only(side: Side, xg: Option<f64>) -> Self {
+        Self {
+            side,
+            team: String::new(),
+            possession: None,
+            shots: None,
+            shots_on_target: None,
+            corners: None,
+            fouls: None,
+            yellow_cards: None,
+            red_cards: None,
+            xg,
+        }
+    }
+}
+
 /// What happened at a moment of a match.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -150,16 +150,26 @@ async fn write_file(
     summary: &mut ImportSummary,
 ) -> Result<(), DbErr> {
     let Some(season) = parsed.season() else { return Ok(()) };
-    let txn = db.begin().await?;
     // A file is normally one division; group anyway so a mixed file still lands right.
     let mut divisions: Vec<&str> = parsed.rows.iter().map(|r| r.div.as_str()).collect();
     divisions.sort_unstable();
     divisions.dedup();
+    // Leagues and teams first, outside the transaction: team resolution is serialised
+    // across tasks, and waiting for it while holding SQLite's write lock would stall
+    // every other writer. Both are idempotent, so a failed import leaves nothing wrong.
+    let mut plans = Vec::with_capacity(divisions.len());
     for div in divisions {
         let rows: Vec<_> = parsed.rows.iter().filter(|r| r.div == div).cloned().collect();
-        let league = league_id(&txn, div).await?;
+        let league = league_id(db, div).await?;
         let names: HashSet<&str> = rows.iter().flat_map(|r| [r.home.as_str(), r.away.as_str()]).collect();
-        let teams = team_ids(&txn, &names, league).await?;
+        let teams = team_ids(db, &names, league).await?;
+        plans.push((div, rows, teams));
+    }
+    let txn = db.begin().await?;
+    for (div, rows, teams) in plans {
+        // A write first: on SQLite it takes the write lock now, before the reads, so
+        // the transaction cannot meet a stale snapshot when it starts writing.
+        let league = league_id(&txn, div).await?;
         let w = write_rows(&txn, &rows, league, &season, &teams).await?;
         summary.matches_inserted += w.matches_inserted;
         summary.matches_updated += w.matches_updated;

@@ -49,20 +49,6 @@ const LEAGUE_UPSERT: Upsert = Upsert {
     update: &[],
 };
 
-const TEAM_INSERT: Upsert = Upsert {
-    table: "teams",
-    columns: &[("name", Text), ("league_id", BigInt), ("external_ids", Json)],
-    conflict: &["name"],
-    update: &[],
-};
-
-const ALIAS_INSERT: Upsert = Upsert {
-    table: "team_aliases",
-    columns: &[("source", Text), ("alias", Text), ("team_id", BigInt)],
-    conflict: &["source", "alias"],
-    update: &[],
-};
-
 const MATCH_UPSERT: Upsert = Upsert {
     table: "matches",
     columns: &[
@@ -165,7 +151,7 @@ pub async fn league_id<C: ConnectionTrait>(conn: &C, code: &str) -> Result<i64, 
 }
 
 /// Maps each football-data.co.uk team name to a team id: through an existing alias,
-/// else by creating the team under that name and recording the alias.
+/// else through the cross-source resolution (which records the alias).
 pub async fn team_ids<C: ConnectionTrait>(
     conn: &C,
     names: &HashSet<&str>,
@@ -188,16 +174,17 @@ pub async fn team_ids<C: ConnectionTrait>(
     if missing.is_empty() {
         return Ok(ids);
     }
-    let teams: Vec<Value> = missing.iter().map(|n| json!([n, league_id, {}])).collect();
-    TEAM_INSERT.execute(conn, &teams).await?;
-    let mut by_name = HashMap::new();
-    for r in query_pairs(conn, "SELECT name, id FROM teams", vec![]).await? {
-        by_name.insert(r.try_get_by_index::<String>(0)?, r.try_get_by_index::<i64>(1)?);
+    // New names go through the cross-source resolution, so a club another source
+    // created first ("Leicester City") is found, not created again ("Leicester").
+    for name in missing {
+        let (id, _) = crate::process::teams::resolve(conn, ALIAS_SOURCE, name, Some(league_id))
+            .await
+            .map_err(|e| match e {
+                crate::process::teams::TeamError::Db(e) => e,
+                other => DbErr::Custom(other.to_string()),
+            })?;
+        ids.insert(name.to_owned(), id);
     }
-    let aliases: Vec<Value> =
-        missing.iter().filter_map(|n| by_name.get(*n).map(|id| json!([ALIAS_SOURCE, n, id]))).collect();
-    ALIAS_INSERT.execute(conn, &aliases).await?;
-    load_aliases(&mut ids, query_pairs(conn, alias_sql, vec![ALIAS_SOURCE.into()]).await?)?;
     Ok(ids)
 }
 

@@ -1,0 +1,203 @@
+//! Match pages → entities: the match itself (through [`super::fixtures`]), each side's
+//! statistics, the line-ups' players, and the page's prices as odds history.
+//!
+//! Statistics merge across sources: a value a page does not give keeps what another
+//! source stored. Odds are append-only: a price is written with the moment it was seen,
+//! and only when it differs from the last stored price of the same selection, so
+//! fetching an unchanged page adds nothing and a moved price adds one row and one
+//! `odds_change`.
+
+use chrono::{DateTime, Utc};
+use entities::enums::Market;
+use sea_orm::{ConnectionTrait, DbErr, Statement};
+
+use super::fixtures::{FixturesError, StoredMatch, store_fixtures};
+use super::players::{PlayersWritten, store_players};
+use crate::scrape::rows::{MatchDetail, OddsRow, Side, TeamStatsRow};
+
+/// What storing match pages wrote.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DetailsWritten {
+    pub matches: u64,
+    pub stats: u64,
+    pub odds: u64,
+    pub players: u64,
+    /// `(what, reason)` of everything left out.
+    pub rejected: Vec<(String, String)>,
+    pub match_changes: Vec<super::fixtures::MatchChange>,
+    pub odds_changes: Vec<OddsChange>,
+}
+
+/// A price that moved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OddsChange {
+    pub match_id: i64,
+    pub bookmaker: String,
+    pub market: Market,
+    pub selection: String,
+    pub line: f64,
+    pub previous: f64,
+    pub price: f64,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Stores match pages of `source` (a site) for the league `league_code` in `season`;
+/// prices without their own time are taken as seen at `seen_at`.
+pub async fn store_details<C: ConnectionTrait>(
+    conn: &C,
+    source: &str,
+    league_code: &str,
+    season: &str,
+    details: &[MatchDetail],
+    seen_at: DateTime<Utc>,
+) -> Result<DetailsWritten, FixturesError> {
+    let fixtures: Vec<_> = details.iter().map(|d| d.fixture.clone()).collect();
+    let fx = store_fixtures(conn, source, league_code, season, &fixtures).await?;
+    let mut out = DetailsWritten {
+        matches: fx.written,
+        match_changes: fx.changes,
+        rejected: fx
+            .rejected
+            .into_iter()
+            .map(|(i, why)| (format!("match {} v {}", fixtures[i].home, fixtures[i].away), why))
+            .collect(),
+        ..DetailsWritten::default()
+    };
+    for stored in &fx.stored {
+        let detail = &details[stored.row];
+        for s in &detail.stats {
+            out.stats += store_stats(conn, stored, s).await?;
+        }
+        for o in &detail.odds {
+            match valid_odds(o) {
+                Err(why) => out.rejected.push((format!("odds {} {}", o.bookmaker, o.selection), why)),
+                Ok(()) => {
+                    let (written, change) =
+                        append_odds(conn, stored.match_id, o, o.recorded_at.unwrap_or(seen_at)).await?;
+                    out.odds += written;
+                    out.odds_changes.extend(change);
+                }
+            }
+        }
+        if !detail.lineups.is_empty() {
+            let league = super::football_data::store::league_id(conn, league_code).await?;
+            let PlayersWritten { written, rejected } =
+                store_players(conn, source, league, &detail.lineups).await?;
+            out.players += written;
+            out.rejected.extend(rejected);
+        }
+    }
+    Ok(out)
+}
+
+fn valid_odds(o: &OddsRow) -> Result<(), String> {
+    if !(o.price.is_finite() && o.price > 1.0) {
+        return Err(format!("price {} is not above 1.0", o.price));
+    }
+    if !o.line.is_finite() {
+        return Err("line is not a number".into());
+    }
+    if !["home", "draw", "away", "over", "under"].contains(&o.selection.as_str()) {
+        return Err(format!("unknown selection `{}`", o.selection));
+    }
+    Ok(())
+}
+
+const STATS_UPSERT: &str = "INSERT INTO match_stats (match_id, team_id, possession, shots, shots_on_target, \
+     corners, fouls, yellow_cards, red_cards, xg) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+     ON CONFLICT (match_id, team_id) DO UPDATE SET \
+     possession = COALESCE(excluded.possession, match_stats.possession), \
+     shots = COALESCE(excluded.shots, match_stats.shots), \
+     shots_on_target = COALESCE(excluded.shots_on_target, match_stats.shots_on_target), \
+     corners = COALESCE(excluded.corners, match_stats.corners), \
+     fouls = COALESCE(excluded.fouls, match_stats.fouls), \
+     yellow_cards = COALESCE(excluded.yellow_cards, match_stats.yellow_cards), \
+     red_cards = COALESCE(excluded.red_cards, match_stats.red_cards), \
+     xg = COALESCE(excluded.xg, match_stats.xg)";
+
+/// Merges one side's statistics into the match's row for that team.
+pub(super) async fn store_stats<C: ConnectionTrait>(
+    conn: &C,
+    m: &StoredMatch,
+    s: &TeamStatsRow,
+) -> Result<u64, DbErr> {
+    let team = match s.side {
+        Side::Home => m.home_team_id,
+        Side::Away => m.away_team_id,
+    };
+    // A possession outside 0–100 or a negative xG is a parser's misreading: leave it out.
+    let possession = s.possession.filter(|p| (0.0..=100.0).contains(p));
+    let xg = s.xg.filter(|x| x.is_finite() && *x >= 0.0);
+    let stmt = Statement::from_sql_and_values(
+        conn.get_database_backend(),
+        STATS_UPSERT,
+        vec![
+            m.match_id.into(),
+            team.into(),
+            possession.into(),
+            s.shots.into(),
+            s.shots_on_target.into(),
+            s.corners.into(),
+            s.fouls.into(),
+            s.yellow_cards.into(),
+            s.red_cards.into(),
+            xg.into(),
+        ],
+    );
+    Ok(conn.execute_raw(stmt).await?.rows_affected())
+}
+
+/// Appends one price unless it equals the last stored price of its selection; returns
+/// the rows written and the change when a stored price moved.
+async fn append_odds<C: ConnectionTrait>(
+    conn: &C,
+    match_id: i64,
+    o: &OddsRow,
+    at: DateTime<Utc>,
+) -> Result<(u64, Option<OddsChange>), DbErr> {
+    let backend = conn.get_database_backend();
+    // The selection's key: $1..$6 in both statements.
+    let key: Vec<sea_orm::Value> = vec![
+        match_id.into(),
+        o.bookmaker.clone().into(),
+        o.market.as_str().into(),
+        o.selection.clone().into(),
+        o.line.into(),
+        o.is_closing.into(),
+    ];
+    let last = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT price FROM odds WHERE match_id = $1 AND bookmaker = $2 AND market = $3 \
+             AND selection = $4 AND line = $5 AND is_closing = $6 ORDER BY recorded_at DESC LIMIT 1",
+            key.clone(),
+        ))
+        .await?
+        .map(|r| r.try_get_by_index::<f64>(0))
+        .transpose()?;
+    if last.is_some_and(|p| (p - o.price).abs() < 1e-9) {
+        return Ok((0, None));
+    }
+    let mut values = key;
+    values.extend([o.price.into(), at.into()]);
+    let written = conn
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            "INSERT INTO odds (match_id, bookmaker, market, selection, line, is_closing, price, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+            values,
+        ))
+        .await?
+        .rows_affected();
+    let change = last.filter(|_| written > 0).map(|previous| OddsChange {
+        match_id,
+        bookmaker: o.bookmaker.clone(),
+        market: o.market,
+        selection: o.selection.clone(),
+        line: o.line,
+        previous,
+        price: o.price,
+        recorded_at: at,
+    });
+    Ok((written, change))
+}
