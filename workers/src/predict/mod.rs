@@ -8,10 +8,11 @@
 //! - [`score_matrix`]: Poisson / Dixon-Coles score grids and what follows from them;
 //! - [`model`]: the [`Model`] trait and [`Prediction`];
 //! - [`goal_model`]: attack/defence ratings by maximum likelihood, shared by the goal models;
-//! - [`poisson`], [`dixon_coles`]: the models.
+//! - [`poisson`], [`dixon_coles`], [`elo`]: the models.
 
 pub mod data;
 pub mod dixon_coles;
+pub mod elo;
 pub mod error;
 pub mod goal_model;
 pub mod kelly;
