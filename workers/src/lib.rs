@@ -1,9 +1,11 @@
 //! Everything in Kickoff that does work: the worker runtime (pools, our retries,
 //! dead letters), one handler per job kind, and the code they run. `process` turns
-//! fetched payloads into entities; `scrape` holds the sources and their parsers.
+//! fetched payloads into entities; `scrape` holds the sources and their parsers;
+//! `predict` is the numeric core of the models (fitting, margins, stakes, metrics).
 
 pub mod handlers;
 pub mod history;
+pub mod predict;
 pub mod process;
 pub mod runtime;
 pub mod scheduler;

@@ -1,0 +1,48 @@
+//! Errors of the prediction core.
+
+use chrono::NaiveDate;
+
+/// Why a prediction-core function refused its input or could not finish.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PredictError {
+    /// A model was asked to fit with no usable match before its cut-off date.
+    #[error("no matches before {as_of} to fit on")]
+    NoHistory {
+        /// The cut-off date of the fit.
+        as_of: NaiveDate,
+    },
+    /// A decimal price that is not a finite number above 1.
+    #[error("invalid decimal odds {0}: prices must be finite and above 1")]
+    InvalidOdds(f64),
+    /// A probability outside [0, 1] or not finite.
+    #[error("invalid probability {0}")]
+    InvalidProbability(f64),
+    /// A market needs at least two outcomes.
+    #[error("a market needs at least two outcomes, got {0}")]
+    TooFewOutcomes(usize),
+    /// Paired inputs of different lengths.
+    #[error("inputs differ in length: {left} and {right}")]
+    LengthMismatch {
+        /// Length of the first input.
+        left: usize,
+        /// Length of the second input.
+        right: usize,
+    },
+    /// An empty input where at least one item is needed.
+    #[error("empty input")]
+    Empty,
+    /// A model or function parameter out of its domain.
+    #[error("invalid parameter {name}: {reason}")]
+    InvalidParameter {
+        /// The parameter's name.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The numerical optimiser failed or produced non-finite parameters.
+    #[error("optimiser failed: {0}")]
+    Optimiser(String),
+    /// A root finder found no sign change or did not converge.
+    #[error("root finder failed: {0}")]
+    RootFinding(&'static str),
+}

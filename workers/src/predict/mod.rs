@@ -1,0 +1,31 @@
+//! The numeric core of match prediction: pure functions over plain structs, no database
+//! and no async. Models fit on the matches strictly before a date (`as_of`) so that every
+//! evaluation is walk-forward; their fitted state serialises for the model registry.
+//!
+//! - [`data`]: match records and the team index;
+//! - [`margin`], [`kelly`]: bookmaker margin removal, edge and stakes;
+//! - [`metrics`]: RPS, log loss, Brier, accuracy, calibration;
+//! - [`score_matrix`]: Poisson / Dixon-Coles score grids and what follows from them;
+//! - [`model`]: the [`Model`] trait and [`Prediction`];
+//! - [`goal_model`]: attack/defence ratings by maximum likelihood, shared by the goal models;
+//! - [`poisson`], [`dixon_coles`], [`elo`]: the models.
+
+pub mod data;
+pub mod dixon_coles;
+pub mod elo;
+pub mod error;
+pub mod goal_model;
+pub mod kelly;
+pub mod margin;
+pub mod metrics;
+pub mod model;
+mod optim;
+pub mod poisson;
+pub mod score_matrix;
+#[cfg(test)]
+mod testutil;
+
+pub use data::{MatchRecord, Outcome, TeamIndex};
+pub use error::PredictError;
+pub use model::{Model, Prediction};
+pub use score_matrix::ScoreMatrix;
