@@ -101,6 +101,32 @@ pub enum Command {
         #[command(subcommand)]
         command: QueuesCommand,
     },
+    /// Walk-forward backtest of every model beside the bookmakers' lines, on the matches
+    /// in the database: RPS, log loss, Brier, accuracy, calibration, value bets.
+    Backtest {
+        /// Division codes, comma-separated; all leagues when absent.
+        #[arg(long, value_delimiter = ',')]
+        leagues: Vec<String>,
+        /// Seasons scored (`2022-23,2023-24`); the last two in the data when absent.
+        #[arg(long, value_delimiter = ',')]
+        test_seasons: Vec<String>,
+        /// Seasons before the first test season forecast (not scored) so the ensemble
+        /// has out-of-sample forecasts to fit its weights on.
+        #[arg(long, default_value_t = 1)]
+        warmup_seasons: usize,
+        /// Smallest edge (p × price − 1) bet in the value-bet backtest.
+        #[arg(long, default_value_t = 0.05)]
+        min_edge: f64,
+        /// Bookmaker whose pre-closing prices the value bets take.
+        #[arg(long, default_value = "pinnacle")]
+        book: String,
+        /// Write the whole report (every forecast too) as JSON here.
+        #[arg(long)]
+        json: Option<std::path::PathBuf>,
+        /// Write an HTML report with calibration and profit plots here.
+        #[arg(long)]
+        html: Option<std::path::PathBuf>,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]

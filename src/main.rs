@@ -68,6 +68,19 @@ async fn main() -> anyhow::Result<()> {
             let db = connect(&settings).await?;
             commands::jobs_cli::dlq(&settings, &db, command).await
         }
+        Command::Backtest { leagues, test_seasons, warmup_seasons, min_edge, book, json, html } => {
+            let db = connect(&settings).await?;
+            let args = commands::backtest::BacktestArgs {
+                leagues,
+                test_seasons,
+                warmup_seasons,
+                min_edge,
+                book,
+                json,
+                html,
+            };
+            commands::backtest::run(&db, args).await
+        }
         Command::Queues { command } => commands::jobs_cli::queues_cmd(&settings, command).await,
         Command::Bench { command: cli::BenchCommand::Queue { jobs, workers, concurrency, runs } } => {
             commands::bench::queue(&settings, jobs, workers, concurrency, runs).await

@@ -3,6 +3,7 @@
 //! fetched payloads into entities; `scrape` holds the sources and their parsers;
 //! `predict` is the numeric core of the models (fitting, margins, stakes, metrics).
 
+pub mod backtest;
 pub mod handlers;
 pub mod history;
 pub mod predict;

@@ -142,11 +142,20 @@ pub(crate) fn fit(
         attack: x[..n].iter().map(|t| t - mean_theta).collect(),
         defence: x[n..2 * n].to_vec(),
         home_advantage: x[2 * n],
-        rho: if opt.with_rho { x[2 * n + 1] } else { 0.0 },
+        rho: if opt.with_rho { bounded_rho(x[2 * n + 1]) } else { 0.0 },
         log_likelihood: -min.value * total_w,
         n_matches: obs.len(),
         iterations: min.iterations,
     })
+}
+
+/// |ρ| never exceeds this: real leagues fit well inside it, and a degenerate history
+/// (all draws 1–1, say) would otherwise drive ρ to where τ explodes.
+const RHO_BOUND: f64 = 0.3;
+
+/// ρ from its unbounded optimiser coordinate: `B·tanh(x/B)`, close to `x` near zero.
+fn bounded_rho(x: f64) -> f64 {
+    RHO_BOUND * (x / RHO_BOUND).tanh()
 }
 
 /// Penalised negative log-likelihood divided by the total weight (so tolerances do not
@@ -162,7 +171,7 @@ fn negative_log_likelihood(
 ) -> f64 {
     let (theta, rest) = x.split_at(n);
     let (def, rest) = rest.split_at(n);
-    let (hfa, rho) = (rest[0], if opt.with_rho { rest[1] } else { 0.0 });
+    let (hfa, rho) = (rest[0], if opt.with_rho { bounded_rho(rest[1]) } else { 0.0 });
     let mean_theta = theta.iter().sum::<f64>() / n as f64;
 
     g.fill(0.0);
@@ -218,7 +227,8 @@ fn negative_log_likelihood(
     g[..n].iter_mut().for_each(|v| *v -= mean_g_att);
     g[2 * n] = g_hfa;
     if opt.with_rho {
-        g[2 * n + 1] = g_rho;
+        let t = (rest[1] / RHO_BOUND).tanh();
+        g[2 * n + 1] = g_rho * (1.0 - t * t);
     } else {
         g[2 * n + 1] = 0.0;
     }

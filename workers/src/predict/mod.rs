@@ -13,6 +13,7 @@
 pub mod data;
 pub mod dixon_coles;
 pub mod elo;
+pub mod ensemble;
 pub mod error;
 pub mod goal_model;
 pub mod kelly;
@@ -22,6 +23,7 @@ pub mod model;
 mod optim;
 pub mod poisson;
 pub mod score_matrix;
+pub mod suite;
 #[cfg(test)]
 mod testutil;
 

@@ -1,0 +1,116 @@
+//! Putting a backtest's forecasts together: scores, calibration, value bets, and the
+//! terminal table.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
+
+use super::{BacktestConfig, BacktestError, BacktestReport, Scored, score_all, value};
+use crate::history::{MarketPrices, MatchRow};
+use crate::predict::ensemble::Weights;
+use crate::predict::metrics;
+
+pub(super) fn assemble(
+    config: &BacktestConfig,
+    matches: Vec<Scored>,
+    weights: BTreeMap<String, Weights>,
+    rows: &[MatchRow],
+) -> Result<BacktestReport, BacktestError> {
+    let scores = score_all(&matches)?;
+    let mut calibration = BTreeMap::new();
+    let models: Vec<String> = scores.iter().filter(|s| s.league == "all").map(|s| s.model.clone()).collect();
+    for model in &models {
+        let (f, o): (Vec<[f64; 3]>, Vec<_>) = matches
+            .iter()
+            .filter(|m| m.scored)
+            .filter_map(|m| m.forecasts.get(model).map(|p| (*p, m.outcome)))
+            .unzip();
+        calibration.insert(model.clone(), metrics::calibration_1x2(&f, &o, config.calibration_bins)?);
+    }
+    let prices: HashMap<i64, &MarketPrices> = rows.iter().map(|r| (r.id, &r.prices)).collect();
+    let (value_bets, profit_curves) = value::evaluate(&matches, &prices, &config.value);
+    Ok(BacktestReport {
+        config: config.clone(),
+        scores,
+        calibration,
+        value_bets,
+        profit_curves,
+        weights,
+        matches,
+    })
+}
+
+impl BacktestReport {
+    /// The pooled and per-league scores as a text table, best RPS first, then the value
+    /// bets and the ensemble weights.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let leagues: Vec<&str> = {
+            let mut l: Vec<&str> =
+                self.scores.iter().map(|s| s.league.as_str()).filter(|l| *l != "all").collect();
+            l.sort_unstable();
+            l.dedup();
+            l
+        };
+        let mut pooled: Vec<_> = self.scores.iter().filter(|s| s.league == "all").collect();
+        pooled.sort_by(|a, b| a.scores.rps.total_cmp(&b.scores.rps));
+        let _ = write!(
+            out,
+            "{:<26} {:>6} {:>8} {:>8} {:>8} {:>6}",
+            "model (all leagues)", "n", "RPS", "logloss", "Brier", "acc"
+        );
+        for l in &leagues {
+            let _ = write!(out, " {:>8}", format!("RPS {l}"));
+        }
+        out.push('\n');
+        for s in pooled {
+            let _ = write!(
+                out,
+                "{:<26} {:>6} {:>8.4} {:>8.4} {:>8.4} {:>6.3}",
+                s.model, s.scores.n, s.scores.rps, s.scores.log_loss, s.scores.brier, s.scores.accuracy
+            );
+            for l in &leagues {
+                let per = self.scores.iter().find(|x| x.model == s.model && x.league == *l);
+                let _ = write!(
+                    out,
+                    " {:>8}",
+                    per.map(|x| format!("{:.4}", x.scores.rps)).unwrap_or_else(|| "-".into())
+                );
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(
+            out,
+            "\nvalue bets at {} pre-closing prices, edge ≥ {:.0}%, Kelly ×{} capped at {:.0}%:",
+            self.config.value.book,
+            self.config.value.min_edge * 100.0,
+            self.config.value.kelly_fraction,
+            self.config.value.kelly_cap * 100.0
+        );
+        let _ = writeln!(
+            out,
+            "{:<18} {:>6} {:>6} {:>10} {:>8} {:>10} {:>8} {:>8} {:>8}",
+            "model", "bets", "won", "flat P/L", "flat ROI", "Kelly P/L", "Kelly ROI", "CLV", "beat cl."
+        );
+        for v in &self.value_bets {
+            let _ = writeln!(
+                out,
+                "{:<18} {:>6} {:>6} {:>+10.2} {:>+7.2}% {:>+10.2} {:>+7.2}% {:>+7.2}% {:>7.1}%",
+                v.model,
+                v.bets,
+                v.won,
+                v.flat_profit,
+                v.flat_roi * 100.0,
+                v.kelly_profit,
+                v.kelly_roi * 100.0,
+                v.mean_clv * 100.0,
+                v.beat_close * 100.0
+            );
+        }
+        for (name, w) in &self.weights {
+            let parts: Vec<String> =
+                w.members.iter().zip(&w.weights).map(|(m, x)| format!("{m} {x:.3}")).collect();
+            let _ = writeln!(out, "{name} weights: {}", parts.join(", "));
+        }
+        out
+    }
+}

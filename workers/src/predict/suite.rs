@@ -1,0 +1,127 @@
+//! The models Kickoff runs, fitted together on one league's history as of one day, and
+//! their ensemble. A fitted suite is plain data: it is what the model registry stores
+//! and the inference workers load.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::data::MatchRecord;
+use super::dixon_coles::{DixonColes, DixonColesParams};
+use super::elo::{Elo, EloParams};
+use super::ensemble::Weights;
+use super::error::PredictError;
+use super::model::{Model, Prediction};
+use super::poisson::{Poisson, PoissonParams};
+
+/// The members of the results-only ensemble, in forecast order.
+pub const MEMBERS: [&str; 3] = ["poisson", "dixon_coles", "elo"];
+
+/// The name of the results-only ensemble.
+pub const ENSEMBLE: &str = "ensemble";
+
+/// Hyper-parameters of every model of the suite.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SuiteParams {
+    pub poisson: PoissonParams,
+    pub dixon_coles: DixonColesParams,
+    pub elo: EloParams,
+}
+
+/// The models fitted on one league as of one day.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Suite {
+    pub as_of: NaiveDate,
+    pub poisson: Poisson,
+    pub dixon_coles: DixonColes,
+    pub elo: Elo,
+}
+
+/// Every member's forecast of one match, and the ensemble's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuiteForecast {
+    /// `[home, draw, away]` per member, in [`MEMBERS`] order.
+    pub members: Vec<[f64; 3]>,
+    pub ensemble: [f64; 3],
+    /// The Dixon-Coles grid's forecast, for expected goals and the score matrix.
+    pub goals: Prediction,
+}
+
+impl Suite {
+    /// Fits every model on the matches of `history` strictly before `as_of`.
+    pub fn fit(
+        history: &[MatchRecord],
+        as_of: NaiveDate,
+        params: &SuiteParams,
+    ) -> Result<Self, PredictError> {
+        Ok(Self {
+            as_of,
+            poisson: Poisson::fit(history, as_of, &params.poisson)?,
+            dixon_coles: DixonColes::fit(history, as_of, &params.dixon_coles)?,
+            elo: Elo::fit(history, as_of, &params.elo)?,
+        })
+    }
+
+    /// The members' forecasts of `home` v `away`, combined with `weights`.
+    pub fn forecast(&self, home: u32, away: u32, weights: &Weights) -> SuiteForecast {
+        let goals = self.dixon_coles.predict(home, away);
+        let members = vec![
+            self.poisson.predict(home, away).probs(),
+            goals.probs(),
+            self.elo.predict(home, away).probs(),
+        ];
+        SuiteForecast { ensemble: weights.combine(&members), members, goals }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Duration::days(i64::from(d))
+    }
+
+    #[test]
+    fn a_suite_fits_forecasts_and_round_trips() {
+        // Team 0 beats everyone at home; the rest draw.
+        let mut history = Vec::new();
+        for round in 0..30u32 {
+            for (h, a) in [(0, 1), (2, 3), (1, 2), (3, 0)] {
+                let (hg, ag) = if h == 0 {
+                    (3, 0)
+                } else if a == 0 {
+                    (0, 2)
+                } else {
+                    (1, 1)
+                };
+                history.push(MatchRecord {
+                    date: day(round * 7),
+                    home: h,
+                    away: a,
+                    home_goals: hg,
+                    away_goals: ag,
+                });
+            }
+        }
+        let suite = Suite::fit(&history, day(300), &SuiteParams::default()).unwrap();
+        let w = Weights::equal(&MEMBERS);
+        let f = suite.forecast(0, 1, &w);
+        assert_eq!(f.members.len(), MEMBERS.len());
+        for p in f.members.iter().chain([&f.ensemble]) {
+            assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9 && p.iter().all(|x| *x > 0.0 && *x < 1.0));
+            assert!(p[0] > p[2], "the strong home side is favoured: {p:?}");
+        }
+        let back: Suite = serde_json::from_str(&serde_json::to_string(&suite).unwrap()).unwrap();
+        let again = back.forecast(0, 1, &w);
+        for (a, b) in again.members.iter().flatten().zip(f.members.iter().flatten()) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+        assert!(
+            f.goals.score_matrix.as_ref().is_some_and(|m| (m.total() - 1.0).abs() < 1e-3),
+            "{:?}",
+            f.goals
+        );
+        assert!(Suite::fit(&history, day(0), &SuiteParams::default()).is_err());
+    }
+}
