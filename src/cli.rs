@@ -127,6 +127,27 @@ pub enum Command {
         #[arg(long)]
         html: Option<std::path::PathBuf>,
     },
+    /// Train every model on all history before a day, with a hyper-parameter search by
+    /// walk-forward validation, and register the result as a new model version.
+    Train {
+        /// Division codes, comma-separated; all leagues when absent.
+        #[arg(long, value_delimiter = ',')]
+        leagues: Vec<String>,
+        /// Fit on matches strictly before this day (YYYY-MM-DD); today when absent.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Skip the hyper-parameter search and use the defaults.
+        #[arg(long)]
+        no_search: bool,
+        /// Register the version without activating it.
+        #[arg(long)]
+        no_activate: bool,
+    },
+    /// The model registry: list versions, activate one, roll back to the previous one.
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -229,6 +250,16 @@ pub enum DlqCommand {
         #[arg(long, value_parser = humantime::parse_duration)]
         older_than: std::time::Duration,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Versions, newest first, with their validation scores.
+    List,
+    /// Make a version the active one; inference workers pick it up at their next job.
+    Activate { version: String },
+    /// Activate the version registered before the active one.
+    Rollback,
 }
 
 #[derive(Debug, Subcommand)]

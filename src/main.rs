@@ -81,6 +81,17 @@ async fn main() -> anyhow::Result<()> {
             };
             commands::backtest::run(&db, args).await
         }
+        Command::Train { leagues, as_of, no_search, no_activate } => {
+            let db = connect(&settings).await?;
+            migration::Migrator::up(&db, None).await?;
+            let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+            commands::models::train(&settings, &db, leagues, as_of, !no_search, !no_activate).await.map(|_| ())
+        }
+        Command::Models { command } => {
+            let db = connect(&settings).await?;
+            migration::Migrator::up(&db, None).await?;
+            commands::models::models(&settings, &db, command).await
+        }
         Command::Queues { command } => commands::jobs_cli::queues_cmd(&settings, command).await,
         Command::Bench { command: cli::BenchCommand::Queue { jobs, workers, concurrency, runs } } => {
             commands::bench::queue(&settings, jobs, workers, concurrency, runs).await

@@ -6,5 +6,6 @@ pub mod demo;
 pub mod import;
 pub mod jobs_cli;
 pub mod migrate;
+pub mod models;
 pub mod queue;
 pub mod worker;

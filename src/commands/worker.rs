@@ -1,5 +1,6 @@
 //! `kickoff worker` and `kickoff scheduler`.
 
+use secrecy::ExposeSecret;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,7 +44,10 @@ pub async fn worker(
 ) -> anyhow::Result<()> {
     let specs = pool_specs(names, concurrency)?;
     let queues = open(settings, Some(&db)).await?;
-    let rt = Arc::new(Runtime::new(db, queues).with_scrape(settings.scrape.clone())?);
+    let notify = !settings.telegram.bot_token.expose_secret().is_empty();
+    let rt = Arc::new(
+        Runtime::new(db, queues).with_scrape(settings.scrape.clone())?.with_predict(settings.predict.clone(), notify),
+    );
     run_pools(rt, specs, shutdown_signal(), grace).await?;
     Ok(())
 }

@@ -6,9 +6,12 @@
 pub mod backtest;
 pub mod handlers;
 pub mod history;
+pub mod inference;
 pub mod predict;
 pub mod process;
+pub mod registry;
 pub mod runtime;
 pub mod scheduler;
 pub mod scrape;
 pub mod settings;
+pub mod training;

@@ -148,3 +148,39 @@ impl Default for ScrapeSettings {
         }
     }
 }
+
+/// `[predict]`: the model registry's name, and how value bets are found and staked.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PredictSettings {
+    /// Registry name of the models Kickoff trains and serves.
+    pub model_name: String,
+    /// The forecast value bets are judged on (`ensemble`, `dixon_coles`, ...).
+    pub value_model: String,
+    /// Smallest edge (`p × price − 1`) that makes a value bet.
+    pub min_edge: f64,
+    /// Longest price considered: far longshots are where models are least calibrated.
+    pub max_price: f64,
+    /// Fraction of the Kelly stake, and the cap on a stake (share of the bankroll).
+    pub kelly_fraction: f64,
+    pub kelly_cap: f64,
+    /// Bookmakers whose prices are not bookable (market aggregates).
+    pub excluded_bookmakers: Vec<String>,
+    /// Walk-forward validation seasons of `kickoff train`'s hyper-parameter search.
+    pub validation_seasons: usize,
+}
+
+impl Default for PredictSettings {
+    fn default() -> Self {
+        Self {
+            model_name: "kickoff".into(),
+            value_model: "ensemble".into(),
+            min_edge: 0.05,
+            max_price: 10.0,
+            kelly_fraction: 0.25,
+            kelly_cap: 0.05,
+            excluded_bookmakers: vec!["market_avg".into(), "market_max".into()],
+            validation_seasons: 1,
+        }
+    }
+}

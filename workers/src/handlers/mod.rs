@@ -1,6 +1,7 @@
 //! One handler per job kind; `dispatch` maps an envelope to its handler.
 
 mod collect;
+mod inference;
 mod maintenance;
 mod probe;
 mod process;
@@ -24,6 +25,9 @@ pub async fn dispatch(rt: &Runtime, envelope: &Envelope) -> Result<(), JobFailur
         AnyJob::ScrapeFootballData(s) => scrape::run(rt, envelope, &s).await,
         AnyJob::ScrapePage(s) => scrape::page(rt, envelope, &s).await,
         AnyJob::ProcessSnapshot(p) => process::run(rt, &p).await,
+        AnyJob::RunInference(j) => inference::run(rt, envelope, &j).await,
+        AnyJob::SettleBets(_) => inference::settle(rt).await,
+        AnyJob::TrainModel(j) => inference::retrain(rt, &j).await,
         other => Err(JobFailure::Permanent(format!("no handler for `{}` in this build", other.kind()))),
     }
 }

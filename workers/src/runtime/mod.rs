@@ -33,6 +33,12 @@ pub struct Runtime {
     pub scrape: crate::settings::ScrapeSettings,
     /// The polite HTTP fetcher (shared rate limits, proxies, circuit breakers).
     pub fetcher: std::sync::Arc<HttpFetcher>,
+    /// How value bets are found, and the registry name served.
+    pub predict: crate::settings::PredictSettings,
+    /// The model version inference serves, reloaded when another is activated.
+    pub models: crate::registry::ModelCache,
+    /// Whether new value bets get a notify job (a Telegram bot is configured).
+    pub notify: bool,
     /// Paused queues as last read from the backend by `refresh_paused` (every
     /// `PAUSE_REFRESH`), so a delivery costs no extra round trip.
     paused: std::sync::RwLock<std::collections::HashSet<String>>,
@@ -99,10 +105,27 @@ impl Runtime {
         let scrape = crate::settings::ScrapeSettings::default();
         let fetcher = std::sync::Arc::new(HttpFetcher::direct(scrape.clone(), Some(queues.clone())));
         let (events, _) = tokio::sync::broadcast::channel(EVENT_BUFFER);
-        Self { db, queues, scrape, fetcher, paused: Default::default(), done: Default::default(), events }
+        Self {
+            db,
+            queues,
+            scrape,
+            fetcher,
+            predict: Default::default(),
+            models: Default::default(),
+            notify: false,
+            paused: Default::default(),
+            done: Default::default(),
+            events,
+        }
     }
 
     /// Uses `scrape` for fetching; fails on a bad proxy URL.
+    pub fn with_predict(mut self, predict: crate::settings::PredictSettings, notify: bool) -> Self {
+        self.predict = predict;
+        self.notify = notify;
+        self
+    }
+
     pub fn with_scrape(mut self, scrape: crate::settings::ScrapeSettings) -> Result<Self, FetchError> {
         self.fetcher = std::sync::Arc::new(HttpFetcher::new(scrape.clone(), Some(self.queues.clone()))?);
         self.scrape = scrape;

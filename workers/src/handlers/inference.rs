@@ -1,0 +1,77 @@
+//! `run_inference`, `settle_bets` and `train_model`: forecasts with the active model
+//! version, settlement of value bets, and retraining. Numeric work runs on a blocking
+//! thread, never on the async workers.
+
+use chrono::Utc;
+use jobs::catalogue::{NotifyValueBet, RunInference, TrainModel};
+use jobs::{AnyJob, EnqueueOptions, Envelope};
+
+use crate::history::{self, HistoryFilter};
+use crate::runtime::{JobFailure, Runtime};
+use crate::training::{TrainOptions, train};
+use crate::{inference, registry};
+
+pub async fn run(rt: &Runtime, envelope: &Envelope, job: &RunInference) -> Result<(), JobFailure> {
+    let name = rt.predict.model_name.clone();
+    let loaded = rt.models.active(&rt.db, &name).await.map_err(|e| match e {
+        registry::RegistryError::Db(e) => JobFailure::transient(e),
+        other => JobFailure::Permanent(other.to_string()),
+    })?;
+    let summary = match inference::run(&rt.db, &loaded, &rt.predict, &job.match_ids).await {
+        Ok(s) => s,
+        Err(e) => {
+            // A version that fails to predict is not served again by this worker; the
+            // retry falls back to the newest version that loads.
+            rt.models.reject(loaded.id).await;
+            return Err(JobFailure::transient(e));
+        }
+    };
+    tracing::info!(
+        version = %loaded.version,
+        matches = summary.matches,
+        predictions = summary.predictions,
+        value_bets = summary.new_value_bets.len(),
+        "inference done"
+    );
+    if rt.notify {
+        for id in summary.new_value_bets {
+            let next = Envelope::new(&AnyJob::NotifyValueBet(NotifyValueBet { value_bet_id: id })).child_of(envelope);
+            // The key makes a retried inference notify each bet once.
+            let opts = EnqueueOptions { idempotency_key: Some(format!("notify:{id}")), ..Default::default() };
+            rt.queues.enqueue(&next, &opts).await.map_err(JobFailure::transient)?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn settle(rt: &Runtime) -> Result<(), JobFailure> {
+    let s = inference::settle(&rt.db).await.map_err(JobFailure::transient)?;
+    tracing::info!(won = s.won, lost = s.lost, void = s.void, "value bets settled");
+    Ok(())
+}
+
+pub async fn retrain(rt: &Runtime, job: &TrainModel) -> Result<(), JobFailure> {
+    if job.model.as_deref().is_some_and(|m| m != rt.predict.model_name) {
+        return Err(JobFailure::Permanent(format!(
+            "unknown model `{}` (this deployment trains `{}`)",
+            job.model.as_deref().unwrap_or_default(),
+            rt.predict.model_name
+        )));
+    }
+    let rows = history::load(&rt.db, &HistoryFilter::default()).await.map_err(JobFailure::transient)?;
+    let opts = TrainOptions {
+        leagues: Vec::new(),
+        as_of: Utc::now().date_naive(),
+        search: true,
+        validation_seasons: rt.predict.validation_seasons,
+    };
+    let trained = tokio::task::spawn_blocking(move || train(&rows, &opts))
+        .await
+        .map_err(|e| JobFailure::Transient(format!("training thread: {e}")))?
+        .map_err(|e| JobFailure::Permanent(e.to_string()))?;
+    let version = registry::register(&rt.db, &rt.predict.model_name, &trained.model, trained.metrics, true)
+        .await
+        .map_err(|e| JobFailure::Transient(e.to_string()))?;
+    tracing::info!(%version, "model trained and activated");
+    Ok(())
+}

@@ -1,0 +1,322 @@
+//! Inference: forecasts of matches with a registered version, written to `predictions`;
+//! value bets found against the bookmakers' latest pre-match prices; settlement of
+//! value bets once results are in.
+//!
+//! Everything here is idempotent: running it twice for the same match and version
+//! updates the rows it wrote the first time and finds no new value bet, so a retried
+//! or duplicated job notifies nobody twice.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use entities::enums::BetStatus;
+use sea_orm::{ConnectionTrait, DbErr, Statement, Value};
+
+use crate::history::{self, HistoryFilter, MatchRow};
+use crate::predict::kelly::{self, ConfidenceBands};
+use crate::predict::suite::{ENSEMBLE, MEMBERS};
+use crate::registry::Loaded;
+use crate::settings::PredictSettings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InferenceError {
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// What one inference run did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InferenceSummary {
+    pub matches: usize,
+    /// Matches of leagues the version has no models for.
+    pub skipped: usize,
+    pub predictions: usize,
+    /// Value bets found for the first time, to notify.
+    pub new_value_bets: Vec<i64>,
+}
+
+/// One forecast of a match, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forecast {
+    pub model: String,
+    pub probs: [f64; 3],
+    pub expected_goals: Option<(f64, f64)>,
+}
+
+/// Every forecast the version makes of `m`, or `None` when it has no model of its league.
+pub fn forecasts(loaded: &Loaded, m: &MatchRow) -> Option<Vec<Forecast>> {
+    let league = loaded.model.leagues.get(&m.league)?;
+    let team = |id: i64| league.teams.get(&id).copied().unwrap_or(u32::MAX);
+    let f = league.suite.forecast(team(m.home_id), team(m.away_id), &loaded.model.weights);
+    let goals = f.goals.expected_goals;
+    let mut out: Vec<Forecast> = MEMBERS
+        .iter()
+        .zip(&f.members)
+        .map(|(name, p)| Forecast {
+            model: name.to_string(),
+            probs: *p,
+            expected_goals: (*name == "dixon_coles").then_some(goals).flatten(),
+        })
+        .collect();
+    out.push(Forecast { model: ENSEMBLE.to_owned(), probs: f.ensemble, expected_goals: goals });
+    // With the market's pre-closing line, the market-weighted ensemble too.
+    if let Some(line) = m.prices.average.opening
+        && let Ok(fair) = crate::predict::margin::normalise(&line)
+    {
+        let mut members = f.members.clone();
+        members.push([fair[0], fair[1], fair[2]]);
+        let probs = loaded.model.market_weights.combine(&members);
+        out.push(Forecast { model: crate::backtest::ENSEMBLE_MARKET.to_owned(), probs, expected_goals: goals });
+    }
+    Some(out)
+}
+
+async fn query<C: ConnectionTrait>(conn: &C, sql: &str, values: Vec<Value>) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+    conn.query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await
+}
+
+async fn exec<C: ConnectionTrait>(conn: &C, sql: &str, values: Vec<Value>) -> Result<u64, DbErr> {
+    Ok(conn.execute_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?.rows_affected())
+}
+
+/// Scheduled matches that have not kicked off.
+pub async fn upcoming<C: ConnectionTrait>(conn: &C) -> Result<Vec<i64>, DbErr> {
+    let rows = query(
+        conn,
+        "SELECT id FROM matches WHERE status = 'scheduled' AND kickoff_at >= $1 ORDER BY kickoff_at",
+        vec![Utc::now().into()],
+    )
+    .await?;
+    rows.iter().map(|r| r.try_get_by_index(0)).collect()
+}
+
+/// Writes (or updates) one forecast; returns the prediction's id.
+async fn store_prediction<C: ConnectionTrait>(
+    conn: &C,
+    match_id: i64,
+    version: &str,
+    f: &Forecast,
+) -> Result<i64, DbErr> {
+    let confidence = kelly::sharpness(&f.probs);
+    let (eh, ea) = (f.expected_goals.map(|g| g.0), f.expected_goals.map(|g| g.1));
+    let existing = query(
+        conn,
+        "SELECT id FROM predictions WHERE match_id = $1 AND model_name = $2 AND model_version = $3",
+        vec![match_id.into(), f.model.clone().into(), version.into()],
+    )
+    .await?;
+    if let Some(row) = existing.first() {
+        let id: i64 = row.try_get_by_index(0)?;
+        exec(
+            conn,
+            "UPDATE predictions SET p_home = $1, p_draw = $2, p_away = $3, expected_home_goals = $4, \
+             expected_away_goals = $5, confidence = $6 WHERE id = $7",
+            vec![f.probs[0].into(), f.probs[1].into(), f.probs[2].into(), eh.into(), ea.into(), confidence.into(), id.into()],
+        )
+        .await?;
+        return Ok(id);
+    }
+    let row = query(
+        conn,
+        "INSERT INTO predictions (match_id, model_name, model_version, p_home, p_draw, p_away, \
+         expected_home_goals, expected_away_goals, confidence, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        vec![
+            match_id.into(),
+            f.model.clone().into(),
+            version.into(),
+            f.probs[0].into(),
+            f.probs[1].into(),
+            f.probs[2].into(),
+            eh.into(),
+            ea.into(),
+            confidence.into(),
+            Utc::now().into(),
+        ],
+    )
+    .await?;
+    row.first().map(|r| r.try_get_by_index(0)).transpose()?.ok_or_else(|| DbErr::RecordNotInserted)
+}
+
+/// The best pre-match price of each selection among bookable bookmakers:
+/// `(bookmaker, price)` for home, draw, away.
+async fn best_prices<C: ConnectionTrait>(
+    conn: &C,
+    match_id: i64,
+    settings: &PredictSettings,
+) -> Result<[Option<(String, f64)>; 3], DbErr> {
+    let rows = query(
+        conn,
+        "SELECT bookmaker, selection, price FROM odds WHERE match_id = $1 AND market = '1x2' \
+         AND is_closing = $2 ORDER BY recorded_at DESC",
+        vec![match_id.into(), false.into()],
+    )
+    .await?;
+    let mut latest: HashMap<(String, String), f64> = HashMap::new();
+    for r in rows {
+        let (book, sel, price): (String, String, f64) = (r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?);
+        if settings.excluded_bookmakers.contains(&book) {
+            continue;
+        }
+        latest.entry((book, sel)).or_insert(price);
+    }
+    let mut best: [Option<(String, f64)>; 3] = Default::default();
+    for ((book, sel), price) in latest {
+        let Some(i) = ["home", "draw", "away"].iter().position(|s| *s == sel) else { continue };
+        if price > 1.0 && price <= settings.max_price && best[i].as_ref().is_none_or(|(_, p)| price > *p) {
+            best[i] = Some((book, price));
+        }
+    }
+    Ok(best)
+}
+
+/// Finds value bets of one prediction; returns the ids of those not stored before.
+async fn value_bets<C: ConnectionTrait>(
+    conn: &C,
+    match_id: i64,
+    prediction_id: i64,
+    probs: [f64; 3],
+    settings: &PredictSettings,
+) -> Result<Vec<i64>, DbErr> {
+    let prices = best_prices(conn, match_id, settings).await?;
+    let bands = ConfidenceBands::default();
+    let model_confidence = kelly::sharpness(&probs);
+    let mut new = Vec::new();
+    for (i, best) in prices.iter().enumerate() {
+        let Some((book, price)) = best else { continue };
+        let edge = kelly::edge(probs[i], *price);
+        if edge.is_nan() || edge < settings.min_edge {
+            continue;
+        }
+        let Ok(stake) = kelly::kelly_stake(probs[i], *price, settings.kelly_fraction, settings.kelly_cap) else {
+            continue;
+        };
+        let selection = ["home", "draw", "away"][i];
+        let band = kelly::confidence(edge, model_confidence, &bands);
+        let confidence = band.map(|b| match b {
+            kelly::Confidence::High => 0.9,
+            kelly::Confidence::Medium => 0.6,
+            kelly::Confidence::Low => 0.3,
+        });
+        // One value bet per prediction and selection: the first price found is kept.
+        let existing = query(
+            conn,
+            "SELECT id FROM value_bets WHERE prediction_id = $1 AND selection = $2",
+            vec![prediction_id.into(), selection.into()],
+        )
+        .await?;
+        if !existing.is_empty() {
+            continue;
+        }
+        let row = query(
+            conn,
+            "INSERT INTO value_bets (prediction_id, match_id, selection, bookmaker, price, edge, kelly_stake, \
+             confidence, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            vec![
+                prediction_id.into(),
+                match_id.into(),
+                selection.into(),
+                book.clone().into(),
+                (*price).into(),
+                edge.into(),
+                stake.into(),
+                confidence.into(),
+                "pending".into(),
+                Utc::now().into(),
+            ],
+        )
+        .await?;
+        if let Some(r) = row.first() {
+            new.push(r.try_get_by_index(0)?);
+        }
+    }
+    Ok(new)
+}
+
+/// Forecasts `match_ids` (every upcoming match when empty) with `loaded`, and finds
+/// their value bets.
+pub async fn run<C: ConnectionTrait>(
+    conn: &C,
+    loaded: &Loaded,
+    settings: &PredictSettings,
+    match_ids: &[i64],
+) -> Result<InferenceSummary, InferenceError> {
+    let ids = if match_ids.is_empty() { upcoming(conn).await? } else { match_ids.to_vec() };
+    let mut summary = InferenceSummary::default();
+    if ids.is_empty() {
+        return Ok(summary);
+    }
+    let rows = history::load(conn, &HistoryFilter { match_ids: ids, ..Default::default() }).await?;
+    for m in &rows {
+        summary.matches += 1;
+        let Some(all) = forecasts(loaded, m) else {
+            summary.skipped += 1;
+            continue;
+        };
+        for f in &all {
+            let id = store_prediction(conn, m.id, &loaded.version, f).await?;
+            summary.predictions += 1;
+            if f.model == settings.value_model {
+                summary.new_value_bets.extend(value_bets(conn, m.id, id, f.probs, settings).await?);
+            }
+        }
+    }
+    Ok(summary)
+}
+
+/// What settling did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Settled {
+    pub won: u64,
+    pub lost: u64,
+    pub void: u64,
+}
+
+/// Settles pending value bets of finished, postponed and cancelled matches.
+pub async fn settle<C: ConnectionTrait>(conn: &C) -> Result<Settled, DbErr> {
+    let rows = query(
+        conn,
+        "SELECT v.id, v.selection, m.status, m.home_goals, m.away_goals FROM value_bets v \
+         JOIN matches m ON m.id = v.match_id WHERE v.status = 'pending' \
+         AND m.status IN ('finished', 'postponed', 'cancelled')",
+        vec![],
+    )
+    .await?;
+    let mut out = Settled::default();
+    let now = Utc::now();
+    for r in rows {
+        let (id, selection, status): (i64, String, String) =
+            (r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?);
+        let goals: (Option<i32>, Option<i32>) = (r.try_get_by_index(3)?, r.try_get_by_index(4)?);
+        let result = match goals {
+            (Some(h), Some(a)) if status == "finished" => Some(match h.cmp(&a) {
+                std::cmp::Ordering::Greater => "home",
+                std::cmp::Ordering::Equal => "draw",
+                std::cmp::Ordering::Less => "away",
+            }),
+            _ => None,
+        };
+        let outcome = match result {
+            Some(r) if r == selection => BetStatus::Won,
+            Some(_) => BetStatus::Lost,
+            None => BetStatus::Void,
+        };
+        match outcome {
+            BetStatus::Won => out.won += 1,
+            BetStatus::Lost => out.lost += 1,
+            _ => out.void += 1,
+        }
+        let text = match outcome {
+            BetStatus::Won => "won",
+            BetStatus::Lost => "lost",
+            _ => "void",
+        };
+        exec(
+            conn,
+            "UPDATE value_bets SET status = $1, settled_at = $2 WHERE id = $3 AND status = 'pending'",
+            vec![text.into(), now.into(), id.into()],
+        )
+        .await?;
+    }
+    Ok(out)
+}

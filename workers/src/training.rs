@@ -1,0 +1,194 @@
+//! Training: a hyper-parameter search by walk-forward validation, then every league's
+//! models fitted on all history before the cut-off day, ready to register.
+//!
+//! The search tries a few settings of the time decay (Poisson and Dixon-Coles) and of
+//! Elo's K and home advantage, each scored by walk-forward backtest on the validation
+//! seasons (the latest before the cut-off); the decay is chosen by Dixon-Coles' RPS and
+//! Elo's settings by Elo's. The ensemble weights are those the final validation run
+//! fitted on its out-of-sample forecasts.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::backtest::{self, BacktestConfig, BacktestError, ENSEMBLE_MARKET};
+use crate::history::MatchRow;
+use crate::predict::PredictError;
+use crate::predict::data::MatchRecord;
+use crate::predict::ensemble::Weights;
+use crate::predict::suite::{ENSEMBLE, MEMBERS, Suite, SuiteParams};
+use crate::registry::{LeagueModel, TrainedModel};
+
+/// What to train.
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    /// Division codes; empty means every league in the data.
+    pub leagues: Vec<String>,
+    /// Fit on matches strictly before this day.
+    pub as_of: NaiveDate,
+    /// Run the hyper-parameter search (otherwise the defaults).
+    pub search: bool,
+    pub validation_seasons: usize,
+}
+
+/// One point of the search.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trial {
+    pub xi: f64,
+    pub elo_k: f64,
+    pub elo_home_advantage: f64,
+    pub dixon_coles_rps: f64,
+    pub elo_rps: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error("no finished match before {0} to train on")]
+    NoHistory(NaiveDate),
+    #[error(transparent)]
+    Predict(#[from] PredictError),
+    #[error(transparent)]
+    Backtest(#[from] BacktestError),
+}
+
+/// A trained model and what its validation found.
+#[derive(Debug, Clone)]
+pub struct Trained {
+    pub model: TrainedModel,
+    pub metrics: serde_json::Value,
+}
+
+/// The settings the search tries: (decay per day, Elo K, Elo home advantage).
+const GRID: [(f64, f64, f64); 3] = [(0.0009, 15.0, 45.0), (0.0018, 20.0, 60.0), (0.0036, 30.0, 80.0)];
+
+fn params_of(xi: f64, k: f64, home_advantage: f64) -> SuiteParams {
+    let mut p = SuiteParams::default();
+    p.poisson.xi = xi;
+    p.dixon_coles.xi = xi;
+    p.elo.k = k;
+    p.elo.home_advantage = home_advantage;
+    p
+}
+
+fn pooled_rps(report: &backtest::BacktestReport, model: &str) -> f64 {
+    report.scores.iter().find(|s| s.model == model && s.league == "all").map(|s| s.scores.rps).unwrap_or(f64::INFINITY)
+}
+
+/// Trains on `rows` (any matches; only finished ones before the cut-off are used).
+pub fn train(rows: &[MatchRow], opts: &TrainOptions) -> Result<Trained, TrainError> {
+    let history: Vec<MatchRow> = rows
+        .iter()
+        .filter(|r| r.date < opts.as_of && r.score().is_some())
+        .filter(|r| opts.leagues.is_empty() || opts.leagues.contains(&r.league))
+        .cloned()
+        .collect();
+    if history.is_empty() {
+        return Err(TrainError::NoHistory(opts.as_of));
+    }
+    let seasons: BTreeSet<&str> = history.iter().map(|r| r.season.as_str()).collect();
+    // Validation needs at least one season before it to fit on.
+    let validation: Vec<String> =
+        seasons.iter().skip(1).rev().take(opts.validation_seasons).rev().map(|s| s.to_string()).collect();
+
+    let mut trials = Vec::new();
+    let mut chosen = SuiteParams::default();
+    let mut weights = Weights::equal(&MEMBERS);
+    let mut market_members: Vec<&str> = MEMBERS.to_vec();
+    market_members.push("market_avg_opening");
+    let mut market_weights = Weights::equal(&market_members);
+    let mut scores = serde_json::Map::new();
+    if !validation.is_empty() {
+        let config = |params: SuiteParams| BacktestConfig {
+            leagues: opts.leagues.clone(),
+            test_seasons: validation.clone(),
+            warmup_seasons: 1,
+            params,
+            min_ensemble_matches: 50,
+            ..BacktestConfig::default()
+        };
+        if opts.search {
+            for (xi, k, ha) in GRID {
+                let report = backtest::run(&history, &config(params_of(xi, k, ha)), |_, _| {})?;
+                trials.push(Trial {
+                    xi,
+                    elo_k: k,
+                    elo_home_advantage: ha,
+                    dixon_coles_rps: pooled_rps(&report, "dixon_coles"),
+                    elo_rps: pooled_rps(&report, "elo"),
+                });
+            }
+            let best_xi = trials.iter().min_by(|a, b| a.dixon_coles_rps.total_cmp(&b.dixon_coles_rps));
+            let best_elo = trials.iter().min_by(|a, b| a.elo_rps.total_cmp(&b.elo_rps));
+            if let (Some(x), Some(e)) = (best_xi, best_elo) {
+                chosen = params_of(x.xi, e.elo_k, e.elo_home_advantage);
+            }
+        }
+        let report = backtest::run(&history, &config(chosen.clone()), |_, _| {})?;
+        for s in report.scores.iter().filter(|s| s.league == "all") {
+            scores.insert(s.model.clone(), serde_json::to_value(s.scores).unwrap_or_default());
+        }
+        if let Some(w) = report.weights.get(ENSEMBLE) {
+            weights = w.clone();
+        }
+        if let Some(w) = report.weights.get(ENSEMBLE_MARKET) {
+            market_weights = w.clone();
+        }
+    }
+
+    let mut leagues: BTreeMap<String, LeagueModel> = BTreeMap::new();
+    let mut by_league: BTreeMap<&str, Vec<&MatchRow>> = BTreeMap::new();
+    for r in &history {
+        by_league.entry(r.league.as_str()).or_default().push(r);
+    }
+    for (league, matches) in by_league {
+        let mut teams: HashMap<i64, u32> = HashMap::new();
+        let mut index = |id: i64| {
+            let next = teams.len() as u32;
+            *teams.entry(id).or_insert(next)
+        };
+        let records: Vec<MatchRecord> = matches
+            .iter()
+            .filter_map(|r| {
+                let (hg, ag) = r.score()?;
+                Some(MatchRecord { date: r.date, home: index(r.home_id), away: index(r.away_id), home_goals: hg, away_goals: ag })
+            })
+            .collect();
+        let suite = Suite::fit(&records, opts.as_of, &chosen)?;
+        leagues.insert(league.to_owned(), LeagueModel { teams, suite });
+    }
+    let metrics = json!({
+        "as_of": opts.as_of,
+        "trained_on": history.len(),
+        "validation_seasons": validation,
+        "scores": scores,
+        "search": trials,
+    });
+    Ok(Trained {
+        model: TrainedModel { as_of: opts.as_of, params: chosen, leagues, weights, market_weights },
+        metrics,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_before_the_cut_off_is_an_error() {
+        let opts = TrainOptions {
+            leagues: vec![],
+            as_of: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+            search: false,
+            validation_seasons: 1,
+        };
+        assert!(matches!(train(&[], &opts), Err(TrainError::NoHistory(_))));
+    }
+
+    #[test]
+    fn the_grid_varies_what_it_searches() {
+        let p = params_of(0.0036, 30.0, 80.0);
+        assert_eq!((p.poisson.xi, p.dixon_coles.xi, p.elo.k, p.elo.home_advantage), (0.0036, 0.0036, 30.0, 80.0));
+    }
+}
