@@ -48,13 +48,7 @@ fn load_csv(path: &Path, teams: &mut TeamIndex, out: &mut Vec<MatchRecord>) -> R
             .filter(|d| d.year_ce().1 > 1900)
             .or_else(|| NaiveDate::parse_from_str(date, "%d/%m/%y").ok())
             .ok_or_else(|| format!("{}: bad date {date:?}", path.display()))?;
-        out.push(MatchRecord {
-            date,
-            home: teams.index_or_insert(home),
-            away: teams.index_or_insert(away),
-            home_goals: hg,
-            away_goals: ag,
-        });
+        out.push(MatchRecord::new(date, teams.index_or_insert(home), teams.index_or_insert(away), hg, ag));
     }
     Ok(())
 }

@@ -69,13 +69,13 @@ pub fn simulate(truth: &Truth, seasons: usize, seed: u64) -> Vec<MatchRecord> {
                     }
                 }
             }
-            out.push(MatchRecord {
-                date: start + Days::new((s * 365 + k / 10) as u64),
-                home: h as u32,
-                away: a as u32,
-                home_goals: score.0 as u8,
-                away_goals: score.1 as u8,
-            });
+            out.push(MatchRecord::new(
+                start + Days::new((s * 365 + k / 10) as u64),
+                h as u32,
+                a as u32,
+                score.0 as u8,
+                score.1 as u8,
+            ));
         }
     }
     out
