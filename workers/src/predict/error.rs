@@ -62,4 +62,21 @@ pub enum PredictError {
         /// The day the state stands at.
         as_of: NaiveDate,
     },
+    /// A tensor operation of a training run failed.
+    #[error("tensor computation failed: {0}")]
+    Tensor(String),
+    /// Training produced a non-finite loss.
+    #[error("training diverged at epoch {epoch}: loss {loss}")]
+    Diverged {
+        /// The epoch the loss stopped being finite.
+        epoch: usize,
+        /// The loss seen.
+        loss: f64,
+    },
+}
+
+impl From<candle_core::Error> for PredictError {
+    fn from(e: candle_core::Error) -> Self {
+        Self::Tensor(e.to_string())
+    }
 }

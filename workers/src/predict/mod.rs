@@ -10,7 +10,9 @@
 //! - [`goal_model`]: attack/defence ratings by maximum likelihood, shared by the goal models;
 //! - [`poisson`], [`dixon_coles`], [`elo`]: the models;
 //! - [`features`]: walk-forward match features (form, venue, head-to-head, xG, shots,
-//!   rest, Elo, market) rolled forward match by match.
+//!   rest, Elo, market) rolled forward match by match;
+//! - [`learned`]: multinomial logistic regression (or a one-hidden-layer MLP) on those
+//!   features, trained with candle.
 
 pub mod data;
 pub mod dixon_coles;
@@ -19,6 +21,7 @@ pub mod error;
 pub mod features;
 pub mod goal_model;
 pub mod kelly;
+pub mod learned;
 pub mod margin;
 pub mod metrics;
 pub mod model;
