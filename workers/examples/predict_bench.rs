@@ -4,8 +4,9 @@
 //!
 //! 1. One Dixon-Coles fit on the last three seasons of LEAGUE (default `E0`) read from the
 //!    football-data.co.uk CSVs `LEAGUE_*.csv` in DIR (default `data/football-data`), after
-//!    a warm-up: median, min and max over REPS fits (default 20). Poisson and Elo fits
-//!    on the same data are timed for comparison.
+//!    a warm-up: median, min and max over REPS fits (default 20). Poisson, Elo and
+//!    learned (logistic regression on engineered features, trained with candle) fits on
+//!    the same data are timed for comparison.
 //! 2. Batch inference of full Dixon-Coles score grids (11 × 11, then 1X2): matches/s on
 //!    one core, over one million matches built from every pairing of the fitted teams.
 
@@ -17,6 +18,7 @@ use std::time::{Duration, Instant};
 use chrono::{Datelike, Days, NaiveDate};
 use workers::predict::dixon_coles::{DixonColes, DixonColesParams};
 use workers::predict::elo::{Elo, EloParams};
+use workers::predict::learned::{Learned, LearnedParams};
 use workers::predict::poisson::{Poisson, PoissonParams};
 use workers::predict::score_matrix::batch_outcomes;
 use workers::predict::{MatchRecord, Model, TeamIndex};
@@ -48,13 +50,7 @@ fn load_csv(path: &Path, teams: &mut TeamIndex, out: &mut Vec<MatchRecord>) -> R
             .filter(|d| d.year_ce().1 > 1900)
             .or_else(|| NaiveDate::parse_from_str(date, "%d/%m/%y").ok())
             .ok_or_else(|| format!("{}: bad date {date:?}", path.display()))?;
-        out.push(MatchRecord {
-            date,
-            home: teams.index_or_insert(home),
-            away: teams.index_or_insert(away),
-            home_goals: hg,
-            away_goals: ag,
-        });
+        out.push(MatchRecord::new(date, teams.index_or_insert(home), teams.index_or_insert(away), hg, ag));
     }
     Ok(())
 }
@@ -127,6 +123,8 @@ fn main() -> Res<()> {
     );
     time_fits::<Poisson>("Poisson fit", &history, as_of, &PoissonParams::default(), reps)?;
     time_fits::<Elo>("Elo fit", &history, as_of, &EloParams::default(), reps)?;
+    let learned: Learned = time_fits("Learned fit", &history, as_of, &LearnedParams::default(), reps)?;
+    println!("  {:?}", learned.training);
 
     let n = teams.len() as u32;
     let pairs: Vec<(f64, f64)> = (0..n)

@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Statement, Value};
 
+use crate::predict::data::MatchRecord;
+
 /// Home, draw and away decimal prices.
 pub type Prices1x2 = [f64; 3];
 
@@ -73,6 +75,25 @@ pub struct MatchRow {
 }
 
 impl MatchRow {
+    /// The finished match as the models see it, its teams given as `home` and `away`
+    /// indices; the pre-closing market line (margin removed) rides along for models
+    /// that use it.
+    pub fn record(&self, home: u32, away: u32) -> Option<MatchRecord> {
+        let (hg, ag) = self.score()?;
+        let mut r = MatchRecord::new(self.date, home, away, hg, ag);
+        r.home_xg = self.home_xg.map(|x| x as f32);
+        r.away_xg = self.away_xg.map(|x| x as f32);
+        r.home_shots = self.home_shots.and_then(|s| u16::try_from(s).ok());
+        r.away_shots = self.away_shots.and_then(|s| u16::try_from(s).ok());
+        r.market = self
+            .prices
+            .average
+            .opening
+            .and_then(|line| crate::predict::margin::normalise(&line).ok())
+            .map(|p| [p[0] as f32, p[1] as f32, p[2] as f32]);
+        Some(r)
+    }
+
     /// The final score of a finished match.
     pub fn score(&self) -> Option<(u8, u8)> {
         if self.status != "finished" {

@@ -47,7 +47,7 @@ pub struct Forecast {
 pub fn forecasts(loaded: &Loaded, m: &MatchRow) -> Option<Vec<Forecast>> {
     let league = loaded.model.leagues.get(&m.league)?;
     let team = |id: i64| league.teams.get(&id).copied().unwrap_or(u32::MAX);
-    let f = league.suite.forecast(team(m.home_id), team(m.away_id), &loaded.model.weights);
+    let f = league.suite.forecast(m.date, team(m.home_id), team(m.away_id), &loaded.model.weights);
     let goals = f.goals.expected_goals;
     let mut out: Vec<Forecast> = MEMBERS
         .iter()

@@ -151,8 +151,8 @@ pub fn train(rows: &[MatchRow], opts: &TrainOptions) -> Result<Trained, TrainErr
         let records: Vec<MatchRecord> = matches
             .iter()
             .filter_map(|r| {
-                let (hg, ag) = r.score()?;
-                Some(MatchRecord { date: r.date, home: index(r.home_id), away: index(r.away_id), home_goals: hg, away_goals: ag })
+                let (home, away) = (index(r.home_id), index(r.away_id));
+                r.record(home, away)
             })
             .collect();
         let suite = Suite::fit(&records, opts.as_of, &chosen)?;

@@ -165,14 +165,8 @@ pub fn run(
     let mut leagues: BTreeMap<&str, LeagueHistory> = BTreeMap::new();
     for r in &finished {
         let (teams, records) = leagues.entry(r.league.as_str()).or_default();
-        let Some((hg, ag)) = r.score() else { continue };
-        let record = MatchRecord {
-            date: r.date,
-            home: teams.index(r.home_id),
-            away: teams.index(r.away_id),
-            home_goals: hg,
-            away_goals: ag,
-        };
+        let (home, away) = (teams.index(r.home_id), teams.index(r.away_id));
+        let Some(record) = r.record(home, away) else { continue };
         records.push((*r, record));
     }
     let weeks: BTreeSet<NaiveDate> =
@@ -213,7 +207,7 @@ pub fn run(
                 if !known.contains(&m.home) || !known.contains(&m.away) {
                     continue;
                 }
-                let f = suite.forecast(m.home, m.away, &weights);
+                let f = suite.forecast(m.date, m.home, m.away, &weights);
                 let mut forecasts: BTreeMap<String, [f64; 3]> =
                     MEMBERS.iter().map(|n| n.to_string()).zip(f.members.iter().copied()).collect();
                 forecasts.insert(ENSEMBLE.to_owned(), f.ensemble);

@@ -6,7 +6,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// One played match, teams given by their index in a [`TeamIndex`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// The optional statistics default to absent, so records serialised before they existed
+/// still load; build a bare result with [`MatchRecord::new`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MatchRecord {
     /// Day the match was played (kick-off date, UTC).
     pub date: NaiveDate,
@@ -18,9 +21,40 @@ pub struct MatchRecord {
     pub home_goals: u8,
     /// Full-time away goals.
     pub away_goals: u8,
+    /// Home expected goals, where a source publishes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_xg: Option<f32>,
+    /// Away expected goals, where a source publishes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub away_xg: Option<f32>,
+    /// Home shots, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_shots: Option<u16>,
+    /// Away shots, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub away_shots: Option<u16>,
+    /// Pre-match market probabilities `[home, draw, away]` with the margin removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub market: Option<[f32; 3]>,
 }
 
 impl MatchRecord {
+    /// A result with no statistics and no market.
+    pub const fn new(date: NaiveDate, home: u32, away: u32, home_goals: u8, away_goals: u8) -> Self {
+        Self {
+            date,
+            home,
+            away,
+            home_goals,
+            away_goals,
+            home_xg: None,
+            away_xg: None,
+            home_shots: None,
+            away_shots: None,
+            market: None,
+        }
+    }
+
     /// The 1X2 result of the match.
     pub fn outcome(&self) -> Outcome {
         match self.home_goals.cmp(&self.away_goals) {
@@ -145,7 +179,7 @@ mod tests {
 
     #[test]
     fn outcome_follows_the_score() {
-        let m = |h, a| MatchRecord { date: d(1), home: 0, away: 1, home_goals: h, away_goals: a };
+        let m = |h, a| MatchRecord::new(d(1), 0, 1, h, a);
         assert_eq!(m(2, 1).outcome(), Outcome::Home);
         assert_eq!(m(1, 1).outcome(), Outcome::Draw);
         assert_eq!(m(0, 3).outcome(), Outcome::Away);
@@ -153,11 +187,23 @@ mod tests {
 
     #[test]
     fn history_before_excludes_the_cut_off_day_and_sorts() {
-        let m = |day, home| MatchRecord { date: d(day), home, away: 9, home_goals: 0, away_goals: 0 };
+        let m = |day, home| MatchRecord::new(d(day), home, 9, 0, 0);
         let all = [m(5, 1), m(3, 2), m(4, 0), m(3, 1)];
         let h = history_before(&all, d(5));
         assert_eq!(h, vec![m(3, 1), m(3, 2), m(4, 0)]);
         assert_eq!(team_count(&h), 10);
+    }
+
+    #[test]
+    fn records_without_statistics_still_load() {
+        let old = r#"{"date":"2024-01-03","home":1,"away":2,"home_goals":3,"away_goals":0}"#;
+        let m: MatchRecord = serde_json::from_str(old).unwrap();
+        assert_eq!(m, MatchRecord::new(d(3), 1, 2, 3, 0));
+        let full =
+            MatchRecord { home_xg: Some(1.5), away_shots: Some(7), market: Some([0.5, 0.3, 0.2]), ..m };
+        let back: MatchRecord = serde_json::from_str(&serde_json::to_string(&full).unwrap()).unwrap();
+        assert_eq!(back, full);
+        assert_eq!(serde_json::to_string(&m).unwrap(), old);
     }
 
     #[test]

@@ -134,6 +134,19 @@ fn goal_multiplier(home_goals: u8, away_goals: u8) -> f64 {
     }
 }
 
+/// The points the home side gains (and the away side loses) from `m`, given the
+/// pre-match ratings.
+pub(crate) fn rating_delta(home: f64, away: f64, m: &MatchRecord, params: &EloParams) -> f64 {
+    let expected = 1.0 / (1.0 + 10f64.powf(-(home + params.home_advantage - away) / 400.0));
+    let score = match m.outcome() {
+        Outcome::Home => 1.0,
+        Outcome::Draw => 0.5,
+        Outcome::Away => 0.0,
+    };
+    let g = if params.goal_difference { goal_multiplier(m.home_goals, m.away_goals) } else { 1.0 };
+    params.k * g * (score - expected)
+}
+
 /// Walk the matches in order, returning final ratings and, for every match, the
 /// pre-match rating difference over 400 (what the ordered logit sees).
 fn walk(matches: &[MatchRecord], n: usize, params: &EloParams) -> (Vec<f64>, Vec<f64>) {
@@ -142,14 +155,7 @@ fn walk(matches: &[MatchRecord], n: usize, params: &EloParams) -> (Vec<f64>, Vec
     for m in matches {
         let (h, a) = (m.home as usize, m.away as usize);
         xs.push((r[h] - r[a]) / 400.0);
-        let expected = 1.0 / (1.0 + 10f64.powf(-(r[h] + params.home_advantage - r[a]) / 400.0));
-        let score = match m.outcome() {
-            Outcome::Home => 1.0,
-            Outcome::Draw => 0.5,
-            Outcome::Away => 0.0,
-        };
-        let g = if params.goal_difference { goal_multiplier(m.home_goals, m.away_goals) } else { 1.0 };
-        let delta = params.k * g * (score - expected);
+        let delta = rating_delta(r[h], r[a], m, params);
         r[h] += delta;
         r[a] -= delta;
     }
@@ -241,7 +247,7 @@ mod tests {
         // Equal ratings, home advantage 100: expected 1/(1 + 10^−0.25) = 0.640065; a 2–0 home
         // win moves k·1.5·(1 − 0.640065) = 10.798 points.
         let d = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
-        let m = [MatchRecord { date: d, home: 0, away: 1, home_goals: 2, away_goals: 0 }];
+        let m = [MatchRecord::new(d, 0, 1, 2, 0)];
         let p = EloParams { k: 20.0, home_advantage: 100.0, ..Default::default() };
         let (r, xs) = walk(&m, 2, &p);
         let delta = 20.0 * 1.5 * (1.0 - 1.0 / (1.0 + 10f64.powf(-0.25)));

@@ -45,4 +45,38 @@ pub enum PredictError {
     /// A root finder found no sign change or did not converge.
     #[error("root finder failed: {0}")]
     RootFinding(&'static str),
+    /// A feature state was asked to roll back to an earlier day.
+    #[error("cannot roll a feature state at {as_of} back to {until}")]
+    SnapshotRewind {
+        /// The day asked for.
+        until: NaiveDate,
+        /// The day the state stands at.
+        as_of: NaiveDate,
+    },
+    /// A fixture dated before the state it would be featurised from, whose features would
+    /// then include its own result and later ones.
+    #[error("fixture on {date} is before the feature state's day {as_of}")]
+    FixtureBeforeSnapshot {
+        /// The fixture's day.
+        date: NaiveDate,
+        /// The day the state stands at.
+        as_of: NaiveDate,
+    },
+    /// A tensor operation of a training run failed.
+    #[error("tensor computation failed: {0}")]
+    Tensor(String),
+    /// Training produced a non-finite loss.
+    #[error("training diverged at epoch {epoch}: loss {loss}")]
+    Diverged {
+        /// The epoch the loss stopped being finite.
+        epoch: usize,
+        /// The loss seen.
+        loss: f64,
+    },
+}
+
+impl From<candle_core::Error> for PredictError {
+    fn from(e: candle_core::Error) -> Self {
+        Self::Tensor(e.to_string())
+    }
 }

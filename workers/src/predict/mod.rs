@@ -8,15 +8,21 @@
 //! - [`score_matrix`]: Poisson / Dixon-Coles score grids and what follows from them;
 //! - [`model`]: the [`Model`] trait and [`Prediction`];
 //! - [`goal_model`]: attack/defence ratings by maximum likelihood, shared by the goal models;
-//! - [`poisson`], [`dixon_coles`], [`elo`]: the models.
+//! - [`poisson`], [`dixon_coles`], [`elo`]: the models;
+//! - [`features`]: walk-forward match features (form, venue, head-to-head, xG, shots,
+//!   rest, Elo, market) rolled forward match by match;
+//! - [`learned`]: multinomial logistic regression (or a one-hidden-layer MLP) on those
+//!   features, trained with candle.
 
 pub mod data;
 pub mod dixon_coles;
 pub mod elo;
 pub mod ensemble;
 pub mod error;
+pub mod features;
 pub mod goal_model;
 pub mod kelly;
+pub mod learned;
 pub mod margin;
 pub mod metrics;
 pub mod model;
@@ -29,5 +35,5 @@ mod testutil;
 
 pub use data::{MatchRecord, Outcome, TeamIndex};
 pub use error::PredictError;
-pub use model::{Model, Prediction};
+pub use model::{Fixture, Model, Prediction};
 pub use score_matrix::ScoreMatrix;

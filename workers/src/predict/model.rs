@@ -42,6 +42,28 @@ impl Prediction {
     }
 }
 
+/// An upcoming match with the context a model may use beyond the pairing: its date (rest
+/// days, form up to that day) and the market's margin-free probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Fixture {
+    /// Day of the match.
+    pub date: NaiveDate,
+    /// Home team index.
+    pub home: u32,
+    /// Away team index.
+    pub away: u32,
+    /// Pre-match market probabilities `[home, draw, away]` with the margin removed.
+    #[serde(default)]
+    pub market: Option<[f32; 3]>,
+}
+
+impl Fixture {
+    /// The fixture a played match was, before kick-off: its result and statistics dropped.
+    pub fn of(m: &MatchRecord) -> Self {
+        Self { date: m.date, home: m.home, away: m.away, market: m.market }
+    }
+}
+
 /// A match model. The fitted model is plain data (serde) so it can be stored as a
 /// registry artifact and loaded by inference workers.
 pub trait Model: Sized + Serialize + DeserializeOwned {
@@ -55,4 +77,9 @@ pub trait Model: Sized + Serialize + DeserializeOwned {
     /// Forecast `home` against `away`. A team the fit never saw gets the league-average
     /// rating rather than an error, since newly promoted teams are routinely predicted.
     fn predict(&self, home: u32, away: u32) -> Prediction;
+
+    /// Forecast a fixture with its context. Models of the pairing alone ignore the rest.
+    fn predict_fixture(&self, f: &Fixture) -> Prediction {
+        self.predict(f.home, f.away)
+    }
 }

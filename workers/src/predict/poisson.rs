@@ -104,15 +104,9 @@ mod tests {
         let mut h = Vec::new();
         for i in 0..40u32 {
             let (date, goals) = if i < 20 { (d(2015, 1 + i % 12), 4) } else { (d(2020, 1 + i % 12), 0) };
-            h.push(MatchRecord { date, home: 0, away: 1 + i % 3, home_goals: goals, away_goals: 1 });
-            h.push(MatchRecord { date, home: 1 + i % 3, away: 0, home_goals: 1, away_goals: goals });
-            h.push(MatchRecord {
-                date,
-                home: 1 + i % 3,
-                away: 1 + (i + 1) % 3,
-                home_goals: 1,
-                away_goals: 1,
-            });
+            h.push(MatchRecord::new(date, 0, 1 + i % 3, goals, 1));
+            h.push(MatchRecord::new(date, 1 + i % 3, 0, 1, goals));
+            h.push(MatchRecord::new(date, 1 + i % 3, 1 + (i + 1) % 3, 1, 1));
         }
         let as_of = d(2021, 1);
         let flat = Poisson::fit(&h, as_of, &PoissonParams::default()).unwrap();

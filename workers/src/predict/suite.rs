@@ -10,11 +10,12 @@ use super::dixon_coles::{DixonColes, DixonColesParams};
 use super::elo::{Elo, EloParams};
 use super::ensemble::Weights;
 use super::error::PredictError;
-use super::model::{Model, Prediction};
+use super::learned::{Learned, LearnedParams};
+use super::model::{Fixture, Model, Prediction};
 use super::poisson::{Poisson, PoissonParams};
 
 /// The members of the results-only ensemble, in forecast order.
-pub const MEMBERS: [&str; 3] = ["poisson", "dixon_coles", "elo"];
+pub const MEMBERS: [&str; 4] = ["poisson", "dixon_coles", "elo", "learned"];
 
 /// The name of the results-only ensemble.
 pub const ENSEMBLE: &str = "ensemble";
@@ -26,6 +27,7 @@ pub struct SuiteParams {
     pub poisson: PoissonParams,
     pub dixon_coles: DixonColesParams,
     pub elo: EloParams,
+    pub learned: LearnedParams,
 }
 
 /// The models fitted on one league as of one day.
@@ -35,6 +37,7 @@ pub struct Suite {
     pub poisson: Poisson,
     pub dixon_coles: DixonColes,
     pub elo: Elo,
+    pub learned: Learned,
 }
 
 /// Every member's forecast of one match, and the ensemble's.
@@ -59,16 +62,21 @@ impl Suite {
             poisson: Poisson::fit(history, as_of, &params.poisson)?,
             dixon_coles: DixonColes::fit(history, as_of, &params.dixon_coles)?,
             elo: Elo::fit(history, as_of, &params.elo)?,
+            learned: Learned::fit(history, as_of, &params.learned)?,
         })
     }
 
-    /// The members' forecasts of `home` v `away`, combined with `weights`.
-    pub fn forecast(&self, home: u32, away: u32, weights: &Weights) -> SuiteForecast {
+    /// The members' forecasts of `home` v `away` on `date`, combined with `weights`.
+    pub fn forecast(&self, date: NaiveDate, home: u32, away: u32, weights: &Weights) -> SuiteForecast {
         let goals = self.dixon_coles.predict(home, away);
+        // The learned model reads rest days from the date; a day before its fit (a
+        // fixture rescheduled earlier) is read as the fit's own day.
+        let fixture = Fixture { date: date.max(self.as_of), home, away, market: None };
         let members = vec![
             self.poisson.predict(home, away).probs(),
             goals.probs(),
             self.elo.predict(home, away).probs(),
+            self.learned.predict_fixture(&fixture).probs(),
         ];
         SuiteForecast { ensemble: weights.combine(&members), members, goals }
     }
@@ -95,25 +103,19 @@ mod tests {
                 } else {
                     (1, 1)
                 };
-                history.push(MatchRecord {
-                    date: day(round * 7),
-                    home: h,
-                    away: a,
-                    home_goals: hg,
-                    away_goals: ag,
-                });
+                history.push(MatchRecord::new(day(round * 7), h, a, hg, ag));
             }
         }
         let suite = Suite::fit(&history, day(300), &SuiteParams::default()).unwrap();
         let w = Weights::equal(&MEMBERS);
-        let f = suite.forecast(0, 1, &w);
+        let f = suite.forecast(day(300), 0, 1, &w);
         assert_eq!(f.members.len(), MEMBERS.len());
         for p in f.members.iter().chain([&f.ensemble]) {
             assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9 && p.iter().all(|x| *x > 0.0 && *x < 1.0));
             assert!(p[0] > p[2], "the strong home side is favoured: {p:?}");
         }
         let back: Suite = serde_json::from_str(&serde_json::to_string(&suite).unwrap()).unwrap();
-        let again = back.forecast(0, 1, &w);
+        let again = back.forecast(day(300), 0, 1, &w);
         for (a, b) in again.members.iter().flatten().zip(f.members.iter().flatten()) {
             assert!((a - b).abs() < 1e-12, "{a} vs {b}");
         }

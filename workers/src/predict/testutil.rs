@@ -44,6 +44,21 @@ fn joint(h: usize, a: usize, lambda: f64, mu: f64, rho: f64) -> f64 {
     t * pois(h, lambda) * pois(a, mu)
 }
 
+/// The truth's `[home, draw, away]` probabilities for `h` against `a`, summed over a
+/// 16 × 16 grid of scores.
+pub fn true_probs(truth: &Truth, h: usize, a: usize) -> [f64; 3] {
+    let lambda = (truth.attack[h] + truth.defence[a] + truth.home_advantage).exp();
+    let mu = (truth.attack[a] + truth.defence[h]).exp();
+    let mut p = [0.0; 3];
+    for hg in 0..16 {
+        for ag in 0..16 {
+            p[(ag > hg) as usize * 2 + (ag == hg) as usize] += joint(hg, ag, lambda, mu, truth.rho);
+        }
+    }
+    let total: f64 = p.iter().sum();
+    p.map(|x| x / total)
+}
+
 /// `seasons` double round robins (every ordered pair once a season, ten matches a day in a
 /// shuffled order), goals drawn from the truth's joint distribution.
 pub fn simulate(truth: &Truth, seasons: usize, seed: u64) -> Vec<MatchRecord> {
@@ -69,13 +84,13 @@ pub fn simulate(truth: &Truth, seasons: usize, seed: u64) -> Vec<MatchRecord> {
                     }
                 }
             }
-            out.push(MatchRecord {
-                date: start + Days::new((s * 365 + k / 10) as u64),
-                home: h as u32,
-                away: a as u32,
-                home_goals: score.0 as u8,
-                away_goals: score.1 as u8,
-            });
+            out.push(MatchRecord::new(
+                start + Days::new((s * 365 + k / 10) as u64),
+                h as u32,
+                a as u32,
+                score.0 as u8,
+                score.1 as u8,
+            ));
         }
     }
     out
