@@ -85,7 +85,9 @@ async fn main() -> anyhow::Result<()> {
             let db = connect(&settings).await?;
             migration::Migrator::up(&db, None).await?;
             let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
-            commands::models::train(&settings, &db, leagues, as_of, !no_search, !no_activate).await.map(|_| ())
+            commands::models::train(&settings, &db, leagues, as_of, !no_search, !no_activate)
+                .await
+                .map(|_| ())
         }
         Command::Models { command } => {
             let db = connect(&settings).await?;

@@ -22,9 +22,11 @@ pub async fn train(
     let rows = history::load(db, &HistoryFilter { leagues: leagues.clone(), ..Default::default() })
         .await
         .context("reading matches")?;
-    let opts = TrainOptions { leagues, as_of, search, validation_seasons: settings.predict.validation_seasons };
+    let opts =
+        TrainOptions { leagues, as_of, search, validation_seasons: settings.predict.validation_seasons };
     let started = std::time::Instant::now();
-    let trained = tokio::task::spawn_blocking(move || fit(&rows, &opts)).await.context("training thread")??;
+    let trained =
+        tokio::task::spawn_blocking(move || fit(&rows, &opts)).await.context("training thread")??;
     let name = &settings.predict.model_name;
     let leagues: Vec<&String> = trained.model.leagues.keys().collect();
     println!(
@@ -38,7 +40,10 @@ pub async fn train(
         for t in trials {
             println!(
                 "  xi {:<7} Elo K {:<4} home {:<4} → Dixon-Coles RPS {:.4}, Elo RPS {:.4}",
-                t["xi"], t["elo_k"], t["elo_home_advantage"], t["dixon_coles_rps"].as_f64().unwrap_or(f64::NAN),
+                t["xi"],
+                t["elo_k"],
+                t["elo_home_advantage"],
+                t["dixon_coles_rps"].as_f64().unwrap_or(f64::NAN),
                 t["elo_rps"].as_f64().unwrap_or(f64::NAN)
             );
         }
@@ -51,7 +56,11 @@ pub async fn train(
     Ok(version)
 }
 
-pub async fn models(settings: &Settings, db: &DatabaseConnection, command: ModelsCommand) -> anyhow::Result<()> {
+pub async fn models(
+    settings: &Settings,
+    db: &DatabaseConnection,
+    command: ModelsCommand,
+) -> anyhow::Result<()> {
     let name = &settings.predict.model_name;
     match command {
         ModelsCommand::List => {

@@ -46,7 +46,9 @@ pub async fn worker(
     let queues = open(settings, Some(&db)).await?;
     let notify = !settings.telegram.bot_token.expose_secret().is_empty();
     let rt = Arc::new(
-        Runtime::new(db, queues).with_scrape(settings.scrape.clone())?.with_predict(settings.predict.clone(), notify),
+        Runtime::new(db, queues)
+            .with_scrape(settings.scrape.clone())?
+            .with_predict(settings.predict.clone(), notify),
     );
     run_pools(rt, specs, shutdown_signal(), grace).await?;
     Ok(())

@@ -66,17 +66,28 @@ pub fn forecasts(loaded: &Loaded, m: &MatchRow) -> Option<Vec<Forecast>> {
         let mut members = f.members.clone();
         members.push([fair[0], fair[1], fair[2]]);
         let probs = loaded.model.market_weights.combine(&members);
-        out.push(Forecast { model: crate::backtest::ENSEMBLE_MARKET.to_owned(), probs, expected_goals: goals });
+        out.push(Forecast {
+            model: crate::backtest::ENSEMBLE_MARKET.to_owned(),
+            probs,
+            expected_goals: goals,
+        });
     }
     Some(out)
 }
 
-async fn query<C: ConnectionTrait>(conn: &C, sql: &str, values: Vec<Value>) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+async fn query<C: ConnectionTrait>(
+    conn: &C,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
     conn.query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await
 }
 
 async fn exec<C: ConnectionTrait>(conn: &C, sql: &str, values: Vec<Value>) -> Result<u64, DbErr> {
-    Ok(conn.execute_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?.rows_affected())
+    Ok(conn
+        .execute_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values))
+        .await?
+        .rows_affected())
 }
 
 /// Scheduled matches that have not kicked off.
@@ -111,7 +122,15 @@ async fn store_prediction<C: ConnectionTrait>(
             conn,
             "UPDATE predictions SET p_home = $1, p_draw = $2, p_away = $3, expected_home_goals = $4, \
              expected_away_goals = $5, confidence = $6 WHERE id = $7",
-            vec![f.probs[0].into(), f.probs[1].into(), f.probs[2].into(), eh.into(), ea.into(), confidence.into(), id.into()],
+            vec![
+                f.probs[0].into(),
+                f.probs[1].into(),
+                f.probs[2].into(),
+                eh.into(),
+                ea.into(),
+                confidence.into(),
+                id.into(),
+            ],
         )
         .await?;
         return Ok(id);
@@ -154,7 +173,8 @@ async fn best_prices<C: ConnectionTrait>(
     .await?;
     let mut latest: HashMap<(String, String), f64> = HashMap::new();
     for r in rows {
-        let (book, sel, price): (String, String, f64) = (r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?);
+        let (book, sel, price): (String, String, f64) =
+            (r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?);
         if settings.excluded_bookmakers.contains(&book) {
             continue;
         }
@@ -188,7 +208,8 @@ async fn value_bets<C: ConnectionTrait>(
         if edge.is_nan() || edge < settings.min_edge {
             continue;
         }
-        let Ok(stake) = kelly::kelly_stake(probs[i], *price, settings.kelly_fraction, settings.kelly_cap) else {
+        let Ok(stake) = kelly::kelly_stake(probs[i], *price, settings.kelly_fraction, settings.kelly_cap)
+        else {
             continue;
         };
         let selection = ["home", "draw", "away"][i];

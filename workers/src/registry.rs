@@ -10,9 +10,8 @@ use std::sync::Arc;
 use chrono::{NaiveDate, Utc};
 use entities::model_versions;
 use sea_orm::{
-    DatabaseConnection,
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
@@ -81,7 +80,8 @@ pub async fn register(
         reason: e.to_string(),
     })?;
     let params = serde_json::to_value(&model.params).unwrap_or_default();
-    let count = model_versions::Entity::find().filter(model_versions::Column::Name.eq(name)).count(conn).await?;
+    let count =
+        model_versions::Entity::find().filter(model_versions::Column::Name.eq(name)).count(conn).await?;
     let version = format!("v{}", count + 1);
     model_versions::ActiveModel {
         name: Set(name.to_owned()),
@@ -102,11 +102,7 @@ pub async fn register(
 }
 
 /// Makes `version` the one active version of `name`.
-pub async fn activate(
-    conn: &DatabaseConnection,
-    name: &str,
-    version: &str,
-) -> Result<(), RegistryError> {
+pub async fn activate(conn: &DatabaseConnection, name: &str, version: &str) -> Result<(), RegistryError> {
     let txn = conn.begin().await?;
     let target = model_versions::Entity::find()
         .filter(model_versions::Column::Name.eq(name))
@@ -129,9 +125,11 @@ pub async fn activate(
 /// Activates the version registered before the active one; returns it.
 pub async fn rollback(conn: &DatabaseConnection, name: &str) -> Result<String, RegistryError> {
     let versions = list(conn, name).await?;
-    let current = versions.iter().position(|v| v.active).ok_or_else(|| RegistryError::NoActive(name.to_owned()))?;
+    let current =
+        versions.iter().position(|v| v.active).ok_or_else(|| RegistryError::NoActive(name.to_owned()))?;
     // `list` is newest first: the previous version is the next one in the list.
-    let previous = versions.get(current + 1).ok_or_else(|| RegistryError::NothingToRollBack(name.to_owned()))?;
+    let previous =
+        versions.get(current + 1).ok_or_else(|| RegistryError::NothingToRollBack(name.to_owned()))?;
     activate(conn, name, &previous.version).await?;
     Ok(previous.version.clone())
 }
@@ -157,12 +155,23 @@ pub async fn list<C: ConnectionTrait>(conn: &C, name: &str) -> Result<Vec<Versio
             .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, version, active, created_at, metrics)| VersionInfo { id, name, version, active, created_at, metrics })
+        .map(|(id, name, version, active, created_at, metrics)| VersionInfo {
+            id,
+            name,
+            version,
+            active,
+            created_at,
+            metrics,
+        })
         .collect())
 }
 
 fn decode(row: &model_versions::Model) -> Result<TrainedModel, RegistryError> {
-    let corrupt = |reason: String| RegistryError::Corrupt { name: row.name.clone(), version: row.version.clone(), reason };
+    let corrupt = |reason: String| RegistryError::Corrupt {
+        name: row.name.clone(),
+        version: row.version.clone(),
+        reason,
+    };
     let bytes = row.artifact.as_deref().ok_or_else(|| corrupt("no artifact".into()))?;
     serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))
 }
@@ -200,7 +209,8 @@ impl ModelCache {
         match decode(&active) {
             Ok(model) => {
                 tracing::info!(model = name, version = %active.version, "model version loaded");
-                let loaded = Loaded { id: active.id, version: active.version.clone(), model: Arc::new(model) };
+                let loaded =
+                    Loaded { id: active.id, version: active.version.clone(), model: Arc::new(model) };
                 *current = Some(loaded.clone());
                 Ok(loaded)
             }
@@ -225,7 +235,12 @@ impl ModelCache {
         }
     }
 
-    async fn newest_loadable<C: ConnectionTrait>(&self, conn: &C, name: &str, except: i64) -> Result<Loaded, RegistryError> {
+    async fn newest_loadable<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        name: &str,
+        except: i64,
+    ) -> Result<Loaded, RegistryError> {
         let rows = model_versions::Entity::find()
             .filter(model_versions::Column::Name.eq(name))
             .filter(model_versions::Column::Id.ne(except))

@@ -73,7 +73,12 @@ fn params_of(xi: f64, k: f64, home_advantage: f64) -> SuiteParams {
 }
 
 fn pooled_rps(report: &backtest::BacktestReport, model: &str) -> f64 {
-    report.scores.iter().find(|s| s.model == model && s.league == "all").map(|s| s.scores.rps).unwrap_or(f64::INFINITY)
+    report
+        .scores
+        .iter()
+        .find(|s| s.model == model && s.league == "all")
+        .map(|s| s.scores.rps)
+        .unwrap_or(f64::INFINITY)
 }
 
 /// Trains on `rows` (any matches; only finished ones before the cut-off are used).
@@ -189,6 +194,9 @@ mod tests {
     #[test]
     fn the_grid_varies_what_it_searches() {
         let p = params_of(0.0036, 30.0, 80.0);
-        assert_eq!((p.poisson.xi, p.dixon_coles.xi, p.elo.k, p.elo.home_advantage), (0.0036, 0.0036, 30.0, 80.0));
+        assert_eq!(
+            (p.poisson.xi, p.dixon_coles.xi, p.elo.k, p.elo.home_advantage),
+            (0.0036, 0.0036, 30.0, 80.0)
+        );
     }
 }

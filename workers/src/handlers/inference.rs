@@ -35,7 +35,8 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &RunInference) -> Resul
     );
     if rt.notify {
         for id in summary.new_value_bets {
-            let next = Envelope::new(&AnyJob::NotifyValueBet(NotifyValueBet { value_bet_id: id })).child_of(envelope);
+            let next = Envelope::new(&AnyJob::NotifyValueBet(NotifyValueBet { value_bet_id: id }))
+                .child_of(envelope);
             // The key makes a retried inference notify each bet once.
             let opts = EnqueueOptions { idempotency_key: Some(format!("notify:{id}")), ..Default::default() };
             rt.queues.enqueue(&next, &opts).await.map_err(JobFailure::transient)?;

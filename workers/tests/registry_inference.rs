@@ -1,0 +1,145 @@
+//! The model registry and inference on real data, on SQLite and PostgreSQL: train on
+//! the Premier League before May 2024, forecast the held-back last matchdays, find and
+//! settle value bets; activate, hot-swap, roll back, and fall back from a corrupt
+//! version without restarting the cache.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use entities::testing::TestDb;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::ConnectionTrait;
+use workers::history::{self, HistoryFilter};
+use workers::process::football_data::{ImportSummary, import_bytes};
+use workers::registry::{self, ModelCache};
+use workers::settings::PredictSettings;
+use workers::training::{TrainOptions, train};
+use workers::{inference, predict::suite::MEMBERS};
+
+const E0_2223: &[u8] = include_bytes!("../../data/football-data/E0_2022-23.csv");
+const E0_2324: &[u8] = include_bytes!("../../data/football-data/E0_2023-24.csv");
+const NAME: &str = "kickoff";
+
+fn cut() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2024, 5, 1).unwrap()
+}
+
+async fn seeded(engine: entities::Engine) -> TestDb {
+    let db = TestDb::new(engine).await;
+    Migrator::up(&db.conn, None).await.unwrap();
+    let mut summary = ImportSummary::default();
+    for (name, bytes) in [("E0_2022-23.csv", E0_2223), ("E0_2023-24.csv", E0_2324)] {
+        import_bytes(&db.conn, Path::new(name), bytes, &mut summary).await.unwrap();
+    }
+    db
+}
+
+async fn trained(db: &TestDb, as_of: NaiveDate) -> workers::training::Trained {
+    let rows = history::load(&db.conn, &HistoryFilter::default()).await.unwrap();
+    let opts = TrainOptions { leagues: vec![], as_of, search: false, validation_seasons: 1 };
+    tokio::task::spawn_blocking(move || train(&rows, &opts)).await.unwrap().unwrap()
+}
+
+async fn held_back(db: &TestDb) -> Vec<i64> {
+    let rows = history::load(&db.conn, &HistoryFilter::default()).await.unwrap();
+    rows.iter().filter(|r| r.date >= cut()).map(|r| r.id).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forecasts_value_bets_and_settlement_are_idempotent() {
+    for engine in TestDb::engines() {
+        let db = seeded(engine).await;
+        let t = trained(&db, cut()).await;
+        // Weights were fitted on walk-forward validation forecasts, not left equal.
+        assert_eq!(t.model.weights.members.len(), MEMBERS.len());
+        assert!(t.model.weights.weights.iter().any(|w| (w - 0.25).abs() > 0.01), "{:?}", t.model.weights);
+        assert_eq!(t.metrics["validation_seasons"], serde_json::json!(["2023-24"]));
+        let version = registry::register(&db.conn, NAME, &t.model, t.metrics.clone(), true).await.unwrap();
+        assert_eq!(version, "v1");
+
+        let cache = ModelCache::default();
+        let loaded = cache.active(&db.conn, NAME).await.unwrap();
+        let ids = held_back(&db).await;
+        assert_eq!(ids.len(), 34, "{engine:?}: the matches from 1 May 2024 on");
+        let settings = PredictSettings::default();
+        let first = inference::run(&db.conn, &loaded, &settings, &ids).await.unwrap();
+        assert_eq!((first.matches, first.skipped), (34, 0));
+        // Four members, the ensemble, and the market ensemble (every match has a line).
+        assert_eq!(first.predictions, 34 * 6);
+        assert_eq!(db.count("predictions").await, 204);
+        let sums = db
+            .scalar(
+                "SELECT COUNT(*) FROM predictions WHERE ABS(p_home + p_draw + p_away - 1) > 1e-9 \
+                     OR p_home <= 0 OR p_draw <= 0 OR p_away <= 0 OR model_version <> 'v1'",
+            )
+            .await;
+        assert_eq!(sums, 0, "every forecast is a distribution of v1");
+        let bets = first.new_value_bets.len() as i64;
+        assert!(bets > 0, "{engine:?}: no value bet in 34 matches");
+        assert_eq!(db.count("value_bets").await, bets);
+        let bad = db
+            .scalar(
+                "SELECT COUNT(*) FROM value_bets WHERE edge < 0.05 OR price > 10 OR kelly_stake <= 0 \
+                     OR kelly_stake > 0.05 OR bookmaker IN ('market_avg', 'market_max')",
+            )
+            .await;
+        assert_eq!(bad, 0);
+
+        // Again: the same rows, no new value bet (so nobody is notified twice).
+        let again = inference::run(&db.conn, &loaded, &settings, &ids).await.unwrap();
+        assert!(again.new_value_bets.is_empty());
+        assert_eq!((db.count("predictions").await, db.count("value_bets").await), (204, bets));
+
+        // The matches are finished: every bet settles, once.
+        let settled = inference::settle(&db.conn).await.unwrap();
+        assert_eq!((settled.won + settled.lost) as i64, bets);
+        assert_eq!(settled.void, 0);
+        assert_eq!(inference::settle(&db.conn).await.unwrap(), inference::Settled::default());
+        let won = db
+            .scalar("SELECT COUNT(*) FROM value_bets v JOIN matches m ON m.id = v.match_id WHERE v.status = 'won' AND \
+                     ((v.selection = 'home' AND m.home_goals > m.away_goals) OR (v.selection = 'draw' AND \
+                     m.home_goals = m.away_goals) OR (v.selection = 'away' AND m.home_goals < m.away_goals))")
+            .await;
+        assert_eq!(won as u64, settled.won);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versions_activate_hot_swap_roll_back_and_fall_back() {
+    let db = seeded(entities::Engine::Sqlite).await;
+    let v1 = trained(&db, cut()).await;
+    let v2 = trained(&db, NaiveDate::from_ymd_opt(2024, 3, 1).unwrap()).await;
+    registry::register(&db.conn, NAME, &v1.model, v1.metrics, true).await.unwrap();
+    let cache = ModelCache::default();
+    assert_eq!(cache.active(&db.conn, NAME).await.unwrap().version, "v1");
+
+    // A new active version is served at the next call, without a new cache.
+    registry::register(&db.conn, NAME, &v2.model, v2.metrics, true).await.unwrap();
+    let now = cache.active(&db.conn, NAME).await.unwrap();
+    assert_eq!((now.version.as_str(), now.model.as_of), ("v2", NaiveDate::from_ymd_opt(2024, 3, 1).unwrap()));
+    let listed = registry::list(&db.conn, NAME).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|v| (v.version.as_str(), v.active)).collect::<Vec<_>>(),
+        [("v2", true), ("v1", false)]
+    );
+
+    // Roll back: v1 again.
+    assert_eq!(registry::rollback(&db.conn, NAME).await.unwrap(), "v1");
+    assert_eq!(cache.active(&db.conn, NAME).await.unwrap().version, "v1");
+    assert!(registry::rollback(&db.conn, NAME).await.is_err(), "nothing before v1");
+    assert!(registry::activate(&db.conn, NAME, "v9").await.is_err());
+
+    // A corrupt version activated: the cache keeps serving what it had...
+    registry::register(&db.conn, NAME, &v2.model, serde_json::json!({}), false).await.unwrap();
+    db.conn
+        .execute_unprepared("UPDATE model_versions SET artifact = X'7B6E6F74206A736F6E' WHERE version = 'v3'")
+        .await
+        .unwrap();
+    registry::activate(&db.conn, NAME, "v3").await.unwrap();
+    assert_eq!(cache.active(&db.conn, NAME).await.unwrap().version, "v1");
+    // ...and a fresh worker serves the newest version that loads.
+    assert_eq!(ModelCache::default().active(&db.conn, NAME).await.unwrap().version, "v2");
+    // A version that failed to predict is dropped; the next call falls back afresh.
+    cache.reject(cache.active(&db.conn, NAME).await.unwrap().id).await;
+    assert_eq!(cache.active(&db.conn, NAME).await.unwrap().version, "v2");
+}
