@@ -62,6 +62,13 @@ fn demo_runs_on_embedded_defaults() {
         assert!(text.contains("Database holds 4 leagues, 81 teams, 1833 matches"), "{text}");
         assert!(text.contains("20 league-table lines"), "{text}");
         assert!(text.contains("Leverkusen") && text.contains("Real Madrid"), "{text}");
+        // Trained on everything before May 2024, registered, and the held-back matches
+        // forecast through the queue; their value bets settled.
+        assert!(text.contains(&format!("Registered kickoff v{}, active.", run + 1)), "{text}");
+        assert!(text.contains("Forecasting 111 held-back matches"), "{text}");
+        assert_eq!((ok("run_inference"), ok("settle_bets")), (1, 1), "{text}");
+        assert!(text.contains("Sevilla v Barcelona") && text.contains("1-2"), "{text}");
+        assert!(text.contains("settled won"), "{text}");
     }
     assert!(dir.path().join("kickoff.db").exists());
 }
@@ -347,4 +354,74 @@ fn scheduler_refuses_a_bad_file_naming_entry_and_field() {
             table.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} missing:\n{table}"));
         assert!(row.contains("T") && row.contains("+00:00"), "no next fire time: {row}");
     }
+}
+
+#[test]
+fn backtest_train_and_models_on_the_sample_seasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let imported = kickoff(
+        dir.path(),
+        &["import", "football-data", &sample("E0_2022-23.csv"), &sample("E0_2023-24.csv")],
+        &[],
+    );
+    assert!(imported.status.success(), "{}", stderr(&imported));
+
+    let (json, html) = (dir.path().join("bt.json"), dir.path().join("bt.html"));
+    let bt = kickoff(
+        dir.path(),
+        &[
+            "backtest",
+            "--test-seasons",
+            "2023-24",
+            "--json",
+            json.to_str().unwrap(),
+            "--html",
+            html.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(bt.status.success(), "{}", stderr(&bt));
+    let text = stdout(&bt);
+    for model in [
+        "ensemble",
+        "dixon_coles",
+        "elo",
+        "learned",
+        "poisson",
+        "market_avg_closing",
+        "pinnacle_closing_shin",
+    ] {
+        assert!(text.lines().any(|l| l.starts_with(model)), "{model} missing:\n{text}");
+    }
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let pooled = report["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["model"] == "ensemble" && s["league"] == "all");
+    let n = pooled.unwrap()["scores"]["n"].as_u64().unwrap();
+    assert!(n > 300, "{n} matches scored of 380");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert_eq!(page.matches("<svg").count(), 2, "calibration and profit plots");
+
+    let bad = kickoff(dir.path(), &["backtest", "--test-seasons", "1999-00"], &[]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("no finished match of the test seasons"), "{}", stderr(&bad));
+
+    let none = kickoff(dir.path(), &["models", "list"], &[]);
+    assert!(stdout(&none).contains("No version"), "{}", stdout(&none));
+    for _ in 0..2 {
+        let t = kickoff(dir.path(), &["train", "--as-of", "2024-05-01", "--no-search"], &[]);
+        assert!(t.status.success(), "{}", stderr(&t));
+    }
+    let list = stdout(&kickoff(dir.path(), &["models", "list"], &[]));
+    assert!(list.lines().any(|l| l.starts_with("v2") && l.contains("yes")), "{list}");
+    let rolled = kickoff(dir.path(), &["models", "rollback"], &[]);
+    assert!(stdout(&rolled).contains("kickoff v1 is active"), "{}", stdout(&rolled));
+    let missing = kickoff(dir.path(), &["models", "activate", "v7"], &[]);
+    assert!(
+        !missing.status.success() && stderr(&missing).contains("no version `v7`"),
+        "{}",
+        stderr(&missing)
+    );
 }

@@ -9,13 +9,17 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use entities::enums::BetStatus;
 use entities::enums::{Market, MatchStatus};
-use entities::{leagues, match_stats, matches, odds, standings, teams};
+use entities::{leagues, match_stats, matches, odds, predictions, standings, teams, value_bets};
 use jobs::QueueClient;
+use jobs::catalogue::{RunInference, SettleBets};
 use jobs::schedule::Schedules;
+use jobs::{AnyJob, EnqueueOptions, Envelope};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use tokio::sync::{broadcast, watch};
+use workers::history::{self, HistoryFilter, MatchRow};
 use workers::runtime::{EventKind, JobEvent, PoolSpec, Runtime, run_pools};
 use workers::scheduler::Scheduler;
 
@@ -60,6 +64,9 @@ job = { kind = "collect_fixtures", args = { sources = ["skysports"], leagues = [
 /// Cron entries in [`DEMO_SCHEDULE`]: one tick of each is the demo's work.
 const DEMO_ENTRIES: usize = 6;
 
+/// Matches from this day on are held back from training and forecast.
+const HELD_BACK_FROM: &str = "2024-05-01";
+
 /// The demo gives up when the chain has not settled by then.
 const DEMO_LIMIT: Duration = Duration::from_secs(180);
 
@@ -95,7 +102,9 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result
     let queues = base_queues.with_prefix(format!("{}demo:{}:", base_queues.prefix(), ulid::Ulid::generate()));
     println!("Queue backend: {:?}, prefix `{}`.", queues.backend(), queues.prefix());
     let rt = Arc::new(
-        Runtime::new(db.clone(), queues.clone()).with_scrape(demo_scrape_settings(settings, &base))?,
+        Runtime::new(db.clone(), queues.clone())
+            .with_scrape(demo_scrape_settings(settings, &base))?
+            .with_predict(settings.predict.clone(), false),
     );
     let mut events = rt.subscribe();
     let specs = jobs::queues::ALL.iter().map(|q| PoolSpec { queue: q.to_string(), concurrency: 4 }).collect();
@@ -107,46 +116,145 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result
 
     let started = Instant::now();
     let mut seen: Vec<JobEvent> = Vec::new();
+    let collected = |seen: &[JobEvent]| seen.iter().filter(|e| e.parent.is_none()).count() >= DEMO_ENTRIES;
+    // One tick per entry is enough: then the scheduler stops and the chains finish.
+    let mut outcome = settle(&mut events, &queues, started, &mut seen, collected, || {
+        let _ = sched_tx.send(true);
+    })
+    .await;
+    let _ = sched_tx.send(true);
+    if outcome.is_ok() {
+        print_chains(&seen);
+        print_site_requests(&site.hits());
+        println!();
+        outcome = predict_held_back(settings, db, &queues, &mut events, started, &mut seen).await;
+    }
+    let _ = stop_tx.send(true);
+    scheduler.await??;
+    pools.await??;
+    outcome?;
+    print_stats(&queues).await?;
+    queues.flush_all().await?;
+    println!();
+    print_holdings(db).await
+}
+
+/// Prints job events until `ready(seen)` holds and every queue has been idle for a
+/// second; `on_ready` runs once when `ready` first holds.
+async fn settle(
+    events: &mut broadcast::Receiver<JobEvent>,
+    queues: &QueueClient,
+    started: Instant,
+    seen: &mut Vec<JobEvent>,
+    ready: impl Fn(&[JobEvent]) -> bool,
+    mut on_ready: impl FnMut(),
+) -> anyhow::Result<()> {
     let mut idle_since: Option<Instant> = None;
-    let collected = |seen: &[JobEvent]| seen.iter().filter(|e| e.parent.is_none()).count();
-    let outcome = loop {
+    loop {
         if started.elapsed() > DEMO_LIMIT {
-            break Err(anyhow::anyhow!("the pipeline did not settle within {DEMO_LIMIT:?}"));
+            anyhow::bail!("the pipeline did not settle within {DEMO_LIMIT:?}");
         }
         match tokio::time::timeout(Duration::from_millis(250), events.recv()).await {
             Ok(Ok(e)) => {
                 idle_since = None;
                 print_event(started, &e);
                 seen.push(e);
-                // One tick per entry is enough: stop the scheduler, let the chain finish.
-                if collected(&seen) >= DEMO_ENTRIES {
-                    let _ = sched_tx.send(true);
+                if ready(seen) {
+                    on_ready();
                 }
             }
             Ok(Err(broadcast::error::RecvError::Lagged(n))) => println!("  ... {n} events not shown"),
-            Ok(Err(broadcast::error::RecvError::Closed)) => {
-                break Err(anyhow::anyhow!("the runtime stopped"));
-            }
+            Ok(Err(broadcast::error::RecvError::Closed)) => anyhow::bail!("the runtime stopped"),
             // Idle twice, a second apart: a job between two states is not missed.
-            Err(_) if collected(&seen) >= DEMO_ENTRIES && idle(&queues).await? => match idle_since {
-                Some(t) if t.elapsed() >= Duration::from_secs(1) => break Ok(()),
+            Err(_) if ready(seen) && idle(queues).await? => match idle_since {
+                Some(t) if t.elapsed() >= Duration::from_secs(1) => return Ok(()),
                 Some(_) => {}
                 None => idle_since = Some(Instant::now()),
             },
             Err(_) => idle_since = None,
         }
-    };
-    let _ = sched_tx.send(true);
-    let _ = stop_tx.send(true);
-    scheduler.await??;
-    pools.await??;
-    outcome?;
-    print_chains(&seen);
-    print_site_requests(&site.hits());
-    print_stats(&queues).await?;
-    queues.flush_all().await?;
-    println!();
-    print_holdings(db).await
+    }
+}
+
+/// Trains on everything before [`HELD_BACK_FROM`], then forecasts the held-back
+/// matches through a `run_inference` job and settles the value bets it finds through
+/// a `settle_bets` job, as if the results came in afterwards.
+async fn predict_held_back(
+    settings: &Settings,
+    db: &DatabaseConnection,
+    queues: &QueueClient,
+    events: &mut broadcast::Receiver<JobEvent>,
+    started: Instant,
+    seen: &mut Vec<JobEvent>,
+) -> anyhow::Result<()> {
+    let cut = HELD_BACK_FROM.parse::<chrono::NaiveDate>()?;
+    println!("Training on the matches before {cut}; the matches from then on are held back.");
+    super::models::train(settings, db, Vec::new(), cut, false, true).await?;
+    let rows = history::load(db, &HistoryFilter::default()).await?;
+    let held: Vec<i64> = rows.iter().filter(|r| r.date >= cut && r.score().is_some()).map(|r| r.id).collect();
+    println!(
+        "\nForecasting {} held-back matches with a run_inference job, then settling the value bets ...",
+        held.len()
+    );
+    let job = AnyJob::RunInference(RunInference { match_ids: held.clone() });
+    queues.enqueue(&Envelope::new(&job), &EnqueueOptions::default()).await?;
+    settle(events, queues, started, seen, |s| s.iter().any(|e| e.kind == "run_inference"), || {}).await?;
+    let job = AnyJob::SettleBets(SettleBets {});
+    queues.enqueue(&Envelope::new(&job), &EnqueueOptions::default()).await?;
+    settle(events, queues, started, seen, |s| s.iter().any(|e| e.kind == "settle_bets"), || {}).await?;
+    print_forecasts(db, &settings.predict.model_name, &rows, &held).await
+}
+
+/// The ensemble's forecasts of the last held-back matches beside what happened, and
+/// how the value bets did.
+async fn print_forecasts(
+    db: &DatabaseConnection,
+    model: &str,
+    rows: &[MatchRow],
+    held: &[i64],
+) -> anyhow::Result<()> {
+    let version = workers::registry::list(db, model).await?.into_iter().find(|v| v.active).map(|v| v.version);
+    let preds = predictions::Entity::find()
+        .filter(predictions::Column::MatchId.is_in(held.to_vec()))
+        .filter(predictions::Column::ModelName.eq("ensemble"))
+        .filter(predictions::Column::ModelVersion.eq(version.clone().unwrap_or_default()))
+        .all(db)
+        .await?;
+    let by_match: HashMap<i64, &predictions::Model> = preds.iter().map(|p| (p.match_id, p)).collect();
+    println!("\nEnsemble forecasts ({}) of the last held-back matches:", version.as_deref().unwrap_or("?"));
+    println!("  {:<10} {:<38} {:>6} {:>6} {:>6}  result", "date", "match", "home", "draw", "away");
+    let shown: Vec<&MatchRow> = rows.iter().filter(|r| by_match.contains_key(&r.id)).collect();
+    for r in shown.iter().rev().take(10).rev() {
+        let p = by_match[&r.id];
+        println!(
+            "  {:<10} {:<38} {:>5.1}% {:>5.1}% {:>5.1}%  {}-{}",
+            r.date,
+            format!("{} v {}", r.home, r.away),
+            p.p_home * 100.0,
+            p.p_draw * 100.0,
+            p.p_away * 100.0,
+            r.home_goals.unwrap_or_default(),
+            r.away_goals.unwrap_or_default()
+        );
+    }
+    let ids: Vec<i64> = preds.iter().map(|p| p.id).collect();
+    let bets = value_bets::Entity::find().filter(value_bets::Column::PredictionId.is_in(ids)).all(db).await?;
+    let won = bets.iter().filter(|b| b.status == BetStatus::Won).count();
+    let flat: f64 = bets.iter().map(|b| if b.status == BetStatus::Won { b.price - 1.0 } else { -1.0 }).sum();
+    let staked: f64 = bets.iter().map(|b| b.kelly_stake).sum();
+    let kelly: f64 = bets
+        .iter()
+        .map(|b| b.kelly_stake * if b.status == BetStatus::Won { b.price - 1.0 } else { -1.0 })
+        .sum();
+    println!(
+        "Value bets: {} found, {} settled won; flat stakes {:+.2} units; Kelly stakes {:+.2}% of the bankroll on {:.2}% staked.",
+        bets.len(),
+        won,
+        flat,
+        kelly * 100.0,
+        staked * 100.0
+    );
+    Ok(())
 }
 
 /// No job waiting or running on any queue.
@@ -165,6 +273,7 @@ fn describe(e: &JobEvent) -> String {
     let arg = |k: &str| e.args.get(k).map(|v| v.to_string().trim_matches('"').to_owned()).unwrap_or_default();
     match e.kind.as_str() {
         "collect_results" => format!("leagues {} season {}", arg("leagues"), arg("season")),
+        "run_inference" => format!("{} matches", e.args["match_ids"].as_array().map_or(0, Vec::len)),
         "collect_fixtures" => format!("{} {} {}", arg("sources"), arg("leagues"), arg("season")),
         "scrape_page" => arg("source"),
         "scrape_football_data" => format!("{} {}", arg("league"), arg("season")),
@@ -226,7 +335,7 @@ fn print_site_requests(hits: &std::collections::BTreeMap<String, u64>) {
 
 async fn print_stats(queues: &QueueClient) -> anyhow::Result<()> {
     println!("\nQueues: {:<12} {:>8} {:>8} {:>6}", "queue", "done 1h", "pending", "dead");
-    for q in ["collect", "scrape", "process", "inference", "notify"] {
+    for q in ["collect", "scrape", "process", "inference", "settle", "notify"] {
         let s = queues.stats(q).await?;
         println!("        {:<12} {:>8} {:>8} {:>6}", q, s.done_last_hour, s.pending, s.dead);
     }

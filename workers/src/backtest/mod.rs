@@ -117,6 +117,9 @@ pub struct BacktestReport {
     pub profit_curves: value::ProfitCurves,
     /// The ensembles' last weights.
     pub weights: BTreeMap<String, Weights>,
+    /// Forecasts a member could not make (a fit on too little data), by member; the
+    /// ensemble used the other members' mean in their place.
+    pub invalid_forecasts: BTreeMap<String, usize>,
     pub matches: Vec<Scored>,
 }
 
@@ -183,6 +186,7 @@ pub fn run(
     let mut weights = Weights::equal(&MEMBERS);
     let mut market_weights = Weights::equal(&market_members);
     let total = weeks.len();
+    let mut invalid: BTreeMap<String, usize> = BTreeMap::new();
     for (done, monday) in weeks.iter().copied().enumerate() {
         // Weights from every earlier week only.
         if outcome_pool.len() >= config.min_ensemble_matches.max(1) {
@@ -208,6 +212,9 @@ pub fn run(
                     continue;
                 }
                 let f = suite.forecast(m.date, m.home, m.away, &weights);
+                for name in &f.invalid {
+                    *invalid.entry(name.to_string()).or_default() += 1;
+                }
                 let mut forecasts: BTreeMap<String, [f64; 3]> =
                     MEMBERS.iter().map(|n| n.to_string()).zip(f.members.iter().copied()).collect();
                 forecasts.insert(ENSEMBLE.to_owned(), f.ensemble);
@@ -248,7 +255,9 @@ pub fn run(
     let mut final_weights = BTreeMap::new();
     final_weights.insert(ENSEMBLE.to_owned(), weights);
     final_weights.insert(ENSEMBLE_MARKET.to_owned(), market_weights);
-    report::assemble(config, matches, final_weights, rows)
+    let mut report = report::assemble(config, matches, final_weights, rows)?;
+    report.invalid_forecasts = invalid;
+    Ok(report)
 }
 
 /// Scores of every model on the scored matches: per league, then pooled.

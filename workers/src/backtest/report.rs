@@ -35,6 +35,7 @@ pub(super) fn assemble(
         value_bets,
         profit_curves,
         weights,
+        invalid_forecasts: BTreeMap::new(),
         matches,
     })
 }
@@ -104,6 +105,12 @@ impl BacktestReport {
                 v.kelly_roi * 100.0,
                 v.mean_clv * 100.0,
                 v.beat_close * 100.0
+            );
+        }
+        for (name, n) in &self.invalid_forecasts {
+            let _ = writeln!(
+                out,
+                "{name}: {n} forecast(s) not a distribution, replaced by the other members' mean"
             );
         }
         for (name, w) in &self.weights {

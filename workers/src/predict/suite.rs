@@ -48,6 +48,34 @@ pub struct SuiteForecast {
     pub ensemble: [f64; 3],
     /// The Dixon-Coles grid's forecast, for expected goals and the score matrix.
     pub goals: Prediction,
+    /// Members whose forecast was not a distribution (a fit on too little data), each
+    /// replaced by the mean of the others.
+    pub invalid: Vec<&'static str>,
+}
+
+/// Whether `p` is a probability distribution over home, draw, away.
+pub fn is_distribution(p: &[f64; 3]) -> bool {
+    p.iter().all(|x| x.is_finite() && (0.0..=1.0).contains(x)) && (p.iter().sum::<f64>() - 1.0).abs() < 1e-6
+}
+
+/// Replaces members that are not distributions by the mean of the valid ones (uniform
+/// when none is); returns the names replaced.
+fn repair(members: &mut [[f64; 3]]) -> Vec<&'static str> {
+    let valid: Vec<[f64; 3]> = members.iter().copied().filter(is_distribution).collect();
+    let mut fallback = [1.0 / 3.0; 3];
+    if !valid.is_empty() {
+        for (i, f) in fallback.iter_mut().enumerate() {
+            *f = valid.iter().map(|p| p[i]).sum::<f64>() / valid.len() as f64;
+        }
+    }
+    let mut replaced = Vec::new();
+    for (name, p) in MEMBERS.iter().zip(members.iter_mut()) {
+        if !is_distribution(p) {
+            *p = fallback;
+            replaced.push(*name);
+        }
+    }
+    replaced
 }
 
 impl Suite {
@@ -72,19 +100,31 @@ impl Suite {
         // The learned model reads rest days from the date; a day before its fit (a
         // fixture rescheduled earlier) is read as the fit's own day.
         let fixture = Fixture { date: date.max(self.as_of), home, away, market: None };
-        let members = vec![
+        let mut members = vec![
             self.poisson.predict(home, away).probs(),
             goals.probs(),
             self.elo.predict(home, away).probs(),
             self.learned.predict_fixture(&fixture).probs(),
         ];
-        SuiteForecast { ensemble: weights.combine(&members), members, goals }
+        let invalid = repair(&mut members);
+        SuiteForecast { ensemble: weights.combine(&members), members, goals, invalid }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invalid_members_are_replaced_by_the_others() {
+        let mut members = vec![[0.5, 0.3, 0.2], [f64::NAN, 0.3, 0.2], [0.3, 0.3, 0.4], [0.6, 0.6, 0.6]];
+        assert_eq!(repair(&mut members), ["dixon_coles", "learned"]);
+        assert!(members.iter().all(is_distribution));
+        assert!((members[1][0] - 0.4).abs() < 1e-12);
+        let mut none = vec![[f64::NAN; 3]; 4];
+        assert_eq!(repair(&mut none).len(), 4);
+        assert_eq!(none[0], [1.0 / 3.0; 3]);
+    }
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Duration::days(i64::from(d))
