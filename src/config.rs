@@ -10,7 +10,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use jobs::QueueSettings;
 use serde::{Deserialize, Serialize};
-use workers::settings::{PredictSettings, ScrapeSettings, TelegramSettings};
+use workers::settings::{LlmSettings, PredictSettings, ScrapeSettings, TelegramSettings};
 
 /// The defaults, compiled in so the binary runs anywhere.
 pub const DEFAULT_TOML: &str = include_str!("../ops/config/default.toml");
@@ -43,6 +43,7 @@ pub struct Settings {
     pub telegram: TelegramSettings,
     pub scrape: ScrapeSettings,
     pub predict: PredictSettings,
+    pub llm: LlmSettings,
     pub log: LogSettings,
 }
 

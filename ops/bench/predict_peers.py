@@ -134,7 +134,7 @@ def main():
 
     # One Dixon-Coles fit on three seasons of the first league.
     league = a.leagues.split(",")[0]
-    files = sorted(glob.glob(os.path.join(a.data, f"{league}_*.csv")))[:3]
+    files = sorted(glob.glob(os.path.join(a.data, f"{league}_*.csv")))[-3:]
     three = [m for f in files for m in read(f)]
     as_of = max(m["date"] for m in three) + timedelta(days=1)
     times = []

@@ -48,7 +48,8 @@ pub async fn worker(
     let rt = Arc::new(
         Runtime::new(db, queues)
             .with_scrape(settings.scrape.clone())?
-            .with_predict(settings.predict.clone(), notify),
+            .with_predict(settings.predict.clone(), notify)
+            .with_llm(llm_client(settings)?),
     );
     run_pools(rt, specs, shutdown_signal(), grace).await?;
     Ok(())
@@ -91,4 +92,12 @@ pub async fn scheduler(
     }
     scheduler.run(shutdown_signal()).await?;
     Ok(())
+}
+
+/// The language-model client when `[llm] enabled`.
+pub fn llm_client(settings: &Settings) -> anyhow::Result<Option<workers::llm::LlmClient>> {
+    if !settings.llm.enabled {
+        return Ok(None);
+    }
+    Ok(Some(workers::llm::LlmClient::new(settings.llm.clone())?))
 }

@@ -13,6 +13,7 @@ use entities::enums::BetStatus;
 use sea_orm::{ConnectionTrait, DbErr, Statement, Value};
 
 use crate::history::{self, HistoryFilter, MatchRow};
+use crate::llm::{LlmClient, MatchContext};
 use crate::predict::kelly::{self, ConfidenceBands};
 use crate::predict::suite::{ENSEMBLE, MEMBERS};
 use crate::registry::Loaded;
@@ -254,12 +255,42 @@ async fn value_bets<C: ConnectionTrait>(
     Ok(new)
 }
 
+/// The language model's adjustment of the ensemble, as the `ensemble_llm` forecast, or
+/// `None` when it failed or took too long (the forecast stands without it).
+async fn adjusted(llm: &LlmClient, m: &MatchRow, all: &[Forecast]) -> Option<Forecast> {
+    let ensemble = all.iter().find(|f| f.model == ENSEMBLE)?;
+    let context = MatchContext {
+        league: m.league.clone(),
+        home: m.home.clone(),
+        away: m.away.clone(),
+        kickoff: m.kickoff.to_rfc3339(),
+    };
+    match llm.adjust(&context, ensemble.probs).await {
+        Ok(a) => {
+            tracing::info!(match_id = m.id, deltas = ?a.deltas, reasons = %a.reasons, "language-model adjustment");
+            Some(Forecast {
+                model: LLM_MODEL.to_owned(),
+                probs: a.probs,
+                expected_goals: ensemble.expected_goals,
+            })
+        }
+        Err(e) => {
+            tracing::warn!(match_id = m.id, error = %e, "language-model adjustment skipped");
+            None
+        }
+    }
+}
+
+/// The name of the adjusted forecast.
+pub const LLM_MODEL: &str = "ensemble_llm";
+
 /// Forecasts `match_ids` (every upcoming match when empty) with `loaded`, and finds
-/// their value bets.
+/// their value bets; with `llm`, the ensemble's adjustment is stored too.
 pub async fn run<C: ConnectionTrait>(
     conn: &C,
     loaded: &Loaded,
     settings: &PredictSettings,
+    llm: Option<&LlmClient>,
     match_ids: &[i64],
 ) -> Result<InferenceSummary, InferenceError> {
     let ids = if match_ids.is_empty() { upcoming(conn).await? } else { match_ids.to_vec() };
@@ -270,10 +301,15 @@ pub async fn run<C: ConnectionTrait>(
     let rows = history::load(conn, &HistoryFilter { match_ids: ids, ..Default::default() }).await?;
     for m in &rows {
         summary.matches += 1;
-        let Some(all) = forecasts(loaded, m) else {
+        let Some(mut all) = forecasts(loaded, m) else {
             summary.skipped += 1;
             continue;
         };
+        if let Some(llm) = llm
+            && let Some(f) = adjusted(llm, m, &all).await
+        {
+            all.push(f);
+        }
         for f in &all {
             let id = store_prediction(conn, m.id, &loaded.version, f).await?;
             summary.predictions += 1;

@@ -7,6 +7,7 @@ pub mod backtest;
 pub mod handlers;
 pub mod history;
 pub mod inference;
+pub mod llm;
 pub mod predict;
 pub mod process;
 pub mod registry;

@@ -184,3 +184,34 @@ impl Default for PredictSettings {
         }
     }
 }
+
+/// `[llm]`: an optional adjustment of the ensemble's forecast by a language model behind
+/// an OpenAI-compatible chat endpoint. Off by default; a slow or failing endpoint never
+/// holds up a prediction.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlmSettings {
+    pub enabled: bool,
+    /// Base URL of the API (`{url}/chat/completions`).
+    pub url: String,
+    pub model: String,
+    #[serde(serialize_with = "serialize_masked", deserialize_with = "deserialize_secret")]
+    pub api_key: SecretString,
+    /// How long one adjustment may take before the forecast is kept as it is.
+    pub timeout_ms: u64,
+    /// Largest change of any outcome's probability, either way.
+    pub max_adjustment: f64,
+}
+
+impl Default for LlmSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            url: "https://api.openai.com/v1".into(),
+            model: "gpt-4o-mini".into(),
+            api_key: SecretString::from(""),
+            timeout_ms: 3_000,
+            max_adjustment: 0.05,
+        }
+    }
+}

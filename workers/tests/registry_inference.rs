@@ -62,7 +62,7 @@ async fn forecasts_value_bets_and_settlement_are_idempotent() {
         let ids = held_back(&db).await;
         assert_eq!(ids.len(), 34, "{engine:?}: the matches from 1 May 2024 on");
         let settings = PredictSettings::default();
-        let first = inference::run(&db.conn, &loaded, &settings, &ids).await.unwrap();
+        let first = inference::run(&db.conn, &loaded, &settings, None, &ids).await.unwrap();
         assert_eq!((first.matches, first.skipped), (34, 0));
         // Four members, the ensemble, and the market ensemble (every match has a line).
         assert_eq!(first.predictions, 34 * 6);
@@ -86,7 +86,7 @@ async fn forecasts_value_bets_and_settlement_are_idempotent() {
         assert_eq!(bad, 0);
 
         // Again: the same rows, no new value bet (so nobody is notified twice).
-        let again = inference::run(&db.conn, &loaded, &settings, &ids).await.unwrap();
+        let again = inference::run(&db.conn, &loaded, &settings, None, &ids).await.unwrap();
         assert!(again.new_value_bets.is_empty());
         assert_eq!((db.count("predictions").await, db.count("value_bets").await), (204, bets));
 

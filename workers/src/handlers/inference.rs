@@ -17,7 +17,7 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &RunInference) -> Resul
         registry::RegistryError::Db(e) => JobFailure::transient(e),
         other => JobFailure::Permanent(other.to_string()),
     })?;
-    let summary = match inference::run(&rt.db, &loaded, &rt.predict, &job.match_ids).await {
+    let summary = match inference::run(&rt.db, &loaded, &rt.predict, rt.llm.as_ref(), &job.match_ids).await {
         Ok(s) => s,
         Err(e) => {
             // A version that fails to predict is not served again by this worker; the

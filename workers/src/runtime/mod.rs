@@ -39,6 +39,8 @@ pub struct Runtime {
     pub models: crate::registry::ModelCache,
     /// Whether new value bets get a notify job (a Telegram bot is configured).
     pub notify: bool,
+    /// The optional language-model adjustment of forecasts.
+    pub llm: Option<crate::llm::LlmClient>,
     /// Paused queues as last read from the backend by `refresh_paused` (every
     /// `PAUSE_REFRESH`), so a delivery costs no extra round trip.
     paused: std::sync::RwLock<std::collections::HashSet<String>>,
@@ -113,6 +115,7 @@ impl Runtime {
             predict: Default::default(),
             models: Default::default(),
             notify: false,
+            llm: None,
             paused: Default::default(),
             done: Default::default(),
             events,
@@ -123,6 +126,11 @@ impl Runtime {
     pub fn with_predict(mut self, predict: crate::settings::PredictSettings, notify: bool) -> Self {
         self.predict = predict;
         self.notify = notify;
+        self
+    }
+
+    pub fn with_llm(mut self, llm: Option<crate::llm::LlmClient>) -> Self {
+        self.llm = llm;
         self
     }
 
