@@ -93,6 +93,19 @@ pub struct ScrapePage {
 }
 job!(ScrapePage, "scrape_page", queues::SCRAPE, JobPolicy::new(5, 2_000, 300, 120));
 
+/// Read one league's match-odds markets from the Betfair Exchange and store them as a
+/// snapshot; its processing follows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScrapeBetfair {
+    /// Division code (`E0`), mapped to a competition by `[scrape.betfair] competitions`.
+    pub league: String,
+    /// Season as `2023-24`; absent means the one running today.
+    #[serde(default)]
+    pub season: Option<String>,
+}
+job!(ScrapeBetfair, "scrape_betfair", queues::SCRAPE, JobPolicy::new(5, 2_000, 300, 120));
+
 /// Turn a stored snapshot into entities.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -180,6 +193,7 @@ pub enum AnyJob {
     CollectFixtures(CollectFixtures),
     ScrapeFootballData(ScrapeFootballData),
     ScrapePage(ScrapePage),
+    ScrapeBetfair(ScrapeBetfair),
     ProcessSnapshot(ProcessSnapshot),
     RunInference(RunInference),
     NotifyValueBet(NotifyValueBet),
@@ -199,11 +213,12 @@ pub enum JobError {
 }
 
 /// Kind name, queue and policy of every job kind.
-pub const KINDS: [(&str, &str, JobPolicy); 11] = [
+pub const KINDS: [(&str, &str, JobPolicy); 12] = [
     (CollectResults::KIND, CollectResults::QUEUE, CollectResults::POLICY),
     (CollectFixtures::KIND, CollectFixtures::QUEUE, CollectFixtures::POLICY),
     (ScrapeFootballData::KIND, ScrapeFootballData::QUEUE, ScrapeFootballData::POLICY),
     (ScrapePage::KIND, ScrapePage::QUEUE, ScrapePage::POLICY),
+    (ScrapeBetfair::KIND, ScrapeBetfair::QUEUE, ScrapeBetfair::POLICY),
     (ProcessSnapshot::KIND, ProcessSnapshot::QUEUE, ProcessSnapshot::POLICY),
     (RunInference::KIND, RunInference::QUEUE, RunInference::POLICY),
     (NotifyValueBet::KIND, NotifyValueBet::QUEUE, NotifyValueBet::POLICY),
@@ -230,6 +245,7 @@ pub fn args_schema(kind: &str) -> Option<Schema> {
         CollectFixtures::KIND => schema_for!(CollectFixtures),
         ScrapeFootballData::KIND => schema_for!(ScrapeFootballData),
         ScrapePage::KIND => schema_for!(ScrapePage),
+        ScrapeBetfair::KIND => schema_for!(ScrapeBetfair),
         ProcessSnapshot::KIND => schema_for!(ProcessSnapshot),
         RunInference::KIND => schema_for!(RunInference),
         NotifyValueBet::KIND => schema_for!(NotifyValueBet),
@@ -259,6 +275,7 @@ impl AnyJob {
             AnyJob::CollectFixtures(_) => CollectFixtures::KIND,
             AnyJob::ScrapeFootballData(_) => ScrapeFootballData::KIND,
             AnyJob::ScrapePage(_) => ScrapePage::KIND,
+            AnyJob::ScrapeBetfair(_) => ScrapeBetfair::KIND,
             AnyJob::ProcessSnapshot(_) => ProcessSnapshot::KIND,
             AnyJob::RunInference(_) => RunInference::KIND,
             AnyJob::NotifyValueBet(_) => NotifyValueBet::KIND,

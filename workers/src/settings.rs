@@ -77,6 +77,38 @@ pub struct ScrapeSettings {
     pub browser_wait_secs: u64,
     /// Fixture pages `collect_fixtures` fans out to, by site.
     pub sources: BTreeMap<String, SourceSettings>,
+    /// The Betfair Exchange API, for `scrape_betfair`.
+    pub betfair: BetfairSettings,
+}
+
+/// `[scrape.betfair]`: Betfair's Exchange API (API-NG, JSON-RPC).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BetfairSettings {
+    /// Base URL of the betting API (`{url}/json-rpc/v1`).
+    pub url: String,
+    /// Application key (`X-Application`); empty disables `scrape_betfair`.
+    #[serde(serialize_with = "serialize_masked", deserialize_with = "deserialize_secret")]
+    pub app_key: SecretString,
+    /// Session token (`X-Authentication`) from Betfair's login.
+    #[serde(serialize_with = "serialize_masked", deserialize_with = "deserialize_secret")]
+    pub session_token: SecretString,
+    /// Division code → Betfair competition id.
+    pub competitions: BTreeMap<String, String>,
+    /// Markets starting within this many days are read.
+    pub horizon_days: u32,
+}
+
+impl Default for BetfairSettings {
+    fn default() -> Self {
+        Self {
+            url: "https://api.betfair.com/exchange/betting".into(),
+            app_key: SecretString::from(""),
+            session_token: SecretString::from(""),
+            competitions: BTreeMap::new(),
+            horizon_days: 7,
+        }
+    }
 }
 
 /// One site's fixture page: where it is and which leagues it covers.
@@ -145,6 +177,7 @@ impl Default for ScrapeSettings {
             browser_sessions: 2,
             browser_wait_secs: 20,
             sources: BTreeMap::new(),
+            betfair: BetfairSettings::default(),
         }
     }
 }

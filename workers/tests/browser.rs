@@ -89,15 +89,17 @@ async fn a_script_rendered_page_is_scraped_through_chromium() {
     let raw = reqwest::get(&url).await.unwrap().text().await.unwrap();
     assert!(parse_fixtures_page("raw", raw.as_bytes()).is_err());
 
-    let req =
-        FetchRequest { url: url.clone(), wait_for: Some("body[data-rendered='yes'] tr.match-row".into()) };
+    let req = FetchRequest {
+        wait_for: Some("body[data-rendered='yes'] tr.match-row".into()),
+        ..FetchRequest::get(url.clone())
+    };
     let page = browser.fetch(&req).await.unwrap();
     let rows = parse_fixtures_page(&url, &page.body).unwrap();
     let expected: serde_json::Value = serde_json::from_str(EXPECTED).unwrap();
     assert_eq!(serde_json::to_value(&rows).unwrap(), expected);
 
     // A selector that never appears: a typed error, and the next fetch works on a new session.
-    let missing = FetchRequest { url: url.clone(), wait_for: Some("table#never".into()) };
+    let missing = FetchRequest { wait_for: Some("table#never".into()), ..FetchRequest::get(url.clone()) };
     let err = browser.fetch(&missing).await.unwrap_err();
     assert!(
         matches!(&err, FetchError::Network { message, .. } if message.contains("table#never")),

@@ -24,6 +24,7 @@ pub async fn dispatch(rt: &Runtime, envelope: &Envelope) -> Result<(), JobFailur
         AnyJob::CollectFixtures(c) => collect::fixtures(rt, envelope, &c).await,
         AnyJob::ScrapeFootballData(s) => scrape::run(rt, envelope, &s).await,
         AnyJob::ScrapePage(s) => scrape::page(rt, envelope, &s).await,
+        AnyJob::ScrapeBetfair(s) => scrape::betfair(rt, envelope, &s).await,
         AnyJob::ProcessSnapshot(p) => process::run(rt, &p).await,
         AnyJob::RunInference(j) => inference::run(rt, envelope, &j).await,
         AnyJob::SettleBets(_) => inference::settle(rt).await,

@@ -2,16 +2,20 @@
 //! its processing. An unchanged file (same content hash as the last snapshot of the
 //! URL) is not processed again.
 
+use chrono::Utc;
 use entities::scrape_snapshots;
 use jobs::EnqueueOptions;
-use jobs::catalogue::{ProcessSnapshot, ScrapeFootballData, ScrapePage};
+use jobs::catalogue::{ProcessSnapshot, ScrapeBetfair, ScrapeFootballData, ScrapePage};
 use jobs::{AnyJob, Envelope};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 
 use crate::process::pages::SourceKey;
 use crate::runtime::{JobFailure, Runtime};
-use crate::scrape::fetch::{FetchRequest, Fetcher};
+use crate::scrape::fetch::{FetchRequest, FetchResponse, Fetcher};
+use crate::scrape::sources::betfair;
+use crate::scrape::targets::season_of;
 
 pub const SOURCE: &str = "football-data";
 
@@ -37,6 +41,10 @@ pub async fn page(rt: &Runtime, envelope: &Envelope, job: &ScrapePage) -> Result
     fetch_and_store(rt, envelope, &job.source, &job.url).await
 }
 
+fn fetch_failure(e: crate::scrape::fetch::FetchError) -> JobFailure {
+    if e.is_transient() { JobFailure::Transient(e.to_string()) } else { JobFailure::Permanent(e.to_string()) }
+}
+
 /// Fetches `url`, stores the body as a snapshot of `source` unless it is unchanged
 /// since the last snapshot of that URL, and enqueues its processing.
 async fn fetch_and_store(
@@ -45,13 +53,19 @@ async fn fetch_and_store(
     source: &str,
     url: &str,
 ) -> Result<(), JobFailure> {
-    let fetched = rt.fetcher.fetch(&FetchRequest::get(url)).await.map_err(|e| {
-        if e.is_transient() {
-            JobFailure::Transient(e.to_string())
-        } else {
-            JobFailure::Permanent(e.to_string())
-        }
-    })?;
+    let fetched = rt.fetcher.fetch(&FetchRequest::get(url)).await.map_err(fetch_failure)?;
+    store_snapshot(rt, envelope, source, url, fetched).await
+}
+
+/// Stores a fetched body as a snapshot of `source` at `url` unless it is unchanged since
+/// the last one, and enqueues its processing.
+async fn store_snapshot(
+    rt: &Runtime,
+    envelope: &Envelope,
+    source: &str,
+    url: &str,
+    fetched: FetchResponse,
+) -> Result<(), JobFailure> {
     let hash = format!("{:x}", Sha256::digest(&fetched.body));
     let previous = scrape_snapshots::Entity::find()
         .filter(scrape_snapshots::Column::Url.eq(url))
@@ -80,4 +94,51 @@ async fn fetch_and_store(
         .child_of(envelope);
     rt.queues.enqueue(&next, &EnqueueOptions::default()).await.map_err(JobFailure::transient)?;
     Ok(())
+}
+
+/// `scrape_betfair`: the league's match-odds markets (catalogue, then the book of those
+/// markets) stored as one `betfair:match_odds:{league}:{season}` snapshot.
+pub async fn betfair(rt: &Runtime, envelope: &Envelope, job: &ScrapeBetfair) -> Result<(), JobFailure> {
+    let bf = &rt.scrape.betfair;
+    let app_key = bf.app_key.expose_secret();
+    if app_key.is_empty() {
+        return Err(JobFailure::Permanent("[scrape.betfair] app_key is not set".into()));
+    }
+    let competition = bf.competitions.get(&job.league).ok_or_else(|| {
+        JobFailure::Permanent(format!(
+            "no Betfair competition for league `{}` in [scrape.betfair]",
+            job.league
+        ))
+    })?;
+    let url = betfair::json_rpc_url(&bf.url);
+    let headers = vec![
+        ("X-Application".to_owned(), app_key.to_owned()),
+        ("X-Authentication".to_owned(), bf.session_token.expose_secret().to_owned()),
+    ];
+    let until = Utc::now() + chrono::Duration::days(i64::from(bf.horizon_days));
+    let catalogue_req = betfair::match_odds_catalogue_request(competition, until, 200);
+    let catalogue = rt
+        .fetcher
+        .fetch(&FetchRequest::post_json(&url, &catalogue_req, headers.clone()))
+        .await
+        .map_err(fetch_failure)?;
+    let ids = betfair::market_ids("listMarketCatalogue", &catalogue.body)
+        .map_err(|e| JobFailure::Permanent(e.to_string()))?;
+    if ids.is_empty() {
+        tracing::info!(league = %job.league, "no match-odds market on the exchange");
+        return Ok(());
+    }
+    let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let book_req = betfair::list_market_book_request(&id_refs);
+    let book =
+        rt.fetcher.fetch(&FetchRequest::post_json(&url, &book_req, headers)).await.map_err(fetch_failure)?;
+    let as_json = |bytes: &[u8]| -> Result<serde_json::Value, JobFailure> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| JobFailure::Permanent(format!("Betfair reply is not JSON: {e}")))
+    };
+    let body = serde_json::json!({"catalogue": as_json(&catalogue.body)?, "book": as_json(&book.body)?});
+    let season = job.season.clone().unwrap_or_else(|| season_of(Utc::now().date_naive()));
+    let source = format!("betfair:match_odds:{}:{season}", job.league);
+    let combined = FetchResponse { body: body.to_string().into_bytes(), ..book };
+    store_snapshot(rt, envelope, &source, &format!("{url}#{}", job.league), combined).await
 }

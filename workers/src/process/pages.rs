@@ -102,6 +102,7 @@ fn detail_parser(site: &str, page: &str) -> Option<DetailParser> {
         ("flashscore", "match") => one!(flashscore::parse_match_feeds),
         ("betfair", "scores") => one!(betfair::parse_scores),
         ("api_football", "fixture_details") => api_football::parse_fixture_details,
+        ("betfair", "match_odds") => betfair::parse_match_odds_page,
         _ => return None,
     })
 }

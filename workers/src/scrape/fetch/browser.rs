@@ -94,6 +94,9 @@ impl BrowserFetcher {
 
     /// Loads `req.url`, waits for `req.wait_for` if given, and returns the rendered DOM.
     async fn load(&self, driver: &WebDriver, req: &FetchRequest) -> Result<String, FetchError> {
+        if req.body.is_some() {
+            return Err(FetchError::BadUrl(format!("{}: a browser cannot POST an API call", req.url)));
+        }
         driver.goto(&req.url).await.map_err(|e| network(&req.url, e))?;
         if let Some(css) = &req.wait_for {
             let limit = Duration::from_secs(self.settings.browser_wait_secs.max(1));

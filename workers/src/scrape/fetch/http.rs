@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::Utc;
 use futures::future::BoxFuture;
 use jobs::QueueClient;
-use reqwest::header::{HeaderMap, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER, USER_AGENT};
 
 use super::breaker::Breakers;
 use super::proxy::ProxyPool;
@@ -111,12 +111,12 @@ impl HttpFetcher {
         take_slot(self.limiter.as_ref(), &self.settings, domain).await
     }
 
-    async fn get(&self, url: &str) -> Result<FetchResponse, FetchError> {
-        let domain = domain_of(url)?;
+    async fn send(&self, req: &FetchRequest) -> Result<FetchResponse, FetchError> {
+        let domain = domain_of(&req.url)?;
         if let Err(remaining) = self.breakers.allow(&domain) {
             return Err(FetchError::CircuitOpen { domain, remaining });
         }
-        let result = self.attempts(url, &domain).await;
+        let result = self.attempts(req, &domain).await;
         match &result {
             Ok(_) => self.breakers.success(&domain),
             // A client error says the site is up; only server-side trouble counts.
@@ -128,12 +128,20 @@ impl HttpFetcher {
         result
     }
 
-    async fn attempts(&self, url: &str, domain: &str) -> Result<FetchResponse, FetchError> {
+    async fn attempts(&self, req: &FetchRequest, domain: &str) -> Result<FetchResponse, FetchError> {
+        let url = req.url.as_str();
         let (mut throttled, mut network) = (0u32, 0u32);
         loop {
             self.take_slot(domain).await?;
             let (route, client) = self.pool.pick()?;
-            let sent = client.get(url).header(USER_AGENT, self.user_agent()).send().await;
+            let mut builder = match &req.body {
+                Some(body) => client.post(url).header(CONTENT_TYPE, "application/json").body(body.clone()),
+                None => client.get(url),
+            };
+            for (name, value) in &req.headers {
+                builder = builder.header(name.as_str(), value.as_str());
+            }
+            let sent = builder.header(USER_AGENT, self.user_agent()).send().await;
             let response = match sent {
                 Ok(r) => r,
                 Err(e) => {
@@ -186,7 +194,7 @@ impl HttpFetcher {
 
 impl Fetcher for HttpFetcher {
     fn fetch<'a>(&'a self, req: &'a FetchRequest) -> BoxFuture<'a, Result<FetchResponse, FetchError>> {
-        Box::pin(self.get(&req.url))
+        Box::pin(self.send(req))
     }
 }
 

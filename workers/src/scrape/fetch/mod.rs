@@ -16,17 +16,42 @@ use jobs::QueueError;
 pub use browser::BrowserFetcher;
 pub use http::HttpFetcher;
 
-/// What to fetch.
-#[derive(Clone, Debug)]
+/// What to fetch: a GET, or a POST of a JSON body (API calls such as Betfair's).
+#[derive(Clone)]
 pub struct FetchRequest {
     pub url: String,
     /// For pages rendered by script: the CSS selector that shows the page is ready.
     pub wait_for: Option<String>,
+    /// A JSON body to POST; `None` is a GET.
+    pub body: Option<Vec<u8>>,
+    /// Extra headers (API keys, session tokens): never logged.
+    pub headers: Vec<(String, String)>,
 }
 
 impl FetchRequest {
     pub fn get(url: impl Into<String>) -> Self {
-        Self { url: url.into(), wait_for: None }
+        Self { url: url.into(), wait_for: None, body: None, headers: Vec::new() }
+    }
+
+    /// A POST of `body` as JSON with `headers`.
+    pub fn post_json(
+        url: impl Into<String>,
+        body: &serde_json::Value,
+        headers: Vec<(String, String)>,
+    ) -> Self {
+        Self { url: url.into(), wait_for: None, body: Some(body.to_string().into_bytes()), headers }
+    }
+}
+
+impl std::fmt::Debug for FetchRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("FetchRequest")
+            .field("url", &self.url)
+            .field("wait_for", &self.wait_for)
+            .field("post", &self.body.is_some())
+            .field("headers", &names)
+            .finish()
     }
 }
 

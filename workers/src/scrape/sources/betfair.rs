@@ -63,6 +63,74 @@ pub fn list_market_catalogue_request(event_ids: &[&str], market_types: &[&str], 
     )
 }
 
+/// The body of a `listMarketCatalogue` call for the match-odds markets of one
+/// competition that start before `to`.
+pub fn match_odds_catalogue_request(competition_id: &str, to: DateTime<Utc>, max_results: u32) -> Value {
+    rpc_request(
+        "listMarketCatalogue",
+        json!({
+            "filter": {
+                "eventTypeIds": [SOCCER],
+                "competitionIds": [competition_id],
+                "marketTypeCodes": ["MATCH_ODDS"],
+                "marketStartTime": {"to": to.to_rfc3339()},
+            },
+            "marketProjection": ["COMPETITION", "EVENT", "MARKET_START_TIME", "MARKET_DESCRIPTION", "RUNNER_DESCRIPTION"],
+            "maxResults": max_results,
+        }),
+    )
+}
+
+/// The market ids of a `listMarketCatalogue` response (an empty result is no market,
+/// not an error, here: a competition can have no match coming up).
+pub fn market_ids(page: &str, body: &[u8]) -> Result<Vec<String>, ParseError> {
+    let p = Page::new(SITE, page);
+    let v = p.json(body)?;
+    if opt(&v, "result").and_then(Value::as_array).is_some_and(Vec::is_empty) {
+        return Ok(Vec::new());
+    }
+    Ok(rpc_result(&p, &v)?.iter().filter_map(|m| opt_str(m, "marketId").map(str::to_owned)).collect())
+}
+
+/// A stored match-odds page, `{"catalogue": <listMarketCatalogue response>, "book":
+/// <listMarketBook response>}`: each MATCH_ODDS market as its match (teams from the
+/// event name `Home v Away`, kick-off from the market's start) and the runners' best
+/// back prices as exchange odds. A market missing from the book is left out.
+pub fn parse_match_odds_page(page: &str, body: &[u8]) -> Result<Vec<MatchDetail>, ParseError> {
+    let p = Page::new(SITE, page);
+    let v = p.json(body)?;
+    let part = |key: &str| -> Result<Vec<u8>, ParseError> {
+        let part = opt(&v, key).ok_or_else(|| p.err(key, "missing"))?;
+        serde_json::to_vec(part).map_err(|e| p.err(key, e.to_string()))
+    };
+    let catalogue = parse_market_catalogue(page, &part("catalogue")?).map_err(|e| prefix(e, "catalogue."))?;
+    let book = parse_market_book(page, &part("book")?).map_err(|e| prefix(e, "book."))?;
+    let mut out = Vec::new();
+    for market in catalogue.iter().filter(|m| m.market_type.as_deref() == Some("MATCH_ODDS")) {
+        let Some(prices) = book.iter().find(|b| b.market_id == market.market_id) else { continue };
+        let event = market.event_name.as_deref().unwrap_or_default();
+        let (home, away) = event
+            .split_once(" v ")
+            .ok_or_else(|| p.err("catalogue.event.name", format!("not `Home v Away`: {event:?}")))?;
+        out.push(MatchDetail {
+            fixture: FixtureRow {
+                source_id: Some(market.market_id.clone()),
+                competition: market.competition.clone(),
+                kickoff: market.start_time,
+                home: home.trim().to_owned(),
+                away: away.trim().to_owned(),
+                // The exchange prices matches before they are played; results come
+                // from the results sources.
+                status: MatchStatus::Scheduled,
+                ..FixtureRow::default()
+            },
+            odds: match_odds(market, prices, None)?,
+            ..MatchDetail::default()
+        });
+    }
+    Ok(out)
+}
+
 /// The body of a `listMarketBook` call with the best offers of each runner.
 pub fn list_market_book_request(market_ids: &[&str]) -> Value {
     rpc_request(
@@ -658,5 +726,30 @@ mod tests {
         assert_eq!(parse_scores("s", &no_status).unwrap_err().field, "status");
         assert_eq!(parse_scores("s", COMPETITIONS).unwrap_err().field, "score.home.name");
         assert_eq!(parse_scores("s", FLASHSCORE).unwrap_err().field, "score.home.name");
+    }
+
+    #[test]
+    fn match_odds_pages_need_both_parts_and_a_home_v_away_event() {
+        let catalogue = |event: &str| {
+            serde_json::json!({"result": [{"marketId": "1.9", "description": {"marketType": "MATCH_ODDS"},
+                "marketStartTime": "2030-01-01T15:00:00.000Z", "event": {"name": event},
+                "runners": [{"selectionId": 1, "runnerName": "A"}, {"selectionId": 2, "runnerName": "B"},
+                            {"selectionId": 3, "runnerName": "The Draw"}]}]})
+        };
+        let book = serde_json::json!({"result": [{"marketId": "1.9", "runners": [
+            {"selectionId": 1, "ex": {"availableToBack": [{"price": 2.0, "size": 5.0}]}},
+            {"selectionId": 2, "ex": {"availableToBack": [{"price": 4.0, "size": 5.0}]}},
+            {"selectionId": 3, "ex": {"availableToBack": []}}]}]});
+        let page = |c: serde_json::Value| serde_json::json!({"catalogue": c, "book": book}).to_string();
+        let rows = parse_match_odds_page("p", page(catalogue("A v B")).as_bytes()).unwrap();
+        assert_eq!((rows[0].fixture.home.as_str(), rows[0].fixture.away.as_str()), ("A", "B"));
+        assert_eq!(rows[0].odds.len(), 2, "no back offer on the draw, no price");
+        let e = parse_match_odds_page("p", page(catalogue("A - B")).as_bytes()).unwrap_err();
+        assert_eq!(e.field, "catalogue.event.name");
+        let no_book = serde_json::json!({"catalogue": catalogue("A v B")}).to_string();
+        assert_eq!(parse_match_odds_page("p", no_book.as_bytes()).unwrap_err().field, "book");
+        assert!(parse_match_odds_page("p", b"not json").is_err());
+        assert_eq!(market_ids("c", br#"{"result": []}"#).unwrap(), Vec::<String>::new());
+        assert_eq!(market_ids("c", catalogue("A v B").to_string().as_bytes()).unwrap(), ["1.9"]);
     }
 }
