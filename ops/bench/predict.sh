@@ -29,10 +29,10 @@ if [ ! -x "$py" ]; then
 fi
 target=${CARGO_TARGET_DIR:-target}
 if [ "${PROFILE:-dev}" = release ]; then
-  cargo build -q --release --bin kickoff -p kickoff && cargo build -q --release -p workers --example predict_bench
+  cargo build -q --release --workspace --bins --examples
   bin=$target/release
 else
-  cargo build -q --bin kickoff -p kickoff && cargo build -q -p workers --example predict_bench
+  cargo build -q --workspace --bins --examples
   bin=$target/debug
 fi
 

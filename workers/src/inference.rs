@@ -23,6 +23,8 @@ use crate::settings::PredictSettings;
 pub enum InferenceError {
     #[error(transparent)]
     Db(#[from] DbErr),
+    #[error("the forecasting thread failed: {0}")]
+    Thread(String),
 }
 
 /// What one inference run did.
@@ -299,14 +301,21 @@ pub async fn run<C: ConnectionTrait>(
         return Ok(summary);
     }
     let rows = history::load(conn, &HistoryFilter { match_ids: ids, ..Default::default() }).await?;
-    for m in &rows {
+    // The models run on a blocking thread: a large batch must not stall the workers.
+    let model = loaded.clone();
+    let computed = tokio::task::spawn_blocking(move || {
+        rows.into_iter().map(|m| (forecasts(&model, &m), m)).collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|e| InferenceError::Thread(e.to_string()))?;
+    for (all, m) in computed {
         summary.matches += 1;
-        let Some(mut all) = forecasts(loaded, m) else {
+        let Some(mut all) = all else {
             summary.skipped += 1;
             continue;
         };
         if let Some(llm) = llm
-            && let Some(f) = adjusted(llm, m, &all).await
+            && let Some(f) = adjusted(llm, &m, &all).await
         {
             all.push(f);
         }

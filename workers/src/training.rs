@@ -39,8 +39,10 @@ pub struct Trial {
     pub xi: f64,
     pub elo_k: f64,
     pub elo_home_advantage: f64,
+    pub learned_l2: f64,
     pub dixon_coles_rps: f64,
     pub elo_rps: f64,
+    pub learned_rps: f64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,15 +62,18 @@ pub struct Trained {
     pub metrics: serde_json::Value,
 }
 
-/// The settings the search tries: (decay per day, Elo K, Elo home advantage).
-const GRID: [(f64, f64, f64); 3] = [(0.0009, 15.0, 45.0), (0.0018, 20.0, 60.0), (0.0036, 30.0, 80.0)];
+/// The settings the search tries together: (decay per day, Elo K, Elo home advantage,
+/// the learned model's L2 penalty). Each model's part is chosen by that model's score.
+const GRID: [(f64, f64, f64, f64); 3] =
+    [(0.0009, 15.0, 45.0, 0.003), (0.0018, 20.0, 60.0, 0.01), (0.0036, 30.0, 80.0, 0.03)];
 
-fn params_of(xi: f64, k: f64, home_advantage: f64) -> SuiteParams {
+fn params_of(xi: f64, k: f64, home_advantage: f64, l2: f64) -> SuiteParams {
     let mut p = SuiteParams::default();
     p.poisson.xi = xi;
     p.dixon_coles.xi = xi;
     p.elo.k = k;
     p.elo.home_advantage = home_advantage;
+    p.learned.l2 = l2;
     p
 }
 
@@ -114,20 +119,23 @@ pub fn train(rows: &[MatchRow], opts: &TrainOptions) -> Result<Trained, TrainErr
             ..BacktestConfig::default()
         };
         if opts.search {
-            for (xi, k, ha) in GRID {
-                let report = backtest::run(&history, &config(params_of(xi, k, ha)), |_, _| {})?;
+            for (xi, k, ha, l2) in GRID {
+                let report = backtest::run(&history, &config(params_of(xi, k, ha, l2)), |_, _| {})?;
                 trials.push(Trial {
                     xi,
                     elo_k: k,
                     elo_home_advantage: ha,
+                    learned_l2: l2,
                     dixon_coles_rps: pooled_rps(&report, "dixon_coles"),
                     elo_rps: pooled_rps(&report, "elo"),
+                    learned_rps: pooled_rps(&report, "learned"),
                 });
             }
-            let best_xi = trials.iter().min_by(|a, b| a.dixon_coles_rps.total_cmp(&b.dixon_coles_rps));
-            let best_elo = trials.iter().min_by(|a, b| a.elo_rps.total_cmp(&b.elo_rps));
-            if let (Some(x), Some(e)) = (best_xi, best_elo) {
-                chosen = params_of(x.xi, e.elo_k, e.elo_home_advantage);
+            let best = |score: fn(&Trial) -> f64| trials.iter().min_by(|a, b| score(a).total_cmp(&score(b)));
+            if let (Some(x), Some(e), Some(l)) =
+                (best(|t| t.dixon_coles_rps), best(|t| t.elo_rps), best(|t| t.learned_rps))
+            {
+                chosen = params_of(x.xi, e.elo_k, e.elo_home_advantage, l.learned_l2);
             }
         }
         let report = backtest::run(&history, &config(chosen.clone()), |_, _| {})?;
@@ -193,10 +201,10 @@ mod tests {
 
     #[test]
     fn the_grid_varies_what_it_searches() {
-        let p = params_of(0.0036, 30.0, 80.0);
+        let p = params_of(0.0036, 30.0, 80.0, 0.03);
         assert_eq!(
-            (p.poisson.xi, p.dixon_coles.xi, p.elo.k, p.elo.home_advantage),
-            (0.0036, 0.0036, 30.0, 80.0)
+            (p.poisson.xi, p.dixon_coles.xi, p.elo.k, p.elo.home_advantage, p.learned.l2),
+            (0.0036, 0.0036, 30.0, 80.0, 0.03)
         );
     }
 }

@@ -79,6 +79,27 @@ impl BacktestReport {
             }
             out.push('\n');
         }
+        if let Some(bins) = self.calibration.get(super::ENSEMBLE_MARKET).zip(self.calibration.get("ensemble"))
+        {
+            let _ = writeln!(out, "\ncalibration (home, draw, away pooled): forecast → observed (n)");
+            let _ = writeln!(out, "{:<12} {:>24} {:>24}", "bin", "ensemble", "ensemble_market");
+            for (e, m) in ens.iter().zip(mkt) {
+                let cell = |b: &crate::predict::metrics::CalibrationBin| {
+                    if b.count == 0 {
+                        "-".to_owned()
+                    } else {
+                        format!("{:.3} → {:.3} ({})", b.mean_predicted, b.observed, b.count)
+                    }
+                };
+                let _ = writeln!(
+                    out,
+                    "{:<12} {:>24} {:>24}",
+                    format!("{:.1}–{:.1}", m.lower, m.upper),
+                    cell(m),
+                    cell(e)
+                );
+            }
+        }
         let _ = writeln!(
             out,
             "\nvalue bets at {} pre-closing prices, edge ≥ {:.0}%, Kelly ×{} capped at {:.0}%:",
