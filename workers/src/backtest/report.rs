@@ -79,7 +79,8 @@ impl BacktestReport {
             }
             out.push('\n');
         }
-        if let Some(bins) = self.calibration.get(super::ENSEMBLE_MARKET).zip(self.calibration.get("ensemble"))
+        if let (Some(ens), Some(mkt)) =
+            (self.calibration.get("ensemble"), self.calibration.get(super::ENSEMBLE_MARKET))
         {
             let _ = writeln!(out, "\ncalibration (home, draw, away pooled): forecast → observed (n)");
             let _ = writeln!(out, "{:<12} {:>24} {:>24}", "bin", "ensemble", "ensemble_market");
