@@ -393,7 +393,9 @@ mod tests {
         assert!((w.weights.iter().sum::<f64>() - 1.0).abs() < 1e-9);
         assert!(w.weights.iter().any(|x| (x - 1.0 / 3.0).abs() > 0.01), "{w:?}");
         // The market knows the truth here: the market ensemble leans on it.
-        assert!(report.weights[ENSEMBLE_MARKET].weights[3] > 0.5, "{:?}", report.weights[ENSEMBLE_MARKET]);
+        let market = &report.weights[ENSEMBLE_MARKET];
+        let at = market.members.iter().position(|m| m == "market_avg_opening").unwrap();
+        assert!(market.weights[at] > 0.5, "{market:?}");
         assert!(report.table().contains("dixon_coles"));
     }
 
