@@ -22,9 +22,9 @@ export BENCH_DIR=${BENCH_DIR:-$PWD/.bench-work}
 target=${CARGO_TARGET_DIR:-target}
 
 if [ "${PROFILE:-release}" = debug ]; then
-  cargo build -q -p workers --example parse_bench; bin=$target/debug/examples/parse_bench
+  cargo build -q --workspace --bins --examples; bin=$target/debug/examples/parse_bench
 else
-  cargo build -q --release -p workers --example parse_bench; bin=$target/release/examples/parse_bench
+  cargo build -q --release --workspace --bins --examples; bin=$target/release/examples/parse_bench
 fi
 
 peer=1

@@ -38,13 +38,13 @@ fi
 
 echo "== penaltyblog (peer)"
 "$py" ops/bench/predict_peers.py "$data" --test-seasons "$tests" --out "$work/peers.json" >"$work/peers.log"
-tail -n 3 "$work/peers.log" | head -n 1 >/dev/null
 
 echo "== kickoff backtest"
 rm -f "$work/kickoff.db"*
 export KICKOFF__DATABASE__URL="sqlite://$work/kickoff.db" KICKOFF_ENV=bench
-"$bin/kickoff" import football-data "$data" >/dev/null
-"$bin/kickoff" backtest --test-seasons "$tests" --json "$work/kickoff.json" | tee "$work/kickoff.log" | head -n 16
+"$bin/kickoff" import football-data "$data" >/dev/null 2>&1
+"$bin/kickoff" backtest --test-seasons "$tests" --json "$work/kickoff.json" >"$work/kickoff.log"
+sed -n '1,16p' "$work/kickoff.log"
 
 echo "== kickoff fit and inference speed"
 "$bin/examples/predict_bench" "$data" E0 20 | tee "$work/speed.log"

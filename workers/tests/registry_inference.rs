@@ -143,3 +143,48 @@ async fn versions_activate_hot_swap_roll_back_and_fall_back() {
     cache.reject(cache.active(&db.conn, NAME).await.unwrap().id).await;
     assert_eq!(cache.active(&db.conn, NAME).await.unwrap().version, "v2");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_inference_job_queues_one_notification_per_new_value_bet() {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use entities::testing::unique_name;
+    use jobs::catalogue::RunInference;
+    use jobs::embedded_queue::EmbeddedQueues;
+    use jobs::{AnyJob, EnqueueOptions, Envelope, QueueClient};
+    use tokio::sync::watch;
+    use workers::runtime::{EventKind, PoolSpec, Runtime, run_pools};
+
+    let db = seeded(entities::Engine::Sqlite).await;
+    let t = trained(&db, cut()).await;
+    registry::register(&db.conn, NAME, &t.model, t.metrics, true).await.unwrap();
+    let prefix = format!("{}:", unique_name("kickoff_infer"));
+    let queues: QueueClient =
+        EmbeddedQueues::open(db.conn.get_sqlite_connection_pool().clone(), prefix).await.unwrap().into();
+    let rt = Arc::new(
+        Runtime::new(db.conn.clone(), queues.clone()).with_predict(PredictSettings::default(), true),
+    );
+    let mut events = rt.subscribe();
+    let (stop, rx) = watch::channel(false);
+    let pools = tokio::spawn(run_pools(
+        rt,
+        vec![PoolSpec { queue: "inference".into(), concurrency: 1 }],
+        rx,
+        Duration::from_secs(10),
+    ));
+    let ids = held_back(&db).await;
+    for _ in 0..2 {
+        let job = Envelope::new(&AnyJob::RunInference(RunInference { match_ids: ids.clone() }));
+        queues.enqueue(&job, &EnqueueOptions::default()).await.unwrap();
+        let e = tokio::time::timeout(Duration::from_secs(60), events.recv()).await.unwrap().unwrap();
+        assert_eq!((e.kind.as_str(), e.event), ("run_inference", EventKind::Succeeded), "{e:?}");
+    }
+    // Twice the job, once each bet: the notify queue holds one job per value bet.
+    let bets = db.count("value_bets").await;
+    assert!(bets > 0);
+    assert_eq!(queues.stats("notify").await.unwrap().pending as i64, bets);
+    let _ = stop.send(true);
+    pools.await.unwrap().unwrap();
+    queues.flush_all().await.unwrap();
+}

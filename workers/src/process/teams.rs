@@ -227,7 +227,13 @@ pub async fn resolve<C: ConnectionTrait>(
                 .map(|r| r.try_get_by_index::<i64>(0))
                 .transpose()?
                 .ok_or_else(|| DbErr::RecordNotFound(format!("team {name}")))?;
-            tracing::warn!(source, team = name, id, "unknown team: created");
+            // football-data.co.uk's names seed the teams; a new name from any other source
+            // is worth an operator's look (a spelling the resolution missed).
+            if source == super::football_data::store::ALIAS_SOURCE {
+                tracing::info!(source, team = name, id, "team created");
+            } else {
+                tracing::warn!(source, team = name, id, "unknown team: created");
+            }
             (id, Resolution::Created)
         }
     };
