@@ -36,7 +36,7 @@ fn demo_runs_on_embedded_defaults() {
     let dir = tempfile::tempdir().unwrap();
     for run in 0..2 {
         let out = kickoff(dir.path(), &["demo"], &[]);
-        assert!(out.status.success(), "run {run}: {}", stderr(&out));
+        assert!(out.status.success(), "run {run}: {}\n{}", stdout(&out), stderr(&out));
         let text = stdout(&out);
         assert!(text.contains("Queue backend: Embedded"), "{text}");
         // The cron ticks fanned out: 2 result collections → 3 season files, 4 fixture

@@ -68,7 +68,7 @@ const DEMO_ENTRIES: usize = 6;
 const HELD_BACK_FROM: &str = "2024-05-01";
 
 /// The demo gives up when the chain has not settled by then.
-const DEMO_LIMIT: Duration = Duration::from_secs(180);
+const DEMO_LIMIT: Duration = Duration::from_secs(600);
 
 /// The fbref page answers its first request with 429 and Retry-After 1, so the demo
 /// shows the fetch layer waiting as told.
