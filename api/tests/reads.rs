@@ -442,7 +442,7 @@ async fn spec_docs_health_and_ready(engine: Engine) {
 }
 
 #[tokio::test]
-async fn ready_is_503_when_the_database_is_gone() {
+async fn a_lost_database_is_503_on_ready_and_an_opaque_500_elsewhere() {
     let db = TestDb::new(Engine::Sqlite).await;
     let conn = db.conn.clone();
     let cli = TestClient::new(app(ApiState { db: conn.clone() }));
@@ -450,4 +450,14 @@ async fn ready_is_503_when_the_database_is_gone() {
     let (status, body) = get(&cli, "/ready").await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["error"]["code"], "INTERNAL");
+    for uri in ["/api/v1/leagues", "/api/v1/matches", "/api/v1/matches/1"] {
+        let (status, body) = get(&cli, uri).await;
+        assert_eq!(status, 500, "{uri}: {body}");
+        assert_eq!(
+            body,
+            serde_json::json!({"success": false, "error": {
+                "code": "INTERNAL", "message": "internal server error", "details": null}}),
+            "nothing about the cause leaks"
+        );
+    }
 }
