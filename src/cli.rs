@@ -17,6 +17,8 @@ pub enum Command {
     Demo,
     /// Print the effective configuration, secrets masked.
     Config,
+    /// Serve the HTTP API (`[api] bind`) until SIGTERM/SIGINT; migrates first.
+    Serve,
     /// Serve the recorded pages of the real sources under their real paths, with
     /// faults on demand (test and demo tooling).
     FixtureSite {

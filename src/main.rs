@@ -1,5 +1,5 @@
-//! `kickoff`: the one binary. Its role (demo, migrate, import, and later worker,
-//! scheduler, serve) is chosen by subcommand; see `kickoff --help`.
+//! `kickoff`: the one binary. Its role (demo, migrate, import, worker,
+//! scheduler, serve, …) is chosen by subcommand; see `kickoff --help`.
 
 mod cli;
 mod commands;
@@ -34,6 +34,10 @@ async fn main() -> anyhow::Result<()> {
                 anyhow::bail!("no file could be imported");
             }
             Ok(())
+        }
+        Command::Serve => {
+            let db = connect(&settings).await?;
+            commands::serve::run(&settings, db).await
         }
         Command::FixtureSite { bind, faults } => fixture_site::run(&bind, &faults).await,
         Command::Demo => {

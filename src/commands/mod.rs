@@ -8,4 +8,5 @@ pub mod jobs_cli;
 pub mod migrate;
 pub mod models;
 pub mod queue;
+pub mod serve;
 pub mod worker;

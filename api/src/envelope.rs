@@ -1,0 +1,167 @@
+//! The response envelope every endpoint answers with, and the error envelope with its
+//! stable codes.
+
+use poem::{IntoResponse, Response};
+use poem_openapi::payload::Json;
+use poem_openapi::types::{ParseFromJSON, ToJSON};
+use poem_openapi::{ApiResponse, Object, Union};
+use sea_orm::DbErr;
+
+/// Offset pagination: which page of how many, out of how many rows.
+#[derive(Clone, Debug, Object)]
+pub struct PageMeta {
+    pub page: u64,
+    pub per_page: u64,
+    pub total: u64,
+}
+
+/// Cursor pagination: the token of the next page (null on the last) and the page size.
+#[derive(Clone, Debug, Object)]
+pub struct CursorMeta {
+    pub next_cursor: Option<String>,
+    pub limit: u64,
+}
+
+#[derive(Clone, Debug, Union)]
+pub enum Meta {
+    Page(PageMeta),
+    Cursor(CursorMeta),
+}
+
+/// `{"success":true,"data":…,"meta":…}`.
+#[derive(Debug, Object)]
+pub struct Envelope<T: ParseFromJSON + ToJSON> {
+    pub success: bool,
+    pub data: T,
+    #[oai(skip_serializing_if_is_none)]
+    pub meta: Option<Meta>,
+}
+
+/// A successful answer with its data and optional pagination.
+pub fn ok<T: ParseFromJSON + ToJSON>(data: T, meta: Option<Meta>) -> Json<Envelope<T>> {
+    Json(Envelope { success: true, data, meta })
+}
+
+/// A stable machine-readable code, a human message and structured details.
+#[derive(Debug, Object)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    pub details: serde_json::Value,
+}
+
+/// `{"success":false,"error":{…}}`.
+#[derive(Debug, Object)]
+pub struct ErrorEnvelope {
+    pub success: bool,
+    pub error: ErrorBody,
+}
+
+/// Why a request failed, before it becomes a response.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("invalid `{field}`: {message}")]
+    Validation { field: String, message: String },
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+}
+
+impl ApiError {
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation { field: field.to_owned(), message: message.into() }
+    }
+}
+
+/// The error responses every endpoint may give.
+#[derive(Debug, ApiResponse)]
+pub enum ErrorResponse {
+    /// Bad input: `VALIDATION_ERROR`, naming the field.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorEnvelope>),
+    /// `NOT_FOUND`.
+    #[oai(status = 404)]
+    NotFound(Json<ErrorEnvelope>),
+    /// `INTERNAL`, with a generic message.
+    #[oai(status = 500)]
+    Internal(Json<ErrorEnvelope>),
+}
+
+fn body(code: &str, message: String, details: serde_json::Value) -> Json<ErrorEnvelope> {
+    Json(ErrorEnvelope { success: false, error: ErrorBody { code: code.to_owned(), message, details } })
+}
+
+/// A 400 naming the field that was wrong.
+pub fn validation_body(field: &str, message: &str) -> Json<ErrorEnvelope> {
+    body(
+        "VALIDATION_ERROR",
+        format!("invalid `{field}`: {message}"),
+        serde_json::json!({ "field": field, "reason": message }),
+    )
+}
+
+/// A 500 that says nothing about the cause; the cause goes to the log only.
+pub fn internal_body() -> Json<ErrorEnvelope> {
+    body("INTERNAL", "internal server error".to_owned(), serde_json::Value::Null)
+}
+
+impl From<ApiError> for ErrorResponse {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::Validation { field, message } => Self::BadRequest(validation_body(&field, &message)),
+            ApiError::NotFound(what) => {
+                Self::NotFound(body("NOT_FOUND", format!("{what} not found"), serde_json::Value::Null))
+            }
+            ApiError::Database(err) => {
+                tracing::error!(error = %err, "database error while answering a request");
+                Self::Internal(internal_body())
+            }
+        }
+    }
+}
+
+impl From<DbErr> for ErrorResponse {
+    fn from(e: DbErr) -> Self {
+        ApiError::Database(e).into()
+    }
+}
+
+/// What an endpoint returns.
+pub type ApiResult<T> = Result<Json<Envelope<T>>, ErrorResponse>;
+
+/// poem-openapi reports path parameters by position (`param0`, `param1`, …), not by
+/// name; every path of this API has exactly one, `{id}`.
+fn path_param_name(positional: &str) -> &str {
+    match positional {
+        "param0" => "id",
+        other => other,
+    }
+}
+
+/// Turns every error poem or poem-openapi raises on its own (a parameter that does not
+/// parse, an unknown route, a panic-free failure) into the error envelope, so clients
+/// see one error format.
+pub async fn render_error(err: poem::Error) -> Response {
+    if err.is_from_response() {
+        return err.into_response();
+    }
+    if let Some(p) = err.downcast_ref::<poem_openapi::error::ParseParamError>() {
+        return ErrorResponse::BadRequest(validation_body(p.name, &p.reason)).into_response();
+    }
+    if let Some(p) = err.downcast_ref::<poem_openapi::error::ParsePathError>() {
+        return ErrorResponse::BadRequest(validation_body(path_param_name(p.name), &p.reason))
+            .into_response();
+    }
+    let status = err.status();
+    if status == poem::http::StatusCode::NOT_FOUND {
+        let b = body("NOT_FOUND", "no such resource".to_owned(), serde_json::Value::Null);
+        return ErrorResponse::NotFound(b).into_response();
+    }
+    if status.is_client_error() {
+        let b = body("VALIDATION_ERROR", err.to_string(), serde_json::Value::Null);
+        return (status, b).into_response();
+    }
+    tracing::error!(error = %err, %status, "request failed");
+    ErrorResponse::Internal(internal_body()).into_response()
+}
