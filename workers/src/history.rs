@@ -9,9 +9,20 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Statement, Value};
 
 use crate::predict::data::MatchRecord;
+use crate::predict::margin;
 
 /// Home, draw and away decimal prices.
 pub type Prices1x2 = [f64; 3];
+
+/// The 1X2 selections as stored, in price order.
+pub const SELECTIONS: [&str; 3] = ["home", "draw", "away"];
+
+/// Margin-free probabilities of a 1X2 line, by normalisation or by Shin's method.
+pub fn fair(line: Option<Prices1x2>, shin: bool) -> Option<[f64; 3]> {
+    let p = line?;
+    let probs = if shin { margin::shin(&p).ok()?.probs } else { margin::normalise(&p).ok()? };
+    Some([probs[0], probs[1], probs[2]])
+}
 
 /// The 1X2 prices of one bookmaker, before and at kick-off.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -39,6 +50,11 @@ impl MarketPrices {
             "bet365" => &mut self.bet365,
             _ => return None,
         })
+    }
+
+    /// The prices of a stored bookmaker name, if it is one of those kept.
+    pub fn book(&self, bookmaker: &str) -> Option<&BookPrices> {
+        self.books().into_iter().find(|(b, _)| *b == bookmaker).map(|(_, p)| p)
     }
 
     /// Every bookmaker's prices, by stored name.
@@ -85,12 +101,7 @@ impl MatchRow {
         r.away_xg = self.away_xg.map(|x| x as f32);
         r.home_shots = self.home_shots.and_then(|s| u16::try_from(s).ok());
         r.away_shots = self.away_shots.and_then(|s| u16::try_from(s).ok());
-        r.market = self
-            .prices
-            .average
-            .opening
-            .and_then(|line| crate::predict::margin::normalise(&line).ok())
-            .map(|p| [p[0] as f32, p[1] as f32, p[2] as f32]);
+        r.market = fair(self.prices.average.opening, false).map(|p| p.map(|x| x as f32));
         Some(r)
     }
 
@@ -188,7 +199,7 @@ pub async fn load<C: ConnectionTrait>(conn: &C, filter: &HistoryFilter) -> Resul
             r.try_get_by_index(4)?,
         );
         let Some(&at) = index.get(&id) else { continue };
-        let Some(i) = ["home", "draw", "away"].iter().position(|s| *s == sel) else { continue };
+        let Some(i) = SELECTIONS.iter().position(|s| *s == sel) else { continue };
         if !seen.insert((id, book.clone(), i, closing)) {
             continue;
         }

@@ -9,10 +9,9 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use entities::enums::BetStatus;
 use sea_orm::{ConnectionTrait, DbErr, Statement, Value};
 
-use crate::history::{self, HistoryFilter, MatchRow};
+use crate::history::{self, HistoryFilter, MatchRow, SELECTIONS};
 use crate::llm::{LlmClient, MatchContext};
 use crate::predict::kelly::{self, ConfidenceBands};
 use crate::predict::suite::{ENSEMBLE, MEMBERS};
@@ -63,11 +62,9 @@ pub fn forecasts(loaded: &Loaded, m: &MatchRow) -> Option<Vec<Forecast>> {
         .collect();
     out.push(Forecast { model: ENSEMBLE.to_owned(), probs: f.ensemble, expected_goals: goals });
     // With the market's pre-closing line, the market-weighted ensemble too.
-    if let Some(line) = m.prices.average.opening
-        && let Ok(fair) = crate::predict::margin::normalise(&line)
-    {
+    if let Some(market) = history::fair(m.prices.average.opening, false) {
         let mut members = f.members.clone();
-        members.push([fair[0], fair[1], fair[2]]);
+        members.push(market);
         let probs = loaded.model.market_weights.combine(&members);
         out.push(Forecast {
             model: crate::backtest::ENSEMBLE_MARKET.to_owned(),
@@ -185,7 +182,7 @@ async fn best_prices<C: ConnectionTrait>(
     }
     let mut best: [Option<(String, f64)>; 3] = Default::default();
     for ((book, sel), price) in latest {
-        let Some(i) = ["home", "draw", "away"].iter().position(|s| *s == sel) else { continue };
+        let Some(i) = SELECTIONS.iter().position(|s| *s == sel) else { continue };
         if price > 1.0 && price <= settings.max_price && best[i].as_ref().is_none_or(|(_, p)| price > *p) {
             best[i] = Some((book, price));
         }
@@ -215,7 +212,7 @@ async fn value_bets<C: ConnectionTrait>(
         else {
             continue;
         };
-        let selection = ["home", "draw", "away"][i];
+        let selection = SELECTIONS[i];
         let band = kelly::confidence(edge, model_confidence, &bands);
         let confidence = band.map(|b| match b {
             kelly::Confidence::High => 0.9,
@@ -362,21 +359,12 @@ pub async fn settle<C: ConnectionTrait>(conn: &C) -> Result<Settled, DbErr> {
             }),
             _ => None,
         };
-        let outcome = match result {
-            Some(r) if r == selection => BetStatus::Won,
-            Some(_) => BetStatus::Lost,
-            None => BetStatus::Void,
+        let (text, counter) = match result {
+            Some(r) if r == selection => ("won", &mut out.won),
+            Some(_) => ("lost", &mut out.lost),
+            None => ("void", &mut out.void),
         };
-        match outcome {
-            BetStatus::Won => out.won += 1,
-            BetStatus::Lost => out.lost += 1,
-            _ => out.void += 1,
-        }
-        let text = match outcome {
-            BetStatus::Won => "won",
-            BetStatus::Lost => "lost",
-            _ => "void",
-        };
+        *counter += 1;
         exec(
             conn,
             "UPDATE value_bets SET status = $1, settled_at = $2 WHERE id = $3 AND status = 'pending'",

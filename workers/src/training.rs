@@ -105,9 +105,7 @@ pub fn train(rows: &[MatchRow], opts: &TrainOptions) -> Result<Trained, TrainErr
     let mut trials = Vec::new();
     let mut chosen = SuiteParams::default();
     let mut weights = Weights::equal(&MEMBERS);
-    let mut market_members: Vec<&str> = MEMBERS.to_vec();
-    market_members.push("market_avg_opening");
-    let mut market_weights = Weights::equal(&market_members);
+    let mut market_weights = Weights::equal(&backtest::market_members());
     let mut scores = serde_json::Map::new();
     if !validation.is_empty() {
         let config = |params: SuiteParams| BacktestConfig {

@@ -16,16 +16,23 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
 
-use crate::history::{MatchRow, Prices1x2};
+use crate::history::{MatchRow, fair};
 use crate::predict::PredictError;
 use crate::predict::data::{MatchRecord, Outcome};
 use crate::predict::ensemble::{self, Weights};
-use crate::predict::margin;
 use crate::predict::metrics::{self, CalibrationBin, Scores};
 use crate::predict::suite::{ENSEMBLE, MEMBERS, Suite, SuiteParams};
 
 /// The ensemble that also weighs the market's pre-closing line.
 pub const ENSEMBLE_MARKET: &str = "ensemble_market";
+
+/// The market's member of [`ENSEMBLE_MARKET`]: the pre-closing average line.
+pub const MARKET_MEMBER: &str = "market_avg_opening";
+
+/// The members of [`ENSEMBLE_MARKET`], in forecast order.
+pub fn market_members() -> Vec<&'static str> {
+    MEMBERS.iter().copied().chain([MARKET_MEMBER]).collect()
+}
 
 /// The bookmaker lines scored beside the models: `(name, book, closing, Shin)`.
 const BASELINES: [(&str, &str, bool, bool); 8] = [
@@ -128,13 +135,6 @@ pub fn week_of(d: NaiveDate) -> NaiveDate {
     d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
 }
 
-/// Margin-free probabilities of a 1X2 line.
-fn fair(prices: Option<Prices1x2>, shin: bool) -> Option<[f64; 3]> {
-    let p = prices?;
-    let probs = if shin { margin::shin(&p).ok()?.probs } else { margin::normalise(&p).ok()? };
-    Some([probs[0], probs[1], probs[2]])
-}
-
 /// Teams of one league as dense indices.
 #[derive(Default)]
 struct Teams(HashMap<i64, u32>);
@@ -182,7 +182,7 @@ pub fn run(
     let mut member_pool: Vec<Vec<[f64; 3]>> = Vec::new();
     let mut market_pool: Vec<Vec<[f64; 3]>> = Vec::new();
     let mut outcome_pool: Vec<Outcome> = Vec::new();
-    let market_members: Vec<&str> = MEMBERS.iter().copied().chain(["market_avg_opening"]).collect();
+    let market_members = market_members();
     let mut weights = Weights::equal(&MEMBERS);
     let mut market_weights = Weights::equal(&market_members);
     let total = weeks.len();
@@ -219,15 +219,15 @@ pub fn run(
                     MEMBERS.iter().map(|n| n.to_string()).zip(f.members.iter().copied()).collect();
                 forecasts.insert(ENSEMBLE.to_owned(), f.ensemble);
                 for (name, book, closing, shin) in BASELINES {
-                    let lines = row.prices.books().into_iter().find(|(b, _)| *b == book).map(|(_, p)| *p);
-                    let line = lines.and_then(|l| if closing { l.closing } else { l.opening });
+                    let line =
+                        row.prices.book(book).and_then(|l| if closing { l.closing } else { l.opening });
                     if let Some(p) = fair(line, shin) {
                         forecasts.insert(name.to_owned(), p);
                     }
                 }
                 // The market member: the pre-closing average line, or the models' own
                 // ensemble when a match has none (so the member set stays whole).
-                let market = forecasts.get("market_avg_opening").copied().unwrap_or(f.ensemble);
+                let market = forecasts.get(MARKET_MEMBER).copied().unwrap_or(f.ensemble);
                 let mut with_market = f.members.clone();
                 with_market.push(market);
                 forecasts.insert(ENSEMBLE_MARKET.to_owned(), market_weights.combine(&with_market));
@@ -394,7 +394,7 @@ mod tests {
         assert!(w.weights.iter().any(|x| (x - 1.0 / 3.0).abs() > 0.01), "{w:?}");
         // The market knows the truth here: the market ensemble leans on it.
         let market = &report.weights[ENSEMBLE_MARKET];
-        let at = market.members.iter().position(|m| m == "market_avg_opening").unwrap();
+        let at = market.members.iter().position(|m| m == MARKET_MEMBER).unwrap();
         assert!(market.weights[at] > 0.5, "{market:?}");
         assert!(report.table().contains("dixon_coles"));
     }

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::Scored;
-use crate::history::{BookPrices, MarketPrices};
+use crate::history::MarketPrices;
 use crate::predict::kelly;
 
 /// How bets are chosen and staked.
@@ -59,10 +59,6 @@ pub struct ValueSummary {
     pub mean_edge: f64,
 }
 
-fn book<'a>(prices: &'a MarketPrices, name: &str) -> Option<&'a BookPrices> {
-    prices.books().into_iter().find(|(b, _)| *b == name).map(|(_, p)| p)
-}
-
 /// Each model's cumulative Kelly profit, bet by bet.
 pub type ProfitCurves = BTreeMap<String, Vec<(NaiveDate, f64)>>;
 
@@ -82,9 +78,9 @@ pub fn evaluate(
         let mut curve = Vec::new();
         for m in matches.iter().filter(|m| m.scored) {
             let (Some(p), Some(market)) = (m.forecasts.get(model), prices.get(&m.match_id)) else { continue };
-            let Some(taken) = book(market, &cfg.book).and_then(|b| b.opening) else { continue };
+            let Some(taken) = market.book(&cfg.book).and_then(|b| b.opening) else { continue };
             // The close of the same book, else the market average's.
-            let close = book(market, &cfg.book).and_then(|b| b.closing).or(market.average.closing);
+            let close = market.book(&cfg.book).and_then(|b| b.closing).or(market.average.closing);
             for sel in 0..3 {
                 let edge = kelly::edge(p[sel], taken[sel]);
                 if edge.is_nan() || edge < cfg.min_edge {
@@ -130,6 +126,7 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::history::BookPrices;
     use crate::predict::data::Outcome;
 
     fn scored(id: i64, p: [f64; 3], outcome: Outcome) -> Scored {

@@ -109,20 +109,7 @@ pub(crate) fn fit(
         return Err(PredictError::NoHistory { as_of });
     }
     let n = data::team_count(&matches);
-    let obs: Vec<Obs> = matches
-        .iter()
-        .map(|m| {
-            let (h, a) = (usize::from(m.home_goals), usize::from(m.away_goals));
-            Obs {
-                home: m.home as usize,
-                away: m.away as usize,
-                hg: h as f64,
-                ag: a as f64,
-                low: (opt.with_rho && h <= 1 && a <= 1).then_some((h, a)),
-                w: (-opt.xi * (as_of - m.date).num_days() as f64).exp(),
-            }
-        })
-        .collect();
+    let obs = observations(&matches, as_of, opt);
     let total_w: f64 = obs.iter().map(|o| o.w).sum();
 
     // Start from the league averages: every team average, home advantage from the
@@ -147,6 +134,25 @@ pub(crate) fn fit(
         n_matches: obs.len(),
         iterations: min.iterations,
     })
+}
+
+/// The matches as the likelihood reads them: goals, the low-score cell Dixon-Coles
+/// corrects (when fitted with ρ), and the time-decay weight.
+fn observations(matches: &[MatchRecord], as_of: NaiveDate, opt: FitOptions) -> Vec<Obs> {
+    matches
+        .iter()
+        .map(|m| {
+            let (h, a) = (usize::from(m.home_goals), usize::from(m.away_goals));
+            Obs {
+                home: m.home as usize,
+                away: m.away as usize,
+                hg: h as f64,
+                ag: a as f64,
+                low: (opt.with_rho && h <= 1 && a <= 1).then_some((h, a)),
+                w: (-opt.xi * (as_of - m.date).num_days() as f64).exp(),
+            }
+        })
+        .collect()
 }
 
 /// |ρ| never exceeds this: real leagues fit well inside it, and a degenerate history
@@ -249,20 +255,7 @@ mod tests {
         let matches = testutil::simulate(&truth, 2, 4);
         let as_of = matches.iter().map(|m| m.date).max().unwrap() + chrono::Days::new(1);
         let opt = FitOptions { xi: 0.002, ridge: 0.5, with_rho: true, max_iters: 0 };
-        let obs: Vec<Obs> = matches
-            .iter()
-            .map(|m| {
-                let (h, a) = (usize::from(m.home_goals), usize::from(m.away_goals));
-                Obs {
-                    home: m.home as usize,
-                    away: m.away as usize,
-                    hg: h as f64,
-                    ag: a as f64,
-                    low: (h <= 1 && a <= 1).then_some((h, a)),
-                    w: (-opt.xi * (as_of - m.date).num_days() as f64).exp(),
-                }
-            })
-            .collect();
+        let obs = observations(&matches, as_of, opt);
         let tw: f64 = obs.iter().map(|o| o.w).sum();
         let n = 6;
         let x: Vec<f64> = (0..2 * n + 2).map(|i| 0.05 * ((i * 7 % 5) as f64 - 2.0)).collect();
