@@ -15,6 +15,7 @@ use jobs::EnqueueOptions;
 use jobs::catalogue::{policy_of, queue_of};
 use jobs::dead_letters;
 use jobs::{AttemptError, Envelope};
+use tracing::Instrument;
 
 use super::failure::JobFailure;
 use super::{EventKind, JobEvent, Runtime, RuntimeError};
@@ -48,8 +49,20 @@ impl Runtime {
         }
         metrics::counter!("kickoff_jobs_started_total", "queue" => queue, "kind" => envelope.kind.clone())
             .increment(1);
+        // The span follows the job's future across awaits (`instrument`); a guard from
+        // `enter()` held over an await leaves other tasks in it, and tracing-subscriber
+        // then panics on a span closed under them.
         let span = tracing::info_span!("job", id = %envelope.id, kind = %envelope.kind, queue, attempt = envelope.attempt);
-        let _enter = span.enter();
+        self.run_job(envelope, worker, queue).instrument(span).await
+    }
+
+    /// One delivery of a job, in its span: run the handler, then record the outcome.
+    async fn run_job(
+        &self,
+        envelope: Envelope,
+        worker: &str,
+        queue: &'static str,
+    ) -> Result<Outcome, RuntimeError> {
         let started_at = Utc::now();
         let clock = Instant::now();
         let policy = policy_of(&envelope.kind);
