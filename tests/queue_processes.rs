@@ -29,7 +29,27 @@ enum QueueAt<'a> {
     Embedded,
 }
 
+/// Process tests share the machine's two cores; the burst tests measure throughput
+/// against a time limit, so they run alone (a write lock) while the others share (reads).
+static MACHINE: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+enum Share {
+    Shared(#[allow(dead_code)] std::sync::RwLockReadGuard<'static, ()>),
+    Alone(#[allow(dead_code)] std::sync::RwLockWriteGuard<'static, ()>),
+}
+
+impl Share {
+    fn shared() -> Self {
+        Share::Shared(MACHINE.read().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    fn alone() -> Self {
+        Share::Alone(MACHINE.write().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+}
+
 struct Setup {
+    _machine: Share,
     _cleanup: Option<jobs::testing::PrefixGuard>,
     dir: tempfile::TempDir,
     queue_url: String,
@@ -40,6 +60,15 @@ struct Setup {
 
 impl Setup {
     async fn new(at: QueueAt<'_>) -> Self {
+        Self::with_share(at, Share::shared()).await
+    }
+
+    /// A setup with the machine to itself: no other process test runs meanwhile.
+    async fn alone(at: QueueAt<'_>) -> Self {
+        Self::with_share(at, Share::alone()).await
+    }
+
+    async fn with_share(at: QueueAt<'_>, machine: Share) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let prefix = format!("{}:", unique_name("kickoff_ptest"));
         let db_url = format!("sqlite://{}", dir.path().join("kickoff.db").display());
@@ -57,7 +86,7 @@ impl Setup {
                 (db_url, EmbeddedQueues::open(pool, prefix.clone()).await.unwrap().into(), None)
             }
         };
-        Self { _cleanup, dir, queue_url, prefix, queues, children: Vec::new() }
+        Self { _machine: machine, _cleanup, dir, queue_url, prefix, queues, children: Vec::new() }
     }
 
     fn command(&self, args: &[&str], log: &str) -> Command {
@@ -314,7 +343,7 @@ async fn burst_of_20k_jobs_on_the_embedded_queue_is_processed() {
 }
 
 async fn burst(at: QueueAt<'_>) {
-    let mut s = Setup::new(at).await;
+    let mut s = Setup::alone(at).await;
     s.worker(100, "w.log");
     // 10,000 due at the same instant (the apalis-redis fetch fails past ~8,000 due at
     // once) and 20,000 pushed for now.
