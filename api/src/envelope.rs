@@ -64,6 +64,18 @@ pub enum ApiError {
     Validation { field: String, message: String },
     #[error("{0} not found")]
     NotFound(String),
+    /// No credentials where they are needed, or credentials that do not verify.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// Valid credentials whose role may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The request clashes with the current state (a duplicate, a finished item).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The queue backend failed.
+    #[error("queue: {0}")]
+    Queue(#[from] jobs::QueueError),
     #[error("database: {0}")]
     Database(#[from] DbErr),
 }
@@ -80,15 +92,27 @@ pub enum ErrorResponse {
     /// Bad input: `VALIDATION_ERROR`, naming the field.
     #[oai(status = 400)]
     BadRequest(Json<ErrorEnvelope>),
+    /// `UNAUTHORIZED`: credentials missing or invalid.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorEnvelope>),
+    /// `FORBIDDEN`: the caller's role may not do this.
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorEnvelope>),
     /// `NOT_FOUND`.
     #[oai(status = 404)]
     NotFound(Json<ErrorEnvelope>),
+    /// `CONFLICT`.
+    #[oai(status = 409)]
+    Conflict(Json<ErrorEnvelope>),
+    /// `RATE_LIMITED`, with `Retry-After` in seconds.
+    #[oai(status = 429)]
+    RateLimited(Json<ErrorEnvelope>, #[oai(header = "Retry-After")] u64),
     /// `INTERNAL`, with a generic message.
     #[oai(status = 500)]
     Internal(Json<ErrorEnvelope>),
 }
 
-fn body(code: &str, message: String, details: serde_json::Value) -> Json<ErrorEnvelope> {
+pub(crate) fn body(code: &str, message: String, details: serde_json::Value) -> Json<ErrorEnvelope> {
     Json(ErrorEnvelope { success: false, error: ErrorBody { code: code.to_owned(), message, details } })
 }
 
@@ -113,8 +137,19 @@ impl From<ApiError> for ErrorResponse {
             ApiError::NotFound(what) => {
                 Self::NotFound(body("NOT_FOUND", format!("{what} not found"), serde_json::Value::Null))
             }
+            ApiError::Unauthorized(why) => Self::Unauthorized(body(
+                "UNAUTHORIZED",
+                "authentication required".to_owned(),
+                serde_json::json!({ "reason": why }),
+            )),
+            ApiError::Forbidden(why) => Self::Forbidden(body("FORBIDDEN", why, serde_json::Value::Null)),
+            ApiError::Conflict(why) => Self::Conflict(body("CONFLICT", why, serde_json::Value::Null)),
             ApiError::Database(err) => {
                 tracing::error!(error = %err, "database error while answering a request");
+                Self::Internal(internal_body())
+            }
+            ApiError::Queue(err) => {
+                tracing::error!(error = %err, "queue error while answering a request");
                 Self::Internal(internal_body())
             }
         }

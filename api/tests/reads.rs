@@ -127,7 +127,7 @@ async fn setup(engine: Engine) -> (TestDb, TestClient<impl Endpoint>) {
     let db = TestDb::new(engine).await;
     Migrator::up(&db.conn, None).await.unwrap();
     seed(&db).await;
-    let cli = TestClient::new(app(ApiState { db: db.conn.clone() }));
+    let cli = TestClient::new(app(ApiState::new(db.conn.clone())));
     (db, cli)
 }
 
@@ -445,7 +445,7 @@ async fn spec_docs_health_and_ready(engine: Engine) {
 async fn a_lost_database_is_503_on_ready_and_an_opaque_500_elsewhere() {
     let db = TestDb::new(Engine::Sqlite).await;
     let conn = db.conn.clone();
-    let cli = TestClient::new(app(ApiState { db: conn.clone() }));
+    let cli = TestClient::new(app(ApiState::new(conn.clone())));
     conn.close().await.unwrap();
     let (status, body) = get(&cli, "/ready").await;
     assert_eq!(status, 503, "{body}");

@@ -33,7 +33,7 @@ pub async fn run(settings: &Settings, db: DatabaseConnection) -> anyhow::Result<
         let _ = stop.wait_for(|s| *s).await;
     };
     Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(api::app(api::ApiState { db }), shutdown, Some(GRACE))
+        .run_with_graceful_shutdown(api::app(api::ApiState::new(db)), shutdown, Some(GRACE))
         .await
         .context("serving the API")
 }
