@@ -18,7 +18,16 @@ pub enum Command {
     /// Print the effective configuration, secrets masked.
     Config,
     /// Serve the HTTP API (`[api] bind`) until SIGTERM/SIGINT; migrates first.
-    Serve,
+    Serve {
+        /// The cron table the schedule endpoints show and run (skipped when absent).
+        #[arg(long, default_value = "schedules.toml")]
+        schedules: PathBuf,
+    },
+    /// Create, list or revoke API keys.
+    Apikey {
+        #[command(subcommand)]
+        command: ApikeyCommand,
+    },
     /// Serve the recorded pages of the real sources under their real paths, with
     /// faults on demand (test and demo tooling).
     FixtureSite {
@@ -252,6 +261,31 @@ pub enum DlqCommand {
         #[arg(long, value_parser = humantime::parse_duration)]
         older_than: std::time::Duration,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApikeyCommand {
+    /// Create a key; it is printed once and only its hash is stored.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum, default_value = "reader")]
+        role: KeyRole,
+    },
+    /// Revoke a key by name; it stops working at once.
+    Revoke {
+        #[arg(long)]
+        name: String,
+    },
+    /// Every key with its role and last use (never the key itself).
+    List,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyRole {
+    Reader,
+    Operator,
+    Admin,
 }
 
 #[derive(Debug, Subcommand)]

@@ -35,9 +35,14 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Serve => {
+        Command::Serve { schedules } => {
             let db = connect(&settings).await?;
-            commands::serve::run(&settings, db).await
+            commands::serve::run(&settings, db, &schedules).await
+        }
+        Command::Apikey { command } => {
+            let db = connect(&settings).await?;
+            migration::Migrator::up(&db, None).await?;
+            commands::apikey::run(&db, command).await
         }
         Command::FixtureSite { bind, faults } => fixture_site::run(&bind, &faults).await,
         Command::Demo => {

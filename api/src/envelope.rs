@@ -13,6 +13,16 @@ pub struct PageMeta {
     pub page: u64,
     pub per_page: u64,
     pub total: u64,
+    /// When `total` was counted, where totals are cached (`api.count_cache_secs`).
+    #[oai(skip_serializing_if_is_none)]
+    pub total_as_of: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl PageMeta {
+    /// A page with a total counted just now.
+    pub fn new(page: u64, per_page: u64, total: u64) -> Self {
+        Self { page, per_page, total, total_as_of: None }
+    }
 }
 
 /// Cursor pagination: the token of the next page (null on the last) and the page size.
@@ -73,6 +83,9 @@ pub enum ApiError {
     /// The request clashes with the current state (a duplicate, a finished item).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A dependency this endpoint needs is not configured (no queue, no schedules).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     /// The queue backend failed.
     #[error("queue: {0}")]
     Queue(#[from] jobs::QueueError),
@@ -107,6 +120,9 @@ pub enum ErrorResponse {
     /// `RATE_LIMITED`, with `Retry-After` in seconds.
     #[oai(status = 429)]
     RateLimited(Json<ErrorEnvelope>, #[oai(header = "Retry-After")] u64),
+    /// `UNAVAILABLE`: the server runs without what this endpoint needs.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorEnvelope>),
     /// `INTERNAL`, with a generic message.
     #[oai(status = 500)]
     Internal(Json<ErrorEnvelope>),
@@ -143,6 +159,9 @@ impl From<ApiError> for ErrorResponse {
                 serde_json::json!({ "reason": why }),
             )),
             ApiError::Forbidden(why) => Self::Forbidden(body("FORBIDDEN", why, serde_json::Value::Null)),
+            ApiError::Unavailable(why) => {
+                Self::Unavailable(body("UNAVAILABLE", why, serde_json::Value::Null))
+            }
             ApiError::Conflict(why) => Self::Conflict(body("CONFLICT", why, serde_json::Value::Null)),
             ApiError::Database(err) => {
                 tracing::error!(error = %err, "database error while answering a request");
@@ -153,6 +172,12 @@ impl From<ApiError> for ErrorResponse {
                 Self::Internal(internal_body())
             }
         }
+    }
+}
+
+impl From<jobs::QueueError> for ErrorResponse {
+    fn from(e: jobs::QueueError) -> Self {
+        ApiError::Queue(e).into()
     }
 }
 
@@ -189,6 +214,10 @@ pub async fn render_error(err: poem::Error) -> Response {
             .into_response();
     }
     let status = err.status();
+    if status == poem::http::StatusCode::UNAUTHORIZED {
+        return ErrorResponse::from(ApiError::Unauthorized("credentials required".to_owned()))
+            .into_response();
+    }
     if status == poem::http::StatusCode::NOT_FOUND {
         let b = body("NOT_FOUND", "no such resource".to_owned(), serde_json::Value::Null);
         return ErrorResponse::NotFound(b).into_response();

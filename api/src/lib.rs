@@ -2,6 +2,9 @@
 //! `/openapi.json`, `/health` and `/ready`. It reads the entities and enqueues jobs; it
 //! never runs them.
 
+pub mod admin;
+pub mod auth;
+pub mod count_cache;
 pub mod envelope;
 pub mod health;
 pub mod leagues;
@@ -21,15 +24,31 @@ pub use state::ApiState;
 /// Where the versioned API is mounted.
 pub const API_PREFIX: &str = "/api/v1";
 
-type Apis = (matches::MatchesApi, predictions::PredictionsApi, leagues::LeaguesApi, leagues::TeamsApi);
+type ReadApis = (matches::MatchesApi, predictions::PredictionsApi, leagues::LeaguesApi, leagues::TeamsApi);
+type AdminApis = (
+    admin::jobs::AdminJobsApi,
+    admin::queues::QueuesApi,
+    admin::schedules::SchedulesApi,
+    admin::dead_letters::DeadLettersApi,
+    admin::audit_log::AuditApi,
+);
+type Apis = (ReadApis, AdminApis);
 
 fn service(state: &ApiState) -> OpenApiService<Apis, ()> {
-    let apis = (
+    let reads = (
         matches::MatchesApi { state: state.clone() },
         predictions::PredictionsApi { state: state.clone() },
         leagues::LeaguesApi { state: state.clone() },
         leagues::TeamsApi { state: state.clone() },
     );
+    let admin = (
+        admin::jobs::AdminJobsApi { state: state.clone() },
+        admin::queues::QueuesApi { state: state.clone() },
+        admin::schedules::SchedulesApi { state: state.clone() },
+        admin::dead_letters::DeadLettersApi { state: state.clone() },
+        admin::audit_log::AuditApi { state: state.clone() },
+    );
+    let apis = (reads, admin);
     OpenApiService::new(apis, "Kickoff", env!("CARGO_PKG_VERSION")).server(API_PREFIX)
 }
 
@@ -44,6 +63,7 @@ pub fn app(state: ApiState) -> impl Endpoint {
         .at("/openapi.json", spec)
         .at("/health", get(health::health))
         .at("/ready", get(health::ready))
+        .around(auth::middleware::guard)
         .data(state)
         .catch_all_error(envelope::render_error)
 }

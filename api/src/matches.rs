@@ -13,6 +13,7 @@ use sea_orm::{
     QueryOrder, QueryResult, Statement, Value,
 };
 
+use crate::count_cache::CountCache;
 use crate::envelope::{ApiError, ApiResult, CursorMeta, Meta, PageMeta, ok};
 use crate::pagination::{Cursor, MAX_PER_PAGE, Page};
 use crate::state::ApiState;
@@ -235,28 +236,39 @@ fn order_by(sort: MatchSort, order: SortOrder) -> &'static str {
 /// A page of the list by offset, with the total.
 pub async fn list_page(
     db: &DatabaseConnection,
+    counts: &CountCache,
     filter: &MatchFilter,
     sort: MatchSort,
     order: SortOrder,
     page: Page,
-) -> Result<(Vec<MatchItem>, u64), DbErr> {
+) -> Result<(Vec<MatchItem>, u64, DateTime<Utc>), DbErr> {
     let mut w = filter.to_where();
     let backend = db.get_database_backend();
     let count_sql =
         format!("SELECT COUNT(*) FROM matches m JOIN leagues l ON l.id = m.league_id {}", w.sql());
-    let total: i64 = match db
-        .query_one_raw(Statement::from_sql_and_values(backend, &count_sql, w.values.clone()))
-        .await?
-    {
-        Some(r) => r.try_get_by_index(0)?,
-        None => 0,
+    let key = format!("{count_sql} {:?}", w.values);
+    let (total, as_of) = match counts.get(&key) {
+        Some(hit) => hit,
+        None => {
+            let counted_at = Utc::now();
+            let total: i64 = match db
+                .query_one_raw(Statement::from_sql_and_values(backend, &count_sql, w.values.clone()))
+                .await?
+            {
+                Some(r) => r.try_get_by_index(0)?,
+                None => 0,
+            };
+            let total = u64::try_from(total).unwrap_or(0);
+            counts.put(key, total, counted_at);
+            (total, counted_at)
+        }
     };
     let where_sql = w.sql();
     let limit = w.bind(i64::try_from(page.per_page).unwrap_or(i64::MAX));
     let offset = w.bind(i64::try_from(page.offset()).unwrap_or(i64::MAX));
     let sql = format!("{SELECT} {where_sql} {} LIMIT {limit} OFFSET {offset}", order_by(sort, order));
     let items = query_items(db, &sql, w.values).await?;
-    Ok((items, u64::try_from(total).unwrap_or(0)))
+    Ok((items, total, as_of))
 }
 
 /// A page of the list after `cursor`, and the cursor of the next page if there is one.
@@ -348,8 +360,9 @@ impl MatchesApi {
             return Ok(ok(items, Some(Meta::Cursor(meta))));
         }
         let p = Page::new(page.0, per_page.0)?;
-        let (items, total) = list_page(db, &filter, sort, order, p).await?;
-        Ok(ok(items, Some(Meta::Page(PageMeta { page: p.page, per_page: p.per_page, total }))))
+        let (items, total, total_as_of) = list_page(db, &self.state.counts, &filter, sort, order, p).await?;
+        let meta = PageMeta { total_as_of: Some(total_as_of), ..PageMeta::new(p.page, p.per_page, total) };
+        Ok(ok(items, Some(Meta::Page(meta))))
     }
 
     /// One match.

@@ -157,6 +157,6 @@ impl PredictionsApi {
                 settled_at: v.settled_at,
             })
             .collect();
-        Ok(ok(items, Some(Meta::Page(PageMeta { page: p.page, per_page: p.per_page, total }))))
+        Ok(ok(items, Some(Meta::Page(PageMeta::new(p.page, p.per_page, total)))))
     }
 }

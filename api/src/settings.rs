@@ -14,8 +14,11 @@ pub struct ApiSettings {
     pub cors_origins: Vec<String>,
     /// Whether read endpoints answer without credentials.
     pub public_reads: bool,
-    /// Requests per minute per client.
+    /// Requests per minute per client; 0 turns the limit off.
     pub rate_limit_per_minute: u32,
+    /// How long a list's total row count is reused before it is counted again; 0
+    /// counts on every request.
+    pub count_cache_secs: u64,
 }
 
 impl Default for ApiSettings {
@@ -25,6 +28,7 @@ impl Default for ApiSettings {
             cors_origins: Vec::new(),
             public_reads: true,
             rate_limit_per_minute: 600,
+            count_cache_secs: 5,
         }
     }
 }

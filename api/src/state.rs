@@ -3,8 +3,11 @@
 use std::sync::Arc;
 
 use jobs::QueueClient;
+use jobs::schedule::Schedules;
 use sea_orm::DatabaseConnection;
 
+use crate::auth::middleware::Limiter;
+use crate::count_cache::CountCache;
 use crate::settings::{ApiSettings, AuthSettings};
 
 /// The API's shared state: the database it reads, the queues it enqueues on and
@@ -13,18 +16,27 @@ use crate::settings::{ApiSettings, AuthSettings};
 pub struct ApiState {
     pub db: DatabaseConnection,
     pub queues: Option<QueueClient>,
+    /// schedules.toml, for the schedule endpoints.
+    pub schedules: Option<Arc<Schedules>>,
     pub settings: Arc<ApiSettings>,
     pub auth: Arc<AuthSettings>,
+    /// Per-client rate limit; `None` when `api.rate_limit_per_minute` is 0.
+    pub limiter: Option<Arc<Limiter>>,
+    /// List totals reused for `api.count_cache_secs`.
+    pub counts: Arc<CountCache>,
 }
 
 impl ApiState {
-    /// Default settings, no queue.
+    /// Default settings (public reads, no rate limit), no queue.
     pub fn new(db: DatabaseConnection) -> Self {
         Self {
             db,
             queues: None,
+            schedules: None,
             settings: Arc::new(ApiSettings::default()),
             auth: Arc::new(AuthSettings::default()),
+            limiter: None,
+            counts: Arc::new(CountCache::new(std::time::Duration::ZERO)),
         }
     }
 
@@ -33,7 +45,14 @@ impl ApiState {
         self
     }
 
+    pub fn with_schedules(mut self, schedules: Schedules) -> Self {
+        self.schedules = Some(Arc::new(schedules));
+        self
+    }
+
     pub fn with_settings(mut self, settings: ApiSettings, auth: AuthSettings) -> Self {
+        self.limiter = Limiter::per_minute(settings.rate_limit_per_minute).map(Arc::new);
+        self.counts = Arc::new(CountCache::new(std::time::Duration::from_secs(settings.count_cache_secs)));
         self.settings = Arc::new(settings);
         self.auth = Arc::new(auth);
         self

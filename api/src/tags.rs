@@ -12,4 +12,14 @@ pub enum ApiTags {
     Leagues,
     /// Clubs.
     Teams,
+    /// Admin: job kinds and triggering a job by hand.
+    Jobs,
+    /// Admin: queue statistics, pause and resume, workers.
+    Queues,
+    /// Admin: the cron table, run now, enable and disable.
+    Schedules,
+    /// Admin: jobs that failed for good: inspect, requeue, delete, purge.
+    DeadLetters,
+    /// Admin: who did what.
+    Audit,
 }

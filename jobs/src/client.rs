@@ -72,6 +72,33 @@ pub struct QueueStats {
     pub workers: u64,
 }
 
+/// A worker registered on a queue, as its heartbeats show it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WorkerInfo {
+    /// `{host}-{pid}-{queue}-{rand}`.
+    pub name: String,
+    pub host: String,
+    pub queue: String,
+    pub last_seen: DateTime<Utc>,
+    /// Alive while its last heartbeat is younger than a minute.
+    pub alive: bool,
+    /// Jobs it has fetched and not finished.
+    pub in_flight: u64,
+}
+
+/// A worker's heartbeat older than this means the worker is gone.
+pub const WORKER_GONE_AFTER_SECS: i64 = 60;
+
+impl WorkerInfo {
+    /// Builds the record from a worker name and heartbeat; the host is what precedes
+    /// the last three dash-separated parts (pid, queue, random suffix) of the name.
+    pub fn new(name: String, queue: &str, last_seen: DateTime<Utc>, in_flight: u64) -> Self {
+        let host = name.rsplitn(4, '-').nth(3).unwrap_or(name.as_str()).to_owned();
+        let alive = (Utc::now() - last_seen).num_seconds() < WORKER_GONE_AFTER_SECS;
+        Self { name, host, queue: queue.to_owned(), last_seen, alive, in_flight }
+    }
+}
+
 /// A handle on the queues of one backend under one prefix. Cheap to clone.
 #[derive(Clone)]
 pub enum QueueClient {
@@ -97,6 +124,15 @@ impl From<RedisQueues> for QueueClient {
 impl From<EmbeddedQueues> for QueueClient {
     fn from(q: EmbeddedQueues) -> Self {
         QueueClient::Embedded(q)
+    }
+}
+
+impl std::fmt::Debug for QueueClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueueClient")
+            .field("backend", &self.backend())
+            .field("prefix", &self.prefix())
+            .finish()
     }
 }
 
@@ -190,6 +226,20 @@ impl QueueClient {
 
     pub async fn hash_set_if_absent(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
         on_backend!(self, q => q.hash_set_if_absent(key, field, value).await)
+    }
+
+    pub async fn hash_set(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
+        on_backend!(self, q => q.hash_set(key, field, value).await)
+    }
+
+    /// The workers registered on `queue`, newest heartbeat first, with those gone for
+    /// less than a day (so an operator sees a worker that just died).
+    pub async fn workers(&self, queue: &str) -> Result<Vec<WorkerInfo>, QueueError> {
+        let mut out = on_backend!(self, q => q.workers(queue).await)?;
+        let day_ago = Utc::now() - chrono::Duration::days(1);
+        out.retain(|w| w.last_seen > day_ago);
+        out.sort_by(|a, b| b.last_seen.cmp(&a.last_seen).then_with(|| a.name.cmp(&b.name)));
+        Ok(out)
     }
 
     /// Adds `by` to `field` and records `stamp` in `stamp_field`, atomically.

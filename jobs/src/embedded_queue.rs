@@ -12,10 +12,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::{Row, SqlitePool};
 
-use crate::client::{EnqueueOptions, Enqueued, QueueError, QueueStats};
+use crate::client::{EnqueueOptions, Enqueued, QueueError, QueueStats, WorkerInfo};
 use crate::envelope::Envelope;
 
 const SCHEMA: &[&str] = &[
@@ -328,6 +328,25 @@ impl EmbeddedQueues {
         })
     }
 
+    /// apalis-sqlite's worker rows of `queue`, with the jobs each holds.
+    pub async fn workers(&self, queue: &str) -> Result<Vec<WorkerInfo>, QueueError> {
+        let rows = sqlx::query(
+            "SELECT w.id, w.last_seen, (SELECT COUNT(*) FROM Jobs j WHERE j.lock_by = w.id \
+               AND j.status IN ('Queued', 'Running')) FROM Workers w WHERE w.worker_type = ?1",
+        )
+        .bind(self.queue_key(queue))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let seen: i64 = r.try_get(1)?;
+            let Some(last_seen) = DateTime::from_timestamp(seen, 0) else { continue };
+            let in_flight = r.try_get::<i64, _>(2)?.max(0) as u64;
+            out.push(WorkerInfo::new(r.try_get(0)?, queue, last_seen, in_flight));
+        }
+        Ok(out)
+    }
+
     /// Deletes every job, worker and key under this prefix.
     pub async fn flush_all(&self) -> Result<u64, QueueError> {
         let like = format!("{}%", self.prefix.replace('%', "\\%").replace('_', "\\_"));
@@ -373,7 +392,7 @@ impl EmbeddedQueues {
         Ok(())
     }
 
-    async fn hash_set(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
+    pub async fn hash_set(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
         self.hash_write(HASH_SET, key, field, value).await
     }
 

@@ -11,12 +11,13 @@ pub mod envelope;
 pub mod policy;
 pub mod redis_queue;
 pub mod schedule;
+pub mod schedule_state;
 pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use catalogue::{AnyJob, Job, JobError, queues};
-pub use client::{EnqueueOptions, Enqueued, QueueClient, QueueError, QueueStats};
+pub use client::{EnqueueOptions, Enqueued, QueueClient, QueueError, QueueStats, WorkerInfo};
 pub use envelope::{AttemptError, Envelope};
 pub use policy::JobPolicy;
 pub use settings::{QueueBackend, QueueSettings, QueueSettingsError};

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use crate::client::{EnqueueOptions, Enqueued, QueueError, QueueStats};
+use crate::client::{EnqueueOptions, Enqueued, QueueError, QueueStats, WorkerInfo};
 use crate::envelope::Envelope;
 use chrono::{DateTime, Utc};
 use redis::AsyncCommands;
@@ -388,6 +388,26 @@ impl RedisQueues {
     /// Every field of the hash `{prefix}{key}`.
     pub async fn hash_get_all(&self, key: &str) -> Result<HashMap<String, i64>, QueueError> {
         Ok(self.conn.clone().hgetall(format!("{}{key}", self.prefix)).await?)
+    }
+
+    pub async fn hash_set(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
+        let _: () = self.conn.clone().hset(format!("{}{key}", self.prefix), field, value).await?;
+        Ok(())
+    }
+
+    /// The workers that registered on `queue` (apalis's heartbeat set) and the jobs
+    /// each holds.
+    pub async fn workers(&self, queue: &str) -> Result<Vec<WorkerInfo>, QueueError> {
+        let mut conn = self.conn.clone();
+        let workers: Vec<(String, f64)> =
+            conn.zrangebyscore_withscores(self.key(queue, "workers"), "-inf", "+inf").await?;
+        let mut out = Vec::with_capacity(workers.len());
+        for (name, heartbeat) in workers {
+            let Some(last_seen) = DateTime::from_timestamp(heartbeat as i64, 0) else { continue };
+            let in_flight: u64 = conn.scard(self.key(queue, &format!("inflight:{name}"))).await?;
+            out.push(WorkerInfo::new(name, queue, last_seen, in_flight));
+        }
+        Ok(out)
     }
 
     /// Sets `field` unless it exists.

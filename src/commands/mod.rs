@@ -1,5 +1,6 @@
 //! One module per subcommand group.
 
+pub mod apikey;
 pub mod backtest;
 pub mod bench;
 pub mod demo;

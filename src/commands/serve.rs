@@ -1,8 +1,10 @@
 //! `kickoff serve`: the HTTP API until SIGTERM or SIGINT.
 
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
+use jobs::schedule::Schedules;
 use migration::{Migrator, MigratorTrait};
 use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpListener};
@@ -14,8 +16,17 @@ use crate::config::Settings;
 /// How long in-flight requests get to finish after a shutdown signal.
 const GRACE: Duration = Duration::from_secs(10);
 
-pub async fn run(settings: &Settings, db: DatabaseConnection) -> anyhow::Result<()> {
+pub async fn run(settings: &Settings, db: DatabaseConnection, schedules: &Path) -> anyhow::Result<()> {
     Migrator::up(&db, None).await.context("migrating the database")?;
+    let queues = super::queue::open(settings, Some(&db)).await?;
+    let mut state =
+        api::ApiState::new(db).with_queues(queues).with_settings(settings.api.clone(), settings.auth.clone());
+    if schedules.exists() {
+        let table = Schedules::load(schedules).with_context(|| format!("loading {}", schedules.display()))?;
+        state = state.with_schedules(table);
+    } else {
+        tracing::warn!(path = %schedules.display(), "no schedules file; the schedule endpoints answer 503");
+    }
     let bind = settings.api.bind.clone();
     let acceptor =
         TcpListener::bind(bind.clone()).into_acceptor().await.with_context(|| format!("binding {bind}"))?;
@@ -33,7 +44,7 @@ pub async fn run(settings: &Settings, db: DatabaseConnection) -> anyhow::Result<
         let _ = stop.wait_for(|s| *s).await;
     };
     Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(api::app(api::ApiState::new(db)), shutdown, Some(GRACE))
+        .run_with_graceful_shutdown(api::app(state), shutdown, Some(GRACE))
         .await
         .context("serving the API")
 }

@@ -10,29 +10,15 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use jobs::Envelope;
 use jobs::schedule::{ScheduleEntry, Schedules};
+pub use jobs::schedule_state::EntryState;
+use jobs::schedule_state::{is_enabled, state_key};
 use jobs::{EnqueueOptions, QueueClient, QueueError};
-use serde::Serialize;
 use tokio::sync::watch;
 
 /// How long claims are kept: far beyond any catch-up window.
 const CLAIM_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Ticks examined per entry and pass, bounding work after a long outage.
 const MAX_TICKS_PER_PASS: usize = 1_000;
-
-/// State of one schedule entry, shared by all scheduler processes.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct EntryState {
-    pub name: String,
-    pub cron: String,
-    pub timezone: String,
-    pub enabled: bool,
-    pub kind: String,
-    pub last_fire: Option<DateTime<Utc>>,
-    pub next_fire: Option<DateTime<Utc>>,
-    pub fired: u64,
-    pub missed: u64,
-    pub last_missed: Option<DateTime<Utc>>,
-}
 
 /// A scheduler process.
 pub struct Scheduler {
@@ -62,7 +48,13 @@ impl Scheduler {
     /// earliest next tick.
     pub async fn pass(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, QueueError> {
         let mut earliest: Option<DateTime<Utc>> = None;
-        for entry in self.schedules.entries.iter().filter(|e| e.enabled) {
+        for entry in &self.schedules.entries {
+            // A disabled entry's ticks are neither fired nor counted as missed.
+            if !is_enabled(&self.queues, entry).await? {
+                let key = state_key(&entry.name);
+                self.queues.hash_set_max(&key, "seen_ms", now.timestamp_millis()).await?;
+                continue;
+            }
             self.pass_entry(entry, now).await?;
             if let Some(next) = entry.next_after(now) {
                 earliest = Some(earliest.map_or(next, |e| e.min(next)));
@@ -72,7 +64,7 @@ impl Scheduler {
     }
 
     async fn pass_entry(&self, entry: &ScheduleEntry, now: DateTime<Utc>) -> Result<(), QueueError> {
-        let state_key = self.key(&format!("state:{}", entry.name));
+        let state_key = state_key(&entry.name);
         // Where the shared state says this entry was last examined; a new entry starts now.
         let seen = self.queues.hash_get_all(&state_key).await?.get("seen_ms").copied();
         let from = match seen.and_then(|ms| Utc.timestamp_millis_opt(ms).single()) {
@@ -137,24 +129,7 @@ impl Scheduler {
 
     /// The table with shared state: last and next fire, fired and missed counts.
     pub async fn states(&self, now: DateTime<Utc>) -> Result<Vec<EntryState>, QueueError> {
-        let mut out = Vec::new();
-        for e in &self.schedules.entries {
-            let h = self.queues.hash_get_all(&self.key(&format!("state:{}", e.name))).await?;
-            let at = |k: &str| h.get(k).and_then(|ms| Utc.timestamp_millis_opt(*ms).single());
-            out.push(EntryState {
-                name: e.name.clone(),
-                cron: e.cron.clone(),
-                timezone: e.timezone.to_string(),
-                enabled: e.enabled,
-                kind: e.job.kind().to_owned(),
-                last_fire: at("last_fire_ms"),
-                next_fire: if e.enabled { e.next_after(now) } else { None },
-                fired: h.get("fired").copied().unwrap_or(0).max(0) as u64,
-                missed: h.get("missed").copied().unwrap_or(0).max(0) as u64,
-                last_missed: at("last_missed_ms"),
-            });
-        }
-        Ok(out)
+        jobs::schedule_state::states(&self.queues, &self.schedules, now).await
     }
 }
 

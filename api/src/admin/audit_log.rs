@@ -1,0 +1,68 @@
+//! The audit log: every admin action, newest first.
+
+use chrono::{DateTime, Utc};
+use entities::audit_log::{Column, Entity};
+use entities::enums::Role;
+use poem_openapi::param::Query;
+use poem_openapi::{Object, OpenApi};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+
+use crate::auth::Credentials;
+use crate::envelope::{ApiResult, Meta, PageMeta, ok};
+use crate::pagination::Page;
+use crate::state::ApiState;
+use crate::tags::ApiTags;
+
+#[derive(Clone, Debug, Object)]
+pub struct AuditItem {
+    pub id: i64,
+    /// `jwt:{email}` or `key:{name}`.
+    pub actor: String,
+    pub action: String,
+    pub target: Option<String>,
+    pub details: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+pub struct AuditApi {
+    pub state: ApiState,
+}
+
+#[OpenApi(prefix_path = "/admin", tag = "ApiTags::Audit")]
+impl AuditApi {
+    /// Who did what, newest first, filtered by actor and action (admin).
+    #[oai(path = "/audit", method = "get")]
+    async fn list(
+        &self,
+        auth: Credentials,
+        actor: Query<Option<String>>,
+        action: Query<Option<String>>,
+        page: Query<Option<u64>>,
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Vec<AuditItem>> {
+        auth.require(Role::Admin)?;
+        let p = Page::new(page.0, per_page.0)?;
+        let mut q = Entity::find().order_by_desc(Column::At).order_by_desc(Column::Id);
+        if let Some(a) = actor.0 {
+            q = q.filter(Column::Actor.eq(a));
+        }
+        if let Some(a) = action.0 {
+            q = q.filter(Column::Action.eq(a));
+        }
+        let pages = q.paginate(&self.state.db, p.per_page);
+        let total = pages.num_items().await?;
+        let rows = pages.fetch_page(p.page - 1).await?;
+        let items = rows
+            .into_iter()
+            .map(|r| AuditItem {
+                id: r.id,
+                actor: r.actor,
+                action: r.action,
+                target: r.target,
+                details: r.details,
+                at: r.at,
+            })
+            .collect();
+        Ok(ok(items, Some(Meta::Page(PageMeta::new(p.page, p.per_page, total)))))
+    }
+}
