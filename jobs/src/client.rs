@@ -79,6 +79,15 @@ pub enum QueueClient {
     Embedded(EmbeddedQueues),
 }
 
+impl std::fmt::Debug for QueueClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueueClient")
+            .field("backend", &self.backend())
+            .field("prefix", &self.prefix())
+            .finish()
+    }
+}
+
 macro_rules! on_backend {
     ($self:expr, $q:ident => $e:expr) => {
         match $self {
