@@ -1,13 +1,19 @@
 //! Kickoff's HTTP API: poem-openapi under `/api/v1`, Swagger UI at `/docs`, the spec at
-//! `/openapi.json`, `/health` and `/ready`. It reads the entities and enqueues jobs; it
+//! `/openapi.json`, `/health`, `/ready` and `/metrics`; live events at
+//! `/api/v1/events`. It reads the entities and enqueues jobs; it
 //! never runs them.
 
+pub mod cors;
 pub mod envelope;
+pub mod events;
 pub mod health;
 pub mod leagues;
 pub mod matches;
+pub mod observe;
 pub mod pagination;
 pub mod predictions;
+pub mod prometheus;
+pub mod request_id;
 pub mod settings;
 pub mod state;
 pub mod tags;
@@ -21,7 +27,13 @@ pub use state::ApiState;
 /// Where the versioned API is mounted.
 pub const API_PREFIX: &str = "/api/v1";
 
-type Apis = (matches::MatchesApi, predictions::PredictionsApi, leagues::LeaguesApi, leagues::TeamsApi);
+type Apis = (
+    matches::MatchesApi,
+    predictions::PredictionsApi,
+    leagues::LeaguesApi,
+    leagues::TeamsApi,
+    events::EventsApi,
+);
 
 fn service(state: &ApiState) -> OpenApiService<Apis, ()> {
     let apis = (
@@ -29,6 +41,7 @@ fn service(state: &ApiState) -> OpenApiService<Apis, ()> {
         predictions::PredictionsApi { state: state.clone() },
         leagues::LeaguesApi { state: state.clone() },
         leagues::TeamsApi { state: state.clone() },
+        events::EventsApi { state: state.clone() },
     );
     OpenApiService::new(apis, "Kickoff", env!("CARGO_PKG_VERSION")).server(API_PREFIX)
 }
@@ -38,12 +51,19 @@ pub fn app(state: ApiState) -> impl Endpoint {
     let api = service(&state);
     let docs = api.swagger_ui();
     let spec = api.spec_endpoint();
+    let observe = observe::Observe::new(observe::route_names(API_PREFIX, &api.spec()));
+    let cors = cors::layer(&state.settings);
+    let with_cors = cors::enabled(&state.settings);
     Route::new()
         .nest(API_PREFIX, api)
         .nest("/docs", docs)
         .at("/openapi.json", spec)
         .at("/health", get(health::health))
         .at("/ready", get(health::ready))
+        .at("/metrics", get(prometheus::scrape))
         .data(state)
+        .with(observe::CaptureRoute)
         .catch_all_error(envelope::render_error)
+        .with_if(with_cors, cors)
+        .with(observe)
 }

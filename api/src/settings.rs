@@ -16,6 +16,20 @@ pub struct ApiSettings {
     pub public_reads: bool,
     /// Requests per minute per client.
     pub rate_limit_per_minute: u32,
+    /// Seconds between keep-alive comments on an idle event stream.
+    #[serde(default = "default_events_keep_alive_secs")]
+    pub events_keep_alive_secs: u64,
+    /// Live events kept for clients that reconnect with `Last-Event-ID`.
+    #[serde(default = "default_events_replay")]
+    pub events_replay: usize,
+}
+
+fn default_events_keep_alive_secs() -> u64 {
+    15
+}
+
+fn default_events_replay() -> usize {
+    1000
 }
 
 impl Default for ApiSettings {
@@ -25,6 +39,8 @@ impl Default for ApiSettings {
             cors_origins: Vec::new(),
             public_reads: true,
             rate_limit_per_minute: 600,
+            events_keep_alive_secs: default_events_keep_alive_secs(),
+            events_replay: default_events_replay(),
         }
     }
 }
@@ -45,8 +61,11 @@ impl Default for AuthSettings {
 }
 
 impl ApiSettings {
-    /// Checks what serde cannot: `bind` must be host:port.
+    /// Checks what serde cannot: `bind` must be host:port, keep-alives must be spaced.
     pub fn validate(&self) -> Result<(), String> {
+        if self.events_keep_alive_secs == 0 {
+            return Err("api.events_keep_alive_secs: must be at least 1".to_owned());
+        }
         match self.bind.rsplit_once(':') {
             Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(()),
             _ => Err(format!("api.bind: expected host:port, got `{}`", self.bind)),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use jobs::QueueClient;
 use sea_orm::DatabaseConnection;
 
+use crate::events::EventHub;
 use crate::settings::{ApiSettings, AuthSettings};
 
 /// The API's shared state: the database it reads, the queues it enqueues on and
@@ -15,6 +16,8 @@ pub struct ApiState {
     pub queues: Option<QueueClient>,
     pub settings: Arc<ApiSettings>,
     pub auth: Arc<AuthSettings>,
+    /// The live events; absent on the embedded queue, which has no pub/sub.
+    pub events: Option<EventHub>,
 }
 
 impl ApiState {
@@ -25,11 +28,17 @@ impl ApiState {
             queues: None,
             settings: Arc::new(ApiSettings::default()),
             auth: Arc::new(AuthSettings::default()),
+            events: None,
         }
     }
 
     pub fn with_queues(mut self, queues: impl Into<QueueClient>) -> Self {
         self.queues = Some(queues.into());
+        self
+    }
+
+    pub fn with_events(mut self, hub: EventHub) -> Self {
+        self.events = Some(hub);
         self
     }
 

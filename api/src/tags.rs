@@ -12,4 +12,6 @@ pub enum ApiTags {
     Leagues,
     /// Clubs.
     Teams,
+    /// Live events (Server-Sent Events).
+    Events,
 }
