@@ -39,7 +39,7 @@ async fn serve_migrates_answers_and_stops_on_sigterm() {
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut server = Server(child);
     let mut lines = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..5 {
         let mut line = String::new();
         out.read_line(&mut line).unwrap();
         lines.push(line.trim().to_owned());
@@ -49,6 +49,9 @@ async fn serve_migrates_answers_and_stops_on_sigterm() {
     let spec = url_of(&lines, "OpenAPI");
     let base = url_of(&lines, "API").trim_end_matches("/api/v1").to_owned();
     assert!(docs.ends_with("/docs") && spec.ends_with("/openapi.json"), "{lines:?}");
+    let events = url_of(&lines, "Events");
+    let metrics = url_of(&lines, "Metrics");
+    assert!(events.contains("/api/v1/events?channels=") && metrics.ends_with("/metrics"), "{lines:?}");
 
     let http = reqwest::Client::new();
     let spec: serde_json::Value = http.get(spec).send().await.unwrap().json().await.unwrap();
@@ -56,6 +59,10 @@ async fn serve_migrates_answers_and_stops_on_sigterm() {
     assert_eq!(http.get(docs).send().await.unwrap().status(), 200);
     assert_eq!(http.get(format!("{base}/health")).send().await.unwrap().status(), 200);
     assert_eq!(http.get(format!("{base}/ready")).send().await.unwrap().status(), 200);
+    // The embedded queue carries no events between processes.
+    assert_eq!(http.get(events).send().await.unwrap().status(), 503);
+    let scraped = http.get(metrics).send().await.unwrap().text().await.unwrap();
+    assert!(scraped.contains("kickoff_queue_depth{queue=\"scrape\"}"), "{scraped}");
     // The schema exists: serve migrated the empty database.
     let leagues: serde_json::Value =
         http.get(format!("{base}/api/v1/leagues")).send().await.unwrap().json().await.unwrap();

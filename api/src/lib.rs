@@ -1,16 +1,22 @@
 //! Kickoff's HTTP API: poem-openapi under `/api/v1`, Swagger UI at `/docs`, the spec at
-//! `/openapi.json`, `/health` and `/ready`. It reads the entities and enqueues jobs; it
+//! `/openapi.json`, `/health`, `/ready` and `/metrics`; live events at
+//! `/api/v1/events`. It reads the entities and enqueues jobs; it
 //! never runs them.
 
 pub mod admin;
 pub mod auth;
+pub mod cors;
 pub mod count_cache;
 pub mod envelope;
+pub mod events;
 pub mod health;
 pub mod leagues;
 pub mod matches;
+pub mod observe;
 pub mod pagination;
 pub mod predictions;
+pub mod prometheus;
+pub mod request_id;
 pub mod settings;
 pub mod state;
 pub mod tags;
@@ -24,7 +30,13 @@ pub use state::ApiState;
 /// Where the versioned API is mounted.
 pub const API_PREFIX: &str = "/api/v1";
 
-type ReadApis = (matches::MatchesApi, predictions::PredictionsApi, leagues::LeaguesApi, leagues::TeamsApi);
+type ReadApis = (
+    matches::MatchesApi,
+    predictions::PredictionsApi,
+    leagues::LeaguesApi,
+    leagues::TeamsApi,
+    events::EventsApi,
+);
 type AdminApis = (
     admin::jobs::AdminJobsApi,
     admin::queues::QueuesApi,
@@ -40,6 +52,7 @@ fn service(state: &ApiState) -> OpenApiService<Apis, ()> {
         predictions::PredictionsApi { state: state.clone() },
         leagues::LeaguesApi { state: state.clone() },
         leagues::TeamsApi { state: state.clone() },
+        events::EventsApi { state: state.clone() },
     );
     let admin = (
         admin::jobs::AdminJobsApi { state: state.clone() },
@@ -57,13 +70,20 @@ pub fn app(state: ApiState) -> impl Endpoint {
     let api = service(&state);
     let docs = api.swagger_ui();
     let spec = api.spec_endpoint();
+    let observe = observe::Observe::new(observe::route_names(API_PREFIX, &api.spec()));
+    let cors = cors::layer(&state.settings);
+    let with_cors = cors::enabled(&state.settings);
     Route::new()
         .nest(API_PREFIX, api)
         .nest("/docs", docs)
         .at("/openapi.json", spec)
         .at("/health", get(health::health))
         .at("/ready", get(health::ready))
+        .at("/metrics", get(prometheus::scrape))
         .around(auth::middleware::guard)
         .data(state)
+        .with(observe::CaptureRoute)
         .catch_all_error(envelope::render_error)
+        .with_if(with_cors, cors)
+        .with(observe)
 }

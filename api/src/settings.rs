@@ -19,6 +19,20 @@ pub struct ApiSettings {
     /// How long a list's total row count is reused before it is counted again; 0
     /// counts on every request.
     pub count_cache_secs: u64,
+    /// Seconds between keep-alive comments on an idle event stream.
+    #[serde(default = "default_events_keep_alive_secs")]
+    pub events_keep_alive_secs: u64,
+    /// Live events kept for clients that reconnect with `Last-Event-ID`.
+    #[serde(default = "default_events_replay")]
+    pub events_replay: usize,
+}
+
+fn default_events_keep_alive_secs() -> u64 {
+    15
+}
+
+fn default_events_replay() -> usize {
+    1000
 }
 
 impl Default for ApiSettings {
@@ -29,6 +43,8 @@ impl Default for ApiSettings {
             public_reads: true,
             rate_limit_per_minute: 600,
             count_cache_secs: 5,
+            events_keep_alive_secs: default_events_keep_alive_secs(),
+            events_replay: default_events_replay(),
         }
     }
 }
@@ -49,8 +65,11 @@ impl Default for AuthSettings {
 }
 
 impl ApiSettings {
-    /// Checks what serde cannot: `bind` must be host:port.
+    /// Checks what serde cannot: `bind` must be host:port, keep-alives must be spaced.
     pub fn validate(&self) -> Result<(), String> {
+        if self.events_keep_alive_secs == 0 {
+            return Err("api.events_keep_alive_secs: must be at least 1".to_owned());
+        }
         match self.bind.rsplit_once(':') {
             Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(()),
             _ => Err(format!("api.bind: expected host:port, got `{}`", self.bind)),

@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::middleware::Limiter;
 use crate::count_cache::CountCache;
+use crate::events::EventHub;
 use crate::settings::{ApiSettings, AuthSettings};
 
 /// The API's shared state: the database it reads, the queues it enqueues on and
@@ -24,6 +25,8 @@ pub struct ApiState {
     pub limiter: Option<Arc<Limiter>>,
     /// List totals reused for `api.count_cache_secs`.
     pub counts: Arc<CountCache>,
+    /// The live events; absent on the embedded queue, which has no pub/sub.
+    pub events: Option<EventHub>,
 }
 
 impl ApiState {
@@ -37,6 +40,7 @@ impl ApiState {
             auth: Arc::new(AuthSettings::default()),
             limiter: None,
             counts: Arc::new(CountCache::new(std::time::Duration::ZERO)),
+            events: None,
         }
     }
 
@@ -47,6 +51,11 @@ impl ApiState {
 
     pub fn with_schedules(mut self, schedules: Schedules) -> Self {
         self.schedules = Some(Arc::new(schedules));
+        self
+    }
+
+    pub fn with_events(mut self, hub: EventHub) -> Self {
+        self.events = Some(hub);
         self
     }
 

@@ -22,4 +22,6 @@ pub enum ApiTags {
     DeadLetters,
     /// Admin: who did what.
     Audit,
+    /// Live events (Server-Sent Events).
+    Events,
 }

@@ -106,6 +106,15 @@ pub enum QueueClient {
     Embedded(EmbeddedQueues),
 }
 
+impl std::fmt::Debug for QueueClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueueClient")
+            .field("backend", &self.backend())
+            .field("prefix", &self.prefix())
+            .finish()
+    }
+}
+
 macro_rules! on_backend {
     ($self:expr, $q:ident => $e:expr) => {
         match $self {
@@ -124,15 +133,6 @@ impl From<RedisQueues> for QueueClient {
 impl From<EmbeddedQueues> for QueueClient {
     fn from(q: EmbeddedQueues) -> Self {
         QueueClient::Embedded(q)
-    }
-}
-
-impl std::fmt::Debug for QueueClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("QueueClient")
-            .field("backend", &self.backend())
-            .field("prefix", &self.prefix())
-            .finish()
     }
 }
 

@@ -3,6 +3,11 @@
 
 use crate::redis_queue::{RedisQueues, connect};
 
+/// The Redis the tests use: `KICKOFF_TEST_REDIS_URL`, else the local default.
+pub fn redis_url() -> String {
+    std::env::var("KICKOFF_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".to_owned())
+}
+
 pub struct PrefixGuard {
     url: String,
     prefix: String,
