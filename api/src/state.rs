@@ -9,7 +9,7 @@ use crate::settings::{ApiSettings, AuthSettings};
 
 /// The API's shared state: the database it reads, the queues it enqueues on and
 /// inspects (absent when the server runs without a queue), and its settings.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ApiState {
     pub db: DatabaseConnection,
     pub queues: Option<QueueClient>,
@@ -37,5 +37,17 @@ impl ApiState {
         self.settings = Arc::new(settings);
         self.auth = Arc::new(auth);
         self
+    }
+}
+
+/// By hand, as the queue client has no `Debug`: its backend stands for it.
+impl std::fmt::Debug for ApiState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiState")
+            .field("db", &self.db)
+            .field("queues", &self.queues.as_ref().map(QueueClient::backend))
+            .field("settings", &self.settings)
+            .field("auth", &self.auth)
+            .finish()
     }
 }
