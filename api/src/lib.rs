@@ -2,15 +2,22 @@
 //! `/openapi.json`, `/health` and `/ready`. It reads the entities and enqueues jobs; it
 //! never runs them.
 
+pub mod analytics;
 pub mod envelope;
 pub mod health;
 pub mod leagues;
 pub mod matches;
+pub mod models;
+pub mod news;
 pub mod pagination;
+pub mod players;
 pub mod predictions;
+mod search;
 pub mod settings;
 pub mod state;
 pub mod tags;
+pub mod teams;
+pub mod value_bets;
 
 use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::OpenApiService;
@@ -21,14 +28,29 @@ pub use state::ApiState;
 /// Where the versioned API is mounted.
 pub const API_PREFIX: &str = "/api/v1";
 
-type Apis = (matches::MatchesApi, predictions::PredictionsApi, leagues::LeaguesApi, leagues::TeamsApi);
+type Apis = (
+    matches::MatchesApi,
+    predictions::PredictionsApi,
+    value_bets::ValueBetsApi,
+    leagues::LeaguesApi,
+    teams::TeamsApi,
+    players::PlayersApi,
+    news::NewsApi,
+    analytics::AnalyticsApi,
+    models::ModelsApi,
+);
 
 fn service(state: &ApiState) -> OpenApiService<Apis, ()> {
     let apis = (
         matches::MatchesApi { state: state.clone() },
         predictions::PredictionsApi { state: state.clone() },
+        value_bets::ValueBetsApi { state: state.clone() },
         leagues::LeaguesApi { state: state.clone() },
-        leagues::TeamsApi { state: state.clone() },
+        teams::TeamsApi { state: state.clone() },
+        players::PlayersApi { state: state.clone() },
+        news::NewsApi { state: state.clone() },
+        analytics::AnalyticsApi { state: state.clone() },
+        models::ModelsApi { state: state.clone() },
     );
     OpenApiService::new(apis, "Kickoff", env!("CARGO_PKG_VERSION")).server(API_PREFIX)
 }

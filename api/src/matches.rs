@@ -13,7 +13,7 @@ use sea_orm::{
     QueryOrder, QueryResult, Statement, Value,
 };
 
-use crate::envelope::{ApiError, ApiResult, CursorMeta, Meta, PageMeta, ok};
+use crate::envelope::{ApiError, ApiResult, CursorMeta, Meta, ok};
 use crate::pagination::{Cursor, MAX_PER_PAGE, Page};
 use crate::state::ApiState;
 use crate::tags::ApiTags;
@@ -349,7 +349,7 @@ impl MatchesApi {
         }
         let p = Page::new(page.0, per_page.0)?;
         let (items, total) = list_page(db, &filter, sort, order, p).await?;
-        Ok(ok(items, Some(Meta::Page(PageMeta { page: p.page, per_page: p.per_page, total }))))
+        Ok(ok(items, p.meta(total)))
     }
 
     /// One match.
