@@ -1,11 +1,10 @@
-//! Leagues and teams.
+//! Leagues.
 
-use entities::{leagues, teams};
-use poem_openapi::param::Path;
+use entities::leagues;
 use poem_openapi::{Object, OpenApi};
 use sea_orm::{EntityTrait, QueryOrder};
 
-use crate::envelope::{ApiError, ApiResult, ok};
+use crate::envelope::{ApiResult, ok};
 use crate::state::ApiState;
 use crate::tags::ApiTags;
 
@@ -16,15 +15,6 @@ pub struct LeagueItem {
     pub code: String,
     pub name: String,
     pub country: Option<String>,
-}
-
-#[derive(Clone, Debug, Object)]
-pub struct TeamItem {
-    pub id: i64,
-    pub name: String,
-    pub short_name: Option<String>,
-    pub league_id: Option<i64>,
-    pub logo_url: Option<String>,
 }
 
 pub struct LeaguesApi {
@@ -42,29 +32,5 @@ impl LeaguesApi {
             .map(|l| LeagueItem { id: l.id, code: l.code, name: l.name, country: l.country })
             .collect();
         Ok(ok(items, None))
-    }
-}
-
-pub struct TeamsApi {
-    pub state: ApiState,
-}
-
-#[OpenApi(tag = "ApiTags::Teams")]
-impl TeamsApi {
-    /// One team.
-    #[oai(path = "/teams/:id", method = "get")]
-    async fn one(&self, id: Path<i64>) -> ApiResult<TeamItem> {
-        let t = teams::Entity::find_by_id(id.0)
-            .one(&self.state.db)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("team {}", id.0)))?;
-        let item = TeamItem {
-            id: t.id,
-            name: t.name,
-            short_name: t.short_name,
-            league_id: t.league_id,
-            logo_url: t.logo_url,
-        };
-        Ok(ok(item, None))
     }
 }

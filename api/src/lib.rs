@@ -4,6 +4,7 @@
 //! never runs them.
 
 pub mod admin;
+pub mod analytics;
 pub mod auth;
 pub mod cors;
 pub mod count_cache;
@@ -12,14 +13,20 @@ pub mod events;
 pub mod health;
 pub mod leagues;
 pub mod matches;
+pub mod models;
+pub mod news;
 pub mod observe;
 pub mod pagination;
+pub mod players;
 pub mod predictions;
 pub mod prometheus;
 pub mod request_id;
+mod search;
 pub mod settings;
 pub mod state;
 pub mod tags;
+pub mod teams;
+pub mod value_bets;
 
 use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::OpenApiService;
@@ -33,8 +40,13 @@ pub const API_PREFIX: &str = "/api/v1";
 type ReadApis = (
     matches::MatchesApi,
     predictions::PredictionsApi,
+    value_bets::ValueBetsApi,
     leagues::LeaguesApi,
-    leagues::TeamsApi,
+    teams::TeamsApi,
+    players::PlayersApi,
+    news::NewsApi,
+    analytics::AnalyticsApi,
+    models::ModelsApi,
     events::EventsApi,
 );
 type AdminApis = (
@@ -50,8 +62,13 @@ fn service(state: &ApiState) -> OpenApiService<Apis, ()> {
     let reads = (
         matches::MatchesApi { state: state.clone() },
         predictions::PredictionsApi { state: state.clone() },
+        value_bets::ValueBetsApi { state: state.clone() },
         leagues::LeaguesApi { state: state.clone() },
-        leagues::TeamsApi { state: state.clone() },
+        teams::TeamsApi { state: state.clone() },
+        players::PlayersApi { state: state.clone() },
+        news::NewsApi { state: state.clone() },
+        analytics::AnalyticsApi { state: state.clone() },
+        models::ModelsApi { state: state.clone() },
         events::EventsApi { state: state.clone() },
     );
     let admin = (

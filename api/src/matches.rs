@@ -14,7 +14,7 @@ use sea_orm::{
 };
 
 use crate::count_cache::CountCache;
-use crate::envelope::{ApiError, ApiResult, CursorMeta, Meta, PageMeta, ok};
+use crate::envelope::{ApiError, ApiResult, CursorMeta, Meta, ok};
 use crate::pagination::{Cursor, MAX_PER_PAGE, Page};
 use crate::state::ApiState;
 use crate::tags::ApiTags;
@@ -361,8 +361,7 @@ impl MatchesApi {
         }
         let p = Page::new(page.0, per_page.0)?;
         let (items, total, total_as_of) = list_page(db, &self.state.counts, &filter, sort, order, p).await?;
-        let meta = PageMeta { total_as_of: Some(total_as_of), ..PageMeta::new(p.page, p.per_page, total) };
-        Ok(ok(items, Some(Meta::Page(meta))))
+        Ok(ok(items, p.meta_counted(total, total_as_of)))
     }
 
     /// One match.

@@ -1,8 +1,10 @@
-//! Offset and cursor pagination parameters.
+//! Offset and cursor pagination parameters, and fetching one page of a query.
 
 use chrono::{DateTime, Utc};
+use poem_openapi::types::{ParseFromJSON, ToJSON};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, QuerySelect, Select};
 
-use crate::envelope::ApiError;
+use crate::envelope::{ApiError, ApiResult, Meta, PageMeta, ok};
 
 pub const DEFAULT_PER_PAGE: u64 = 20;
 pub const MAX_PER_PAGE: u64 = 100;
@@ -31,6 +33,37 @@ impl Page {
     pub fn offset(&self) -> u64 {
         (self.page - 1).saturating_mul(self.per_page)
     }
+
+    /// The meta of this page out of `total` rows.
+    pub fn meta(&self, total: u64) -> Option<Meta> {
+        Some(Meta::Page(PageMeta::new(self.page, self.per_page, total)))
+    }
+
+    /// The meta of this page with a (possibly cached) total counted at `as_of`.
+    pub fn meta_counted(&self, total: u64, as_of: chrono::DateTime<chrono::Utc>) -> Option<Meta> {
+        Some(Meta::Page(PageMeta {
+            total_as_of: Some(as_of),
+            ..PageMeta::new(self.page, self.per_page, total)
+        }))
+    }
+}
+
+/// This page of `select` (filtered and ordered by the caller), each row made an item,
+/// answered with the total of every page.
+pub async fn fetch_page<E, T>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    page: Page,
+    item: impl FnMut(E::Model) -> T,
+) -> ApiResult<Vec<T>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    T: ParseFromJSON + ToJSON,
+{
+    let total = select.clone().count(db).await?;
+    let rows = select.offset(page.offset()).limit(page.per_page).all(db).await?;
+    Ok(ok(rows.into_iter().map(item).collect(), page.meta(total)))
 }
 
 /// The last row a cursor page ended on: its kick-off and id.

@@ -6,11 +6,13 @@ use poem_openapi::Tags;
 pub enum ApiTags {
     /// Fixtures and results, with their statistics and odds.
     Matches,
-    /// Model forecasts and the value bets found from them.
+    /// Model forecasts.
     Predictions,
+    /// Prices the models rate above the bookmaker's, and how they settled.
+    ValueBets,
     /// Competitions.
     Leagues,
-    /// Clubs.
+    /// Clubs, their fixtures and their form.
     Teams,
     /// Admin: job kinds and triggering a job by hand.
     Jobs,
@@ -24,4 +26,12 @@ pub enum ApiTags {
     Audit,
     /// Live events (Server-Sent Events).
     Events,
+    /// Squad members.
+    Players,
+    /// Articles, searchable by text and by the teams they mention.
+    News,
+    /// How the models and the value bets have performed.
+    Analytics,
+    /// The model registry.
+    Models,
 }
