@@ -14,7 +14,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the whole pipeline on embedded defaults (SQLite, no servers) and show the result.
-    Demo,
+    Demo {
+        /// Keep serving the API (on `[api] bind`) after the run, until SIGTERM/SIGINT.
+        #[arg(long)]
+        serve: bool,
+    },
     /// Print the effective configuration, secrets masked.
     Config,
     /// Serve the HTTP API (`[api] bind`) until SIGTERM/SIGINT; migrates first.

@@ -45,9 +45,9 @@ async fn main() -> anyhow::Result<()> {
             commands::apikey::run(&db, command).await
         }
         Command::FixtureSite { bind, faults } => fixture_site::run(&bind, &faults).await,
-        Command::Demo => {
+        Command::Demo { serve } => {
             let db = connect(&settings).await?;
-            commands::demo::run(&settings, &db).await
+            commands::demo::run(&settings, &db, serve).await
         }
         Command::Worker { queues, concurrency, grace_secs } => {
             let db = connect(&settings).await?;

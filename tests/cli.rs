@@ -69,6 +69,10 @@ fn demo_runs_on_embedded_defaults() {
         assert_eq!((ok("run_inference"), ok("settle_bets")), (1, 1), "{text}");
         assert!(text.contains("Sevilla v Barcelona") && text.contains("1-2"), "{text}");
         assert!(text.contains("settled won"), "{text}");
+        // The run's own API served what it produced.
+        assert!(text.contains("Swagger UI http://127.0.0.1:"), "{text}");
+        assert!(text.contains("The API answers:") && text.contains("1833 finished matches"), "{text}");
+        assert!(text.contains("value bets,") && text.contains("settled, staked"), "{text}");
     }
     assert!(dir.path().join("kickoff.db").exists());
 }

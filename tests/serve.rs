@@ -20,7 +20,7 @@ impl Drop for Server {
 /// The URL printed on the line that starts with `label`.
 fn url_of<'a>(lines: &'a [String], label: &str) -> &'a str {
     let line = lines.iter().find(|l| l.starts_with(label)).unwrap_or_else(|| panic!("{label} in {lines:?}"));
-    line.split_whitespace().last().unwrap()
+    line.split_whitespace().find(|w| w.starts_with("http://")).unwrap()
 }
 
 #[tokio::test]
@@ -59,8 +59,12 @@ async fn serve_migrates_answers_and_stops_on_sigterm() {
     assert_eq!(http.get(docs).send().await.unwrap().status(), 200);
     assert_eq!(http.get(format!("{base}/health")).send().await.unwrap().status(), 200);
     assert_eq!(http.get(format!("{base}/ready")).send().await.unwrap().status(), 200);
-    // The embedded queue carries no events between processes.
+    // The embedded queue carries no events between processes, and the line says so.
     assert_eq!(http.get(events).send().await.unwrap().status(), 503);
+    assert!(
+        lines.iter().any(|l| l.starts_with("Events") && l.contains("needs the Redis queue")),
+        "{lines:?}"
+    );
     let scraped = http.get(metrics).send().await.unwrap().text().await.unwrap();
     assert!(scraped.contains("kickoff_queue_depth{queue=\"scrape\"}"), "{scraped}");
     // The schema exists: serve migrated the empty database.

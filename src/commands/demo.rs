@@ -87,7 +87,7 @@ fn demo_scrape_settings(settings: &Settings, base: &str) -> workers::settings::S
     scrape
 }
 
-pub async fn run(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<()> {
+pub async fn run(settings: &Settings, db: &DatabaseConnection, serve: bool) -> anyhow::Result<()> {
     Migrator::up(db, None).await?;
     let (stop_tx, stop) = watch::channel(false);
     let fault = crate::fixture_site::FaultRule::parse(DEMO_FAULT).map_err(anyhow::Error::msg)?;
@@ -101,6 +101,14 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result
     let base_queues = open(settings, Some(db)).await?;
     let queues = base_queues.with_prefix(format!("{}demo:{}:", base_queues.prefix(), ulid::Ulid::generate()));
     println!("Queue backend: {:?}, prefix `{}`.", queues.backend(), queues.prefix());
+    // The API serves the run as it happens, on a free port unless asked to stay.
+    let (acceptor, api_addr) =
+        super::serve::bind(if serve { &settings.api.bind } else { "127.0.0.1:0" }).await?;
+    let state = super::serve::with_queues(settings, db.clone(), queues.clone())?
+        .with_schedules(Schedules::parse(DEMO_SCHEDULE)?);
+    let (api_tx, api_stop) = watch::channel(false);
+    super::serve::print_urls(api_addr, state.events.is_some());
+    let api_server = super::serve::spawn(acceptor, state, api_stop);
     let rt = Arc::new(
         Runtime::new(db.clone(), queues.clone())
             .with_scrape(demo_scrape_settings(settings, &base))?
@@ -134,9 +142,46 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result
     pools.await??;
     outcome?;
     print_stats(&queues).await?;
-    queues.flush_all().await?;
     println!();
-    print_holdings(db).await
+    print_holdings(db).await?;
+    let answered = print_api_answers(api_addr).await;
+    if serve && answered.is_ok() {
+        println!("\nServing the API at http://{api_addr}/docs until Ctrl-C.");
+        let mut stop = super::queue::shutdown_signal();
+        let _ = stop.wait_for(|s| *s).await;
+    }
+    let _ = api_tx.send(true);
+    api_server.await??;
+    queues.flush_all().await?;
+    answered
+}
+
+/// What the run's own API answers about what the run produced.
+async fn print_api_answers(addr: std::net::SocketAddr) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    let get = |path: &'static str| {
+        let client = client.clone();
+        async move {
+            let url = format!("http://{addr}{}{path}", api::API_PREFIX);
+            let bytes = client.get(&url).send().await?.error_for_status()?.bytes().await?;
+            let body: serde_json::Value = serde_json::from_slice(&bytes)?;
+            anyhow::Ok((url, body))
+        }
+    };
+    println!("\nThe API answers:");
+    let (url, matches) = get("/matches?status=finished&per_page=1").await?;
+    println!("  GET {url}\n    {} finished matches", matches["meta"]["total"]);
+    let (url, summary) = get("/value-bets/summary").await?;
+    let d = &summary["data"];
+    println!(
+        "  GET {url}\n    {} value bets, {} settled, staked {:.2}, profit {:.2}, ROI {}",
+        d["total"],
+        d["settled"],
+        d["staked"].as_f64().unwrap_or_default(),
+        d["profit"].as_f64().unwrap_or_default(),
+        d["roi"].as_f64().map_or("n/a".to_owned(), |r| format!("{:+.1}%", r * 100.0)),
+    );
+    Ok(())
 }
 
 /// Prints job events until `ready(seen)` holds and every queue has been idle for a

@@ -1,5 +1,6 @@
 //! `kickoff serve`: the HTTP API until SIGTERM or SIGINT.
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use jobs::QueueBackend;
 use jobs::schedule::Schedules;
 use migration::{Migrator, MigratorTrait};
 use poem::Server;
-use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::listener::{Acceptor, AcceptorExt, Listener, TcpListener};
 use sea_orm::DatabaseConnection;
 
 use super::queue::{open, shutdown_signal};
@@ -26,19 +27,8 @@ pub async fn run(settings: &Settings, db: DatabaseConnection, schedules: &Path) 
     } else {
         tracing::warn!(path = %schedules.display(), "no schedules file; the schedule endpoints answer 503");
     }
-    let bind = settings.api.bind.clone();
-    let acceptor =
-        TcpListener::bind(bind.clone()).into_acceptor().await.with_context(|| format!("binding {bind}"))?;
-    let addr = acceptor
-        .local_addr()
-        .first()
-        .and_then(|a| a.as_socket_addr().copied())
-        .context("the API listener has no address")?;
-    println!("API        http://{addr}{}", api::API_PREFIX);
-    println!("Swagger UI http://{addr}/docs");
-    println!("OpenAPI    http://{addr}/openapi.json");
-    println!("Events     http://{addr}{}/events?channels=matches:live", api::API_PREFIX);
-    println!("Metrics    http://{addr}/metrics");
+    let (acceptor, addr) = bind(&settings.api.bind).await?;
+    print_urls(addr, state.events.is_some());
     tracing::info!(%addr, "serving the API");
     let mut stop = shutdown_signal();
     let shutdown = async move {
@@ -50,10 +40,65 @@ pub async fn run(settings: &Settings, db: DatabaseConnection, schedules: &Path) 
         .context("serving the API")
 }
 
+type Bound = poem::listener::BoxAcceptor;
+
+/// Listens on `bind` (port 0 picks a free one); returns the listener and its address.
+pub async fn bind(bind: &str) -> anyhow::Result<(Bound, SocketAddr)> {
+    let acceptor = TcpListener::bind(bind.to_owned())
+        .into_acceptor()
+        .await
+        .with_context(|| format!("binding {bind}"))?;
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .context("the API listener has no address")?;
+    Ok((acceptor.boxed(), addr))
+}
+
+/// The URLs of a server; live events exist only on the Redis queue.
+pub fn print_urls(addr: SocketAddr, events: bool) {
+    println!("API        http://{addr}{}", api::API_PREFIX);
+    println!("Swagger UI http://{addr}/docs");
+    println!("OpenAPI    http://{addr}/openapi.json");
+    if events {
+        println!("Events     http://{addr}{}/events?channels=matches:live", api::API_PREFIX);
+    } else {
+        let url = format!("http://{addr}{}/events?channels=matches:live", api::API_PREFIX);
+        println!("Events     {url} (needs the Redis queue: 503 on the embedded one)");
+    }
+    println!("Metrics    http://{addr}/metrics");
+}
+
+/// Serves `state` on `acceptor` in the background until `stop` turns true.
+pub fn spawn(
+    acceptor: Bound,
+    state: api::ApiState,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<std::io::Result<()>> {
+    let shutdown = async move {
+        let _ = stop.wait_for(|s| *s).await;
+    };
+    tokio::spawn(Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
+        api::app(state),
+        shutdown,
+        Some(GRACE),
+    ))
+}
+
 /// The API's state: the configured queues, and live events when they run on Redis (the
 /// embedded queue has no pub/sub, so `/api/v1/events` answers 503 there).
 async fn state(settings: &Settings, db: DatabaseConnection) -> anyhow::Result<api::ApiState> {
     let queues = open(settings, Some(&db)).await?;
+    with_queues(settings, db, queues)
+}
+
+/// The API's state over `queues`, with live events when they run on Redis.
+pub fn with_queues(
+    settings: &Settings,
+    db: DatabaseConnection,
+    queues: jobs::QueueClient,
+) -> anyhow::Result<api::ApiState> {
     let mut state = api::ApiState::new(db).with_settings(settings.api.clone(), settings.auth.clone());
     if queues.backend() == QueueBackend::Redis {
         let hub = api::events::EventHub::redis(
