@@ -45,6 +45,7 @@ pub struct ModelPerformance {
 }
 
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ValueBetPerformance {
     /// League code.
     pub league: String,

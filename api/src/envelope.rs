@@ -9,6 +9,7 @@ use sea_orm::DbErr;
 
 /// Offset pagination: which page of how many, out of how many rows.
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PageMeta {
     pub page: u64,
     pub per_page: u64,
@@ -27,6 +28,7 @@ impl PageMeta {
 
 /// Cursor pagination: the token of the next page (null on the last) and the page size.
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CursorMeta {
     pub next_cursor: Option<String>,
     pub limit: u64,
@@ -40,6 +42,7 @@ pub enum Meta {
 
 /// `{"success":true,"data":…,"meta":…}`.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Envelope<T: ParseFromJSON + ToJSON> {
     pub success: bool,
     pub data: T,
@@ -117,6 +120,9 @@ pub enum ErrorResponse {
     /// `CONFLICT`.
     #[oai(status = 409)]
     Conflict(Json<ErrorEnvelope>),
+    /// `VALIDATION_ERROR` on `body`: a request body that is not `application/json`.
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<ErrorEnvelope>),
     /// `RATE_LIMITED`, with `Retry-After` in seconds.
     #[oai(status = 429)]
     RateLimited(Json<ErrorEnvelope>, #[oai(header = "Retry-After")] u64),
@@ -217,6 +223,10 @@ pub async fn render_error(err: poem::Error) -> Response {
     if status == poem::http::StatusCode::UNAUTHORIZED {
         return ErrorResponse::from(ApiError::Unauthorized("credentials required".to_owned()))
             .into_response();
+    }
+    if status == poem::http::StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        let b = validation_body("body", "must be application/json");
+        return ErrorResponse::UnsupportedMediaType(b).into_response();
     }
     if status == poem::http::StatusCode::NOT_FOUND {
         let b = body("NOT_FOUND", "no such resource".to_owned(), serde_json::Value::Null);

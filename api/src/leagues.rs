@@ -9,6 +9,7 @@ use crate::state::ApiState;
 use crate::tags::ApiTags;
 
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct LeagueItem {
     pub id: i64,
     /// Short code, e.g. `E0`; the `league` filter of `/matches`.

@@ -84,6 +84,7 @@ pub struct TeamRef {
 }
 
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MatchItem {
     pub id: i64,
     /// The league's code, e.g. `E0`.
@@ -100,6 +101,7 @@ pub struct MatchItem {
 }
 
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MatchStatsItem {
     pub team_id: i64,
     pub possession: Option<f64>,
@@ -328,12 +330,15 @@ impl MatchesApi {
         sort: Query<Option<MatchSort>>,
         order: Query<Option<SortOrder>>,
         /// 1-based page number.
+        #[oai(validator(minimum(value = "1")))]
         page: Query<Option<u64>>,
         /// Rows per page, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         per_page: Query<Option<u64>>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
         /// Rows per cursor page, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u64>>,
     ) -> ApiResult<Vec<MatchItem>> {
         let filter = MatchFilter {

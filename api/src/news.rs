@@ -19,6 +19,7 @@ pub const POSTGRES_FULLTEXT: &str = "to_tsvector('english', title || ' ' || coal
      @@ websearch_to_tsquery('english', $1)";
 
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NewsItem {
     pub id: i64,
     pub source: String,
@@ -67,8 +68,10 @@ impl NewsApi {
         /// Only articles that mention this team id.
         team: Query<Option<i64>>,
         /// 1-based page number.
+        #[oai(validator(minimum(value = "1")))]
         page: Query<Option<u64>>,
         /// Rows per page, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Vec<NewsItem>> {
         let p = Page::new(page.0, per_page.0)?;

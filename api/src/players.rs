@@ -13,6 +13,7 @@ use crate::state::ApiState;
 use crate::tags::ApiTags;
 
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PlayerItem {
     pub id: i64,
     /// Null for a player without a club.
@@ -54,8 +55,10 @@ impl PlayersApi {
         /// Part of the name, any case; `%` and `_` are plain characters.
         name: Query<Option<String>>,
         /// 1-based page number.
+        #[oai(validator(minimum(value = "1")))]
         page: Query<Option<u64>>,
         /// Rows per page, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Vec<PlayerItem>> {
         let p = Page::new(page.0, per_page.0)?;

@@ -13,6 +13,7 @@ use crate::state::ApiState;
 use crate::tags::ApiTags;
 
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PredictionItem {
     pub id: i64,
     pub match_id: i64,
@@ -70,8 +71,10 @@ impl PredictionsApi {
         /// Last match date, YYYY-MM-DD.
         date_to: Query<Option<NaiveDate>>,
         /// 1-based page number.
+        #[oai(validator(minimum(value = "1")))]
         page: Query<Option<u64>>,
         /// Rows per page, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Vec<PredictionItem>> {
         let p = Page::new(page.0, per_page.0)?;

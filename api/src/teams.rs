@@ -19,6 +19,7 @@ const DEFAULT_FORM: u64 = 5;
 const MAX_FORM: u64 = 20;
 
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TeamItem {
     pub id: i64,
     pub name: String,
@@ -116,8 +117,10 @@ impl TeamsApi {
         id: Path<i64>,
         status: Query<Option<StatusParam>>,
         /// 1-based page number.
+        #[oai(validator(minimum(value = "1")))]
         page: Query<Option<u64>>,
         /// Rows per page, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Vec<MatchItem>> {
         let p = Page::new(page.0, per_page.0)?;
@@ -133,7 +136,11 @@ impl TeamsApi {
     /// The team's last `last` finished matches (default 5, at most 20), newest first,
     /// with the points they earned and the form string.
     #[oai(path = "/teams/:id/form", method = "get")]
-    async fn form(&self, id: Path<i64>, last: Query<Option<u64>>) -> ApiResult<TeamForm> {
+    async fn form(
+        &self,
+        id: Path<i64>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "20")))] last: Query<Option<u64>>,
+    ) -> ApiResult<TeamForm> {
         let last = last.0.unwrap_or(DEFAULT_FORM);
         if !(1..=MAX_FORM).contains(&last) {
             return Err(ApiError::validation("last", "must be between 1 and 20").into());

@@ -42,6 +42,7 @@ fn bet_status_name(s: BetStatus) -> &'static str {
 }
 
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ValueBetItem {
     pub id: i64,
     pub prediction_id: i64,
@@ -143,6 +144,7 @@ pub struct StatusCounts {
 }
 
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ValueBetSummary {
     /// Bets of each status.
     pub counts: StatusCounts,
@@ -174,8 +176,10 @@ impl ValueBetsApi {
         /// League code of the bet's match, e.g. `E0`.
         league: Query<Option<String>>,
         /// 1-based page number.
+        #[oai(validator(minimum(value = "1")))]
         page: Query<Option<u64>>,
         /// Rows per page, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Vec<ValueBetItem>> {
         let p = Page::new(page.0, per_page.0)?;

@@ -14,6 +14,7 @@ use crate::state::ApiState;
 use crate::tags::ApiTags;
 
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuditItem {
     pub id: i64,
     /// `jwt:{email}` or `key:{name}`.
@@ -37,8 +38,8 @@ impl AuditApi {
         auth: Credentials,
         actor: Query<Option<String>>,
         action: Query<Option<String>>,
-        page: Query<Option<u64>>,
-        per_page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] per_page: Query<Option<u64>>,
     ) -> ApiResult<Vec<AuditItem>> {
         auth.require(Role::Admin)?;
         let p = Page::new(page.0, per_page.0)?;

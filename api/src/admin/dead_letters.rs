@@ -31,6 +31,7 @@ pub struct AttemptItem {
 }
 
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DeadLetterItem {
     pub id: i64,
     pub queue: String,
@@ -72,12 +73,14 @@ impl From<DeadLetter> for DeadLetterItem {
 }
 
 #[derive(Clone, Debug, Default, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RequeueRequest {
     /// Replacement arguments, validated against the kind's schema; omitted keeps them.
     pub args: Option<serde_json::Value>,
 }
 
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RequeuedItem {
     pub dead_letter_id: i64,
     /// `queued` or `duplicate`.
@@ -94,6 +97,7 @@ pub enum BulkAction {
 
 /// The letters a bulk action applies to: listed ids, or everything the filter matches.
 #[derive(Clone, Debug, Default, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Selection {
     pub ids: Option<Vec<i64>>,
     pub queue: Option<String>,
@@ -117,6 +121,7 @@ pub struct BulkResult {
 }
 
 #[derive(Clone, Debug, Default, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PurgeRequest {
     /// Only letters that last failed before this; omitted purges all.
     pub before: Option<DateTime<Utc>>,
@@ -188,8 +193,8 @@ impl DeadLettersApi {
         error: Query<Option<String>>,
         /// Include letters already requeued.
         include_requeued: Query<Option<bool>>,
-        page: Query<Option<u64>>,
-        per_page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] per_page: Query<Option<u64>>,
     ) -> ApiResult<Vec<DeadLetterItem>> {
         auth.require(Role::Reader)?;
         let p = Page::new(page.0, per_page.0)?;

@@ -29,6 +29,7 @@ pub struct JobKind {
 }
 
 #[derive(Clone, Debug, Default, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TriggerRequest {
     /// The job's arguments; omitted or null for kinds without any.
     pub args: Option<serde_json::Value>,
@@ -39,6 +40,7 @@ pub struct TriggerRequest {
 }
 
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TriggeredJob {
     /// `queued` or `duplicate`.
     pub outcome: String,

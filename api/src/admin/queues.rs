@@ -14,6 +14,7 @@ use crate::state::ApiState;
 use crate::tags::ApiTags;
 
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct QueueItem {
     pub queue: String,
     /// Ready to run now.

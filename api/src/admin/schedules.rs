@@ -16,6 +16,7 @@ use crate::state::ApiState;
 use crate::tags::ApiTags;
 
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ScheduleItem {
     pub name: String,
     /// Seconds first, 6 or 7 fields.
@@ -57,6 +58,7 @@ fn item(entry: &ScheduleEntry, s: EntryState) -> ScheduleItem {
 }
 
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RunNowItem {
     pub schedule: String,
     /// `queued` or `duplicate`.
