@@ -70,6 +70,10 @@ pub enum Command {
         /// Seconds in-flight jobs get to finish after a shutdown signal.
         #[arg(long, default_value_t = 30)]
         grace_secs: u64,
+        /// Serve this process's Prometheus metrics (jobs, scrapes, inference) at
+        /// http://ADDR/metrics, e.g. `0.0.0.0:9100`.
+        #[arg(long)]
+        metrics_bind: Option<String>,
     },
     /// Run the cron scheduler (each tick fires once across all scheduler processes).
     Scheduler {

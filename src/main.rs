@@ -49,7 +49,7 @@ async fn main() -> anyhow::Result<()> {
             let db = connect(&settings).await?;
             commands::demo::run(&settings, &db, serve).await
         }
-        Command::Worker { queues, concurrency, grace_secs } => {
+        Command::Worker { queues, concurrency, grace_secs, metrics_bind } => {
             let db = connect(&settings).await?;
             migration::Migrator::up(&db, None).await?;
             commands::worker::worker(
@@ -58,6 +58,7 @@ async fn main() -> anyhow::Result<()> {
                 &queues,
                 &concurrency,
                 std::time::Duration::from_secs(grace_secs),
+                metrics_bind.as_deref(),
             )
             .await
         }

@@ -149,7 +149,7 @@ fn import_and_migrate_on_postgres() {
     assert!(stdout(&down).lines().all(|l| l.starts_with("pending")), "{}", stdout(&down));
     let fresh = kickoff(dir.path(), &["migrate", "fresh"], &env);
     assert!(fresh.status.success(), "{}", stderr(&fresh));
-    assert_eq!(stdout(&fresh).lines().filter(|l| l.starts_with("applied")).count(), 5);
+    assert_eq!(stdout(&fresh).lines().filter(|l| l.starts_with("applied")).count(), 6);
 }
 
 #[test]

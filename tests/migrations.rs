@@ -69,12 +69,15 @@ async fn up_down_up_on_both_engines() {
             "idx_odds_match_recorded",
             "idx_value_bets_pending",
             "idx_predictions_match_model",
+            "idx_matches_kickoff_order",
         ] {
             assert!(idx.iter().any(|i| i == wanted), "{wanted} missing on {engine:?}");
         }
         // Full-text search is PostgreSQL's only.
         assert_eq!(idx.iter().any(|i| i == "idx_news_fulltext"), engine == Engine::Postgres);
 
+        Migrator::down(&db.conn, Some(1)).await.unwrap();
+        assert!(!indexes(&db).await.iter().any(|i| i == "idx_matches_kickoff_order"));
         Migrator::down(&db.conn, Some(1)).await.unwrap();
         assert!(!tables(&db).await.contains(&"standings".to_string()));
         assert!(tables(&db).await.contains(&"audit_log".to_string()));

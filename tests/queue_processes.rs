@@ -561,3 +561,32 @@ async fn two_worker_processes_share_one_domain_budget() {
     assert_eq!(agents, ["worker-0", "worker-1"].into_iter().collect(), "{log:?}");
     s.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_serves_its_job_metrics() {
+    let mut s = Setup::new(QueueAt::Redis(SHARED_REDIS)).await;
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    s.spawn(&["worker", "--queues", "maintenance", "--metrics-bind", &bind], "m.log");
+    s.enqueue_probes(5, probe("metrics"), EnqueueOptions::default()).await;
+    s.wait_done(5, Duration::from_secs(60)).await;
+    let url = format!("http://{bind}/metrics");
+    let http = reqwest::Client::new();
+    let start = Instant::now();
+    // The counters are written as each job ends, which may trail the done count a moment.
+    let text = loop {
+        if let Ok(resp) = http.get(&url).send().await {
+            let text = resp.text().await.unwrap();
+            let line = text
+                .lines()
+                .find(|l| l.starts_with("kickoff_jobs_succeeded_total{") && l.contains("kind=\"probe\""));
+            if line.is_some_and(|l| l.ends_with(" 5")) {
+                break text;
+            }
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no job metrics at {url}:\n{}", s.log("m.log"));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(text.contains("kickoff_job_duration_seconds_bucket"), "{text}");
+    s.finish().await;
+}

@@ -120,6 +120,9 @@ pub enum ErrorResponse {
     /// `CONFLICT`.
     #[oai(status = 409)]
     Conflict(Json<ErrorEnvelope>),
+    /// `VALIDATION_ERROR` on `body`: a request body over 1 MiB.
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<ErrorEnvelope>),
     /// `VALIDATION_ERROR` on `body`: a request body that is not `application/json`.
     #[oai(status = 415)]
     UnsupportedMediaType(Json<ErrorEnvelope>),

@@ -14,6 +14,7 @@ pub mod health;
 pub mod leagues;
 pub mod matches;
 pub mod models;
+pub mod names;
 pub mod news;
 pub mod observe;
 pub mod pagination;

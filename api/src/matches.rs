@@ -13,8 +13,8 @@ use sea_orm::{
     QueryOrder, QueryResult, Statement, Value,
 };
 
-use crate::count_cache::CountCache;
 use crate::envelope::{ApiError, ApiResult, CursorMeta, Meta, ok};
+use crate::names::NameCache;
 use crate::pagination::{Cursor, MAX_PER_PAGE, Page};
 use crate::state::ApiState;
 use crate::tags::ApiTags;
@@ -149,6 +149,55 @@ const SELECT: &str = "SELECT m.id, l.code, m.season, m.match_date, m.kickoff_at,
     FROM matches m JOIN leagues l ON l.id = m.league_id \
     JOIN teams th ON th.id = m.home_team_id JOIN teams ta ON ta.id = m.away_team_id";
 
+/// The list's columns, without joins: names come from [`NameCache`].
+const SELECT_BARE: &str = "SELECT m.id, m.league_id, m.season, m.match_date, m.kickoff_at, m.status, \
+    m.home_team_id, m.away_team_id, m.home_goals, m.away_goals FROM matches m";
+
+/// Rows of [`SELECT_BARE`] as items, with names from the cache (reloaded when a row
+/// names an id it lacks).
+async fn query_items_named(
+    db: &DatabaseConnection,
+    names: &NameCache,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<MatchItem>, DbErr> {
+    let backend = db.get_database_backend();
+    let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    let ids = rows
+        .iter()
+        .map(|r| -> Result<(i64, i64, i64), DbErr> {
+            Ok((r.try_get_by_index(1)?, r.try_get_by_index(6)?, r.try_get_by_index(7)?))
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    let known = names
+        .get(db, |n| {
+            ids.iter().all(|(l, h, a)| {
+                n.leagues.contains_key(l) && n.teams.contains_key(h) && n.teams.contains_key(a)
+            })
+        })
+        .await?;
+    let name = |map: &std::collections::HashMap<i64, String>, id: &i64, what: &str| {
+        map.get(id).cloned().ok_or_else(|| DbErr::RecordNotFound(format!("{what} {id}")))
+    };
+    rows.iter()
+        .zip(&ids)
+        .map(|(r, (league, home, away))| {
+            Ok(MatchItem {
+                id: r.try_get_by_index(0)?,
+                league: name(&known.leagues, league, "league")?,
+                season: r.try_get_by_index(2)?,
+                match_date: r.try_get_by_index(3)?,
+                kickoff_at: r.try_get_by_index(4)?,
+                status: r.try_get_by_index(5)?,
+                home_team: TeamRef { id: *home, name: name(&known.teams, home, "team")? },
+                away_team: TeamRef { id: *away, name: name(&known.teams, away, "team")? },
+                home_goals: r.try_get_by_index(8)?,
+                away_goals: r.try_get_by_index(9)?,
+            })
+        })
+        .collect()
+}
+
 fn item(r: &QueryResult) -> Result<MatchItem, DbErr> {
     Ok(MatchItem {
         id: r.try_get_by_index(0)?,
@@ -204,7 +253,7 @@ impl MatchFilter {
         }
         if let Some(code) = &self.league {
             let p = w.bind(code.clone());
-            w.conds.push(format!("l.code = {p}"));
+            w.conds.push(format!("m.league_id IN (SELECT id FROM leagues WHERE code = {p})"));
         }
         if let Some(team) = self.team {
             let (a, b) = (w.bind(team), w.bind(team));
@@ -237,17 +286,16 @@ fn order_by(sort: MatchSort, order: SortOrder) -> &'static str {
 
 /// A page of the list by offset, with the total.
 pub async fn list_page(
-    db: &DatabaseConnection,
-    counts: &CountCache,
+    state: &ApiState,
     filter: &MatchFilter,
     sort: MatchSort,
     order: SortOrder,
     page: Page,
 ) -> Result<(Vec<MatchItem>, u64, DateTime<Utc>), DbErr> {
-    let mut w = filter.to_where();
+    let (db, counts) = (&state.db, &state.counts);
+    let w = filter.to_where();
     let backend = db.get_database_backend();
-    let count_sql =
-        format!("SELECT COUNT(*) FROM matches m JOIN leagues l ON l.id = m.league_id {}", w.sql());
+    let count_sql = format!("SELECT COUNT(*) FROM matches m {}", w.sql());
     let key = format!("{count_sql} {:?}", w.values);
     let (total, as_of) = match counts.get(&key) {
         Some(hit) => hit,
@@ -266,16 +314,18 @@ pub async fn list_page(
         }
     };
     let where_sql = w.sql();
-    let limit = w.bind(i64::try_from(page.per_page).unwrap_or(i64::MAX));
-    let offset = w.bind(i64::try_from(page.offset()).unwrap_or(i64::MAX));
-    let sql = format!("{SELECT} {where_sql} {} LIMIT {limit} OFFSET {offset}", order_by(sort, order));
-    let items = query_items(db, &sql, w.values).await?;
+    // Written into the SQL, not bound: they are integers, and PostgreSQL plans a prepared
+    // statement whose LIMIT is a parameter for 10 % of the table, so it would re-plan the
+    // join on every request instead of reusing the cached plan.
+    let (limit, offset) = (page.per_page, page.offset().min(i64::MAX as u64));
+    let sql = format!("{SELECT_BARE} {where_sql} {} LIMIT {limit} OFFSET {offset}", order_by(sort, order));
+    let items = query_items_named(db, &state.names, &sql, w.values).await?;
     Ok((items, total, as_of))
 }
 
 /// A page of the list after `cursor`, and the cursor of the next page if there is one.
 pub async fn list_after(
-    db: &DatabaseConnection,
+    state: &ApiState,
     filter: &MatchFilter,
     sort: MatchSort,
     order: SortOrder,
@@ -296,9 +346,10 @@ pub async fn list_after(
     }
     let where_sql = w.sql();
     // One row more than asked tells whether another page follows.
-    let n = w.bind(i64::try_from(limit + 1).unwrap_or(i64::MAX));
-    let sql = format!("{SELECT} {where_sql} {} LIMIT {n}", order_by(sort, order));
-    let mut items = query_items(db, &sql, w.values).await?;
+    // Written into the SQL, not bound (see `list_page`).
+    let n = limit + 1;
+    let sql = format!("{SELECT_BARE} {where_sql} {} LIMIT {n}", order_by(sort, order));
+    let mut items = query_items_named(&state.db, &state.names, &sql, w.values).await?;
     let more = items.len() as u64 > limit;
     items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     let next = if more { items.last().map(|m| Cursor { kickoff_at: m.kickoff_at, id: m.id }) } else { None };
@@ -350,7 +401,6 @@ impl MatchesApi {
             date_to: date_to.0,
         };
         let (sort, order) = (sort.0.unwrap_or_default(), order.0.unwrap_or_default());
-        let db = &self.state.db;
         if cursor.0.is_some() || limit.0.is_some() {
             if page.0.is_some() || per_page.0.is_some() {
                 return Err(ApiError::validation("cursor", "use either cursor/limit or page/per_page").into());
@@ -360,12 +410,12 @@ impl MatchesApi {
                 return Err(ApiError::validation("limit", "must be between 1 and 100").into());
             }
             let cursor = cursor.0.as_deref().map(Cursor::decode).transpose()?;
-            let (items, next) = list_after(db, &filter, sort, order, cursor, limit).await?;
+            let (items, next) = list_after(&self.state, &filter, sort, order, cursor, limit).await?;
             let meta = CursorMeta { next_cursor: next.map(|c| c.encode()), limit };
             return Ok(ok(items, Some(Meta::Cursor(meta))));
         }
         let p = Page::new(page.0, per_page.0)?;
-        let (items, total, total_as_of) = list_page(db, &self.state.counts, &filter, sort, order, p).await?;
+        let (items, total, total_as_of) = list_page(&self.state, &filter, sort, order, p).await?;
         Ok(ok(items, p.meta_counted(total, total_as_of)))
     }
 

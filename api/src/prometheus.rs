@@ -14,7 +14,7 @@ use crate::envelope::internal_body;
 use crate::state::ApiState;
 
 /// Time to answer a request, by route template and status.
-pub const REQUEST_DURATION: &str = "kickoff_api_request_duration_seconds";
+pub const REQUEST_DURATION: &str = "request_duration_seconds";
 
 /// From 5 ms to 10 s: reads take milliseconds, a slow database seconds.
 const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
@@ -82,12 +82,26 @@ async fn refresh_queue_gauges(state: &ApiState) {
     }
 }
 
-#[handler]
-pub async fn scrape(state: Data<&ApiState>) -> Response {
+/// The process's metrics as a Prometheus scrape answer.
+fn exposition() -> Response {
     let Some(handle) = recorder() else {
         return (StatusCode::SERVICE_UNAVAILABLE, internal_body()).into_response();
     };
-    refresh_queue_gauges(&state).await;
     handle.run_upkeep();
     Response::builder().content_type("text/plain; version=0.0.4; charset=utf-8").body(handle.render())
+}
+
+#[handler]
+pub async fn scrape(state: Data<&ApiState>) -> Response {
+    if recorder().is_some() {
+        refresh_queue_gauges(&state).await;
+    }
+    exposition()
+}
+
+/// `/metrics` of a process without the API (a worker): its own jobs, scrapes and
+/// inference counters.
+#[handler]
+pub fn process_metrics() -> Response {
+    exposition()
 }

@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::middleware::Limiter;
 use crate::count_cache::CountCache;
 use crate::events::EventHub;
+use crate::names::NameCache;
 use crate::settings::{ApiSettings, AuthSettings};
 
 /// The API's shared state: the database it reads, the queues it enqueues on and
@@ -25,6 +26,8 @@ pub struct ApiState {
     pub limiter: Option<Arc<Limiter>>,
     /// List totals reused for `api.count_cache_secs`.
     pub counts: Arc<CountCache>,
+    /// Team names and league codes for the match lists.
+    pub names: Arc<NameCache>,
     /// The live events; absent on the embedded queue, which has no pub/sub.
     pub events: Option<EventHub>,
 }
@@ -40,6 +43,7 @@ impl ApiState {
             auth: Arc::new(AuthSettings::default()),
             limiter: None,
             counts: Arc::new(CountCache::new(std::time::Duration::ZERO)),
+            names: Arc::new(NameCache::default()),
             events: None,
         }
     }

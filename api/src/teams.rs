@@ -127,9 +127,8 @@ impl TeamsApi {
         let db = &self.state.db;
         find_team(db, id.0).await?;
         let filter = MatchFilter { status: status.0, team: Some(id.0), ..MatchFilter::default() };
-        let counts = &self.state.counts;
         let (items, total, as_of) =
-            list_page(db, counts, &filter, MatchSort::KickoffAt, SortOrder::Desc, p).await?;
+            list_page(&self.state, &filter, MatchSort::KickoffAt, SortOrder::Desc, p).await?;
         Ok(ok(items, p.meta_counted(total, as_of)))
     }
 
@@ -150,8 +149,7 @@ impl TeamsApi {
         let filter =
             MatchFilter { status: Some(StatusParam::Finished), team: Some(id.0), ..MatchFilter::default() };
         let p = Page { page: 1, per_page: last };
-        let counts = &self.state.counts;
-        let (items, ..) = list_page(db, counts, &filter, MatchSort::KickoffAt, SortOrder::Desc, p).await?;
+        let (items, ..) = list_page(&self.state, &filter, MatchSort::KickoffAt, SortOrder::Desc, p).await?;
         let matches: Vec<FormMatch> = items.into_iter().filter_map(|m| form_match(m, id.0)).collect();
         let form = TeamForm {
             team_id: id.0,

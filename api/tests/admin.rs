@@ -288,6 +288,16 @@ async fn reads_need_credentials_when_public_reads_is_off() {
     let (status, json) =
         h.call("POST", "/api/v1/admin/jobs/scrape_page", Who::Key(&h.admin), Some(body)).await;
     assert_eq!((status, json["error"]["details"]["field"].as_str()), (400, Some("body")), "{json}");
+    // A body past 1 MiB is refused unread.
+    let huge = json!({ "args": { "source": "x".repeat(2 << 20), "url": "u" } });
+    let (status, json) =
+        h.call("POST", "/api/v1/admin/jobs/scrape_page", Who::Key(&h.admin), Some(huge)).await;
+    assert_eq!(
+        (status, json["error"]["details"]["field"].as_str()),
+        (413, Some("body")),
+        "{}",
+        json["error"]
+    );
     // The liveness probe stays open.
     let resp = h.cli.get("/health").send().await;
     resp.assert_status_is_ok();

@@ -121,7 +121,7 @@ async fn metrics_time_requests_by_route_template_and_status_and_show_queue_depth
     resp.assert_status_is_ok();
     resp.assert_content_type("text/plain; version=0.0.4; charset=utf-8");
     let scrape = resp.0.into_body().into_string().await.unwrap();
-    let metric = "kickoff_api_request_duration_seconds_count";
+    let metric = "request_duration_seconds_count";
     for labels in [
         ["route=\"/api/v1/teams/:id\"", "status=\"404\""],
         ["route=\"/api/v1/teams/:id\"", "status=\"400\""],
@@ -131,7 +131,7 @@ async fn metrics_time_requests_by_route_template_and_status_and_show_queue_depth
         assert!(sample(&scrape, metric, &labels).is_some(), "{labels:?} in\n{scrape}");
     }
     assert!(!scrape.contains("/nowhere"), "raw paths never become labels");
-    assert!(sample(&scrape, "kickoff_api_request_duration_seconds_bucket", &["le=\"0.005\""]).is_some());
+    assert!(sample(&scrape, "request_duration_seconds_bucket", &["le=\"0.005\""]).is_some());
     assert!(sample(&scrape, "kickoff_queue_depth", &["queue=\"scrape\""]).is_some_and(|l| l.ends_with(" 0")));
     assert!(sample(&scrape, "kickoff_queue_jobs", &["queue=\"notify\"", "state=\"dead\""]).is_some());
 }

@@ -58,6 +58,25 @@ async fn totals_are_reused_for_the_configured_time(engine: Engine) {
     let (total, at) = meta(&exact).await;
     assert_eq!(total, 2);
     assert!(at >= counted);
+
+    // Team names come from memory; a team created after they were loaded is read at once.
+    db.conn
+        .execute_raw(Statement::from_string(
+            backend,
+            "INSERT INTO teams (id, name, league_id, external_ids) VALUES (3, 'Newcastle', 1, '{}')",
+        ))
+        .await
+        .unwrap();
+    let kickoff = Utc::now() + chrono::Duration::days(30);
+    let sql = "INSERT INTO matches (id, league_id, season, match_date, kickoff_at, home_team_id, away_team_id, \
+               status, external_ids, updated_at) VALUES (3, 1, '2025-26', $1, $2, 3, 1, 'scheduled', '{}', $2)";
+    let values: Vec<sea_orm::Value> = vec![kickoff.date_naive().into(), kickoff.into()];
+    db.conn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await.unwrap();
+    let resp = exact.get("/api/v1/matches?sort=id&order=desc&per_page=1").send().await;
+    let body: Json = serde_json::from_str(&resp.0.into_body().into_string().await.unwrap()).unwrap();
+    assert_eq!(body["data"][0]["home_team"], serde_json::json!({"id": 3, "name": "Newcastle"}), "{body}");
+    assert_eq!(body["data"][0]["away_team"]["name"], "Arsenal");
+    assert_eq!(body["data"][0]["league"], "E0");
 }
 
 mod totals_are_reused_for_the_configured_time {

@@ -72,6 +72,9 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
         Engine::Postgres => {
             let opts = PgConnectOptions::from_str(url).map_err(invalid)?;
             let pool = PgPoolOptions::new()
+                // No round trip to test each connection on every acquire: a broken one
+                // fails its query, is dropped, and the pool opens another.
+                .test_before_acquire(false)
                 .max_connections(settings.max_connections.max(1))
                 .min_connections(settings.min_connections)
                 .acquire_timeout(timeout)

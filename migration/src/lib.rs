@@ -10,6 +10,7 @@ mod m20260101_000002_predictions;
 mod m20260101_000003_content;
 mod m20260101_000004_operations;
 mod m20260201_000005_standings;
+mod m20261130_000006_match_order;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000003_content::Migration),
             Box::new(m20260101_000004_operations::Migration),
             Box::new(m20260201_000005_standings::Migration),
+            Box::new(m20261130_000006_match_order::Migration),
         ]
     }
 }

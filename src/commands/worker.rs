@@ -41,8 +41,29 @@ pub async fn worker(
     names: &[String],
     concurrency: &[(String, usize)],
     grace: Duration,
+    metrics_bind: Option<&str>,
 ) -> anyhow::Result<()> {
     let specs = pool_specs(names, concurrency)?;
+    let stop = shutdown_signal();
+    let metrics = match metrics_bind {
+        Some(bind) => {
+            // Installed before the pools start, so their first jobs are counted.
+            if api::prometheus::recorder().is_none() {
+                anyhow::bail!("cannot install the Prometheus recorder");
+            }
+            let (acceptor, addr) = super::serve::bind(bind).await?;
+            println!("Metrics    http://{addr}/metrics");
+            let route = poem::Route::new().at("/metrics", poem::get(api::prometheus::process_metrics));
+            let mut stop = stop.clone();
+            let shutdown = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            Some(tokio::spawn(
+                poem::Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(route, shutdown, None),
+            ))
+        }
+        None => None,
+    };
     let queues = open(settings, Some(&db)).await?;
     let notify = !settings.telegram.bot_token.expose_secret().is_empty();
     let rt = Arc::new(
@@ -51,7 +72,10 @@ pub async fn worker(
             .with_predict(settings.predict.clone(), notify)
             .with_llm(llm_client(settings)?),
     );
-    run_pools(rt, specs, shutdown_signal(), grace).await?;
+    run_pools(rt, specs, stop, grace).await?;
+    if let Some(server) = metrics {
+        server.await??;
+    }
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use secrecy::ExposeSecret;
 
 use super::{AuthError, Principal, jwt, keys};
 use crate::API_PREFIX;
-use crate::envelope::{ApiError, ErrorResponse, body};
+use crate::envelope::{ApiError, ErrorResponse, body, validation_body};
 use crate::state::ApiState;
 
 /// A token bucket per client: capacity and refill of `per_minute` requests a minute.
@@ -75,6 +75,9 @@ fn unauthorized(reason: String) -> Response {
     resp
 }
 
+/// Request bodies are JSON of a few kilobytes; anything past this is refused unread.
+const MAX_BODY: usize = 1 << 20;
+
 /// PostgreSQL refuses NUL in text and `\u0000` in jsonb; such input is refused here as
 /// bad input rather than failing deep down as a database error.
 fn holds_nul(req: &Request, body: &[u8]) -> Option<&'static str> {
@@ -92,7 +95,14 @@ pub async fn guard<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Re
         Some(s) if req.uri().path().starts_with(API_PREFIX) => s.clone(),
         _ => return ep.call(req).await.map(IntoResponse::into_response),
     };
-    let payload = req.take_body().into_bytes().await?;
+    let payload = match req.take_body().into_bytes_limit(MAX_BODY).await {
+        Ok(p) => p,
+        Err(poem::error::ReadBodyError::PayloadTooLarge) => {
+            let b = validation_body("body", &format!("larger than {MAX_BODY} bytes"));
+            return Ok(ErrorResponse::PayloadTooLarge(b).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
     if let Some(field) = holds_nul(&req, &payload) {
         let err = ApiError::validation(field, "must not contain NUL characters");
         return Ok(ErrorResponse::from(err).into_response());
