@@ -587,6 +587,7 @@ async fn a_worker_serves_its_job_metrics() {
         assert!(start.elapsed() < Duration::from_secs(30), "no job metrics at {url}:\n{}", s.log("m.log"));
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert!(text.contains("kickoff_job_duration_seconds_bucket"), "{text}");
+    let timed = "kickoff_job_duration_seconds_count{queue=\"maintenance\",kind=\"probe\"} 5";
+    assert!(text.contains(timed), "{text}");
     s.finish().await;
 }
