@@ -21,6 +21,9 @@ use poem::{EndpointExt, Response};
 use secrecy::SecretString;
 use serde_json::{Value as Json, json};
 
+#[macro_use]
+mod common;
+
 const SECRET: &str = "test-secret-of-the-jwts-at-least-32-bytes";
 
 const SCHEDULES: &str = r#"
@@ -354,23 +357,10 @@ async fn trigger_validates_schedules_and_deduplicates() {
     let settle = h.queues.stats("settle").await.unwrap();
     assert_eq!((settle.pending, settle.scheduled), (0, 1));
 
-    let first = h
-        .call(
-            "POST",
-            "/api/v1/admin/jobs/maintenance",
-            op,
-            Some(json!({ "args": { "task": "vacuum_queue" }, "idempotency_key": "k1" })),
-        )
-        .await;
+    let keyed = json!({ "args": { "task": "vacuum_queue" }, "idempotency_key": "k1" });
+    let first = h.call("POST", "/api/v1/admin/jobs/maintenance", op, Some(keyed.clone())).await;
     assert_eq!(first.0, 202, "{}", first.1);
-    let again = h
-        .call(
-            "POST",
-            "/api/v1/admin/jobs/maintenance",
-            op,
-            Some(json!({ "args": { "task": "vacuum_queue" }, "idempotency_key": "k1" })),
-        )
-        .await;
+    let again = h.call("POST", "/api/v1/admin/jobs/maintenance", op, Some(keyed)).await;
     assert_eq!((again.0, again.1["data"]["outcome"].as_str()), (200, Some("duplicate")), "{}", again.1);
     assert_eq!(h.queues.stats("maintenance").await.unwrap().pending, 1);
 }
@@ -515,21 +505,6 @@ async fn dead_letters_lifecycle(engine: Engine) {
             "dead_letter.requeue"
         ]
     );
-}
-
-macro_rules! on_both_engines {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                super::$name(entities::Engine::Sqlite).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                super::$name(entities::Engine::Postgres).await;
-            }
-        }
-    )*};
 }
 
 on_both_engines!(dead_letters_lifecycle);

@@ -11,6 +11,9 @@ use poem::test::TestClient;
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait, Value};
 use serde_json::Value as Json;
 
+#[macro_use]
+mod common;
+
 fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
 }
@@ -351,21 +354,6 @@ async fn refused<E: Endpoint>(cli: &TestClient<E>, uri: &str, field: &str) {
     assert_eq!(body["error"]["code"], "VALIDATION_ERROR", "{uri}: {body}");
     assert_eq!(body["error"]["details"]["field"], field, "{uri}: {body}");
     assert!(body["error"]["message"].as_str().unwrap().contains(field), "{uri}: {body}");
-}
-
-macro_rules! on_both_engines {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                super::$name(entities::Engine::Sqlite).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                super::$name(entities::Engine::Postgres).await;
-            }
-        }
-    )*};
 }
 
 on_both_engines!(

@@ -10,6 +10,9 @@ use poem::test::TestClient;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::Value as Json;
 
+#[macro_use]
+mod common;
+
 async fn add_match(db: &TestDb, id: i64) {
     let backend = db.conn.get_database_backend();
     let sql = "INSERT INTO matches (id, league_id, season, match_date, kickoff_at, home_team_id, away_team_id, \
@@ -79,13 +82,4 @@ async fn totals_are_reused_for_the_configured_time(engine: Engine) {
     assert_eq!(body["data"][0]["league"], "E0");
 }
 
-mod totals_are_reused_for_the_configured_time {
-    #[tokio::test]
-    async fn sqlite() {
-        super::totals_are_reused_for_the_configured_time(entities::Engine::Sqlite).await;
-    }
-    #[tokio::test]
-    async fn postgres() {
-        super::totals_are_reused_for_the_configured_time(entities::Engine::Postgres).await;
-    }
-}
+on_both_engines!(totals_are_reused_for_the_configured_time);
