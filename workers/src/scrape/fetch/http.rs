@@ -32,7 +32,7 @@ pub struct HttpFetcher {
 }
 
 /// Seconds (`120`) or an HTTP date, as Retry-After allows.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));

@@ -1,0 +1,392 @@
+//! The Bot API client against a local fake of Telegram's Bot API over real HTTP. The
+//! fake checks the token in the path, records every call, parses MarkdownV2 and HTML
+//! the way Telegram does (a bare reserved character is a 400), holds long polls until
+//! an update arrives, and can be told to fail the next call with 429, 403, 400 or 500.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use entities::secret::{ConnUrl, MASK};
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::web::{Data, Path};
+use poem::{EndpointExt, Response, Route, Server, handler, http::StatusCode, post};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use workers::notify::markdown::{escape_html, escape_markdown_v2};
+use workers::notify::{BotApi, BotApiError, Disposition, ParseMode};
+
+const TOKEN: &str = "123456789:AAE-kickoff_Secret-Token";
+/// A supergroup chat id, negative as Telegram numbers them.
+const GROUP: i64 = -1_001_234_567_890;
+
+/// How the fake answers the next call instead of serving it.
+enum Failure {
+    RateLimited(u64),
+    Blocked,
+    BadRequest,
+    ServerError,
+    /// A 400 whose description repeats the request path, token included.
+    EchoPath,
+}
+
+struct Call {
+    method: String,
+    params: Value,
+    at: Instant,
+}
+
+impl Call {
+    fn chat_id(&self) -> Option<i64> {
+        self.params["chat_id"].as_i64()
+    }
+    fn text(&self) -> Option<&str> {
+        self.params["text"].as_str()
+    }
+}
+
+#[derive(Default)]
+struct Fake {
+    calls: Vec<Call>,
+    failures: VecDeque<Failure>,
+    updates: Vec<Value>,
+}
+
+type Shared = Arc<Mutex<Fake>>;
+
+fn error(status: u16, description: &str, parameters: Option<Value>) -> Response {
+    let mut body = json!({"ok": false, "error_code": status, "description": description});
+    if let Some(p) = parameters {
+        body["parameters"] = p;
+    }
+    Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .content_type("application/json")
+        .body(body.to_string())
+}
+
+fn ok(result: Value) -> Response {
+    Response::builder()
+        .content_type("application/json")
+        .body(json!({"ok": true, "result": result}).to_string())
+}
+
+fn failure(f: Failure, path: &str) -> Response {
+    match f {
+        Failure::RateLimited(s) => {
+            error(429, &format!("Too Many Requests: retry after {s}"), Some(json!({"retry_after": s})))
+        }
+        Failure::Blocked => error(403, "Forbidden: bot was blocked by the user", None),
+        Failure::BadRequest => error(400, "Bad Request: chat not found", None),
+        Failure::ServerError => error(500, "Internal Server Error", None),
+        Failure::EchoPath => error(400, &format!("Bad Request: no route {path}"), None),
+    }
+}
+
+/// Telegram's complaint about MarkdownV2 `text`, if any: reserved characters must be
+/// escaped, except `*` and `_`, which must pair up (bold and italic are all tests use).
+fn markdown_v2_error(text: &str) -> Option<String> {
+    let mut open: Vec<char> = Vec::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '*' | '_' if open.last() == Some(&c) => {
+                open.pop();
+            }
+            '*' | '_' => open.push(c),
+            c if "[]()~`>#+-=|{}.!".contains(c) => {
+                return Some(format!(
+                    "Bad Request: can't parse entities: Character '{c}' is reserved and must be escaped with the preceding '\\'"
+                ));
+            }
+            _ => {}
+        }
+    }
+    open.last().map(|c| {
+        format!("Bad Request: can't parse entities: Can't find end of the entity starting with '{c}'")
+    })
+}
+
+/// Telegram's complaint about HTML `text`: `<` only opens `b` and `i` tags, `&` only
+/// starts the four entities, and `>` never stands alone.
+fn html_error(text: &str) -> Option<String> {
+    const ALLOWED: [&str; 8] = ["<b>", "</b>", "<i>", "</i>", "&amp;", "&lt;", "&gt;", "&quot;"];
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if let Some(tag) = ALLOWED.iter().find(|t| rest.starts_with(*t)) {
+            rest = &rest[tag.len()..];
+            continue;
+        }
+        if matches!(c, '<' | '>' | '&') {
+            return Some(format!("Bad Request: can't parse entities: Unexpected '{c}'"));
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    None
+}
+
+fn send_message(params: &Value) -> Response {
+    let text = params["text"].as_str().unwrap_or_default();
+    let complaint = match params["parse_mode"].as_str() {
+        Some("MarkdownV2") => markdown_v2_error(text),
+        Some("HTML") => html_error(text),
+        _ => None,
+    };
+    match complaint {
+        Some(description) => error(400, &description, None),
+        None => ok(json!({"message_id": 77, "date": 1_900_000_000, "text": text,
+                          "chat": {"id": params["chat_id"], "type": "private"}})),
+    }
+}
+
+/// Updates from `offset` on, waiting up to the call's `timeout` for one to arrive.
+async fn get_updates(fake: &Shared, params: &Value) -> Response {
+    let offset = params["offset"].as_i64().unwrap_or(0);
+    let deadline = Instant::now() + Duration::from_secs(params["timeout"].as_u64().unwrap_or(0));
+    loop {
+        let newer: Vec<Value> = {
+            let f = fake.lock().unwrap();
+            f.updates.iter().filter(|u| u["update_id"].as_i64().unwrap_or(0) >= offset).cloned().collect()
+        };
+        if !newer.is_empty() || Instant::now() >= deadline {
+            return ok(Value::Array(newer));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[handler]
+async fn bot_api(Path((bot, method)): Path<(String, String)>, body: String, fake: Data<&Shared>) -> Response {
+    if bot != format!("bot{TOKEN}") {
+        return error(404, "Not Found", None);
+    }
+    let params: Value = serde_json::from_str(&body).unwrap_or_default();
+    let scripted = {
+        let mut f = fake.lock().unwrap();
+        f.calls.push(Call { method: method.clone(), params: params.clone(), at: Instant::now() });
+        f.failures.pop_front()
+    };
+    if let Some(f) = scripted {
+        return failure(f, &format!("/{bot}/{method}"));
+    }
+    match method.as_str() {
+        "sendMessage" => send_message(&params),
+        "getUpdates" => get_updates(fake.0, &params).await,
+        "setWebhook" | "deleteWebhook" => ok(json!(true)),
+        _ => error(404, "Not Found: method not found", None),
+    }
+}
+
+async fn start_fake(fake: Shared) -> String {
+    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+    let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
+    let app = Route::new().at("/:bot/:method", post(bot_api)).data(fake);
+    tokio::spawn(async move { Server::new_with_acceptor(acceptor).run(app).await });
+    format!("http://{addr}")
+}
+
+/// A fake and a client of it with the right token.
+async fn setup() -> (Shared, BotApi) {
+    let fake = Shared::default();
+    let url = start_fake(fake.clone()).await;
+    (fake, BotApi::new(ConnUrl::new(url), SecretString::from(TOKEN)).unwrap())
+}
+
+/// A fake told to answer the next call with `f`, a client, and the error of a
+/// `sendMessage` through them.
+async fn send_failing_with(f: Failure) -> (Shared, BotApi, BotApiError) {
+    let (fake, api) = setup().await;
+    fake.lock().unwrap().failures.push_back(f);
+    let e = api.send_message(1, "hi", ParseMode::Plain).await.unwrap_err();
+    (fake, api, e)
+}
+
+fn update(id: i64, chat: i64, text: &str) -> Value {
+    json!({"update_id": id, "message": {"message_id": id * 10, "date": 1_900_000_000, "text": text,
+           "chat": {"id": chat, "type": "private"},
+           "from": {"id": chat, "is_bot": false, "first_name": "Ada", "username": "ada"}}})
+}
+
+fn assert_token_hidden(e: &BotApiError) {
+    for shown in [e.to_string(), format!("{e:?}")] {
+        assert!(!shown.contains(TOKEN) && !shown.contains("AAE-kickoff"), "token leaked: {shown}");
+    }
+}
+
+#[tokio::test]
+async fn markdown_v2_messages_arrive_exactly_as_sent() {
+    let (fake, api) = setup().await;
+    let text = format!(
+        "*{}* v *{}*\n_{}_ at {}, edge {}",
+        escape_markdown_v2("Brighton & Hove Albion"),
+        escape_markdown_v2("1. FC Köln"),
+        escape_markdown_v2("Away (Asian handicap -0.5)"),
+        escape_markdown_v2("2.10"),
+        escape_markdown_v2("+4.5%!"),
+    );
+    let golden = "*Brighton & Hove Albion* v *1\\. FC Köln*\n_Away \\(Asian handicap \\-0\\.5\\)_ at 2\\.10, edge \\+4\\.5%\\!";
+    assert_eq!(text, golden);
+
+    let sent = api.send_message(GROUP, &text, ParseMode::MarkdownV2).await.unwrap();
+    assert_eq!((sent.message_id, sent.chat.id, sent.text.as_deref()), (77, GROUP, Some(golden)));
+    {
+        let f = fake.lock().unwrap();
+        let call = &f.calls[0];
+        assert_eq!(
+            (call.method.as_str(), call.chat_id(), call.text()),
+            ("sendMessage", Some(GROUP), Some(golden))
+        );
+        assert_eq!(call.params["parse_mode"], "MarkdownV2");
+    }
+
+    // The same text unescaped is refused the way Telegram refuses it.
+    let raw = api.send_message(GROUP, "*1. FC Köln* at 2.10", ParseMode::MarkdownV2).await.unwrap_err();
+    assert!(
+        matches!(&raw, BotApiError::Permanent { status: 400, description } if description.contains("Character '.' is reserved")),
+        "{raw:?}"
+    );
+}
+
+#[tokio::test]
+async fn html_and_plain_messages_arrive_exactly_as_sent() {
+    let (fake, api) = setup().await;
+    let text =
+        format!("<b>{}</b> v <i>{}</i>", escape_html("Brighton & Hove Albion"), escape_html("<Spurs>"));
+    let golden = "<b>Brighton &amp; Hove Albion</b> v <i>&lt;Spurs&gt;</i>";
+    assert_eq!(text, golden);
+    api.send_message(7, &text, ParseMode::Html).await.unwrap();
+    api.send_message(7, "1. FC Köln 2.10 -0.5 & <raw>", ParseMode::Plain).await.unwrap();
+    let raw = api.send_message(7, "Brighton & Hove Albion", ParseMode::Html).await.unwrap_err();
+    assert!(raw.is_permanent(), "{raw:?}");
+
+    let f = fake.lock().unwrap();
+    assert_eq!(f.calls[0].text(), Some(golden));
+    assert_eq!(f.calls[0].params["parse_mode"], "HTML");
+    assert_eq!(f.calls[1].text(), Some("1. FC Köln 2.10 -0.5 & <raw>"));
+    assert!(f.calls[1].params.get("parse_mode").is_none());
+}
+
+#[tokio::test]
+async fn rate_limit_is_transient_with_telegrams_wait() {
+    let (fake, api, e) = send_failing_with(Failure::RateLimited(7)).await;
+    assert!(
+        matches!(e, BotApiError::RateLimited { retry_after } if retry_after == Duration::from_secs(7)),
+        "{e:?}"
+    );
+    assert!(e.is_transient() && !e.is_permanent());
+    assert_eq!(e.disposition(), Disposition::Retry(Some(Duration::from_secs(7))));
+    // The limit is the fake's one-off: the retry goes through.
+    api.send_message(1, "hi", ParseMode::Plain).await.unwrap();
+    let f = fake.lock().unwrap();
+    assert_eq!(f.calls.len(), 2);
+    assert!(f.calls[1].at >= f.calls[0].at);
+}
+
+#[tokio::test]
+async fn blocked_chat_is_deactivated_not_retried() {
+    let (_, _, e) = send_failing_with(Failure::Blocked).await;
+    assert!(
+        matches!(&e, BotApiError::Blocked { description } if description == "Forbidden: bot was blocked by the user"),
+        "{e:?}"
+    );
+    assert_eq!(e.disposition(), Disposition::Deactivate);
+    assert!(!e.is_transient());
+}
+
+#[tokio::test]
+async fn other_client_errors_dead_letter_with_telegrams_description() {
+    let (_, _, e) = send_failing_with(Failure::BadRequest).await;
+    assert!(
+        matches!(&e, BotApiError::Permanent { status: 400, description } if description == "Bad Request: chat not found"),
+        "{e:?}"
+    );
+    assert_eq!(e.disposition(), Disposition::DeadLetter);
+    assert_eq!(e.to_string(), "the Bot API answered 400: Bad Request: chat not found");
+}
+
+#[tokio::test]
+async fn server_and_network_failures_are_transient() {
+    let (_, _, e) = send_failing_with(Failure::ServerError).await;
+    assert!(matches!(e, BotApiError::Transient { status: Some(500), .. }), "{e:?}");
+    assert_eq!(e.disposition(), Disposition::Retry(None));
+
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let gone = BotApi::new(ConnUrl::new(format!("http://{closed}")), SecretString::from(TOKEN)).unwrap();
+    let e = gone.send_message(1, "hi", ParseMode::Plain).await.unwrap_err();
+    assert!(matches!(e, BotApiError::Transient { status: None, .. }) && e.is_transient(), "{e:?}");
+    assert!(e.to_string().contains("connect"), "the cause is kept: {e}");
+    assert_token_hidden(&e);
+}
+
+#[tokio::test]
+async fn get_updates_returns_only_newer_updates() {
+    let (fake, api) = setup().await;
+    fake.lock().unwrap().updates =
+        vec![update(10, 5, "/start"), update(11, 5, "/subscribe E0"), update(12, 6, "hi")];
+    let updates = api.get_updates(11, 0).await.unwrap();
+    assert_eq!(updates.iter().map(|u| u.update_id).collect::<Vec<_>>(), [11, 12]);
+    let first = updates[0].message.as_ref().unwrap();
+    assert_eq!((first.text.as_deref(), first.chat.id), (Some("/subscribe E0"), 5));
+    let from = first.from.as_ref().unwrap();
+    assert_eq!((from.id, from.username.as_deref(), from.is_bot), (5, Some("ada"), false));
+    assert!(api.get_updates(13, 0).await.unwrap().is_empty());
+    let f = fake.lock().unwrap();
+    assert_eq!(f.calls[0].params, json!({"offset": 11, "timeout": 0}));
+}
+
+#[tokio::test]
+async fn long_poll_waits_for_the_next_update() {
+    let (fake, api) = setup().await;
+    let poll = tokio::spawn(async move { api.get_updates(1, 20).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!poll.is_finished(), "the poll answered before any update");
+    fake.lock().unwrap().updates.push(update(1, 5, "/start"));
+    let updates = tokio::time::timeout(Duration::from_secs(5), poll).await.unwrap().unwrap().unwrap();
+    assert_eq!(updates.len(), 1);
+    assert_eq!(updates[0].message.as_ref().and_then(|m| m.text.as_deref()), Some("/start"));
+}
+
+#[tokio::test]
+async fn set_webhook_sends_the_secret_token() {
+    let (fake, api) = setup().await;
+    api.set_webhook("https://kickoff.example/telegram/webhook", &SecretString::from("hook-secret_42"))
+        .await
+        .unwrap();
+    api.delete_webhook().await.unwrap();
+    let f = fake.lock().unwrap();
+    assert_eq!(f.calls[0].method, "setWebhook");
+    assert_eq!(
+        f.calls[0].params,
+        json!({"url": "https://kickoff.example/telegram/webhook", "secret_token": "hook-secret_42"})
+    );
+    assert_eq!(f.calls[1].method, "deleteWebhook");
+}
+
+#[tokio::test]
+async fn the_token_never_appears_in_errors_or_debug() {
+    let (fake, api) = setup().await;
+    let shown = format!("{api:?}");
+    assert!(!shown.contains(TOKEN) && !shown.contains("AAE-kickoff"), "{shown}");
+
+    // A reply that repeats the request path has the token masked.
+    fake.lock().unwrap().failures.push_back(Failure::EchoPath);
+    let e = api.send_message(1, "hi", ParseMode::Plain).await.unwrap_err();
+    assert_token_hidden(&e);
+    assert!(e.to_string().contains(&format!("/bot{MASK}/sendMessage")), "{e}");
+
+    // Each class, from Telegram and from the network.
+    for f in [Failure::RateLimited(1), Failure::Blocked, Failure::BadRequest, Failure::ServerError] {
+        fake.lock().unwrap().failures.push_back(f);
+        assert_token_hidden(&api.get_updates(0, 0).await.unwrap_err());
+    }
+
+    // A wrong token is Telegram's 404: permanent.
+    let url = ConnUrl::new(start_fake(Shared::default()).await);
+    let wrong = BotApi::new(url, SecretString::from("42:wrong")).unwrap();
+    let e = wrong.send_message(1, "hi", ParseMode::Plain).await.unwrap_err();
+    assert!(matches!(e, BotApiError::Permanent { status: 404, .. }), "{e:?}");
+}
