@@ -17,8 +17,9 @@ pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) 
     let Some(api) = rt.telegram.as_ref() else {
         return Err(JobFailure::Permanent("no Telegram bot token is configured on this worker".into()));
     };
-    // Waits for rate-limit slots stop at half the job's time limit, so the send itself
-    // still fits and a timeout never cuts a send off after its claim.
+    // Waits for rate-limit slots stop at half the job's time limit (the job retries
+    // instead), leaving the sends room: a timeout between a claim and its send's reply
+    // would cost that chat the alert.
     let limit =
         envelope.timeout_ms.map(std::time::Duration::from_millis).unwrap_or(NotifyValueBet::POLICY.timeout);
     let deadline = Instant::now() + limit / 2;
