@@ -264,6 +264,11 @@ impl QueueClient {
         on_backend!(self, q => q.claim(key, value, ttl).await)
     }
 
+    /// Gives up a claim (held or expired), so the next `claim` of `key` wins.
+    pub async fn release(&self, key: &str) -> Result<(), QueueError> {
+        on_backend!(self, q => q.release(key).await)
+    }
+
     /// Reserves the next slot of the shared rate-limit bucket `key` (one request per
     /// `interval`, bursts of `burst`); returns how long to wait before using it.
     pub async fn reserve_slot(

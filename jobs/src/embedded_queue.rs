@@ -460,6 +460,15 @@ impl EmbeddedQueues {
         Ok(won)
     }
 
+    pub async fn release(&self, key: &str) -> Result<(), QueueError> {
+        while_busy!(
+            sqlx::query("DELETE FROM kickoff_kv_claims WHERE key = ?1")
+                .bind(self.key(key))
+                .execute(&self.pool)
+        )?;
+        Ok(())
+    }
+
     pub async fn log_push(&self, key: &str, entry: &str) -> Result<(), QueueError> {
         sqlx::query("INSERT INTO kickoff_kv_log (key, entry) VALUES (?1, ?2)")
             .bind(self.key(key))

@@ -479,6 +479,12 @@ impl RedisQueues {
         Ok(won.is_some())
     }
 
+    /// Gives up the claim on `{prefix}{key}`, so the next `claim` wins.
+    pub async fn release(&self, key: &str) -> Result<(), QueueError> {
+        let _: i64 = self.conn.clone().del(format!("{}{key}", self.prefix)).await?;
+        Ok(())
+    }
+
     /// Appends `entry` to the log `{prefix}{key}`.
     pub async fn log_push(&self, key: &str, entry: &str) -> Result<(), QueueError> {
         let _: i64 = self.conn.clone().rpush(format!("{}{key}", self.prefix), entry).await?;

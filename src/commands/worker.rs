@@ -70,7 +70,8 @@ pub async fn worker(
         Runtime::new(db, queues)
             .with_scrape(settings.scrape.clone())?
             .with_predict(settings.predict.clone(), notify)
-            .with_llm(llm_client(settings)?),
+            .with_llm(llm_client(settings)?)
+            .with_telegram(&settings.telegram)?,
     );
     run_pools(rt, specs, stop, grace).await?;
     if let Some(server) = metrics {

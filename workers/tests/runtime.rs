@@ -56,6 +56,7 @@ on_both_backends!(
     pools_stop_when_their_stop_sender_is_dropped,
     a_payload_that_is_not_a_job_becomes_a_dead_letter_and_the_queue_goes_on,
     delayed_retries_count_as_retrying_and_first_runs_as_scheduled,
+    a_released_claim_can_be_claimed_again,
 );
 
 struct Harness {
@@ -79,6 +80,19 @@ async fn queues_for(backend: Backend, db: &TestDb) -> (QueueClient, Option<jobs:
             (EmbeddedQueues::open(pool, prefix).await.unwrap().into(), None)
         }
     }
+}
+
+/// `release` undoes a `claim` (what a notify job does when a send fails).
+async fn a_released_claim_can_be_claimed_again(backend: Backend) {
+    let db = TestDb::new(Engine::Sqlite).await;
+    let (queues, _cleanup) = queues_for(backend, &db).await;
+    let ttl = Duration::from_secs(60);
+    assert!(queues.claim("claim:a", "first", ttl).await.unwrap());
+    assert!(!queues.claim("claim:a", "second", ttl).await.unwrap());
+    queues.release("claim:a").await.unwrap();
+    assert!(queues.claim("claim:a", "third", ttl).await.unwrap());
+    // Releasing what nobody holds is no error.
+    queues.release("claim:never").await.unwrap();
 }
 
 impl Harness {

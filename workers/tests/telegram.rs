@@ -1,192 +1,20 @@
-//! The Bot API client against a local fake of Telegram's Bot API over real HTTP. The
-//! fake checks the token in the path, records every call, parses MarkdownV2 and HTML
-//! the way Telegram does (a bare reserved character is a 400), holds long polls until
-//! an update arrives, and can be told to fail the next call with 429, 403, 400 or 500.
+//! The Bot API client against the local fake of Telegram's Bot API (`common::fake_bot`)
+//! over real HTTP: markup escaping, each error class, long polling, webhooks, and the
+//! token kept out of errors.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod common;
 
+use std::time::Duration;
+
+use common::fake_bot::{Failure, Shared, TOKEN, start_fake};
 use entities::secret::{ConnUrl, MASK};
-use poem::listener::{Acceptor, Listener, TcpListener};
-use poem::web::{Data, Path};
-use poem::{EndpointExt, Response, Route, Server, handler, http::StatusCode, post};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use workers::notify::markdown::{escape_html, escape_markdown_v2};
 use workers::notify::{BotApi, BotApiError, Disposition, ParseMode};
 
-const TOKEN: &str = "123456789:AAE-kickoff_Secret-Token";
 /// A supergroup chat id, negative as Telegram numbers them.
 const GROUP: i64 = -1_001_234_567_890;
-
-/// How the fake answers the next call instead of serving it.
-enum Failure {
-    RateLimited(u64),
-    Blocked,
-    BadRequest,
-    ServerError,
-    /// A 400 whose description repeats the request path, token included.
-    EchoPath,
-}
-
-struct Call {
-    method: String,
-    params: Value,
-    at: Instant,
-}
-
-impl Call {
-    fn chat_id(&self) -> Option<i64> {
-        self.params["chat_id"].as_i64()
-    }
-    fn text(&self) -> Option<&str> {
-        self.params["text"].as_str()
-    }
-}
-
-#[derive(Default)]
-struct Fake {
-    calls: Vec<Call>,
-    failures: VecDeque<Failure>,
-    updates: Vec<Value>,
-}
-
-type Shared = Arc<Mutex<Fake>>;
-
-fn error(status: u16, description: &str, parameters: Option<Value>) -> Response {
-    let mut body = json!({"ok": false, "error_code": status, "description": description});
-    if let Some(p) = parameters {
-        body["parameters"] = p;
-    }
-    Response::builder()
-        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        .content_type("application/json")
-        .body(body.to_string())
-}
-
-fn ok(result: Value) -> Response {
-    Response::builder()
-        .content_type("application/json")
-        .body(json!({"ok": true, "result": result}).to_string())
-}
-
-fn failure(f: Failure, path: &str) -> Response {
-    match f {
-        Failure::RateLimited(s) => {
-            error(429, &format!("Too Many Requests: retry after {s}"), Some(json!({"retry_after": s})))
-        }
-        Failure::Blocked => error(403, "Forbidden: bot was blocked by the user", None),
-        Failure::BadRequest => error(400, "Bad Request: chat not found", None),
-        Failure::ServerError => error(500, "Internal Server Error", None),
-        Failure::EchoPath => error(400, &format!("Bad Request: no route {path}"), None),
-    }
-}
-
-/// Telegram's complaint about MarkdownV2 `text`, if any: reserved characters must be
-/// escaped, except `*` and `_`, which must pair up (bold and italic are all tests use).
-fn markdown_v2_error(text: &str) -> Option<String> {
-    let mut open: Vec<char> = Vec::new();
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                chars.next();
-            }
-            '*' | '_' if open.last() == Some(&c) => {
-                open.pop();
-            }
-            '*' | '_' => open.push(c),
-            c if "[]()~`>#+-=|{}.!".contains(c) => {
-                return Some(format!(
-                    "Bad Request: can't parse entities: Character '{c}' is reserved and must be escaped with the preceding '\\'"
-                ));
-            }
-            _ => {}
-        }
-    }
-    open.last().map(|c| {
-        format!("Bad Request: can't parse entities: Can't find end of the entity starting with '{c}'")
-    })
-}
-
-/// Telegram's complaint about HTML `text`: `<` only opens `b` and `i` tags, `&` only
-/// starts the four entities, and `>` never stands alone.
-fn html_error(text: &str) -> Option<String> {
-    const ALLOWED: [&str; 8] = ["<b>", "</b>", "<i>", "</i>", "&amp;", "&lt;", "&gt;", "&quot;"];
-    let mut rest = text;
-    while let Some(c) = rest.chars().next() {
-        if let Some(tag) = ALLOWED.iter().find(|t| rest.starts_with(*t)) {
-            rest = &rest[tag.len()..];
-            continue;
-        }
-        if matches!(c, '<' | '>' | '&') {
-            return Some(format!("Bad Request: can't parse entities: Unexpected '{c}'"));
-        }
-        rest = &rest[c.len_utf8()..];
-    }
-    None
-}
-
-fn send_message(params: &Value) -> Response {
-    let text = params["text"].as_str().unwrap_or_default();
-    let complaint = match params["parse_mode"].as_str() {
-        Some("MarkdownV2") => markdown_v2_error(text),
-        Some("HTML") => html_error(text),
-        _ => None,
-    };
-    match complaint {
-        Some(description) => error(400, &description, None),
-        None => ok(json!({"message_id": 77, "date": 1_900_000_000, "text": text,
-                          "chat": {"id": params["chat_id"], "type": "private"}})),
-    }
-}
-
-/// Updates from `offset` on, waiting up to the call's `timeout` for one to arrive.
-async fn get_updates(fake: &Shared, params: &Value) -> Response {
-    let offset = params["offset"].as_i64().unwrap_or(0);
-    let deadline = Instant::now() + Duration::from_secs(params["timeout"].as_u64().unwrap_or(0));
-    loop {
-        let newer: Vec<Value> = {
-            let f = fake.lock().unwrap();
-            f.updates.iter().filter(|u| u["update_id"].as_i64().unwrap_or(0) >= offset).cloned().collect()
-        };
-        if !newer.is_empty() || Instant::now() >= deadline {
-            return ok(Value::Array(newer));
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-#[handler]
-async fn bot_api(Path((bot, method)): Path<(String, String)>, body: String, fake: Data<&Shared>) -> Response {
-    if bot != format!("bot{TOKEN}") {
-        return error(404, "Not Found", None);
-    }
-    let params: Value = serde_json::from_str(&body).unwrap_or_default();
-    let scripted = {
-        let mut f = fake.lock().unwrap();
-        f.calls.push(Call { method: method.clone(), params: params.clone(), at: Instant::now() });
-        f.failures.pop_front()
-    };
-    if let Some(f) = scripted {
-        return failure(f, &format!("/{bot}/{method}"));
-    }
-    match method.as_str() {
-        "sendMessage" => send_message(&params),
-        "getUpdates" => get_updates(fake.0, &params).await,
-        "setWebhook" | "deleteWebhook" => ok(json!(true)),
-        _ => error(404, "Not Found: method not found", None),
-    }
-}
-
-async fn start_fake(fake: Shared) -> String {
-    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
-    let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
-    let app = Route::new().at("/:bot/:method", post(bot_api)).data(fake);
-    tokio::spawn(async move { Server::new_with_acceptor(acceptor).run(app).await });
-    format!("http://{addr}")
-}
 
 /// A fake and a client of it with the right token.
 async fn setup() -> (Shared, BotApi) {

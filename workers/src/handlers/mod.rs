@@ -3,6 +3,7 @@
 mod collect;
 mod inference;
 mod maintenance;
+mod notify;
 mod probe;
 mod process;
 mod scrape;
@@ -29,6 +30,6 @@ pub async fn dispatch(rt: &Runtime, envelope: &Envelope) -> Result<(), JobFailur
         AnyJob::RunInference(j) => inference::run(rt, envelope, &j).await,
         AnyJob::SettleBets(_) => inference::settle(rt).await,
         AnyJob::TrainModel(j) => inference::retrain(rt, &j).await,
-        other => Err(JobFailure::Permanent(format!("no handler for `{}` in this build", other.kind()))),
+        AnyJob::NotifyValueBet(j) => notify::value_bet(rt, envelope, &j).await,
     }
 }

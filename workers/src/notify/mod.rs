@@ -1,11 +1,17 @@
 //! Telegram notifications: the Bot API client, its error classes (which decide retry,
-//! deactivation or dead letter), and the escaping every message text goes through.
+//! deactivation or dead letter), the escaping every message text goes through, and the
+//! value-bet alert with the subscriptions it goes to and its once-only delivery.
 
+pub mod alert;
 pub mod bot_api;
+pub mod delivery;
 pub mod error;
 pub mod markdown;
+pub mod subscriptions;
 pub mod types;
 
+pub use alert::{Alert, AlertError};
 pub use bot_api::{BotApi, ParseMode};
+pub use delivery::{Delivered, DeliveryError};
 pub use error::{BotApiError, Disposition};
 pub use types::{Chat, Message, Update, User};

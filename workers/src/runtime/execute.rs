@@ -103,7 +103,8 @@ impl Runtime {
                 };
                 match policy.filter(|p| !failure.is_permanent() && p.may_retry(envelope.attempt)) {
                     Some(p) => {
-                        let delay = p.backoff(envelope.attempt);
+                        let delay =
+                            p.backoff(envelope.attempt).max(failure.retry_after().unwrap_or_default());
                         let next = envelope.retry(error);
                         let run_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
                         self.queues

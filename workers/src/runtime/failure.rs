@@ -2,6 +2,7 @@
 //! permanent ones dead-letter at once.
 
 use std::fmt;
+use std::time::Duration;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum JobFailure {
@@ -9,6 +10,9 @@ pub enum JobFailure {
     Transient(String),
     /// Will fail again however often it runs (bad input, parse error).
     Permanent(String),
+    /// Transient, and the other side named how long to wait (a rate limit): the retry
+    /// waits at least that long, more when the backoff is longer.
+    RetryAfter(String, Duration),
 }
 
 impl JobFailure {
@@ -26,7 +30,15 @@ impl JobFailure {
 
     pub fn message(&self) -> &str {
         match self {
-            JobFailure::Transient(m) | JobFailure::Permanent(m) => m,
+            JobFailure::Transient(m) | JobFailure::Permanent(m) | JobFailure::RetryAfter(m, _) => m,
+        }
+    }
+
+    /// The least wait before a retry, when one was named.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            JobFailure::RetryAfter(_, after) => Some(*after),
+            _ => None,
         }
     }
 }

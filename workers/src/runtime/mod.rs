@@ -41,6 +41,8 @@ pub struct Runtime {
     pub notify: bool,
     /// The optional language-model adjustment of forecasts.
     pub llm: Option<crate::llm::LlmClient>,
+    /// The bot value-bet alerts go out through; `None` when no token is set.
+    pub telegram: Option<crate::notify::BotApi>,
     /// Paused queues as last read from the backend by `refresh_paused` (every
     /// `PAUSE_REFRESH`), so a delivery costs no extra round trip.
     paused: std::sync::RwLock<std::collections::HashSet<String>>,
@@ -116,6 +118,7 @@ impl Runtime {
             models: Default::default(),
             notify: false,
             llm: None,
+            telegram: None,
             paused: Default::default(),
             done: Default::default(),
             events,
@@ -132,6 +135,15 @@ impl Runtime {
     pub fn with_llm(mut self, llm: Option<crate::llm::LlmClient>) -> Self {
         self.llm = llm;
         self
+    }
+
+    /// Sends alerts through the bot `telegram` describes (none without a token).
+    pub fn with_telegram(
+        mut self,
+        telegram: &crate::settings::TelegramSettings,
+    ) -> Result<Self, crate::notify::BotApiError> {
+        self.telegram = crate::notify::BotApi::from_settings(telegram)?;
+        Ok(self)
     }
 
     pub fn with_scrape(mut self, scrape: crate::settings::ScrapeSettings) -> Result<Self, FetchError> {

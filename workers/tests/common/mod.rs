@@ -1,0 +1,4 @@
+//! Helpers shared by the test binaries; each uses its own part of them.
+#![allow(dead_code)]
+
+pub mod fake_bot;
