@@ -1,7 +1,7 @@
 //! Kickoff's job catalogue: payload types with their queues and policies, the
 //! `AnyJob` string-to-job mapping, the envelope queues carry, schedules.toml, and the
 //! queue settings shared by the workers that consume jobs and the API that enqueues
-//! them.
+//! them; and the Telegram bot's subscriber commands, which both answer.
 
 pub mod catalogue;
 pub mod client;
@@ -13,6 +13,7 @@ pub mod redis_queue;
 pub mod schedule;
 pub mod schedule_state;
 pub mod settings;
+pub mod telegram;
 #[cfg(feature = "testing")]
 pub mod testing;
 

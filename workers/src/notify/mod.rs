@@ -6,9 +6,11 @@ pub mod alert;
 pub mod bot_api;
 pub mod delivery;
 pub mod error;
-pub mod markdown;
 pub mod subscriptions;
 pub mod types;
+
+// The escaping lives in `jobs` so the API's webhook replies can share it.
+pub use jobs::telegram::markdown;
 
 pub use alert::{Alert, AlertError};
 pub use bot_api::{BotApi, ParseMode};
