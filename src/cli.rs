@@ -27,6 +27,9 @@ pub enum Command {
         #[arg(long, default_value = "schedules.toml")]
         schedules: PathBuf,
     },
+    /// Answer the Telegram bot's subscriber commands by long polling (deletes any
+    /// webhook first) until SIGTERM/SIGINT; migrates first.
+    Bot,
     /// Create, list or revoke API keys.
     Apikey {
         #[command(subcommand)]

@@ -39,6 +39,11 @@ async fn main() -> anyhow::Result<()> {
             let db = connect(&settings).await?;
             commands::serve::run(&settings, db, &schedules).await
         }
+        Command::Bot => {
+            let db = connect(&settings).await?;
+            migration::Migrator::up(&db, None).await?;
+            commands::bot::run(&settings, &db).await
+        }
         Command::Apikey { command } => {
             let db = connect(&settings).await?;
             migration::Migrator::up(&db, None).await?;

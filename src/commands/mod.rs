@@ -3,6 +3,7 @@
 pub mod apikey;
 pub mod backtest;
 pub mod bench;
+pub mod bot;
 pub mod demo;
 pub mod import;
 pub mod jobs_cli;

@@ -1,11 +1,13 @@
 //! Telegram notifications: the Bot API client, its error classes (which decide retry,
 //! deactivation or dead letter), the escaping every message text goes through, and the
-//! value-bet alert with the subscriptions it goes to and its once-only delivery.
+//! value-bet alert with the subscriptions it goes to and its once-only delivery; and the
+//! long poll that answers subscriber commands.
 
 pub mod alert;
 pub mod bot_api;
 pub mod delivery;
 pub mod error;
+pub mod poll;
 pub mod subscriptions;
 pub mod types;
 
