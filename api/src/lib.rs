@@ -1,6 +1,6 @@
 //! Kickoff's HTTP API: poem-openapi under `/api/v1`, Swagger UI at `/docs`, the spec at
 //! `/openapi.json`, `/health`, `/ready` and `/metrics`; live events at
-//! `/api/v1/events`. It reads the entities and enqueues jobs; it
+//! `/api/v1/events`; the Telegram bot's webhook at `/telegram/webhook`. It reads the entities and enqueues jobs; it
 //! never runs them.
 
 pub mod admin;
@@ -27,9 +27,10 @@ pub mod settings;
 pub mod state;
 pub mod tags;
 pub mod teams;
+pub mod telegram;
 pub mod value_bets;
 
-use poem::{Endpoint, EndpointExt, Route, get};
+use poem::{Endpoint, EndpointExt, Route, get, post};
 use poem_openapi::OpenApiService;
 
 pub use settings::{ApiSettings, AuthSettings};
@@ -98,6 +99,7 @@ pub fn app(state: ApiState) -> impl Endpoint {
         .at("/health", get(health::health))
         .at("/ready", get(health::ready))
         .at("/metrics", get(prometheus::scrape))
+        .at("/telegram/webhook", post(telegram::webhook))
         .around(auth::middleware::guard)
         .data(state)
         .with(observe::CaptureRoute)

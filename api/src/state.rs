@@ -5,6 +5,7 @@ use std::sync::Arc;
 use jobs::QueueClient;
 use jobs::schedule::Schedules;
 use sea_orm::DatabaseConnection;
+use secrecy::SecretString;
 
 use crate::auth::middleware::Limiter;
 use crate::count_cache::CountCache;
@@ -30,6 +31,8 @@ pub struct ApiState {
     pub names: Arc<NameCache>,
     /// The live events; absent on the embedded queue, which has no pub/sub.
     pub events: Option<EventHub>,
+    /// `[telegram] webhook_secret`; empty turns `/telegram/webhook` away.
+    pub telegram_webhook_secret: SecretString,
 }
 
 impl ApiState {
@@ -45,6 +48,7 @@ impl ApiState {
             counts: Arc::new(CountCache::new(std::time::Duration::ZERO)),
             names: Arc::new(NameCache::default()),
             events: None,
+            telegram_webhook_secret: SecretString::from(""),
         }
     }
 
@@ -60,6 +64,11 @@ impl ApiState {
 
     pub fn with_events(mut self, hub: EventHub) -> Self {
         self.events = Some(hub);
+        self
+    }
+
+    pub fn with_telegram_webhook_secret(mut self, secret: SecretString) -> Self {
+        self.telegram_webhook_secret = secret;
         self
     }
 

@@ -99,7 +99,9 @@ pub fn with_queues(
     db: DatabaseConnection,
     queues: jobs::QueueClient,
 ) -> anyhow::Result<api::ApiState> {
-    let mut state = api::ApiState::new(db).with_settings(settings.api.clone(), settings.auth.clone());
+    let mut state = api::ApiState::new(db)
+        .with_settings(settings.api.clone(), settings.auth.clone())
+        .with_telegram_webhook_secret(settings.telegram.webhook_secret.clone());
     if queues.backend() == QueueBackend::Redis {
         let hub = api::events::EventHub::redis(
             settings.queue.url.expose(),
