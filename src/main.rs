@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod config;
 mod fixture_site;
+mod listen;
 mod telemetry;
 
 use anyhow::Context;

@@ -2,6 +2,8 @@
 //! read and write through the queue backend: fired and missed counts, last fire, and
 //! an operator's enable/disable override of what schedules.toml says.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 
@@ -36,10 +38,10 @@ pub fn state_key(name: &str) -> String {
 
 const OVERRIDE: &str = "enabled_override";
 
-/// Whether `entry` fires: an operator's override wins over schedules.toml.
-pub async fn is_enabled(queues: &QueueClient, entry: &ScheduleEntry) -> Result<bool, QueueError> {
-    let h = queues.hash_get_all(&state_key(&entry.name)).await?;
-    Ok(h.get(OVERRIDE).map_or(entry.enabled, |v| *v != 0))
+/// Whether `entry` fires, given its shared state (`state_key`): an operator's override
+/// wins over schedules.toml.
+pub fn enabled_in(state: &HashMap<String, i64>, entry: &ScheduleEntry) -> bool {
+    state.get(OVERRIDE).map_or(entry.enabled, |v| *v != 0)
 }
 
 /// Enables or disables an entry for every scheduler process, until changed again.
@@ -59,6 +61,33 @@ pub async fn run_now(
     Ok((envelope, outcome))
 }
 
+/// One entry's state.
+pub async fn state_of(
+    queues: &QueueClient,
+    entry: &ScheduleEntry,
+    now: DateTime<Utc>,
+) -> Result<EntryState, QueueError> {
+    let h = queues.hash_get_all(&state_key(&entry.name)).await?;
+    let at = |k: &str| h.get(k).and_then(|ms| Utc.timestamp_millis_opt(*ms).single());
+    let count = |k: &str| h.get(k).copied().unwrap_or(0).max(0) as u64;
+    let enabled = enabled_in(&h, entry);
+    Ok(EntryState {
+        name: entry.name.clone(),
+        cron: entry.cron.clone(),
+        timezone: entry.timezone.to_string(),
+        enabled,
+        overridden: h.contains_key(OVERRIDE),
+        kind: entry.job.kind().to_owned(),
+        last_fire: at("last_fire_ms"),
+        next_fire: if enabled { entry.next_after(now) } else { None },
+        fired: count("fired"),
+        missed: count("missed"),
+        last_missed: at("last_missed_ms"),
+        runs_now: count("runs_now"),
+        last_run_now: at("last_run_now_ms"),
+    })
+}
+
 /// Every entry's state, in file order.
 pub async fn states(
     queues: &QueueClient,
@@ -67,25 +96,7 @@ pub async fn states(
 ) -> Result<Vec<EntryState>, QueueError> {
     let mut out = Vec::with_capacity(schedules.entries.len());
     for e in &schedules.entries {
-        let h = queues.hash_get_all(&state_key(&e.name)).await?;
-        let at = |k: &str| h.get(k).and_then(|ms| Utc.timestamp_millis_opt(*ms).single());
-        let count = |k: &str| h.get(k).copied().unwrap_or(0).max(0) as u64;
-        let enabled = h.get(OVERRIDE).map_or(e.enabled, |v| *v != 0);
-        out.push(EntryState {
-            name: e.name.clone(),
-            cron: e.cron.clone(),
-            timezone: e.timezone.to_string(),
-            enabled,
-            overridden: h.contains_key(OVERRIDE),
-            kind: e.job.kind().to_owned(),
-            last_fire: at("last_fire_ms"),
-            next_fire: if enabled { e.next_after(now) } else { None },
-            fired: count("fired"),
-            missed: count("missed"),
-            last_missed: at("last_missed_ms"),
-            runs_now: count("runs_now"),
-            last_run_now: at("last_run_now_ms"),
-        });
+        out.push(state_of(queues, e, now).await?);
     }
     Ok(out)
 }

@@ -103,12 +103,13 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection, serve: bool) -> a
     println!("Queue backend: {:?}, prefix `{}`.", queues.backend(), queues.prefix());
     // The API serves the run as it happens, on a free port unless asked to stay.
     let (acceptor, api_addr) =
-        super::serve::bind(if serve { &settings.api.bind } else { "127.0.0.1:0" }).await?;
+        crate::listen::bind(if serve { &settings.api.bind } else { "127.0.0.1:0" }).await?;
     let state = super::serve::with_queues(settings, db.clone(), queues.clone())?
         .with_schedules(Schedules::parse(DEMO_SCHEDULE)?);
     let (api_tx, api_stop) = watch::channel(false);
     super::serve::print_urls(api_addr, state.events.is_some());
-    let api_server = super::serve::spawn(acceptor, state, api_stop);
+    let api_server =
+        crate::listen::spawn(acceptor, api::app(state), api_stop, Some(crate::listen::API_GRACE));
     let rt = Arc::new(
         Runtime::new(db.clone(), queues.clone())
             .with_scrape(demo_scrape_settings(settings, &base))?

@@ -2,21 +2,16 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::Context;
 use jobs::QueueBackend;
 use jobs::schedule::Schedules;
 use migration::{Migrator, MigratorTrait};
-use poem::Server;
-use poem::listener::{Acceptor, AcceptorExt, Listener, TcpListener};
 use sea_orm::DatabaseConnection;
 
 use super::queue::{open, shutdown_signal};
 use crate::config::Settings;
-
-/// How long in-flight requests get to finish after a shutdown signal.
-const GRACE: Duration = Duration::from_secs(10);
+use crate::listen;
 
 pub async fn run(settings: &Settings, db: DatabaseConnection, schedules: &Path) -> anyhow::Result<()> {
     Migrator::up(&db, None).await.context("migrating the database")?;
@@ -27,33 +22,12 @@ pub async fn run(settings: &Settings, db: DatabaseConnection, schedules: &Path) 
     } else {
         tracing::warn!(path = %schedules.display(), "no schedules file; the schedule endpoints answer 503");
     }
-    let (acceptor, addr) = bind(&settings.api.bind).await?;
+    let (acceptor, addr) = listen::bind(&settings.api.bind).await?;
     print_urls(addr, state.events.is_some());
     tracing::info!(%addr, "serving the API");
-    let mut stop = shutdown_signal();
-    let shutdown = async move {
-        let _ = stop.wait_for(|s| *s).await;
-    };
-    Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(api::app(state), shutdown, Some(GRACE))
-        .await
+    listen::spawn(acceptor, api::app(state), shutdown_signal(), Some(listen::API_GRACE))
+        .await?
         .context("serving the API")
-}
-
-type Bound = poem::listener::BoxAcceptor;
-
-/// Listens on `bind` (port 0 picks a free one); returns the listener and its address.
-pub async fn bind(bind: &str) -> anyhow::Result<(Bound, SocketAddr)> {
-    let acceptor = TcpListener::bind(bind.to_owned())
-        .into_acceptor()
-        .await
-        .with_context(|| format!("binding {bind}"))?;
-    let addr = acceptor
-        .local_addr()
-        .first()
-        .and_then(|a| a.as_socket_addr().copied())
-        .context("the API listener has no address")?;
-    Ok((acceptor.boxed(), addr))
 }
 
 /// The URLs of a server; live events exist only on the Redis queue.
@@ -68,22 +42,6 @@ pub fn print_urls(addr: SocketAddr, events: bool) {
         println!("Events     {url} (needs the Redis queue: 503 on the embedded one)");
     }
     println!("Metrics    http://{addr}/metrics");
-}
-
-/// Serves `state` on `acceptor` in the background until `stop` turns true.
-pub fn spawn(
-    acceptor: Bound,
-    state: api::ApiState,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<std::io::Result<()>> {
-    let shutdown = async move {
-        let _ = stop.wait_for(|s| *s).await;
-    };
-    tokio::spawn(Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
-        api::app(state),
-        shutdown,
-        Some(GRACE),
-    ))
 }
 
 /// The API's state: the configured queues, and live events when they run on Redis (the

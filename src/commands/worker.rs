@@ -51,16 +51,10 @@ pub async fn worker(
             if api::prometheus::recorder().is_none() {
                 anyhow::bail!("cannot install the Prometheus recorder");
             }
-            let (acceptor, addr) = super::serve::bind(bind).await?;
+            let (acceptor, addr) = crate::listen::bind(bind).await?;
             println!("Metrics    http://{addr}/metrics");
             let route = poem::Route::new().at("/metrics", poem::get(api::prometheus::process_metrics));
-            let mut stop = stop.clone();
-            let shutdown = async move {
-                let _ = stop.wait_for(|s| *s).await;
-            };
-            Some(tokio::spawn(
-                poem::Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(route, shutdown, None),
-            ))
+            Some(crate::listen::spawn(acceptor, route, stop.clone(), None))
         }
         None => None,
     };

@@ -16,9 +16,8 @@ use std::time::Duration;
 use anyhow::Context;
 use futures::stream;
 use poem::http::StatusCode;
-use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::web::{Data, Json};
-use poem::{Body, EndpointExt, Request, Response, Route, Server, get, handler, post};
+use poem::{Body, EndpointExt, Request, Response, Route, get, handler, post};
 use tokio::sync::watch;
 
 pub use faults::{Fault, FaultRule};
@@ -108,15 +107,7 @@ pub async fn start(
     rules: Vec<FaultRule>,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<(String, Arc<SiteState>)> {
-    let acceptor = TcpListener::bind(bind.to_owned())
-        .into_acceptor()
-        .await
-        .with_context(|| format!("binding {bind}"))?;
-    let addr = acceptor
-        .local_addr()
-        .first()
-        .and_then(|a| a.as_socket_addr().copied())
-        .context("the fixture site has no address")?;
+    let (acceptor, addr) = crate::listen::bind(bind).await?;
     let state = Arc::new(SiteState::default());
     for r in rules {
         state.add_fault(r);
@@ -126,14 +117,9 @@ pub async fn start(
         .at("/_requests", get(hits))
         .at("/*path", get(serve))
         .data(state.clone());
+    let server = crate::listen::spawn(acceptor, app, stop, None);
     tokio::spawn(async move {
-        let mut stop = stop;
-        let shutdown = async move {
-            let _ = stop.wait_for(|s| *s).await;
-        };
-        if let Err(e) =
-            Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(app, shutdown, None).await
-        {
+        if let Ok(Err(e)) = server.await {
             tracing::error!(error = %e, "fixture site failed");
         }
     });

@@ -11,7 +11,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use jobs::Envelope;
 use jobs::schedule::{ScheduleEntry, Schedules};
 pub use jobs::schedule_state::EntryState;
-use jobs::schedule_state::{is_enabled, state_key};
+use jobs::schedule_state::{enabled_in, state_key};
 use jobs::{EnqueueOptions, QueueClient, QueueError};
 use tokio::sync::watch;
 
@@ -50,12 +50,13 @@ impl Scheduler {
         let mut earliest: Option<DateTime<Utc>> = None;
         for entry in &self.schedules.entries {
             // A disabled entry's ticks are neither fired nor counted as missed.
-            if !is_enabled(&self.queues, entry).await? {
-                let key = state_key(&entry.name);
+            let key = state_key(&entry.name);
+            let state = self.queues.hash_get_all(&key).await?;
+            if !enabled_in(&state, entry) {
                 self.queues.hash_set_max(&key, "seen_ms", now.timestamp_millis()).await?;
                 continue;
             }
-            self.pass_entry(entry, now).await?;
+            self.pass_entry(entry, state.get("seen_ms").copied(), now).await?;
             if let Some(next) = entry.next_after(now) {
                 earliest = Some(earliest.map_or(next, |e| e.min(next)));
             }
@@ -63,10 +64,15 @@ impl Scheduler {
         Ok(earliest)
     }
 
-    async fn pass_entry(&self, entry: &ScheduleEntry, now: DateTime<Utc>) -> Result<(), QueueError> {
+    /// `seen` is where the shared state says this entry was last examined; a new entry
+    /// starts now.
+    async fn pass_entry(
+        &self,
+        entry: &ScheduleEntry,
+        seen: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<(), QueueError> {
         let state_key = state_key(&entry.name);
-        // Where the shared state says this entry was last examined; a new entry starts now.
-        let seen = self.queues.hash_get_all(&state_key).await?.get("seen_ms").copied();
         let from = match seen.and_then(|ms| Utc.timestamp_millis_opt(ms).single()) {
             Some(t) => t,
             None => {

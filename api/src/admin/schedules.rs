@@ -82,10 +82,8 @@ impl SchedulesApi {
 
     async fn one_item(&self, name: &str) -> Result<ScheduleItem, ApiError> {
         let entry = self.entry(name)?;
-        let queues = queue_client(&self.state)?;
-        let one = Schedules { entries: vec![entry.clone()] };
-        let state = schedule_state::states(queues, &one, Utc::now()).await?.into_iter().next();
-        state.map(|s| item(entry, s)).ok_or_else(|| ApiError::NotFound(format!("schedule `{name}`")))
+        let state = schedule_state::state_of(queue_client(&self.state)?, entry, Utc::now()).await?;
+        Ok(item(entry, state))
     }
 
     async fn set_enabled(&self, auth: &Credentials, name: &str, enabled: bool) -> ApiResult<ScheduleItem> {

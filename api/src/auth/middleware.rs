@@ -85,8 +85,8 @@ fn holds_nul(req: &Request, body: &[u8]) -> Option<&'static str> {
     if query.contains("%00") || req.uri().path().contains("%00") {
         return Some("query");
     }
-    let lower = body.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"));
-    (lower || body.contains(&0)).then_some("body")
+    let escaped = body.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"));
+    (escaped || body.contains(&0)).then_some("body")
 }
 
 /// The middleware, for `EndpointExt::around`.
