@@ -28,8 +28,12 @@ pub enum Command {
         schedules: PathBuf,
     },
     /// Answer the Telegram bot's subscriber commands by long polling (deletes any
-    /// webhook first) until SIGTERM/SIGINT; migrates first.
-    Bot,
+    /// webhook first) until SIGTERM/SIGINT; migrates first. Or register the API
+    /// server's webhook with Telegram instead.
+    Bot {
+        #[command(subcommand)]
+        command: Option<BotCommand>,
+    },
     /// Create, list or revoke API keys.
     Apikey {
         #[command(subcommand)]
@@ -272,6 +276,15 @@ pub enum DlqCommand {
         #[arg(long, value_parser = humantime::parse_duration)]
         older_than: std::time::Duration,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BotCommand {
+    /// Have Telegram POST updates to URL (the API server's `/telegram/webhook`, on
+    /// HTTPS), with `[telegram] webhook_secret` as the token each call must carry.
+    SetWebhook { url: String },
+    /// Remove the webhook (long polling works again).
+    DeleteWebhook,
 }
 
 #[derive(Debug, Subcommand)]

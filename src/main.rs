@@ -40,11 +40,12 @@ async fn main() -> anyhow::Result<()> {
             let db = connect(&settings).await?;
             commands::serve::run(&settings, db, &schedules).await
         }
-        Command::Bot => {
+        Command::Bot { command: None } => {
             let db = connect(&settings).await?;
             migration::Migrator::up(&db, None).await?;
             commands::bot::run(&settings, &db).await
         }
+        Command::Bot { command: Some(command) } => commands::bot::webhook(&settings, command).await,
         Command::Apikey { command } => {
             let db = connect(&settings).await?;
             migration::Migrator::up(&db, None).await?;

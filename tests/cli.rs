@@ -69,6 +69,15 @@ fn demo_runs_on_embedded_defaults() {
         assert_eq!((ok("run_inference"), ok("settle_bets")), (1, 1), "{text}");
         assert!(text.contains("Sevilla v Barcelona") && text.contains("1-2"), "{text}");
         assert!(text.contains("settled won"), "{text}");
+        // Two chats subscribed through the bot's commands; each value bet's alert went
+        // to the fake Bot API for the chats whose filters let it through, escaped.
+        assert!(
+            text.contains("chat 1001: /subscribe E0 40%  →  Subscribed: E0, edge at least 40%"),
+            "{text}"
+        );
+        assert!(text.contains("Telegram (fake Bot API): 11 alerts sent to 2 chat(s)."), "{text}");
+        assert!(text.contains("chat 1001: 6 alert(s)") && text.contains("chat 1002: 5 alert(s)"), "{text}");
+        assert!(text.contains("    *Value bet*\n") && text.contains("Edge: \\+"), "{text}");
         // The run's own API served what it produced.
         assert!(text.contains("Swagger UI http://127.0.0.1:"), "{text}");
         assert!(text.contains("The API answers:") && text.contains("1833 finished matches"), "{text}");

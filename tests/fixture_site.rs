@@ -106,3 +106,56 @@ fn a_bad_fault_rule_fails_at_start() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("kind is one of"), "{out:?}");
 }
+
+/// `kickoff bot set-webhook` / `delete-webhook` against the site's fake Bot API: the
+/// URL and the secret token reach Telegram; without a secret, or with a bad URL, the
+/// command refuses before calling.
+#[tokio::test]
+async fn bot_registers_and_removes_the_webhook() {
+    let site = start(&[]);
+    let bot = |args: &[&str], secret: &str| {
+        Command::new(env!("CARGO_BIN_EXE_kickoff"))
+            .arg("bot")
+            .args(args)
+            .env("KICKOFF_ENV", "test")
+            .env_remove("RUST_LOG")
+            .env("KICKOFF__TELEGRAM__API_URL", format!("{}/telegram", site.base))
+            .env("KICKOFF__TELEGRAM__BOT_TOKEN", "4242:webhook-test-token")
+            .env("KICKOFF__TELEGRAM__WEBHOOK_SECRET", secret)
+            .output()
+            .expect("run kickoff")
+    };
+    let calls = || async {
+        let url = format!("{}/_telegram", site.base);
+        reqwest::get(url).await.unwrap().json::<Vec<serde_json::Value>>().await.unwrap()
+    };
+    let hook = "https://kickoff.example.com/telegram/webhook";
+
+    let refused = bot(&["set-webhook", hook], "");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("telegram.webhook_secret is empty"));
+    let bad = bot(&["set-webhook", "ftp://x"], "s3cret-hook");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not an HTTP(S) URL"));
+    assert!(calls().await.is_empty(), "nothing reached Telegram");
+
+    let set = bot(&["set-webhook", hook], "s3cret-hook");
+    assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
+    assert!(
+        String::from_utf8_lossy(&set.stdout)
+            .contains(&format!("Webhook set: Telegram POSTs updates to {hook}"))
+    );
+    let removed = bot(&["delete-webhook"], "s3cret-hook");
+    assert!(removed.status.success(), "{}", String::from_utf8_lossy(&removed.stderr));
+    let calls = calls().await;
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert_eq!(calls[0]["method"], "setWebhook");
+    assert_eq!(calls[0]["params"]["url"], hook);
+    assert_eq!(calls[0]["params"]["secret_token"], "s3cret-hook");
+    assert_eq!(calls[1]["method"], "deleteWebhook");
+    // The token is in the Bot API's URL path only, never printed.
+    for out in [&set, &removed] {
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("webhook-test-token"));
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("webhook-test-token"));
+    }
+}

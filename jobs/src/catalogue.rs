@@ -154,6 +154,8 @@ pub enum MaintenanceTask {
     DeadLetterRetention,
     /// Delete finished rows of the embedded queue.
     VacuumQueue,
+    /// Check the operator alerts and tell the ops chat of incidents that start or clear.
+    OpsAlerts,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

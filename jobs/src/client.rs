@@ -224,8 +224,14 @@ impl QueueClient {
         on_backend!(self, q => q.hash_get_all(key).await)
     }
 
-    pub async fn hash_set_if_absent(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
+    /// Sets `field` of the shared hash `key` unless it exists; true when this call set it.
+    pub async fn hash_set_if_absent(&self, key: &str, field: &str, value: i64) -> Result<bool, QueueError> {
         on_backend!(self, q => q.hash_set_if_absent(key, field, value).await)
+    }
+
+    /// Removes `field` of the shared hash `key`; true when it existed.
+    pub async fn hash_del(&self, key: &str, field: &str) -> Result<bool, QueueError> {
+        on_backend!(self, q => q.hash_del(key, field).await)
     }
 
     pub async fn hash_set(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {

@@ -400,8 +400,23 @@ impl EmbeddedQueues {
         self.hash_write(HASH_INCR, key, field, by).await
     }
 
-    pub async fn hash_set_if_absent(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
-        self.hash_write(HASH_SET_IF_ABSENT, key, field, value).await
+    /// Sets `field` unless it exists; true when this call set it.
+    pub async fn hash_set_if_absent(&self, key: &str, field: &str, value: i64) -> Result<bool, QueueError> {
+        let done = while_busy!(
+            sqlx::query(HASH_SET_IF_ABSENT).bind(self.key(key)).bind(field).bind(value).execute(&self.pool)
+        )?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Removes `field`; true when it existed.
+    pub async fn hash_del(&self, key: &str, field: &str) -> Result<bool, QueueError> {
+        let done = while_busy!(
+            sqlx::query("DELETE FROM kickoff_kv_hash WHERE key = ?1 AND field = ?2")
+                .bind(self.key(key))
+                .bind(field)
+                .execute(&self.pool)
+        )?;
+        Ok(done.rows_affected() > 0)
     }
 
     pub async fn hash_incr_stamped(

@@ -411,9 +411,15 @@ impl RedisQueues {
     }
 
     /// Sets `field` unless it exists.
-    pub async fn hash_set_if_absent(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
-        let _: bool = self.conn.clone().hset_nx(format!("{}{key}", self.prefix), field, value).await?;
-        Ok(())
+    /// Sets `field` unless it exists; true when this call set it.
+    pub async fn hash_set_if_absent(&self, key: &str, field: &str, value: i64) -> Result<bool, QueueError> {
+        Ok(self.conn.clone().hset_nx(format!("{}{key}", self.prefix), field, value).await?)
+    }
+
+    /// Removes `field`; true when it existed.
+    pub async fn hash_del(&self, key: &str, field: &str) -> Result<bool, QueueError> {
+        let removed: i64 = self.conn.clone().hdel(format!("{}{key}", self.prefix), field).await?;
+        Ok(removed > 0)
     }
 
     /// Adds `by` to `field` and sets `stamp_field` to `stamp`, atomically.

@@ -1,5 +1,5 @@
-//! The bot's subscriber commands against a migrated SQLite database: each command's
-//! effect on `telegram_subscriptions` and its reply.
+//! The bot's subscriber commands against a migrated database, SQLite and PostgreSQL
+//! (each test its own): each command's effect on `telegram_subscriptions` and its reply.
 
 use chrono::{DateTime, TimeZone, Utc};
 use entities::Engine;
@@ -21,8 +21,32 @@ async fn exec(db: &TestDb, sql: &str, values: Vec<Value>) {
     db.conn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await.unwrap();
 }
 
-async fn migrated() -> TestDb {
-    let db = TestDb::new(Engine::Sqlite).await;
+/// Runs each case once per engine: `mod case { fn sqlite(); fn postgres(); }`.
+macro_rules! on_both_engines {
+    ($($case:ident),* $(,)?) => {$(
+        mod $case {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$case(entities::Engine::Sqlite).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$case(entities::Engine::Postgres).await
+            }
+        }
+    )*};
+}
+
+on_both_engines!(
+    start_help_and_unknown_commands_answer_with_the_help,
+    subscribe_upserts_one_active_row_with_its_filters,
+    subscribe_refuses_bad_filters_and_writes_nothing,
+    unsubscribe_deactivates_and_status_reports_each_state,
+    today_lists_todays_matches_with_the_active_models_latest_prediction,
+);
+
+async fn migrated(engine: Engine) -> TestDb {
+    let db = TestDb::new(engine).await;
     Migrator::up(&db.conn, None).await.unwrap();
     exec(
         &db,
@@ -41,9 +65,8 @@ async fn subscription(db: &TestDb) -> Option<subs::Model> {
     subs::Entity::find().one(&db.conn).await.unwrap()
 }
 
-#[tokio::test]
-async fn start_help_and_unknown_commands_answer_with_the_help() {
-    let db = migrated().await;
+async fn start_help_and_unknown_commands_answer_with_the_help(engine: Engine) {
+    let db = migrated(engine).await;
     let start = send(&db, "/start").await;
     assert!(start.starts_with("Welcome to Kickoff\\!"), "{start}");
     let help = send(&db, "/help").await;
@@ -54,9 +77,8 @@ async fn start_help_and_unknown_commands_answer_with_the_help() {
     assert_eq!(db.count("telegram_subscriptions").await, 0);
 }
 
-#[tokio::test]
-async fn subscribe_upserts_one_active_row_with_its_filters() {
-    let db = migrated().await;
+async fn subscribe_upserts_one_active_row_with_its_filters(engine: Engine) {
+    let db = migrated(engine).await;
     assert_eq!(
         send(&db, "/subscribe").await,
         "Subscribed: all leagues, any edge\\. Send /unsubscribe to stop\\."
@@ -75,9 +97,8 @@ async fn subscribe_upserts_one_active_row_with_its_filters() {
     assert_eq!(subscription(&db).await.unwrap().filters, json!({"min_edge": 0.1}));
 }
 
-#[tokio::test]
-async fn subscribe_refuses_bad_filters_and_writes_nothing() {
-    let db = migrated().await;
+async fn subscribe_refuses_bad_filters_and_writes_nothing(engine: Engine) {
+    let db = migrated(engine).await;
     assert!(send(&db, "/subscribe XX9").await.starts_with("Unknown league XX9\\."));
     assert!(send(&db, "/subscribe E0 150%").await.starts_with("The minimum edge must be between 0 and 1"));
     assert!(send(&db, "/subscribe E0 1.5").await.starts_with("The minimum edge must be between"));
@@ -86,9 +107,8 @@ async fn subscribe_refuses_bad_filters_and_writes_nothing() {
     assert_eq!(db.count("telegram_subscriptions").await, 0);
 }
 
-#[tokio::test]
-async fn unsubscribe_deactivates_and_status_reports_each_state() {
-    let db = migrated().await;
+async fn unsubscribe_deactivates_and_status_reports_each_state(engine: Engine) {
+    let db = migrated(engine).await;
     assert_eq!(send(&db, "/status").await, "You are not subscribed\\. Send /subscribe to start\\.");
     assert_eq!(send(&db, "/unsubscribe").await, "You are not subscribed\\. Send /subscribe to start\\.");
     send(&db, "/subscribe E0 0.05").await;
@@ -100,9 +120,8 @@ async fn unsubscribe_deactivates_and_status_reports_each_state() {
     assert!(subscription(&db).await.unwrap().active, "subscribing again resumes");
 }
 
-#[tokio::test]
-async fn today_lists_todays_matches_with_the_active_models_latest_prediction() {
-    let db = migrated().await;
+async fn today_lists_todays_matches_with_the_active_models_latest_prediction(engine: Engine) {
+    let db = migrated(engine).await;
     assert_eq!(send(&db, "/today").await, "No matches today\\.");
     for (id, name) in [(1i64, "Arsenal"), (2, "Brighton & Hove Albion"), (3, "1. FC Köln")] {
         exec(

@@ -4,10 +4,12 @@
 //!
 //! Control endpoints, for tests and demos on a local port only: `POST /_faults` with a
 //! [`FaultRule`] as JSON adds a rule, `DELETE /_faults` clears them, `GET /_requests`
-//! counts the requests per path.
+//! counts the requests per path, `GET /_telegram` lists the calls the fake Bot API under
+//! `/telegram` received.
 
 mod faults;
 mod pages;
+mod telegram;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -22,17 +24,24 @@ use tokio::sync::watch;
 
 pub use faults::{Fault, FaultRule};
 pub use pages::PAGES;
+pub use telegram::BotCall;
 
 /// What the running site shares with its handlers.
 #[derive(Debug, Default)]
 pub struct SiteState {
     faults: Mutex<faults::Faults>,
     hits: Mutex<BTreeMap<String, u64>>,
+    telegram: Mutex<Vec<BotCall>>,
 }
 
 impl SiteState {
     pub fn add_fault(&self, rule: FaultRule) {
         self.faults.lock().unwrap_or_else(PoisonError::into_inner).add(rule);
+    }
+
+    /// The calls the fake Bot API received, in order.
+    pub fn telegram_calls(&self) -> Vec<BotCall> {
+        self.telegram.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// Requests served so far, by path and query.
@@ -115,6 +124,8 @@ pub async fn start(
     let app = Route::new()
         .at("/_faults", post(add_fault).delete(clear_faults))
         .at("/_requests", get(hits))
+        .at("/_telegram", get(telegram::calls))
+        .at("/telegram/:bot/:method", post(telegram::call))
         .at("/*path", get(serve))
         .data(state.clone());
     let server = crate::listen::spawn(acceptor, app, stop, None);

@@ -19,6 +19,8 @@ use tokio::sync::watch;
 const CLAIM_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Ticks examined per entry and pass, bounding work after a long outage.
 const MAX_TICKS_PER_PASS: usize = 1_000;
+/// Hash of each schedule's last missed tick (unix ms), which the operator alerts read.
+pub const LAST_MISSED_KEY: &str = "schedules:last_missed";
 
 /// A scheduler process.
 pub struct Scheduler {
@@ -96,6 +98,7 @@ impl Scheduler {
             let at = tick.timestamp_millis();
             if late {
                 self.queues.hash_incr_stamped(&state_key, "missed", 1, "last_missed_ms", at).await?;
+                self.queues.hash_set_max(LAST_MISSED_KEY, &entry.name, at).await?;
                 tracing::warn!(schedule = %entry.name, tick = %tick, "missed tick");
                 metrics::counter!("kickoff_schedule_missed_ticks_total", "schedule" => entry.name.clone())
                     .increment(1);

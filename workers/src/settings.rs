@@ -20,6 +20,35 @@ pub struct TelegramSettings {
     pub api_url: ConnUrl,
     /// Chat that receives operator alerts; 0 disables them.
     pub ops_chat_id: i64,
+    /// When operator alerts fire.
+    #[serde(default)]
+    pub ops_alerts: OpsAlertSettings,
+}
+
+/// `[telegram.ops_alerts]`: the thresholds of the operator alerts. Each incident is one
+/// message when it starts and one when it clears.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OpsAlertSettings {
+    /// Jobs waiting on one queue above which it counts as backed up.
+    pub backlog: u64,
+    /// New dead letters of one queue within the last hour that raise an alert.
+    pub dead_letters_per_hour: u64,
+    /// How long a source must have been failing (no success since) to raise an alert.
+    pub source_failing_secs: u64,
+    /// A schedule's missed tick raises an alert that clears this long after the last one.
+    pub missed_tick_window_secs: u64,
+}
+
+impl Default for OpsAlertSettings {
+    fn default() -> Self {
+        Self {
+            backlog: 1_000,
+            dead_letters_per_hour: 10,
+            source_failing_secs: 3_600,
+            missed_tick_window_secs: 3_600,
+        }
+    }
 }
 
 impl Default for TelegramSettings {
@@ -29,6 +58,7 @@ impl Default for TelegramSettings {
             webhook_secret: SecretString::from(""),
             api_url: ConnUrl::new("https://api.telegram.org"),
             ops_chat_id: 0,
+            ops_alerts: OpsAlertSettings::default(),
         }
     }
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::fake_bot::{Shared, TOKEN, start_fake};
+use common::fake_bot::{Failure, Shared, TOKEN, start_fake};
 use entities::Engine;
 use entities::secret::ConnUrl;
 use entities::testing::TestDb;
@@ -78,4 +78,37 @@ async fn long_poll_answers_each_update_once_and_stops_on_shutdown() {
     assert!(offsets.windows(2).all(|w| w[0] <= w[1]), "{offsets:?}");
     assert_eq!(offsets.last(), Some(&13));
     assert!(f.calls.iter().filter(|c| c.method == "getUpdates").all(|c| c.params["timeout"] == 25));
+}
+
+#[tokio::test]
+async fn a_reply_telegram_refuses_for_now_is_sent_again_and_a_bad_one_is_not() {
+    let db = TestDb::new(Engine::Sqlite).await;
+    Migrator::up(&db.conn, None).await.unwrap();
+    let fake = Shared::default();
+    {
+        let mut f = fake.lock().unwrap();
+        f.updates = vec![update(30, 5, "/status"), update(31, 6, "/status")];
+        // The first reply: a 429 (retry after 1 s), then a 500, then it goes through.
+        // The second: a 400, which sending again cannot fix.
+        f.send_failures.extend([Failure::RateLimited(1), Failure::ServerError]);
+        f.chat_failures.insert(6, Failure::BadRequest);
+    }
+    let bot = BotApi::new(ConnUrl::new(start_fake(fake.clone()).await), SecretString::from(TOKEN)).unwrap();
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let conn = db.conn.clone();
+    let task = tokio::spawn(async move { poll::run(&bot, &conn, shutdown).await });
+    wait_for_replies(&fake, 4).await;
+    // The next update is answered only once chat 6's reply is given up.
+    fake.lock().unwrap().updates.push(update(32, 7, "/help"));
+    wait_for_replies(&fake, 5).await;
+    stop.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task).await.unwrap().unwrap().unwrap();
+
+    let sends: Vec<(i64, Instant)> = {
+        let f = fake.lock().unwrap();
+        f.calls.iter().filter(|c| c.method == "sendMessage").map(|c| (c.chat_id().unwrap(), c.at)).collect()
+    };
+    let chats: Vec<i64> = sends.iter().map(|(c, _)| *c).collect();
+    assert_eq!(chats, [5, 5, 5, 6, 7], "three tries for chat 5, one for chat 6");
+    assert!(sends[1].1 - sends[0].1 >= Duration::from_millis(950), "Telegram's retry_after was honoured");
 }

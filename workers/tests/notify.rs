@@ -1,30 +1,39 @@
-//! `notify_value_bet` through the worker runtime: a SQLite database, Redis queues under a
-//! fresh prefix, and the fake Bot API. The alert arrives as rendered, only where the
+//! `notify_value_bet` through the worker runtime: a SQLite database, each backend's
+//! queues (Redis under a fresh prefix, and the embedded queue), and the fake Bot API. The alert arrives as rendered, only where the
 //! filters want it, once per chat however often the job runs, within one message a
 //! second per chat; blocked chats are deactivated, other refusals dead-letter.
 
 mod common;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use common::fake_bot::{Failure, Shared, TOKEN, start_fake};
+use common::fake_bot::{Failure, Shared};
 use entities::enums::{BetStatus, MatchStatus};
-use entities::secret::ConnUrl;
-use entities::testing::{TestDb, unique_name};
-use entities::{Engine, leagues, matches, predictions, teams, telegram_subscriptions, value_bets};
+use entities::{leagues, matches, predictions, teams, telegram_subscriptions, value_bets};
 use jobs::catalogue::NotifyValueBet;
 use jobs::dead_letters::{self, DeadLetterFilter};
-use jobs::redis_queue::{RedisQueues, connect};
-use jobs::testing::{PrefixGuard, redis_url};
 use jobs::{AnyJob, AttemptError, Envelope};
-use migration::{Migrator, MigratorTrait};
 use sea_orm::{ActiveModelBehavior, ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set};
-use secrecy::SecretString;
 use serde_json::{Value, json};
-use workers::runtime::{Outcome, Runtime};
-use workers::settings::TelegramSettings;
+use workers::runtime::Outcome;
+
+use common::backends::Backend;
+use common::world::World;
+
+on_both_backends!(
+    golden_alert_arrives_as_rendered,
+    filters_pick_the_chats_by_league_and_min_edge,
+    a_job_run_twice_or_concurrently_sends_once_per_chat,
+    blocked_chat_is_deactivated_and_the_others_still_get_the_alert,
+    bad_request_dead_letters_with_telegrams_description_after_the_other_chats,
+    rate_limit_retries_after_telegrams_wait_and_skips_served_chats,
+    a_missing_value_bet_dead_letters,
+    a_burst_of_100_alerts_to_5_chats_keeps_one_message_a_second_per_chat,
+    ninety_chats_share_the_limit_of_30_messages_a_second,
+    a_group_gets_at_most_20_messages_a_minute,
+);
 
 /// The alert of `seed_brighton_koln`'s value bet, exactly as the chats receive it.
 const GOLDEN: &str = "*Value bet*\n\
@@ -47,32 +56,13 @@ where
     row.insert(db).await.unwrap()
 }
 
-struct World {
-    db: TestDb,
-    fake: Shared,
-    rt: Runtime,
-    _guard: PrefixGuard,
-}
-
-async fn world() -> World {
-    let db = TestDb::new(Engine::Sqlite).await;
-    Migrator::up(&db.conn, None).await.unwrap();
-    let prefix = format!("{}:", unique_name("kickoff_notify"));
-    let guard = PrefixGuard::new(redis_url(), prefix.clone());
-    let queues = RedisQueues::new(connect(&redis_url()).await.unwrap(), prefix);
-    let fake = Shared::default();
-    let telegram = TelegramSettings {
-        bot_token: SecretString::from(TOKEN),
-        api_url: ConnUrl::new(start_fake(fake.clone()).await),
-        ..TelegramSettings::default()
-    };
-    let rt = Runtime::new(db.conn.clone(), queues).with_telegram(&telegram).unwrap();
-    World { db, fake, rt, _guard: guard }
+async fn world(backend: Backend) -> World {
+    common::world::world(backend, |t| t).await
 }
 
 /// A world with the Brighton v Köln value bet and `chats` subscribed to everything.
-async fn seeded(chats: &[i64]) -> (World, i64) {
-    let w = world().await;
+async fn seeded(backend: Backend, chats: &[i64]) -> (World, i64) {
+    let w = world(backend).await;
     let bet = w.seed_brighton_koln().await;
     for chat in chats {
         w.subscribe(*chat, json!({}), true).await;
@@ -197,9 +187,8 @@ impl World {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn golden_alert_arrives_as_rendered() {
-    let w = world().await;
+async fn golden_alert_arrives_as_rendered(backend: Backend) {
+    let w = world(backend).await;
     let bet = w.seed_brighton_koln().await;
     w.subscribe(-1_001_234_567_890, json!({}), true).await;
     assert_eq!(w.run(bet).await, Outcome::Succeeded);
@@ -208,9 +197,8 @@ async fn golden_alert_arrives_as_rendered() {
     assert_eq!(f.calls[0].params["parse_mode"], "MarkdownV2");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn filters_pick_the_chats_by_league_and_min_edge() {
-    let w = world().await;
+async fn filters_pick_the_chats_by_league_and_min_edge(backend: Backend) {
+    let w = world(backend).await;
     let bet = w.seed_brighton_koln().await;
     for (chat, filters, active) in [
         (1, json!({}), true),
@@ -229,9 +217,8 @@ async fn filters_pick_the_chats_by_league_and_min_edge() {
     assert_eq!(w.sent().keys().copied().collect::<Vec<_>>(), [1, 2, 4, 8]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_job_run_twice_or_concurrently_sends_once_per_chat() {
-    let (w, bet) = seeded(&[11, 12, 13]).await;
+async fn a_job_run_twice_or_concurrently_sends_once_per_chat(backend: Backend) {
+    let (w, bet) = seeded(backend, &[11, 12, 13]).await;
     let (a, b) = tokio::join!(w.run(bet), w.run(bet));
     assert_eq!((a, b), (Outcome::Succeeded, Outcome::Succeeded));
     assert_eq!(w.run(bet).await, Outcome::Succeeded);
@@ -240,9 +227,8 @@ async fn a_job_run_twice_or_concurrently_sends_once_per_chat() {
     assert!(sent.values().all(|texts| texts.len() == 1), "{sent:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn blocked_chat_is_deactivated_and_the_others_still_get_the_alert() {
-    let w = world().await;
+async fn blocked_chat_is_deactivated_and_the_others_still_get_the_alert(backend: Backend) {
+    let w = world(backend).await;
     let bet = w.seed_brighton_koln().await;
     let first = w.subscribe(21, json!({}), true).await;
     let blocked = w.subscribe(22, json!({}), true).await;
@@ -263,9 +249,8 @@ async fn blocked_chat_is_deactivated_and_the_others_still_get_the_alert() {
     assert_eq!((sent[&21].len(), sent[&22].len(), sent[&23].len()), (2, 1, 2));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_request_dead_letters_with_telegrams_description_after_the_other_chats() {
-    let (w, bet) = seeded(&[31, 32, 33]).await;
+async fn bad_request_dead_letters_with_telegrams_description_after_the_other_chats(backend: Backend) {
+    let (w, bet) = seeded(backend, &[31, 32, 33]).await;
     w.fail_chat(32, Failure::BadRequest);
     let Outcome::DeadLettered { id } = w.run(bet).await else { panic!("not dead-lettered") };
     let error = w.letter_error(id).await;
@@ -274,9 +259,8 @@ async fn bad_request_dead_letters_with_telegrams_description_after_the_other_cha
     assert_eq!(w.sent().keys().copied().collect::<Vec<_>>(), [31, 32, 33]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rate_limit_retries_after_telegrams_wait_and_skips_served_chats() {
-    let (w, bet) = seeded(&[41, 42, 43]).await;
+async fn rate_limit_retries_after_telegrams_wait_and_skips_served_chats(backend: Backend) {
+    let (w, bet) = seeded(backend, &[41, 42, 43]).await;
     w.fail_chat(42, Failure::RateLimited(5));
     match w.run(bet).await {
         Outcome::Retried { attempt: 2, delay_ms } => assert!(delay_ms >= 5_000, "{delay_ms}"),
@@ -292,38 +276,102 @@ async fn rate_limit_retries_after_telegrams_wait_and_skips_served_chats() {
     assert_eq!((sent[&41].len(), sent[&42].len(), sent[&43].len()), (1, 3, 1), "{sent:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_missing_value_bet_dead_letters() {
-    let w = world().await;
+async fn a_missing_value_bet_dead_letters(backend: Backend) {
+    let w = world(backend).await;
     w.subscribe(51, json!({}), true).await;
     let Outcome::DeadLettered { id } = w.run(424_242).await else { panic!("not dead-lettered") };
     assert_eq!(w.letter_error(id).await.error, "value bet 424242 does not exist");
     assert!(w.sent().is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_burst_keeps_one_message_a_second_per_chat() {
-    let w = world().await;
+/// The time of every message each chat was sent, in order.
+fn times_by_chat(fake: &Shared) -> BTreeMap<i64, Vec<Instant>> {
+    let mut by_chat: BTreeMap<i64, Vec<Instant>> = BTreeMap::new();
+    for call in fake.lock().unwrap().calls.iter().filter(|c| c.method == "sendMessage") {
+        by_chat.entry(call.chat_id().unwrap()).or_default().push(call.at);
+    }
+    by_chat
+}
+
+/// The most messages the fake received within any one second.
+fn busiest_second(fake: &Shared) -> usize {
+    let mut at: Vec<Instant> =
+        fake.lock().unwrap().calls.iter().filter(|c| c.method == "sendMessage").map(|c| c.at).collect();
+    at.sort();
+    (0..at.len())
+        .map(|i| at[i..].iter().take_while(|t| **t - at[i] < Duration::from_secs(1)).count())
+        .max()
+        .unwrap_or(0)
+}
+
+/// `n` value bets on Brighton v Köln, alerts for every chat.
+async fn bets(w: &World, n: usize) -> Vec<i64> {
     let first = w.seed_brighton_koln().await;
     let game = value_bets::Entity::find_by_id(first).one(&w.db.conn).await.unwrap().unwrap();
     let mut bets = vec![first];
-    for _ in 1..20 {
+    for _ in 1..n {
         bets.push(w.add_value_bet(game.match_id, game.prediction_id, 0.08).await);
     }
-    for chat in [61, 62, 63] {
+    bets
+}
+
+async fn a_burst_of_100_alerts_to_5_chats_keeps_one_message_a_second_per_chat(backend: Backend) {
+    let w = world(backend).await;
+    let bets = bets(&w, 20).await;
+    let chats = [61, 62, 63, 64, 65];
+    for chat in chats {
         w.subscribe(chat, json!({}), true).await;
     }
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let outcomes = futures::future::join_all(bets.iter().map(|b| w.run(*b))).await;
     assert!(outcomes.iter().all(|o| *o == Outcome::Succeeded), "{outcomes:?}");
-    assert!(started.elapsed() < Duration::from_secs(28), "{:?}", started.elapsed());
-    let f = w.fake.lock().unwrap();
-    for chat in [61, 62, 63] {
-        let at: Vec<_> = f.calls.iter().filter(|c| c.chat_id() == Some(chat)).map(|c| c.at).collect();
+    // 20 messages a chat, a second apart, sent side by side: about 19 s.
+    assert!(started.elapsed() < Duration::from_secs(40), "{:?}", started.elapsed());
+    let times = times_by_chat(&w.fake);
+    assert_eq!(times.keys().copied().collect::<Vec<_>>(), chats);
+    for (chat, at) in times {
         assert_eq!(at.len(), 20, "chat {chat}");
         for pair in at.windows(2) {
             let gap = pair[1] - pair[0];
             assert!(gap >= Duration::from_millis(900), "chat {chat}: {gap:?} between messages");
         }
     }
+    assert!(busiest_second(&w.fake) <= 31, "{}", busiest_second(&w.fake));
+}
+
+async fn ninety_chats_share_the_limit_of_30_messages_a_second(backend: Backend) {
+    let w = world(backend).await;
+    let bets = bets(&w, 3).await;
+    for chat in 0..30 {
+        w.subscribe(7_000 + chat, json!({}), true).await;
+    }
+    // 90 messages, 3 per chat: the per-chat limit alone would allow them in 2 s.
+    let started = Instant::now();
+    let outcomes = futures::future::join_all(bets.iter().map(|b| w.run(*b))).await;
+    assert!(outcomes.iter().all(|o| *o == Outcome::Succeeded), "{outcomes:?}");
+    let took = started.elapsed();
+    let busiest = busiest_second(&w.fake);
+    // One global slot every 1/30 s: 89 gaps take about 3 s, and no second holds more
+    // than 30 (31 where a window's edges both catch a slot).
+    assert!((25..=31).contains(&busiest), "{busiest} messages in one second");
+    assert!(took >= Duration::from_millis(2_800), "{took:?}");
+    assert_eq!(times_by_chat(&w.fake).values().map(Vec::len).sum::<usize>(), 90);
+}
+
+async fn a_group_gets_at_most_20_messages_a_minute(backend: Backend) {
+    let w = world(backend).await;
+    let bets = bets(&w, 3).await;
+    let (group, private) = (-1_000_000_000_077, 77);
+    w.subscribe(group, json!({}), true).await;
+    w.subscribe(private, json!({}), true).await;
+    let outcomes = futures::future::join_all(bets.iter().map(|b| w.run(*b))).await;
+    assert!(outcomes.iter().all(|o| *o == Outcome::Succeeded), "{outcomes:?}");
+    let times = times_by_chat(&w.fake);
+    // A group's messages 3 s apart (20 a minute); a private chat's only 1 s.
+    for pair in times[&group].windows(2) {
+        assert!(pair[1] - pair[0] >= Duration::from_millis(2_900), "{:?}", pair[1] - pair[0]);
+    }
+    let private_gaps: Vec<Duration> = times[&private].windows(2).map(|p| p[1] - p[0]).collect();
+    assert!(private_gaps.iter().all(|g| *g >= Duration::from_millis(900)), "{private_gaps:?}");
+    assert_eq!((times[&group].len(), times[&private].len()), (3, 3));
 }

@@ -3,47 +3,23 @@
 //! jobs and pause/resume. Each test runs its own pools in process, under its own key
 //! prefix and its own database.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use entities::Engine;
-use entities::testing::{TestDb, unique_name};
+use entities::testing::TestDb;
 use jobs::catalogue::{Job, Probe};
 use jobs::dead_letters::{self, DeadLetterFilter};
-use jobs::embedded_queue::EmbeddedQueues;
-use jobs::redis_queue::{RedisQueues, connect};
 use jobs::{AnyJob, EnqueueOptions, Enqueued, Envelope, QueueClient, queues};
 use migration::{Migrator, MigratorTrait};
 use tokio::sync::watch;
 use workers::handlers::probe_log_key;
 use workers::runtime::{PoolSpec, Runtime, run_pools};
 
-fn redis_url() -> String {
-    std::env::var("KICKOFF_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".to_owned())
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Redis,
-    Embedded,
-}
-
-/// Runs each case once per backend: `mod case { fn redis(); fn embedded(); }`.
-macro_rules! on_both_backends {
-    ($($case:ident),* $(,)?) => {$(
-        mod $case {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn redis() {
-                super::$case(super::Backend::Redis).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn embedded() {
-                super::$case(super::Backend::Embedded).await
-            }
-        }
-    )*};
-}
+use common::backends::{Backend, queues_for};
 
 on_both_backends!(
     transient_failures_retry_with_growing_backoff_then_succeed,
@@ -65,21 +41,6 @@ struct Harness {
     queues: QueueClient,
     stop: watch::Sender<bool>,
     pools: tokio::task::JoinHandle<()>,
-}
-
-async fn queues_for(backend: Backend, db: &TestDb) -> (QueueClient, Option<jobs::testing::PrefixGuard>) {
-    let prefix = format!("{}:", unique_name("kickoff_test"));
-    match backend {
-        Backend::Redis => {
-            let guard = jobs::testing::PrefixGuard::new(redis_url(), prefix.clone());
-            (RedisQueues::new(connect(&redis_url()).await.unwrap(), prefix).into(), Some(guard))
-        }
-        // The queue shares the data's pool, as in `kickoff demo`; the file goes with the TestDb.
-        Backend::Embedded => {
-            let pool = db.conn.get_sqlite_connection_pool().clone();
-            (EmbeddedQueues::open(pool, prefix).await.unwrap().into(), None)
-        }
-    }
 }
 
 /// `release` undoes a `claim` (what a notify job does when a send fails).

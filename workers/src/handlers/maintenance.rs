@@ -1,7 +1,12 @@
-//! `maintenance`: dead-letter retention, and deleting finished tasks from the queues.
+//! `maintenance`: dead-letter retention, deleting finished tasks from the queues, and
+//! the operator alerts' check.
 
-use jobs::catalogue::{Maintenance, MaintenanceTask};
+use jobs::Envelope;
+use jobs::catalogue::{Job, Maintenance, MaintenanceTask};
 use jobs::dead_letters;
+use tokio::time::Instant;
+
+use crate::notify::ops::{self, OpsAlertError, OpsChat};
 
 use crate::runtime::{JobFailure, Runtime};
 
@@ -9,7 +14,7 @@ use crate::runtime::{JobFailure, Runtime};
 pub const DEAD_LETTER_MAX_COUNT: u64 = 10_000;
 pub const DEAD_LETTER_MAX_AGE_DAYS: i64 = 30;
 
-pub async fn run(rt: &Runtime, job: &Maintenance) -> Result<(), JobFailure> {
+pub async fn run(rt: &Runtime, envelope: &Envelope, job: &Maintenance) -> Result<(), JobFailure> {
     match job.task {
         MaintenanceTask::DeadLetterRetention => {
             let removed = dead_letters::enforce_retention(
@@ -22,8 +27,40 @@ pub async fn run(rt: &Runtime, job: &Maintenance) -> Result<(), JobFailure> {
             tracing::info!(removed, "dead-letter retention applied");
             Ok(())
         }
+        MaintenanceTask::OpsAlerts => ops_alerts(rt, envelope).await,
         MaintenanceTask::VacuumQueue => Err(JobFailure::Permanent(
             "vacuum_queue applies to the embedded queue, not available in this build".into(),
         )),
     }
+}
+
+/// Without a bot or an ops chat the incidents are only logged (and still tracked, so
+/// each is logged once).
+async fn ops_alerts(rt: &Runtime, envelope: &Envelope) -> Result<(), JobFailure> {
+    let chat = match (rt.telegram.as_ref(), rt.ops_chat) {
+        (Some(api), Some(chat_id)) => Some(OpsChat { api, chat_id }),
+        _ => None,
+    };
+    let limit =
+        envelope.timeout_ms.map(std::time::Duration::from_millis).unwrap_or(Maintenance::POLICY.timeout);
+    let deadline = Instant::now() + limit / 2;
+    let outcome = ops::check(&rt.db, &rt.queues, &rt.ops_alerts, chat.as_ref(), deadline).await.map_err(
+        |e| match e {
+            OpsAlertError::Delivery(crate::notify::DeliveryError::Api(api)) => match api.disposition() {
+                crate::notify::Disposition::Retry(Some(after)) => {
+                    JobFailure::RetryAfter(api.to_string(), after)
+                }
+                crate::notify::Disposition::Retry(None) => JobFailure::Transient(api.to_string()),
+                _ => JobFailure::Permanent(format!("the ops chat refused the alert: {api}")),
+            },
+            other => JobFailure::transient(other),
+        },
+    )?;
+    tracing::info!(
+        open = outcome.open.len(),
+        opened = outcome.opened.len(),
+        resolved = outcome.resolved.len(),
+        "operator alerts checked"
+    );
+    Ok(())
 }

@@ -20,7 +20,7 @@ pub async fn dispatch(rt: &Runtime, envelope: &Envelope) -> Result<(), JobFailur
     let job = envelope.job().map_err(JobFailure::permanent)?;
     match job {
         AnyJob::Probe(p) => probe::run(rt, envelope, &p).await,
-        AnyJob::Maintenance(m) => maintenance::run(rt, &m).await,
+        AnyJob::Maintenance(m) => maintenance::run(rt, envelope, &m).await,
         AnyJob::CollectResults(c) => collect::run(rt, envelope, &c).await,
         AnyJob::CollectFixtures(c) => collect::fixtures(rt, envelope, &c).await,
         AnyJob::ScrapeFootballData(s) => scrape::run(rt, envelope, &s).await,

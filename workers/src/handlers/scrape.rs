@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::process::pages::SourceKey;
 use crate::runtime::{JobFailure, Runtime};
 use crate::scrape::fetch::{FetchRequest, FetchResponse, Fetcher};
+use crate::scrape::health;
 use crate::scrape::sources::betfair;
 use crate::scrape::targets::season_of;
 
@@ -53,8 +54,12 @@ async fn fetch_and_store(
     source: &str,
     url: &str,
 ) -> Result<(), JobFailure> {
-    let fetched = rt.fetcher.fetch(&FetchRequest::get(url)).await.map_err(fetch_failure)?;
-    store_snapshot(rt, envelope, source, url, fetched).await
+    let fetched = rt.fetcher.fetch(&FetchRequest::get(url)).await;
+    // Best effort: the health record feeds the operator alerts, not the job.
+    if let Err(e) = health::record(&rt.queues, source, fetched.is_ok(), Utc::now()).await {
+        tracing::warn!(%source, error = %e, "source health not recorded");
+    }
+    store_snapshot(rt, envelope, source, url, fetched.map_err(fetch_failure)?).await
 }
 
 /// Stores a fetched body as a snapshot of `source` at `url` unless it is unchanged since

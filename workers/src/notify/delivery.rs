@@ -6,9 +6,10 @@
 //! at-most-once window: a process killed (or a job timed out) between the claim and the
 //! send's reply leaves the claim in place, and that chat misses this one alert.
 //!
-//! Limits: Telegram allows about one message a second to a chat and 30 a second in all.
-//! Both are GCRA buckets on the queue backend, shared by every worker process; each send
-//! waits for its chat's slot, then for a global one.
+//! Limits: Telegram allows about one message a second to a chat, 20 a minute to a group
+//! and 30 a second in all. Each is a GCRA bucket on the queue backend, shared by every
+//! worker process; each send waits for its chat's slot (one per 3 s in a group, so no
+//! minute holds more than 20), then for a global one.
 
 use std::time::Duration;
 
@@ -21,6 +22,8 @@ use super::error::BotApiError;
 /// How long a sent alert is remembered: far beyond any match's kickoff.
 const SENT_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 const PER_CHAT_INTERVAL: Duration = Duration::from_secs(1);
+/// Groups (negative chat ids) take 20 messages a minute.
+const PER_GROUP_INTERVAL: Duration = Duration::from_secs(3);
 const GLOBAL_INTERVAL: Duration = Duration::from_nanos(1_000_000_000 / 30);
 
 #[derive(Debug, thiserror::Error)]
@@ -72,14 +75,17 @@ pub async fn send_once(
     sent.map(|()| Delivered::Sent)
 }
 
-async fn throttled_send(
+/// Sends `text` to `chat_id` within the per-chat and global limits; gives up with
+/// `Busy` rather than wait past `deadline`.
+pub async fn throttled_send(
     queues: &QueueClient,
     api: &BotApi,
     chat_id: i64,
     text: &str,
     deadline: Instant,
 ) -> Result<(), DeliveryError> {
-    let chat_wait = queues.reserve_slot(&format!("notify:rate:chat:{chat_id}"), PER_CHAT_INTERVAL, 1).await?;
+    let interval = if chat_id < 0 { PER_GROUP_INTERVAL } else { PER_CHAT_INTERVAL };
+    let chat_wait = queues.reserve_slot(&format!("notify:rate:chat:{chat_id}"), interval, 1).await?;
     wait_until_deadline(chat_id, chat_wait, deadline).await?;
     // The global slot is taken only once the chat's is due, so it matches the send time.
     let global_wait = queues.reserve_slot("notify:rate:global", GLOBAL_INTERVAL, 1).await?;

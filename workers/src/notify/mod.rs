@@ -7,6 +7,7 @@ pub mod alert;
 pub mod bot_api;
 pub mod delivery;
 pub mod error;
+pub mod ops;
 pub mod poll;
 pub mod subscriptions;
 pub mod types;

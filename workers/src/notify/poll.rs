@@ -1,7 +1,7 @@
 //! The bot's long poll (`kickoff bot`): `getUpdates` from the last seen `update_id`
-//! plus one, each message answered by `jobs::telegram::reply` via `sendMessage`. The
-//! offset moves past an update before its reply is sent, so a reply that fails is
-//! lost rather than repeated forever.
+//! plus one, each message answered by `jobs::telegram::reply` via `sendMessage`. A reply
+//! Telegram refuses for now (429, 5xx, network) is sent again after Telegram's wait, a
+//! few times; the offset still moves on, so one bad update never blocks the others.
 
 use std::time::Duration;
 
@@ -18,6 +18,13 @@ pub const POLL_TIMEOUT_SECS: u32 = 25;
 
 /// Wait after a failed poll that named no wait of its own.
 const RETRY_PAUSE: Duration = Duration::from_secs(3);
+
+/// Sends of one reply at most, and the wait between two when Telegram names none.
+const REPLY_ATTEMPTS: u32 = 3;
+const REPLY_PAUSE: Duration = Duration::from_millis(500);
+
+/// Said instead of a reply the database could not produce.
+const SORRY: &str = "Something went wrong on our side; please try again in a minute\\.";
 
 #[derive(Debug, thiserror::Error)]
 pub enum PollError {
@@ -56,7 +63,7 @@ pub async fn run(
         };
         for update in updates {
             offset = offset.max(update.update_id + 1);
-            answer(bot, db, &update).await;
+            answer(bot, db, &update, &mut shutdown).await;
         }
     }
     tracing::info!("telegram long poll stopped");
@@ -64,7 +71,12 @@ pub async fn run(
 }
 
 /// Replies to one update's text message; failures are logged, the poll goes on.
-async fn answer(bot: &BotApi, db: &DatabaseConnection, update: &Update) {
+async fn answer(
+    bot: &BotApi,
+    db: &DatabaseConnection,
+    update: &Update,
+    shutdown: &mut watch::Receiver<bool>,
+) {
     let Some((chat_id, text)) = update.message.as_ref().and_then(|m| Some((m.chat.id, m.text.as_deref()?)))
     else {
         return;
@@ -73,10 +85,23 @@ async fn answer(bot: &BotApi, db: &DatabaseConnection, update: &Update) {
         Ok(t) => t,
         Err(CommandError::Db(e)) => {
             tracing::error!(update = update.update_id, error = %e, "bot command failed");
-            return;
+            SORRY.to_owned()
         }
     };
-    if let Err(e) = bot.send_message(chat_id, &text, ParseMode::MarkdownV2).await {
-        tracing::warn!(update = update.update_id, error = %e, "bot reply not sent");
+    for attempt in 1..=REPLY_ATTEMPTS {
+        let Err(e) = bot.send_message(chat_id, &text, ParseMode::MarkdownV2).await else { return };
+        match e.disposition() {
+            Disposition::Retry(wait) if attempt < REPLY_ATTEMPTS => {
+                tracing::warn!(update = update.update_id, attempt, error = %e, "bot reply not sent; sending again");
+                tokio::select! {
+                    _ = shutdown.changed() => return,
+                    _ = tokio::time::sleep(wait.unwrap_or(REPLY_PAUSE)) => {}
+                }
+            }
+            _ => {
+                tracing::warn!(update = update.update_id, attempt, error = %e, "bot reply not sent");
+                return;
+            }
+        }
     }
 }

@@ -43,6 +43,9 @@ pub struct Runtime {
     pub llm: Option<crate::llm::LlmClient>,
     /// The bot value-bet alerts go out through; `None` when no token is set.
     pub telegram: Option<crate::notify::BotApi>,
+    /// The chat operator alerts go to (with a bot), and when they fire.
+    pub ops_chat: Option<i64>,
+    pub ops_alerts: crate::settings::OpsAlertSettings,
     /// Paused queues as last read from the backend by `refresh_paused` (every
     /// `PAUSE_REFRESH`), so a delivery costs no extra round trip.
     paused: std::sync::RwLock<std::collections::HashSet<String>>,
@@ -119,6 +122,8 @@ impl Runtime {
             notify: false,
             llm: None,
             telegram: None,
+            ops_chat: None,
+            ops_alerts: Default::default(),
             paused: Default::default(),
             done: Default::default(),
             events,
@@ -143,6 +148,8 @@ impl Runtime {
         telegram: &crate::settings::TelegramSettings,
     ) -> Result<Self, crate::notify::BotApiError> {
         self.telegram = crate::notify::BotApi::from_settings(telegram)?;
+        self.ops_chat = (telegram.ops_chat_id != 0).then_some(telegram.ops_chat_id);
+        self.ops_alerts = telegram.ops_alerts.clone();
         Ok(self)
     }
 

@@ -6,6 +6,7 @@
 pub mod error;
 pub mod extract;
 pub mod fetch;
+pub mod health;
 pub mod rows;
 pub mod sources;
 pub mod targets;

@@ -1,8 +1,9 @@
 //! A local fake of Telegram's Bot API over real HTTP, shared by the test binaries. It
 //! checks the token in the path, records every call with its time, parses MarkdownV2
 //! and HTML the way Telegram does (a bare reserved character is a 400), holds long
-//! polls until an update arrives, and fails on demand: the next call (`failures`) or
-//! every call to one chat (`chat_failures`) with 429, 403, 400 or 500.
+//! polls until an update arrives, and fails on demand: the next call (`failures`), the
+//! next `sendMessage` (`send_failures`) or every call to one chat (`chat_failures`)
+//! with 429, 403, 400 or 500.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -48,6 +49,8 @@ pub struct Fake {
     pub failures: VecDeque<Failure>,
     /// The answer to every call naming that chat.
     pub chat_failures: HashMap<i64, Failure>,
+    /// Answers to the next `sendMessage` calls, in order.
+    pub send_failures: VecDeque<Failure>,
     pub updates: Vec<Value>,
 }
 
@@ -167,7 +170,8 @@ async fn bot_api(Path((bot, method)): Path<(String, String)>, body: String, fake
         let mut f = fake.lock().unwrap();
         f.calls.push(Call { method: method.clone(), params: params.clone(), at: Instant::now() });
         let chat = params["chat_id"].as_i64().and_then(|c| f.chat_failures.get(&c).cloned());
-        f.failures.pop_front().or(chat)
+        let send = if method == "sendMessage" { f.send_failures.pop_front() } else { None };
+        f.failures.pop_front().or(send).or(chat)
     };
     if let Some(f) = scripted {
         return failure(f, &format!("/{bot}/{method}"));

@@ -1,4 +1,6 @@
 //! Helpers shared by the test binaries; each uses its own part of them.
 #![allow(dead_code)]
 
+pub mod backends;
 pub mod fake_bot;
+pub mod world;

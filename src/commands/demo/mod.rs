@@ -13,7 +13,7 @@ use entities::enums::BetStatus;
 use entities::enums::{Market, MatchStatus};
 use entities::{leagues, match_stats, matches, odds, predictions, standings, teams, value_bets};
 use jobs::QueueClient;
-use jobs::catalogue::{RunInference, SettleBets};
+use jobs::catalogue::{Job, NotifyValueBet, RunInference, SettleBets};
 use jobs::schedule::Schedules;
 use jobs::{AnyJob, EnqueueOptions, Envelope};
 use migration::{Migrator, MigratorTrait};
@@ -25,6 +25,8 @@ use workers::scheduler::Scheduler;
 
 use super::queue::open;
 use crate::config::Settings;
+
+mod telegram;
 
 /// The demo's cron table: every two seconds, collect the sample seasons of
 /// football-data.co.uk and the fixture pages the fixture site holds (each source's
@@ -96,6 +98,7 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection, serve: bool) -> a
         "Fixture site at {base}: {} recorded pages of the real sources under their real paths.",
         crate::fixture_site::PAGES.len()
     );
+    let tg = telegram::choose(&settings.telegram, &base);
     // A prefix of the run's own: its cron state starts fresh (no catch-up of ticks since
     // an earlier run) and its queues are removed at the end.
     let base_queues = open(settings, Some(db)).await?;
@@ -113,7 +116,8 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection, serve: bool) -> a
     let rt = Arc::new(
         Runtime::new(db.clone(), queues.clone())
             .with_scrape(demo_scrape_settings(settings, &base))?
-            .with_predict(settings.predict.clone(), false),
+            .with_predict(settings.predict.clone(), true)
+            .with_telegram(&tg.settings)?,
     );
     let mut events = rt.subscribe();
     let specs = jobs::queues::ALL.iter().map(|q| PoolSpec { queue: q.to_string(), concurrency: 4 }).collect();
@@ -136,12 +140,18 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection, serve: bool) -> a
         print_chains(&seen);
         print_site_requests(&site.hits());
         println!();
+        if tg.fake {
+            telegram::subscribe(db).await?;
+        }
         outcome = predict_held_back(settings, db, &queues, &mut events, started, &mut seen).await;
     }
     let _ = stop_tx.send(true);
     scheduler.await??;
     pools.await??;
     outcome?;
+    if tg.fake {
+        telegram::print_sent(&site);
+    }
     print_stats(&queues).await?;
     println!();
     print_holdings(db).await?;
@@ -198,7 +208,7 @@ async fn settle(
     let mut idle_since: Option<Instant> = None;
     loop {
         if started.elapsed() > DEMO_LIMIT {
-            anyhow::bail!("the pipeline did not settle within {DEMO_LIMIT:?}");
+            anyhow::bail!("the pipeline did not settle within {DEMO_LIMIT:?}; {}", busy(queues).await?);
         }
         match tokio::time::timeout(Duration::from_millis(250), events.recv()).await {
             Ok(Ok(e)) => {
@@ -239,7 +249,7 @@ async fn predict_held_back(
     let rows = history::load(db, &HistoryFilter::default()).await?;
     let held: Vec<i64> = rows.iter().filter(|r| r.date >= cut && r.score().is_some()).map(|r| r.id).collect();
     println!(
-        "\nForecasting {} held-back matches with a run_inference job, then settling the value bets ...",
+        "\nForecasting {} held-back matches with a run_inference job (which queues a notify_value_bet job per value bet), then settling the value bets ...",
         held.len()
     );
     let job = AnyJob::RunInference(RunInference { match_ids: held.clone() });
@@ -303,6 +313,21 @@ async fn print_forecasts(
     Ok(())
 }
 
+/// What keeps the queues from being idle.
+async fn busy(queues: &QueueClient) -> anyhow::Result<String> {
+    let mut parts = Vec::new();
+    for q in jobs::queues::ALL {
+        let s = queues.stats(q).await?;
+        if s.pending + s.scheduled + s.running > 0 {
+            parts.push(format!(
+                "{q}: {} pending, {} scheduled, {} running, {} worker(s)",
+                s.pending, s.scheduled, s.running, s.workers
+            ));
+        }
+    }
+    Ok(if parts.is_empty() { "the queues are idle".to_owned() } else { parts.join("; ") })
+}
+
 /// No job waiting or running on any queue.
 async fn idle(queues: &QueueClient) -> anyhow::Result<bool> {
     for q in jobs::queues::ALL {
@@ -329,6 +354,10 @@ fn describe(e: &JobEvent) -> String {
 }
 
 fn print_event(started: Instant, e: &JobEvent) {
+    // One alert job per value bet: the Telegram summary tells how they went.
+    if e.kind == NotifyValueBet::KIND && e.event == EventKind::Succeeded {
+        return;
+    }
     let outcome = match e.event {
         EventKind::Succeeded => "ok".to_owned(),
         EventKind::Retried => format!("retry: {}", e.error.as_deref().unwrap_or_default()),
