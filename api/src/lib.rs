@@ -17,6 +17,7 @@ pub mod models;
 pub mod names;
 pub mod news;
 pub mod observe;
+pub mod ops;
 pub mod pagination;
 pub mod players;
 pub mod predictions;
@@ -100,6 +101,7 @@ pub fn app(state: ApiState) -> impl Endpoint {
         .at("/ready", get(health::ready))
         .at("/metrics", get(prometheus::scrape))
         .at("/telegram/webhook", post(telegram::webhook))
+        .nest("/ops", ops::routes(&state))
         .around(auth::middleware::guard)
         .data(state)
         .with(observe::CaptureRoute)

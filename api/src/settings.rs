@@ -25,6 +25,9 @@ pub struct ApiSettings {
     /// Live events kept for clients that reconnect with `Last-Event-ID`.
     #[serde(default = "default_events_replay")]
     pub events_replay: usize,
+    /// Marks the `/ops` session cookie Secure (sent over HTTPS only); turn on behind TLS.
+    #[serde(default)]
+    pub secure_cookies: bool,
 }
 
 fn default_events_keep_alive_secs() -> u64 {
@@ -45,6 +48,7 @@ impl Default for ApiSettings {
             count_cache_secs: 5,
             events_keep_alive_secs: default_events_keep_alive_secs(),
             events_replay: default_events_replay(),
+            secure_cookies: false,
         }
     }
 }

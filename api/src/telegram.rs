@@ -10,6 +10,7 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::auth::same_secret;
 use crate::state::ApiState;
 
 pub const SECRET_HEADER: &str = "X-Telegram-Bot-Api-Secret-Token";
@@ -77,15 +78,9 @@ fn status(code: StatusCode) -> Response {
     Response::builder().status(code).finish()
 }
 
-/// Compares without stopping at the first difference, so timing does not reveal how
-/// much of a guess was right.
-fn same_secret(expected: &[u8], given: &[u8]) -> bool {
-    expected.len() == given.len() && expected.iter().zip(given).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-}
-
 #[cfg(test)]
 mod tests {
-    use super::same_secret;
+    use crate::auth::same_secret;
 
     #[test]
     fn secrets_compare_whole() {

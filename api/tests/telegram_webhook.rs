@@ -25,9 +25,13 @@ fn client(db: &TestDb) -> TestClient<impl poem::Endpoint> {
     TestClient::new(api::app(state))
 }
 
-fn subscribe(chat: i64) -> Value {
-    json!({"update_id": 1, "message": {"message_id": 5, "date": 1_900_000_000, "text": "/subscribe 5%",
+fn message(chat: i64, text: &str) -> Value {
+    json!({"update_id": 1, "message": {"message_id": 5, "date": 1_900_000_000, "text": text,
            "chat": {"id": chat, "type": "private"}, "from": {"id": chat, "first_name": "Ada"}}})
+}
+
+fn subscribe(chat: i64) -> Value {
+    message(chat, "/subscribe 5%")
 }
 
 #[tokio::test]
@@ -70,4 +74,24 @@ async fn subscribe_by_webhook_creates_the_subscription_and_answers_in_the_body()
     resp.assert_text("").await;
     let bad = cli.post("/telegram/webhook").header(SECRET_HEADER, SECRET).body("not json").send().await;
     bad.assert_status(StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn every_command_answers_by_webhook() {
+    let db = migrated().await;
+    let cli = client(&db);
+    for (command, reply) in jobs::testing::BOT_CONVERSATION {
+        let resp = cli
+            .post("/telegram/webhook")
+            .header(SECRET_HEADER, SECRET)
+            .body_json(&message(12, command))
+            .send()
+            .await;
+        resp.assert_status_is_ok();
+        let body: Value = resp.json().await.value().deserialize();
+        assert_eq!((&body["method"], &body["chat_id"]), (&json!("sendMessage"), &json!(12)), "{command}");
+        let text = body["text"].as_str().unwrap();
+        assert!(text.starts_with(reply), "{command}: {text}");
+    }
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM telegram_subscriptions WHERE NOT active").await, 1);
 }

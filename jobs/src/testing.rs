@@ -1,5 +1,6 @@
 //! Test support: a Redis key prefix that is flushed when the guard drops, so a failing
-//! test leaves nothing behind either.
+//! test leaves nothing behind either; and a conversation with the bot that every way of
+//! reaching it (long poll, webhook) is tested with.
 
 use crate::redis_queue::{RedisQueues, connect};
 
@@ -7,6 +8,20 @@ use crate::redis_queue::{RedisQueues, connect};
 pub fn redis_url() -> String {
     std::env::var("KICKOFF_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".to_owned())
 }
+
+/// Every bot command in an order that shows each state, with the start of its
+/// MarkdownV2 reply, for one chat on a database without matches.
+pub const BOT_CONVERSATION: [(&str, &str); 9] = [
+    ("/start", "Welcome to Kickoff\\!"),
+    ("/help", "Commands:"),
+    ("/status", "You are not subscribed\\."),
+    ("/subscribe 5%", "Subscribed: all leagues, edge at least 5%\\."),
+    ("/status", "Subscribed: all leagues, edge at least 5%\\."),
+    ("/today", "No matches today\\."),
+    ("/unsubscribe", "Unsubscribed: no more alerts\\."),
+    ("/status", "Unsubscribed \\(was: all leagues"),
+    ("what?", "Commands:"),
+];
 
 pub struct PrefixGuard {
     url: String,

@@ -112,3 +112,26 @@ async fn a_reply_telegram_refuses_for_now_is_sent_again_and_a_bad_one_is_not() {
     assert_eq!(chats, [5, 5, 5, 6, 7], "three tries for chat 5, one for chat 6");
     assert!(sends[1].1 - sends[0].1 >= Duration::from_millis(950), "Telegram's retry_after was honoured");
 }
+
+#[tokio::test]
+async fn every_command_answers_by_long_polling() {
+    let db = TestDb::new(Engine::Sqlite).await;
+    Migrator::up(&db.conn, None).await.unwrap();
+    let expected = jobs::testing::BOT_CONVERSATION;
+    let fake = Shared::default();
+    fake.lock().unwrap().updates =
+        expected.iter().enumerate().map(|(i, (command, _))| update(100 + i as i64, 12, command)).collect();
+    let bot = BotApi::new(ConnUrl::new(start_fake(fake.clone()).await), SecretString::from(TOKEN)).unwrap();
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let conn = db.conn.clone();
+    let task = tokio::spawn(async move { poll::run(&bot, &conn, shutdown).await });
+    wait_for_replies(&fake, expected.len()).await;
+    stop.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task).await.unwrap().unwrap().unwrap();
+    let replies = replies(&fake);
+    assert_eq!(replies.len(), expected.len(), "{replies:?}");
+    for ((command, reply), (chat, text)) in expected.iter().zip(&replies) {
+        assert_eq!(*chat, 12);
+        assert!(text.starts_with(reply), "{command}: {text}");
+    }
+}

@@ -12,19 +12,20 @@ use chrono::Utc;
 use common::backends::Backend;
 use common::fake_bot::Failure;
 use common::world::World;
-use jobs::catalogue::{Maintenance, MaintenanceTask, Probe};
+use jobs::catalogue::{Maintenance, MaintenanceTask, Probe, ScrapeFootballData};
 use jobs::{AnyJob, AttemptError, EnqueueOptions, Envelope};
 use workers::notify::ops::{self, OPEN_KEY};
-use workers::runtime::Outcome;
+use workers::runtime::{Outcome, Runtime};
 use workers::scheduler::LAST_MISSED_KEY;
 use workers::scrape::health;
-use workers::settings::{OpsAlertSettings, TelegramSettings};
+use workers::settings::{OpsAlertSettings, ScrapeSettings, TelegramSettings};
 
 const OPS_CHAT: i64 = 500;
 
 on_both_backends!(
     each_incident_is_one_message_when_it_starts_and_one_when_it_clears,
-    a_failed_send_is_told_by_the_next_check
+    a_failed_send_is_told_by_the_next_check,
+    a_failed_fetch_starts_the_sites_failure_streak,
 );
 
 /// Thresholds low enough for a test to cross.
@@ -174,4 +175,24 @@ async fn a_failed_send_is_told_by_the_next_check(backend: Backend) {
     .unwrap();
     assert_eq!(outcome.open.len(), 4);
     assert!(outcome.opened.is_empty() && outcome.resolved.is_empty(), "{outcome:?}");
+}
+
+/// The scrape handler starts a site's failure streak on a failed fetch, which is what the
+/// source-failing alert reads.
+async fn a_failed_fetch_starts_the_sites_failure_streak(backend: Backend) {
+    let w = world(backend).await;
+    // The fake Bot API answers a GET of a season file with 405.
+    let base = common::fake_bot::start_fake(common::fake_bot::Shared::default()).await;
+    let scrape = ScrapeSettings { football_data_url: base, ..ScrapeSettings::default() };
+    let rt = Runtime::new(w.db.conn.clone(), w.rt.queues.clone()).with_scrape(scrape).unwrap();
+    let before = Utc::now();
+    let job = Envelope::new(&AnyJob::ScrapeFootballData(ScrapeFootballData {
+        league: "E0".into(),
+        season: "2324".into(),
+    }));
+    let outcome = rt.execute(job, "ops-test").await.unwrap();
+    assert!(!matches!(outcome, Outcome::Succeeded), "{outcome:?}");
+    let failing = health::failing(&rt.queues).await.unwrap();
+    let since = failing.get("football-data").copied();
+    assert!(since.is_some_and(|t| t >= before - chrono::Duration::seconds(1)), "{failing:?}");
 }

@@ -32,9 +32,14 @@ pub enum KeyError {
 
 /// A fresh random key.
 pub fn generate() -> String {
-    let mut bytes = [0u8; 24];
+    format!("{KEY_PREFIX}{}", random_hex(24))
+}
+
+/// `n` random bytes as hex.
+pub fn random_hex(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
     rand::rng().fill_bytes(&mut bytes);
-    format!("{KEY_PREFIX}{}", hex::encode(bytes))
+    hex::encode(bytes)
 }
 
 /// What is stored for a key.

@@ -62,11 +62,17 @@ fn credential(req: &Request) -> Result<Option<String>, AuthError> {
 
 async fn resolve(state: &ApiState, req: &Request) -> Result<Option<Principal>, AuthError> {
     let Some(token) = credential(req)? else { return Ok(None) };
+    principal_of(state, &token).await
+}
+
+/// Who an API key or a JWT belongs to (`None`: an anonymous-role JWT).
+pub(crate) async fn principal_of(state: &ApiState, token: &str) -> Result<Option<Principal>, AuthError> {
+    let token = token.trim();
     if token.starts_with(keys::KEY_PREFIX) {
-        let row = keys::authenticate(&state.db, &token).await?.ok_or(AuthError::BadKey)?;
+        let row = keys::authenticate(&state.db, token).await?.ok_or(AuthError::BadKey)?;
         return Ok(Some(Principal { actor: format!("key:{}", row.name), role: row.role }));
     }
-    jwt::verify(&token, state.auth.jwt_secret.expose_secret().as_bytes())
+    jwt::verify(token, state.auth.jwt_secret.expose_secret().as_bytes())
 }
 
 fn unauthorized(reason: String) -> Response {

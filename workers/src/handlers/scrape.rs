@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::process::pages::SourceKey;
 use crate::runtime::{JobFailure, Runtime};
-use crate::scrape::fetch::{FetchRequest, FetchResponse, Fetcher};
+use crate::scrape::fetch::{FetchError, FetchRequest, FetchResponse, Fetcher};
 use crate::scrape::health;
 use crate::scrape::sources::betfair;
 use crate::scrape::targets::season_of;
@@ -42,7 +42,7 @@ pub async fn page(rt: &Runtime, envelope: &Envelope, job: &ScrapePage) -> Result
     fetch_and_store(rt, envelope, &job.source, &job.url).await
 }
 
-fn fetch_failure(e: crate::scrape::fetch::FetchError) -> JobFailure {
+fn fetch_failure(e: FetchError) -> JobFailure {
     if e.is_transient() { JobFailure::Transient(e.to_string()) } else { JobFailure::Permanent(e.to_string()) }
 }
 
@@ -54,12 +54,17 @@ async fn fetch_and_store(
     source: &str,
     url: &str,
 ) -> Result<(), JobFailure> {
-    let fetched = rt.fetcher.fetch(&FetchRequest::get(url)).await;
-    // Best effort: the health record feeds the operator alerts, not the job.
+    let fetched = tracked(rt, source, rt.fetcher.fetch(&FetchRequest::get(url)).await).await;
+    store_snapshot(rt, envelope, source, url, fetched.map_err(fetch_failure)?).await
+}
+
+/// Records a fetch's outcome in the source's health (which the operator alerts read)
+/// and passes it on. Best effort: a failed record costs the alert, not the job.
+async fn tracked<T>(rt: &Runtime, source: &str, fetched: Result<T, FetchError>) -> Result<T, FetchError> {
     if let Err(e) = health::record(&rt.queues, source, fetched.is_ok(), Utc::now()).await {
         tracing::warn!(%source, error = %e, "source health not recorded");
     }
-    store_snapshot(rt, envelope, source, url, fetched.map_err(fetch_failure)?).await
+    fetched
 }
 
 /// Stores a fetched body as a snapshot of `source` at `url` unless it is unchanged since
@@ -122,11 +127,8 @@ pub async fn betfair(rt: &Runtime, envelope: &Envelope, job: &ScrapeBetfair) -> 
     ];
     let until = Utc::now() + chrono::Duration::days(i64::from(bf.horizon_days));
     let catalogue_req = betfair::match_odds_catalogue_request(competition, until, 200);
-    let catalogue = rt
-        .fetcher
-        .fetch(&FetchRequest::post_json(&url, &catalogue_req, headers.clone()))
-        .await
-        .map_err(fetch_failure)?;
+    let catalogue = rt.fetcher.fetch(&FetchRequest::post_json(&url, &catalogue_req, headers.clone())).await;
+    let catalogue = tracked(rt, "betfair", catalogue).await.map_err(fetch_failure)?;
     let ids = betfair::market_ids("listMarketCatalogue", &catalogue.body)
         .map_err(|e| JobFailure::Permanent(e.to_string()))?;
     if ids.is_empty() {
@@ -135,8 +137,8 @@ pub async fn betfair(rt: &Runtime, envelope: &Envelope, job: &ScrapeBetfair) -> 
     }
     let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let book_req = betfair::list_market_book_request(&id_refs);
-    let book =
-        rt.fetcher.fetch(&FetchRequest::post_json(&url, &book_req, headers)).await.map_err(fetch_failure)?;
+    let book = rt.fetcher.fetch(&FetchRequest::post_json(&url, &book_req, headers)).await;
+    let book = tracked(rt, "betfair", book).await.map_err(fetch_failure)?;
     let as_json = |bytes: &[u8]| -> Result<serde_json::Value, JobFailure> {
         serde_json::from_slice(bytes)
             .map_err(|e| JobFailure::Permanent(format!("Betfair reply is not JSON: {e}")))

@@ -1,0 +1,159 @@
+//! Logging in and out, and what a request's session says about its operator.
+
+use chrono::Utc;
+use entities::enums::Role;
+use maud::html;
+use poem::http::StatusCode;
+use poem::session::Session;
+use poem::web::{Data, Form, Html, Redirect};
+use poem::{FromRequest, IntoResponse, Request, RequestBody, Response, handler};
+use serde::{Deserialize, Serialize};
+
+use super::html::page;
+use crate::auth::middleware::principal_of;
+use crate::auth::{Principal, same_secret};
+use crate::state::ApiState;
+
+pub const SESSION_COOKIE: &str = "kickoff_ops";
+/// The form field every action carries its CSRF token in.
+pub const CSRF_FIELD: &str = "csrf";
+const KEY: &str = "operator";
+
+/// What the session cookie holds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Operator {
+    pub actor: String,
+    pub role: Role,
+    pub csrf: String,
+    /// Unix seconds after which the login no longer counts.
+    pub expires: i64,
+}
+
+impl Operator {
+    pub fn principal(&self) -> Principal {
+        Principal { actor: self.actor.clone(), role: self.role }
+    }
+
+    pub fn may_act(&self) -> bool {
+        self.principal().may(Role::Operator)
+    }
+}
+
+/// The logged-in operator, if the session holds an unexpired login.
+pub fn current(session: &Session) -> Option<Operator> {
+    session.get::<Operator>(KEY).filter(|o| o.expires > Utc::now().timestamp())
+}
+
+/// Why an action was refused.
+pub enum Refusal {
+    /// No login: to the login page.
+    Login,
+    /// A reader, or a missing or wrong CSRF token.
+    Forbidden(&'static str),
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Login => Redirect::see_other("/ops/login").into_response(),
+            Refusal::Forbidden(why) => (StatusCode::FORBIDDEN, why).into_response(),
+        }
+    }
+}
+
+/// The operator allowed to act with the submitted `csrf` token.
+pub fn acting(session: &Session, csrf: Option<&str>) -> Result<Operator, Refusal> {
+    let op = current(session).ok_or(Refusal::Login)?;
+    let valid = csrf.is_some_and(|t| same_secret(op.csrf.as_bytes(), t.as_bytes()));
+    if !valid {
+        return Err(Refusal::Forbidden("missing or wrong CSRF token: reload the page and try again"));
+    }
+    if !op.may_act() {
+        return Err(Refusal::Forbidden("your role can look but not act"));
+    }
+    Ok(op)
+}
+
+fn login_page(error: Option<&str>) -> Html<String> {
+    page(
+        "Log in",
+        None,
+        html! {
+            form.login method="post" action="/ops/login" {
+                label for="credential" { "API key or JWT" }
+                input #credential type="password" name="credential" autocomplete="off" required autofocus;
+                button type="submit" { "Log in" }
+                @if let Some(e) = error { p.error role="alert" { (e) } }
+            }
+        },
+    )
+}
+
+#[handler]
+pub fn login_form() -> Html<String> {
+    login_page(None)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    credential: String,
+}
+
+#[handler]
+pub async fn login(session: &Session, state: Data<&ApiState>, Form(form): Form<LoginForm>) -> Response {
+    let refused = |why: &str| (StatusCode::UNAUTHORIZED, login_page(Some(why))).into_response();
+    let principal = match principal_of(&state, &form.credential).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return refused("That token carries no role."),
+        Err(crate::auth::AuthError::Db(e)) => {
+            tracing::error!(error = %e, "ops login: database");
+            return (StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable").into_response();
+        }
+        Err(e) => {
+            tracing::info!(reason = %e, "ops login refused");
+            return refused("Unknown, revoked or expired credential.");
+        }
+    };
+    let op = Operator {
+        actor: principal.actor,
+        role: principal.role,
+        csrf: crate::auth::keys::random_hex(32),
+        expires: Utc::now().timestamp() + super::SESSION_HOURS * 3600,
+    };
+    tracing::info!(actor = %op.actor, "ops login");
+    session.renew();
+    session.set(KEY, &op);
+    Redirect::see_other("/ops/").into_response()
+}
+
+/// The operator allowed to act, from a one-button action form's token.
+pub struct Acting(pub Operator);
+
+impl<'a> FromRequest<'a> for Acting {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let session = <&Session>::from_request(req, body).await?;
+        let Form(form) = Form::<CsrfForm>::from_request(req, body).await?;
+        acting(session, form.csrf.as_deref())
+            .map(Acting)
+            .map_err(|r| poem::Error::from_response(r.into_response()))
+    }
+}
+
+/// The body of a one-button action form.
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    pub csrf: Option<String>,
+}
+
+#[handler]
+pub fn logout(session: &Session, Form(form): Form<CsrfForm>) -> Response {
+    // Logging out needs the token too, so another site cannot log an operator out.
+    match current(session) {
+        Some(op) if form.csrf.as_deref().is_some_and(|t| same_secret(op.csrf.as_bytes(), t.as_bytes())) => {
+            session.purge();
+            Redirect::see_other("/ops/login").into_response()
+        }
+        Some(_) => Refusal::Forbidden("missing or wrong CSRF token").into_response(),
+        None => Redirect::see_other("/ops/login").into_response(),
+    }
+}

@@ -1,0 +1,329 @@
+//! The `/ops` dashboard over plain HTTP: login with an API key or a JWT becomes an
+//! HttpOnly, SameSite=Strict session cookie; pages need it; every action needs the
+//! session's CSRF token and operator or admin, is refused otherwise (and changes
+//! nothing), and lands in the audit log.
+
+use api::auth::jwt::{self, Claims};
+use api::auth::keys;
+use api::{ApiSettings, ApiState, AuthSettings, app};
+use chrono::Utc;
+use entities::Engine;
+use entities::enums::Role;
+use entities::testing::TestDb;
+use jobs::QueueClient;
+use jobs::redis_queue::{RedisQueues, connect};
+use jobs::schedule::Schedules;
+use jobs::testing::{PrefixGuard, redis_url};
+use migration::{Migrator, MigratorTrait};
+use poem::endpoint::BoxEndpoint;
+use poem::http::header;
+use poem::test::TestClient;
+use poem::{EndpointExt, Response};
+use secrecy::SecretString;
+
+const SECRET: &str = "test-secret-of-the-jwts-at-least-32-bytes";
+
+const SCHEDULES: &str = r#"
+[[schedule]]
+name = "settle"
+cron = "0 */15 * * * *"
+job = { kind = "settle_bets" }
+"#;
+
+struct Harness {
+    db: TestDb,
+    queues: QueueClient,
+    cli: TestClient<BoxEndpoint<'static, Response>>,
+    _guard: PrefixGuard,
+}
+
+async fn harness() -> Harness {
+    let db = TestDb::new(Engine::Sqlite).await;
+    Migrator::up(&db.conn, None).await.unwrap();
+    let prefix = format!("kickoff_ops_test_{}:", ulid::Ulid::generate());
+    let guard = PrefixGuard::new(redis_url(), prefix.clone());
+    let queues: QueueClient = RedisQueues::new(connect(&redis_url()).await.unwrap(), prefix).into();
+    let settings = ApiSettings { rate_limit_per_minute: 0, ..ApiSettings::default() };
+    let state = ApiState::new(db.conn.clone())
+        .with_queues(queues.clone())
+        .with_schedules(Schedules::parse(SCHEDULES).unwrap())
+        .with_settings(settings, AuthSettings { jwt_secret: SecretString::from(SECRET) });
+    let cli = TestClient::new(app(state).map_to_response().boxed());
+    Harness { db, queues, cli, _guard: guard }
+}
+
+/// A Supabase-format JWT for `email` with `role`, expiring `exp_in` seconds from now.
+fn token(email: &str, role: &str, exp_in: i64) -> String {
+    let claims = Claims {
+        sub: "5a1e-user".into(),
+        email: Some(email.into()),
+        role: Some(role.into()),
+        exp: Utc::now().timestamp() + exp_in,
+        app_metadata: None,
+    };
+    jwt::sign(&claims, SECRET.as_bytes()).unwrap()
+}
+
+fn url_encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A logged-in browser: its session cookie and the CSRF token its pages carry.
+struct Login {
+    cookie: String,
+    csrf: String,
+}
+
+impl Harness {
+    async fn key(&self, name: &str, role: Role) -> String {
+        keys::create(&self.db.conn, name, role).await.unwrap().1
+    }
+
+    async fn post_login(&self, credential: &str) -> poem::test::TestResponse {
+        let form = format!("credential={}", url_encode(credential));
+        self.cli.post("/ops/login").content_type("application/x-www-form-urlencoded").body(form).send().await
+    }
+
+    async fn login(&self, credential: &str) -> Login {
+        let resp = self.post_login(credential).await;
+        resp.assert_status(poem::http::StatusCode::SEE_OTHER);
+        let set = resp.0.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+        assert!(set.contains("Path=/ops"), "{set}");
+        let cookie = set.split(';').next().unwrap().to_owned();
+        let page = self.get("/ops/", Some(&cookie)).await;
+        assert_eq!(page.0, 200, "{}", page.1);
+        let csrf =
+            page.1.split("name=\"csrf\" value=\"").nth(1).map(|r| r.split('"').next().unwrap().to_owned());
+        Login { cookie, csrf: csrf.unwrap_or_default() }
+    }
+
+    async fn get(&self, uri: &str, cookie: Option<&str>) -> (u16, String) {
+        let mut req = self.cli.get(uri);
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        let resp = req.send().await;
+        let status = resp.0.status().as_u16();
+        (status, resp.0.into_body().into_string().await.unwrap())
+    }
+
+    async fn post(&self, uri: &str, cookie: Option<&str>, csrf: Option<&str>) -> u16 {
+        let mut req = self.cli.post(uri).content_type("application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        req = req.body(csrf.map(|t| format!("csrf={t}")).unwrap_or_default());
+        req.send().await.0.status().as_u16()
+    }
+
+    /// POSTs a form with `fields` (URL-encoded here); returns status, Location and body.
+    async fn submit(&self, uri: &str, cookie: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
+        let body = fields.iter().map(|(k, v)| format!("{k}={}", url_encode(v))).collect::<Vec<_>>().join("&");
+        let resp = self
+            .cli
+            .post(uri)
+            .header(header::COOKIE, cookie)
+            .content_type("application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await;
+        let status = resp.0.status().as_u16();
+        let location = resp
+            .0
+            .headers()
+            .get(header::LOCATION)
+            .map(|l| l.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (status, location, resp.0.into_body().into_string().await.unwrap())
+    }
+
+    async fn paused(&self, queue: &str) -> bool {
+        self.queues.stats(queue).await.unwrap().paused
+    }
+}
+
+#[tokio::test]
+async fn anonymous_visitors_are_sent_to_the_login_and_cannot_act() {
+    let h = harness().await;
+    for page in ["/ops/", "/ops/audit"] {
+        let resp = h.cli.get(page).send().await;
+        resp.assert_status(poem::http::StatusCode::SEE_OTHER);
+        resp.assert_header(header::LOCATION, "/ops/login");
+    }
+    let (status, login) = h.get("/ops/login", None).await;
+    assert_eq!(status, 200);
+    assert!(login.contains("name=\"credential\""));
+    // An action without a session changes nothing, with or without a made-up token.
+    assert_eq!(h.post("/ops/queues/scrape/pause", None, None).await, 303);
+    assert_eq!(h.post("/ops/queues/scrape/pause", None, Some("forged")).await, 303);
+    assert!(!h.paused("scrape").await);
+    // A cookie that was not issued by the server is no session.
+    let forged = "kickoff_ops=eyJvcGVyYXRvciI6eyJhY3RvciI6ImtleTp4Iiwicm9sZSI6ImFkbWluIn19";
+    assert_eq!(h.get("/ops/", Some(forged)).await.0, 303);
+    assert_eq!(h.post("/ops/queues/scrape/pause", Some(forged), Some("x")).await, 303);
+    assert!(!h.paused("scrape").await);
+}
+
+#[tokio::test]
+async fn bad_credentials_are_refused_at_login() {
+    let h = harness().await;
+    let key = h.key("gone", Role::Operator).await;
+    keys::revoke(&h.db.conn, "gone").await.unwrap();
+    let expired = token("x@example.com", "service_role", -3_600);
+    for credential in [key.as_str(), "kk_0000", expired.as_str(), "not-a-token"] {
+        let resp = h.post_login(credential).await;
+        resp.assert_status(poem::http::StatusCode::UNAUTHORIZED);
+        assert!(resp.0.headers().get(header::SET_COOKIE).is_none());
+    }
+}
+
+#[tokio::test]
+async fn an_operator_pauses_and_resumes_with_the_csrf_token_and_it_is_audited() {
+    let h = harness().await;
+    let key = h.key("night-shift", Role::Operator).await;
+    let login = h.login(&key).await;
+    assert!(!login.csrf.is_empty(), "the page carries a CSRF token");
+    let (_, page) = h.get("/ops/", Some(&login.cookie)).await;
+    assert!(page.contains("key:night-shift (operator)"), "{page}");
+    assert!(page.contains("action=\"/ops/queues/scrape/pause\""), "{page}");
+
+    // Without the token, or with a wrong one: refused, nothing changes.
+    assert_eq!(h.post("/ops/queues/scrape/pause", Some(&login.cookie), None).await, 403);
+    assert_eq!(h.post("/ops/queues/scrape/pause", Some(&login.cookie), Some("0000")).await, 403);
+    assert!(!h.paused("scrape").await);
+
+    assert_eq!(h.post("/ops/queues/scrape/pause", Some(&login.cookie), Some(&login.csrf)).await, 303);
+    assert!(h.paused("scrape").await);
+    let (_, page) = h.get("/ops/", Some(&login.cookie)).await;
+    assert!(page.contains("action=\"/ops/queues/scrape/resume\""), "{page}");
+    assert_eq!(h.post("/ops/queues/scrape/resume", Some(&login.cookie), Some(&login.csrf)).await, 303);
+    assert!(!h.paused("scrape").await);
+    assert_eq!(h.post("/ops/queues/nowhere/pause", Some(&login.cookie), Some(&login.csrf)).await, 404);
+
+    let (_, audit) = h.get("/ops/audit", Some(&login.cookie)).await;
+    let pause = audit.find("queue.pause").expect("pause audited");
+    let resume = audit.find("queue.resume").expect("resume audited");
+    assert!(resume < pause, "newest first");
+    assert_eq!(audit.matches("<td>key:night-shift</td>").count(), 2, "{audit}");
+
+    // Logging out needs the token too; then the cookie is no session.
+    assert_eq!(h.post("/ops/logout", Some(&login.cookie), None).await, 403);
+    let resp = h
+        .cli
+        .post("/ops/logout")
+        .header(header::COOKIE, &login.cookie)
+        .content_type("application/x-www-form-urlencoded")
+        .body(format!("csrf={}", login.csrf))
+        .send()
+        .await;
+    resp.assert_status(poem::http::StatusCode::SEE_OTHER);
+    let cleared = resp.0.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    let after = cleared.split(';').next().unwrap();
+    assert_eq!(h.get("/ops/", Some(after)).await.0, 303);
+}
+
+#[tokio::test]
+async fn an_operator_runs_a_schedule_now_and_disables_it() {
+    let h = harness().await;
+    let login = h.login(&h.key("ops", Role::Operator).await).await;
+    let (status, page) = h.get("/ops/schedules", Some(&login.cookie)).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("data-schedule=\"settle\"") && page.contains("0 */15 * * * *"), "{page}");
+    assert_eq!(h.post("/ops/schedules/settle/run", Some(&login.cookie), None).await, 403);
+    assert_eq!(h.queues.stats("settle").await.unwrap().pending, 0);
+
+    assert_eq!(h.post("/ops/schedules/settle/run", Some(&login.cookie), Some(&login.csrf)).await, 303);
+    assert_eq!(h.queues.stats("settle").await.unwrap().pending, 1, "the run queued the schedule's job");
+    assert_eq!(h.post("/ops/schedules/settle/disable", Some(&login.cookie), Some(&login.csrf)).await, 303);
+    let (_, page) = h.get("/ops/schedules", Some(&login.cookie)).await;
+    assert!(page.contains(">disabled<") && page.contains("/ops/schedules/settle/enable"), "{page}");
+    assert_eq!(h.post("/ops/schedules/nope/run", Some(&login.cookie), Some(&login.csrf)).await, 404);
+    let (_, audit) = h.get("/ops/audit", Some(&login.cookie)).await;
+    assert!(audit.contains("schedule.run_now") && audit.contains("schedule.disable"), "{audit}");
+}
+
+#[tokio::test]
+async fn the_trigger_form_checks_the_arguments_against_the_schema_and_queues_the_job() {
+    let h = harness().await;
+    let login = h.login(&h.key("ops", Role::Operator).await).await;
+    let (status, page) = h.get("/ops/trigger", Some(&login.cookie)).await;
+    assert_eq!(status, 200);
+    for kind in ["collect_results", "scrape_football_data", "maintenance", "run_inference"] {
+        assert!(page.contains(&format!("data-kind=\"{kind}\"")), "{kind}");
+    }
+    // The form is built from the schema: its fields, and the required ones pre-filled.
+    let section = page.split("data-kind=\"scrape_football_data\"").nth(1).unwrap();
+    let section = section.split("</section>").next().unwrap();
+    assert!(section.contains("<code>league</code>") && section.contains("Division code"), "{section}");
+    assert!(section.contains("&quot;league&quot;: &quot;&quot;"), "{section}");
+
+    let uri = "/ops/trigger/scrape_football_data";
+    let (status, _, page) =
+        h.submit(uri, &login.cookie, &[("csrf", &login.csrf), ("args", r#"{"league": 5}"#)]).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Invalid arguments"), "{page}");
+    assert!(page.contains("{&quot;league&quot;: 5}"), "the refused arguments stay in the form: {page}");
+    let (status, _, page) = h.submit(uri, &login.cookie, &[("csrf", &login.csrf), ("args", "{nope")]).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("The arguments are not JSON"), "{page}");
+    let bad_time =
+        [("csrf", login.csrf.as_str()), ("args", r#"{"league":"E0","season":"2324"}"#), ("run_at", "soon")];
+    let (status, _, page) = h.submit(uri, &login.cookie, &bad_time).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("is not an RFC 3339 time"), "{page}");
+    assert_eq!(h.queues.stats("scrape").await.unwrap().pending, 0);
+
+    let good = [("csrf", login.csrf.as_str()), ("args", r#"{"league":"E0","season":"2324"}"#)];
+    assert_eq!(
+        h.submit(uri, &login.cookie, &good[..1]).await.0,
+        422,
+        "empty arguments miss the required fields"
+    );
+    let (status, location, _) = h.submit(uri, &login.cookie, &good).await;
+    assert_eq!(status, 303);
+    assert!(location.starts_with("/ops/trigger?kind=scrape_football_data&queued="), "{location}");
+    assert_eq!(h.queues.stats("scrape").await.unwrap().pending, 1);
+    let (_, page) = h.get(&location, Some(&login.cookie)).await;
+    assert!(page.contains("Queued scrape_football_data job"), "{page}");
+    let (_, audit) = h.get("/ops/audit", Some(&login.cookie)).await;
+    assert!(audit.contains("job.trigger"), "{audit}");
+    // Without the token: refused, nothing queued.
+    let (status, _, _) = h.submit(uri, &login.cookie, &good[1..]).await;
+    assert_eq!(status, 403);
+    assert_eq!(h.queues.stats("scrape").await.unwrap().pending, 1);
+}
+
+#[tokio::test]
+async fn a_reader_sees_everything_and_can_change_nothing() {
+    let h = harness().await;
+    let login = h.login(&token("ada@example.com", "authenticated", 3_600)).await;
+    let (status, page) = h.get("/ops/", Some(&login.cookie)).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("jwt:ada@example.com (reader)"), "{page}");
+    assert!(page.contains("data-queue=\"scrape\""), "{page}");
+    assert!(!page.contains("/pause\""), "no action buttons for a reader: {page}");
+    assert_eq!(h.post("/ops/queues/scrape/pause", Some(&login.cookie), Some(&login.csrf)).await, 403);
+    assert!(!h.paused("scrape").await);
+    let (status, schedules) = h.get("/ops/schedules", Some(&login.cookie)).await;
+    assert_eq!(status, 200);
+    assert!(schedules.contains("data-schedule=\"settle\"") && !schedules.contains("Run now"), "{schedules}");
+    assert_eq!(h.post("/ops/schedules/settle/run", Some(&login.cookie), Some(&login.csrf)).await, 403);
+    assert_eq!(h.queues.stats("settle").await.unwrap().pending, 0);
+    let (status, trigger) = h.get("/ops/trigger", Some(&login.cookie)).await;
+    assert_eq!(status, 200);
+    assert!(
+        trigger.contains("data-kind=\"settle_bets\"") && !trigger.contains("action=\"/ops/trigger/"),
+        "{trigger}"
+    );
+    let (status, _, _) = h.submit("/ops/trigger/settle_bets", &login.cookie, &[("csrf", &login.csrf)]).await;
+    assert_eq!(status, 403);
+    assert_eq!(h.queues.stats("settle").await.unwrap().pending, 0);
+    assert_eq!(h.get("/ops/audit", Some(&login.cookie)).await.0, 200);
+    assert_eq!(h.db.count("audit_log").await, 0);
+}
