@@ -65,12 +65,7 @@ fn token(email: &str, role: &str, exp_in: i64) -> String {
 }
 
 fn url_encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }
 
 /// A logged-in browser: its session cookie and the CSRF token its pages carry.
@@ -299,6 +294,94 @@ async fn the_trigger_form_checks_the_arguments_against_the_schema_and_queues_the
     assert_eq!(h.queues.stats("scrape").await.unwrap().pending, 1);
 }
 
+/// A dead letter of a `scrape_football_data` job whose two attempts met `error`.
+async fn dead_letter(h: &Harness, season: &str, error: &str) -> i64 {
+    let job = jobs::AnyJob::ScrapeFootballData(jobs::catalogue::ScrapeFootballData {
+        league: "E0".into(),
+        season: season.into(),
+    });
+    let mut envelope = jobs::Envelope::new(&job);
+    envelope.attempt = 2;
+    let now = Utc::now();
+    let attempt = |n: u32| jobs::AttemptError {
+        attempt: n,
+        error: error.into(),
+        permanent: n == 2,
+        started_at: now,
+        failed_at: now,
+        worker: "host-a-scrape-1".into(),
+    };
+    envelope.errors.push(attempt(1));
+    jobs::dead_letters::record(&h.db.conn, "scrape", &envelope, attempt(2)).await.unwrap().id
+}
+
+#[tokio::test]
+async fn dead_letters_are_grouped_filtered_edited_with_a_diff_requeued_and_deleted() {
+    let h = harness().await;
+    let login = h.login(&h.key("ops", Role::Operator).await).await;
+    let bad = dead_letter(&h, "9999", "HTTP 404 for /9999/E0.csv").await;
+    let other = dead_letter(&h, "2223", "connection reset").await;
+    let third = dead_letter(&h, "2122", "connection reset").await;
+
+    let (status, page) = h.get("/ops/dead-letters", Some(&login.cookie)).await;
+    assert_eq!(status, 200);
+    let top = page.split("id=\"top-errors\"").nth(1).unwrap().split("</table>").next().unwrap();
+    let reset = top.find("connection reset").unwrap();
+    assert!(reset < top.find("HTTP 404").unwrap(), "the commonest error first: {top}");
+    assert!(page.contains(&format!("data-letter=\"{bad}\"")) && page.contains("3 letter(s)"), "{page}");
+    let (_, filtered) = h.get("/ops/dead-letters?error=404&queue=scrape", Some(&login.cookie)).await;
+    assert!(
+        filtered.contains("1 letter(s)") && filtered.contains(&format!("data-letter=\"{bad}\"")),
+        "{filtered}"
+    );
+    let (_, none) = h.get("/ops/dead-letters?kind=settle_bets", Some(&login.cookie)).await;
+    assert!(none.contains("0 letter(s)"), "{none}");
+
+    let (status, detail) = h.get(&format!("/ops/dead-letters/{bad}"), Some(&login.cookie)).await;
+    assert_eq!(status, 200);
+    assert!(detail.contains("host-a-scrape-1") && detail.matches("HTTP 404").count() >= 2, "{detail}");
+    assert_eq!(h.get("/ops/dead-letters/999999", Some(&login.cookie)).await.0, 404);
+
+    // Edit: refused edits come back with the reason; a good one shows the diff first.
+    let edit = format!("/ops/dead-letters/{bad}/edit");
+    let (status, _, page) = h.submit(&edit, &login.cookie, &[("csrf", &login.csrf), ("args", "{oops")]).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("The payload is not JSON"), "{page}");
+    let wrong = [("csrf", login.csrf.as_str()), ("args", r#"{"league": 1, "season": "2324"}"#)];
+    assert_eq!(h.submit(&edit, &login.cookie, &wrong).await.0, 422);
+    let fixed = [("csrf", login.csrf.as_str()), ("args", r#"{"league": "E0", "season": "2324"}"#)];
+    let (status, _, diff) = h.submit(&edit, &login.cookie, &fixed).await;
+    assert_eq!(status, 200);
+    assert!(
+        diff.contains("<del>-") && diff.contains("9999") && diff.contains("<ins>+") && diff.contains("2324"),
+        "{diff}"
+    );
+    assert_eq!(h.queues.stats("scrape").await.unwrap().pending, 0, "reviewing requeues nothing");
+
+    let requeue = format!("/ops/dead-letters/{bad}/requeue");
+    let args = r#"{"league": "E0", "season": "2324"}"#;
+    assert_eq!(h.submit(&requeue, &login.cookie, &[("args", args)]).await.0, 403, "no token");
+    let (status, location, _) =
+        h.submit(&requeue, &login.cookie, &[("csrf", &login.csrf), ("args", args)]).await;
+    assert_eq!((status, location.as_str()), (303, "/ops/dead-letters"));
+    assert_eq!(h.queues.stats("scrape").await.unwrap().pending, 1);
+    let letter = jobs::dead_letters::get(&h.db.conn, bad).await.unwrap();
+    assert!(letter.requeued_at.is_some());
+    assert_eq!(letter.payload["season"], "2324");
+
+    // Delete one; then delete every letter matching a filter.
+    let del = format!("/ops/dead-letters/{other}/delete");
+    assert_eq!(h.submit(&del, &login.cookie, &[("csrf", &login.csrf)]).await.0, 303);
+    assert!(jobs::dead_letters::get(&h.db.conn, other).await.is_err());
+    let bulk = [("csrf", login.csrf.as_str()), ("queue", ""), ("kind", ""), ("error", "reset")];
+    assert_eq!(h.submit("/ops/dead-letters/bulk/delete", &login.cookie, &bulk).await.0, 303);
+    assert!(jobs::dead_letters::get(&h.db.conn, third).await.is_err());
+    let (_, audit) = h.get("/ops/audit", Some(&login.cookie)).await;
+    for action in ["dead_letter.requeue", "dead_letter.delete", "dead_letter.bulk_delete"] {
+        assert!(audit.contains(action), "{action}: {audit}");
+    }
+}
+
 #[tokio::test]
 async fn a_reader_sees_everything_and_can_change_nothing() {
     let h = harness().await;
@@ -324,6 +407,20 @@ async fn a_reader_sees_everything_and_can_change_nothing() {
     let (status, _, _) = h.submit("/ops/trigger/settle_bets", &login.cookie, &[("csrf", &login.csrf)]).await;
     assert_eq!(status, 403);
     assert_eq!(h.queues.stats("settle").await.unwrap().pending, 0);
+    let letter = dead_letter(&h, "9999", "HTTP 404").await;
+    let (status, letters) = h.get("/ops/dead-letters", Some(&login.cookie)).await;
+    assert_eq!(status, 200);
+    assert!(
+        letters.contains(&format!("data-letter=\"{letter}\"")) && !letters.contains("Requeue"),
+        "{letters}"
+    );
+    let (_, detail) = h.get(&format!("/ops/dead-letters/{letter}"), Some(&login.cookie)).await;
+    assert!(detail.contains("id=\"payload\"") && !detail.contains("<textarea"), "{detail}");
+    for action in ["requeue", "delete"] {
+        let uri = format!("/ops/dead-letters/{letter}/{action}");
+        assert_eq!(h.submit(&uri, &login.cookie, &[("csrf", &login.csrf)]).await.0, 403);
+    }
+    assert!(jobs::dead_letters::get(&h.db.conn, letter).await.unwrap().requeued_at.is_none());
     assert_eq!(h.get("/ops/audit", Some(&login.cookie)).await.0, 200);
     assert_eq!(h.db.count("audit_log").await, 0);
 }

@@ -17,6 +17,7 @@ th,td{border-bottom:1px solid #d0d7de;padding:.35em .6em;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 .paused{color:#9a6700;font-weight:600}.error{color:#cf222e}.notice{color:#1a7f37}
 section.kind{background:#fff;border:1px solid #d0d7de;padding:.6em 1em;margin:0 0 1em}
+del{color:#cf222e;text-decoration:none;display:block}ins{color:#1a7f37;text-decoration:none;display:block}
 section.kind h2{font-size:1.05em;margin:.2em 0}section.kind label{display:block;margin:.4em 0}
 form.inline{display:inline}button{cursor:pointer}
 form.login{display:flex;flex-direction:column;gap:.5em;max-width:24em}
@@ -53,6 +54,7 @@ pub fn page(title: &str, op: Option<&Operator>, body: Markup) -> Html<String> {
                     strong { "Kickoff ops" }
                     @if let Some(op) = op {
                         a href="/ops/" { "Queues" }
+                        a href="/ops/dead-letters" { "Dead letters" }
                         a href="/ops/schedules" { "Schedules" }
                         a href="/ops/trigger" { "Trigger" }
                         a href="/ops/audit" { "Audit log" }

@@ -5,6 +5,7 @@
 //! reader sees every page and no buttons, and an action it forges is refused.
 
 mod audit;
+mod dead_letters;
 mod html;
 mod queues;
 mod schedules;
@@ -56,6 +57,12 @@ pub fn routes(state: &ApiState) -> impl IntoEndpoint + use<> {
         .at("/queues/:queue/:action", post(queues::act))
         .at("/schedules", get(schedules::list))
         .at("/schedules/:name/:action", post(schedules::act))
+        .at("/dead-letters", get(dead_letters::list))
+        .at("/dead-letters/bulk/:action", post(dead_letters::bulk))
+        .at("/dead-letters/:id", get(dead_letters::show))
+        .at("/dead-letters/:id/edit", post(dead_letters::review))
+        .at("/dead-letters/:id/requeue", post(dead_letters::requeue))
+        .at("/dead-letters/:id/delete", post(dead_letters::delete))
         .at("/trigger", get(trigger::page_of_forms))
         .at("/trigger/:kind", post(trigger::submit))
         .at("/audit", get(audit::log))
