@@ -20,7 +20,7 @@ use super::{FetchError, FetchRequest, FetchResponse, Fetcher};
 use crate::settings::ScrapeSettings;
 
 /// Chromium's flags for a server without a display or sandbox privileges.
-const CHROMIUM_ARGS: &[&str] = &[
+pub const CHROMIUM_ARGS: &[&str] = &[
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -43,8 +43,9 @@ fn network(url: &str, message: impl std::fmt::Display) -> FetchError {
     FetchError::Network { url: url.to_owned(), message: message.to_string() }
 }
 
-/// Starts chromedriver on a free port and waits until it answers.
-async fn start_chromedriver(binary: &str) -> Result<(Child, String), FetchError> {
+/// Starts chromedriver on a free port and waits until it answers; it stops when the
+/// child is dropped.
+pub async fn start_chromedriver(binary: &str) -> Result<(Child, String), FetchError> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| network("chromedriver", e))?

@@ -1,0 +1,156 @@
+//! The `/ops` dashboard in real headless Chromium through thirtyfour (CI installs
+//! `chromium` and `chromium-driver`): log in with an operator key, pause and resume a
+//! queue with the page's buttons, run a schedule now, trigger a job from the form
+//! (a validation error first), requeue a dead letter after editing its payload. Each
+//! page is saved as a screenshot under `target/ops-screenshots/` (the README shows them).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use api::auth::keys;
+use api::{ApiSettings, ApiState, AuthSettings};
+use entities::Engine;
+use entities::enums::Role;
+use entities::testing::TestDb;
+use jobs::QueueClient;
+use jobs::embedded_queue::EmbeddedQueues;
+use jobs::schedule::Schedules;
+use migration::{Migrator, MigratorTrait};
+use poem::listener::{Acceptor, Listener, TcpListener};
+use secrecy::SecretString;
+use thirtyfour::prelude::*;
+use workers::scrape::fetch::browser::{CHROMIUM_ARGS, start_chromedriver};
+
+const SCHEDULES: &str = r#"
+[[schedule]]
+name = "nightly_settle"
+cron = "0 0 7 * * *"
+job = { kind = "settle_bets" }
+"#;
+
+fn shots_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/ops-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn shot(driver: &WebDriver, name: &str) {
+    driver.screenshot(&shots_dir().join(format!("{name}.png"))).await.unwrap();
+}
+
+async fn text_of(driver: &WebDriver, css: &str) -> String {
+    driver.find(By::Css(css)).await.unwrap().text().await.unwrap()
+}
+
+async fn click(driver: &WebDriver, css: &str) {
+    driver.find(By::Css(css)).await.unwrap().click().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_steers_the_queues_from_the_dashboard_in_chromium() {
+    let db = TestDb::new(Engine::Sqlite).await;
+    Migrator::up(&db.conn, None).await.unwrap();
+    let pool = db.conn.get_sqlite_connection_pool().clone();
+    let queues: QueueClient = EmbeddedQueues::open(pool, "ops_browser:").await.unwrap().into();
+    let auth = AuthSettings { jwt_secret: SecretString::from("browser-test-secret-of-32-bytes-or-more") };
+    let state = ApiState::new(db.conn.clone())
+        .with_queues(queues.clone())
+        .with_schedules(Schedules::parse(SCHEDULES).unwrap())
+        .with_settings(ApiSettings { rate_limit_per_minute: 0, ..ApiSettings::default() }, auth);
+    let key = keys::create(&db.conn, "night-shift", Role::Operator).await.unwrap().1;
+    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+    let base = format!("http://{}", acceptor.local_addr()[0].as_socket_addr().copied().unwrap());
+    tokio::spawn(async move { poem::Server::new_with_acceptor(acceptor).run(api::app(state)).await });
+
+    let (_chromedriver, webdriver) =
+        start_chromedriver("chromedriver").await.expect("chromedriver (apt: chromium chromium-driver)");
+    let mut caps = DesiredCapabilities::chrome();
+    caps.set_binary("/usr/bin/chromium").unwrap();
+    for arg in CHROMIUM_ARGS {
+        caps.add_arg(arg).unwrap();
+    }
+    caps.add_arg("--window-size=1280,900").unwrap();
+    let driver = WebDriver::new(&webdriver, caps).await.unwrap();
+    driver.set_implicit_wait_timeout(Duration::from_secs(5)).await.unwrap();
+
+    // Anonymous: the login page; a wrong key is refused on the page.
+    driver.goto(format!("{base}/ops/")).await.unwrap();
+    assert!(driver.current_url().await.unwrap().as_str().ends_with("/ops/login"));
+    driver.find(By::Css("#credential")).await.unwrap().send_keys("kk_wrong").await.unwrap();
+    click(&driver, "form.login button").await;
+    assert!(text_of(&driver, "p.error").await.contains("Unknown, revoked or expired"));
+    shot(&driver, "login").await;
+
+    driver.find(By::Css("#credential")).await.unwrap().send_keys(&key).await.unwrap();
+    click(&driver, "form.login button").await;
+    assert!(text_of(&driver, "#actor").await.contains("key:night-shift (operator)"));
+
+    // Pause the scrape queue with its button, see it paused, resume it.
+    click(&driver, "tr[data-queue='scrape'] button").await;
+    assert_eq!(text_of(&driver, "tr[data-queue='scrape'] .paused").await, "paused");
+    assert!(queues.stats("scrape").await.unwrap().paused);
+    shot(&driver, "queues").await;
+    click(&driver, "tr[data-queue='scrape'] button").await;
+    assert!(driver.find_all(By::Css("tr[data-queue='scrape'] .paused")).await.unwrap().is_empty());
+    assert!(!queues.stats("scrape").await.unwrap().paused);
+
+    // Run a schedule now: its job is queued.
+    driver.goto(format!("{base}/ops/schedules")).await.unwrap();
+    click(&driver, "tr[data-schedule='nightly_settle'] form[action$='/run'] button").await;
+    assert_eq!(queues.stats("settle").await.unwrap().pending, 1);
+    shot(&driver, "schedules").await;
+
+    // Trigger from the form: a validation error first, then the job.
+    driver.goto(format!("{base}/ops/trigger")).await.unwrap();
+    let args = driver.find(By::Css("#kind-scrape_football_data textarea[name='args']")).await.unwrap();
+    args.clear().await.unwrap();
+    args.send_keys(r#"{"league": 7}"#).await.unwrap();
+    click(&driver, "#kind-scrape_football_data button").await;
+    assert!(text_of(&driver, "#kind-scrape_football_data p.error").await.contains("Invalid arguments"));
+    shot(&driver, "trigger-refused").await;
+    let args = driver.find(By::Css("#kind-scrape_football_data textarea[name='args']")).await.unwrap();
+    args.clear().await.unwrap();
+    args.send_keys(r#"{"league": "E0", "season": "2324"}"#).await.unwrap();
+    click(&driver, "#kind-scrape_football_data button").await;
+    assert!(text_of(&driver, "p.notice").await.starts_with("Queued scrape_football_data job"));
+    assert_eq!(queues.stats("scrape").await.unwrap().pending, 1);
+
+    // A dead letter: edit its payload, review the diff, requeue it.
+    let job = jobs::AnyJob::ScrapeFootballData(jobs::catalogue::ScrapeFootballData {
+        league: "E0".into(),
+        season: "9999".into(),
+    });
+    let now = chrono::Utc::now();
+    let error = jobs::AttemptError {
+        attempt: 1,
+        error: "HTTP 404 for /9999/E0.csv".into(),
+        permanent: true,
+        started_at: now,
+        failed_at: now,
+        worker: "host-a-scrape-1".into(),
+    };
+    let letter =
+        jobs::dead_letters::record(&db.conn, "scrape", &jobs::Envelope::new(&job), error).await.unwrap();
+    driver.goto(format!("{base}/ops/dead-letters")).await.unwrap();
+    assert!(text_of(&driver, "#top-errors").await.contains("HTTP 404"));
+    shot(&driver, "dead-letters").await;
+    click(&driver, &format!("tr[data-letter='{}'] a", letter.id)).await;
+    let payload = driver.find(By::Css("textarea[name='args']")).await.unwrap();
+    payload.clear().await.unwrap();
+    payload.send_keys(r#"{"league": "E0", "season": "2324"}"#).await.unwrap();
+    click(&driver, "form[action$='/edit'] button").await;
+    assert!(text_of(&driver, "#diff ins").await.contains("2324"));
+    shot(&driver, "dead-letter-diff").await;
+    click(&driver, "form[action$='/requeue'] button").await;
+    assert_eq!(queues.stats("scrape").await.unwrap().pending, 2);
+    let requeued = jobs::dead_letters::get(&db.conn, letter.id).await.unwrap();
+    assert_eq!(requeued.payload["season"], "2324");
+
+    driver.goto(format!("{base}/ops/audit")).await.unwrap();
+    let audit = text_of(&driver, "#audit").await;
+    for action in ["queue.pause", "queue.resume", "schedule.run_now", "job.trigger", "dead_letter.requeue"] {
+        assert!(audit.contains(action), "{action}: {audit}");
+    }
+    shot(&driver, "audit").await;
+    driver.quit().await.unwrap();
+}
