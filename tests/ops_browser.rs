@@ -42,8 +42,12 @@ async fn text_of(driver: &WebDriver, css: &str) -> String {
     driver.find(By::Css(css)).await.unwrap().text().await.unwrap()
 }
 
+/// Clicks the element and waits until the browser has left the page, so the request
+/// it sent has been answered before the test looks at the server's state.
 async fn click(driver: &WebDriver, css: &str) {
+    let page = driver.find(By::Tag("html")).await.unwrap();
     driver.find(By::Css(css)).await.unwrap().click().await.unwrap();
+    page.wait_until().stale().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
