@@ -9,14 +9,14 @@ use jobs::dead_letters::{self, DeadLetterError, DeadLetterFilter};
 use maud::{Markup, html};
 use poem::http::StatusCode;
 use poem::session::Session;
-use poem::web::{Data, Form, Path, Query};
+use poem::web::{Data, Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
 use super::html::{action_button, csrf_input, page};
-use super::session::{Acting, Operator, Refusal, acting, current};
+use super::session::{Acting, Operator, Refusal, current};
 use super::{audited_redirect, unavailable};
 use crate::state::ApiState;
 
@@ -188,7 +188,6 @@ pub async fn show(Path(id): Path<i64>, session: &Session, state: Data<&ApiState>
 
 #[derive(Deserialize)]
 pub struct EditForm {
-    csrf: Option<String>,
     #[serde(default)]
     args: String,
 }
@@ -198,14 +197,9 @@ pub struct EditForm {
 #[handler]
 pub async fn review(
     Path(id): Path<i64>,
-    session: &Session,
+    Acting(op, form): Acting<EditForm>,
     state: Data<&ApiState>,
-    Form(form): Form<EditForm>,
 ) -> Response {
-    let op = match acting(session, form.csrf.as_deref()) {
-        Ok(op) => op,
-        Err(r) => return r.into_response(),
-    };
     let letter = match dead_letters::get(&state.db, id).await {
         Ok(l) => l,
         Err(e) => return failed(e),
@@ -248,7 +242,6 @@ pub async fn review(
 
 #[derive(Deserialize)]
 pub struct RequeueForm {
-    csrf: Option<String>,
     args: Option<String>,
 }
 
@@ -256,14 +249,9 @@ pub struct RequeueForm {
 #[handler]
 pub async fn requeue(
     Path(id): Path<i64>,
-    session: &Session,
+    Acting(op, form): Acting<RequeueForm>,
     state: Data<&ApiState>,
-    Form(form): Form<RequeueForm>,
 ) -> Response {
-    let op = match acting(session, form.csrf.as_deref()) {
-        Ok(op) => op,
-        Err(r) => return r.into_response(),
-    };
     let edited = match form.args.as_deref().map(serde_json::from_str::<Value>).transpose() {
         Ok(v) => v,
         Err(e) => {
@@ -292,7 +280,7 @@ pub async fn requeue(
 
 /// `POST /ops/dead-letters/{id}/delete`.
 #[handler]
-pub async fn delete(Path(id): Path<i64>, Acting(op): Acting, state: Data<&ApiState>) -> Response {
+pub async fn delete(Path(id): Path<i64>, Acting(op, _): Acting, state: Data<&ApiState>) -> Response {
     match dead_letters::delete(&state.db, &[id]).await {
         Ok(0) => (StatusCode::NOT_FOUND, format!("no dead letter {id}")).into_response(),
         Ok(_) => {
@@ -312,7 +300,6 @@ pub async fn delete(Path(id): Path<i64>, Acting(op): Acting, state: Data<&ApiSta
 
 #[derive(Deserialize)]
 pub struct BulkForm {
-    csrf: Option<String>,
     #[serde(flatten)]
     filter: Filter,
 }
@@ -321,14 +308,9 @@ pub struct BulkForm {
 #[handler]
 pub async fn bulk(
     Path(action): Path<String>,
-    session: &Session,
+    Acting(op, form): Acting<BulkForm>,
     state: Data<&ApiState>,
-    Form(form): Form<BulkForm>,
 ) -> Response {
-    let op = match acting(session, form.csrf.as_deref()) {
-        Ok(op) => op,
-        Err(r) => return r.into_response(),
-    };
     let letters = match dead_letters::list(&state.db, &form.filter.to_filter(None)).await {
         Ok(l) => l,
         Err(e) => return unavailable("database", e),

@@ -91,7 +91,7 @@ pub async fn overview(session: &Session, state: Data<&ApiState>) -> Response {
 #[handler]
 pub async fn act(
     Path((queue, action)): Path<(String, String)>,
-    Acting(op): Acting,
+    Acting(op, _): Acting,
     state: Data<&ApiState>,
 ) -> Response {
     let Some(queue) = queues::ALL.iter().find(|q| **q == queue) else {

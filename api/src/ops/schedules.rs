@@ -74,7 +74,7 @@ pub async fn list(session: &Session, state: Data<&ApiState>) -> Response {
 #[handler]
 pub async fn act(
     Path((name, action)): Path<(String, String)>,
-    Acting(op): Acting,
+    Acting(op, _): Acting,
     state: Data<&ApiState>,
 ) -> Response {
     let (Some(table), Some(client)) = (state.schedules.as_deref(), state.queues.as_ref()) else {

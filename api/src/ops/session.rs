@@ -7,6 +7,7 @@ use poem::http::StatusCode;
 use poem::session::Session;
 use poem::web::{Data, Form, Html, Redirect};
 use poem::{FromRequest, IntoResponse, Request, RequestBody, Response, handler};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::html::page;
@@ -126,16 +127,29 @@ pub async fn login(session: &Session, state: Data<&ApiState>, Form(form): Form<L
     Redirect::see_other("/ops/").into_response()
 }
 
-/// The operator allowed to act, from a one-button action form's token.
-pub struct Acting(pub Operator);
+/// An action's form: the CSRF token beside the action's own fields.
+#[derive(Deserialize)]
+struct WithCsrf<F> {
+    csrf: Option<String>,
+    #[serde(flatten)]
+    fields: F,
+}
 
-impl<'a> FromRequest<'a> for Acting {
+/// A form with no fields but the token (a one-button action).
+#[derive(Debug, Default, Deserialize)]
+pub struct NoFields {}
+
+/// The operator allowed to act, from the token the action's form carries, and the
+/// form's other fields; refused (to the login, or 403) before the handler runs.
+pub struct Acting<F = NoFields>(pub Operator, pub F);
+
+impl<'a, F: DeserializeOwned + Send> FromRequest<'a> for Acting<F> {
     async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
         let session = <&Session>::from_request(req, body).await?;
-        let Form(form) = Form::<CsrfForm>::from_request(req, body).await?;
-        acting(session, form.csrf.as_deref())
-            .map(Acting)
-            .map_err(|r| poem::Error::from_response(r.into_response()))
+        let Form(form) = Form::<WithCsrf<F>>::from_request(req, body).await?;
+        let op = acting(session, form.csrf.as_deref())
+            .map_err(|r| poem::Error::from_response(r.into_response()))?;
+        Ok(Acting(op, form.fields))
     }
 }
 

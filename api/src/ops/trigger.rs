@@ -9,13 +9,13 @@ use jobs::{AnyJob, EnqueueOptions, Enqueued, Envelope, JobError};
 use maud::{Markup, html};
 use poem::http::StatusCode;
 use poem::session::Session;
-use poem::web::{Data, Form, Path, Query};
+use poem::web::{Data, Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::html::{csrf_input, page};
-use super::session::{Operator, Refusal, acting, current};
+use super::session::{Acting, Operator, Refusal, current};
 use super::{audited_redirect, unavailable};
 use crate::state::ApiState;
 
@@ -146,7 +146,6 @@ pub fn page_of_forms(session: &Session, Query(q): Query<Queued>) -> Response {
 
 #[derive(Deserialize)]
 pub struct TriggerForm {
-    csrf: Option<String>,
     #[serde(default)]
     args: String,
     #[serde(default)]
@@ -184,14 +183,9 @@ fn parse(kind: &str, form: &TriggerForm) -> Result<(AnyJob, EnqueueOptions), Str
 #[handler]
 pub async fn submit(
     Path(kind): Path<String>,
-    session: &Session,
+    Acting(op, form): Acting<TriggerForm>,
     state: Data<&ApiState>,
-    Form(form): Form<TriggerForm>,
 ) -> Response {
-    let op = match acting(session, form.csrf.as_deref()) {
-        Ok(op) => op,
-        Err(r) => return r.into_response(),
-    };
     let Some((kind, _, _)) = KINDS.iter().find(|(k, _, _)| *k == kind) else {
         return (StatusCode::NOT_FOUND, "no such job kind").into_response();
     };
