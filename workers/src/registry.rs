@@ -104,17 +104,21 @@ pub async fn register(
 /// Makes `version` the one active version of `name`.
 pub async fn activate(conn: &DatabaseConnection, name: &str, version: &str) -> Result<(), RegistryError> {
     let txn = conn.begin().await?;
+    // The write comes first: on SQLite a transaction that reads and then writes cannot
+    // wait for a concurrent writer (its snapshot is stale) and fails at once with
+    // "database is locked"; one that starts by writing waits out the busy timeout.
+    // An unknown version rolls the deactivation back.
+    model_versions::Entity::update_many()
+        .col_expr(model_versions::Column::Active, sea_orm::sea_query::Expr::value(false))
+        .filter(model_versions::Column::Name.eq(name))
+        .exec(&txn)
+        .await?;
     let target = model_versions::Entity::find()
         .filter(model_versions::Column::Name.eq(name))
         .filter(model_versions::Column::Version.eq(version))
         .one(&txn)
         .await?
         .ok_or_else(|| RegistryError::NoSuchVersion { name: name.to_owned(), version: version.to_owned() })?;
-    model_versions::Entity::update_many()
-        .col_expr(model_versions::Column::Active, sea_orm::sea_query::Expr::value(false))
-        .filter(model_versions::Column::Name.eq(name))
-        .exec(&txn)
-        .await?;
     let mut active: model_versions::ActiveModel = target.into();
     active.active = Set(true);
     active.update(&txn).await?;

@@ -128,6 +128,9 @@ async fn versions_activate_hot_swap_roll_back_and_fall_back() {
     assert_eq!(cache.active(&db.conn, NAME).await.unwrap().version, "v1");
     assert!(registry::rollback(&db.conn, NAME).await.is_err(), "nothing before v1");
     assert!(registry::activate(&db.conn, NAME, "v9").await.is_err());
+    let versions = registry::list(&db.conn, NAME).await.unwrap();
+    let active: Vec<&str> = versions.iter().filter(|v| v.active).map(|v| v.version.as_str()).collect();
+    assert_eq!(active, ["v1"], "an unknown version leaves the active one in place");
 
     // A corrupt version activated: the cache keeps serving what it had...
     registry::register(&db.conn, NAME, &v2.model, serde_json::json!({}), false).await.unwrap();
