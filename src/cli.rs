@@ -122,7 +122,7 @@ pub enum Command {
         #[command(subcommand)]
         command: DlqCommand,
     },
-    /// Queue statistics, pause and resume.
+    /// Queue statistics, pause, resume and drain.
     Queues {
         #[command(subcommand)]
         command: QueuesCommand,
@@ -334,4 +334,7 @@ pub enum QueuesCommand {
     Pause { queue: String },
     /// Let workers take jobs of QUEUE again.
     Resume { queue: String },
+    /// Delete every job waiting on QUEUE (pending and scheduled, retries included);
+    /// running jobs finish.
+    Drain { queue: String },
 }

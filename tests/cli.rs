@@ -221,6 +221,18 @@ fn queue_commands_work_on_the_embedded_queue() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&stats)).unwrap();
     let settle = v.as_array().unwrap().iter().find(|q| q["queue"] == "settle").unwrap();
     assert_eq!(settle["paused"], false);
+    let drained = kickoff(dir.path(), &["queues", "drain", "settle"], &[]);
+    assert!(stdout(&drained).contains("drained settle: 2 waiting job(s) deleted"), "{}", stdout(&drained));
+    let stats = kickoff(dir.path(), &["queues", "stats", "--json"], &[]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&stats)).unwrap();
+    let settle = v.as_array().unwrap().iter().find(|q| q["queue"] == "settle").unwrap();
+    assert_eq!((settle["scheduled"].as_u64(), settle["pending"].as_u64()), (Some(0), Some(0)), "{settle}");
+    let unknown = kickoff(dir.path(), &["queues", "drain", "nowhere"], &[]);
+    assert!(
+        !unknown.status.success() && stderr(&unknown).contains("unknown queue `nowhere`"),
+        "{}",
+        stderr(&unknown)
+    );
 }
 
 #[test]

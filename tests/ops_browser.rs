@@ -1,8 +1,10 @@
 //! The `/ops` dashboard in real headless Chromium through thirtyfour (CI installs
 //! `chromium` and `chromium-driver`): log in with an operator key, pause and resume a
 //! queue with the page's buttons, run a schedule now, trigger a job from the form
-//! (a validation error first), requeue a dead letter after editing its payload. Each
-//! page is saved as a screenshot under `target/ops-screenshots/` (the README shows them).
+//! (a validation error first), see a failing job become a dead letter, requeue it after
+//! editing its payload and see it succeed, with its job page and chain; the overview
+//! updates live and charts the outcomes. Each page is saved as a screenshot under
+//! `target/ops-screenshots/` (the README shows them).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -62,6 +64,11 @@ async fn an_operator_steers_the_queues_from_the_dashboard_in_chromium() {
         .with_schedules(Schedules::parse(SCHEDULES).unwrap())
         .with_settings(ApiSettings { rate_limit_per_minute: 0, ..ApiSettings::default() }, auth);
     let key = keys::create(&db.conn, "night-shift", Role::Operator).await.unwrap().1;
+    // Workers for the maintenance queue, where the failing job of the dead-letter part runs.
+    let rt = std::sync::Arc::new(workers::runtime::Runtime::new(db.conn.clone(), queues.clone()));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let spec = workers::runtime::PoolSpec { queue: "maintenance".into(), concurrency: 2 };
+    let pools = tokio::spawn(workers::runtime::run_pools(rt, vec![spec], stopped, Duration::from_secs(5)));
     let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
     let base = format!("http://{}", acceptor.local_addr()[0].as_socket_addr().copied().unwrap());
     tokio::spawn(async move { poem::Server::new_with_acceptor(acceptor).run(api::app(state)).await });
@@ -89,6 +96,17 @@ async fn an_operator_steers_the_queues_from_the_dashboard_in_chromium() {
     click(&driver, "form.login button").await;
     assert!(text_of(&driver, "#actor").await.contains("key:night-shift (operator)"));
 
+    // The overview follows the live stream: a job queued now shows without a reload.
+    let pending = driver.find(By::Css("tr[data-queue='settle'] td.pending")).await.unwrap();
+    assert_eq!(pending.text().await.unwrap(), "0");
+    let settle = jobs::Envelope::new(&jobs::AnyJob::SettleBets(jobs::catalogue::SettleBets {}));
+    queues.enqueue(&settle, &jobs::EnqueueOptions::default()).await.unwrap();
+    within(Duration::from_secs(20), || async {
+        let cell = driver.find(By::Css("tr[data-queue='settle'] td.pending")).await.ok()?;
+        (cell.text().await.ok()? == "1").then_some(())
+    })
+    .await;
+
     // Pause the scrape queue with its button, see it paused, resume it.
     click(&driver, "tr[data-queue='scrape'] button").await;
     assert_eq!(text_of(&driver, "tr[data-queue='scrape'] .paused").await, "paused");
@@ -101,7 +119,7 @@ async fn an_operator_steers_the_queues_from_the_dashboard_in_chromium() {
     // Run a schedule now: its job is queued.
     driver.goto(format!("{base}/ops/schedules")).await.unwrap();
     click(&driver, "tr[data-schedule='nightly_settle'] form[action$='/run'] button").await;
-    assert_eq!(queues.stats("settle").await.unwrap().pending, 1);
+    assert_eq!(queues.stats("settle").await.unwrap().pending, 2);
     shot(&driver, "schedules").await;
 
     // Trigger from the form: a validation error first, then the job.
@@ -119,36 +137,57 @@ async fn an_operator_steers_the_queues_from_the_dashboard_in_chromium() {
     assert!(text_of(&driver, "p.notice").await.starts_with("Queued scrape_football_data job"));
     assert_eq!(queues.stats("scrape").await.unwrap().pending, 1);
 
-    // A dead letter: edit its payload, review the diff, requeue it.
-    let job = jobs::AnyJob::ScrapeFootballData(jobs::catalogue::ScrapeFootballData {
-        league: "E0".into(),
-        season: "9999".into(),
-    });
-    let now = chrono::Utc::now();
-    let error = jobs::AttemptError {
-        attempt: 1,
-        error: "HTTP 404 for /9999/E0.csv".into(),
+    // A job that fails becomes a dead letter; edit its payload, review the diff,
+    // requeue it, and see the worker run it to success.
+    let failing = jobs::Envelope::new(&jobs::AnyJob::Probe(jobs::catalogue::Probe {
         permanent: true,
-        started_at: now,
-        failed_at: now,
-        worker: "host-a-scrape-1".into(),
-    };
-    let letter =
-        jobs::dead_letters::record(&db.conn, "scrape", &jobs::Envelope::new(&job), error).await.unwrap();
+        tag: "browser".into(),
+        ..Default::default()
+    }));
+    queues.enqueue(&failing, &jobs::EnqueueOptions::default()).await.unwrap();
+    let letter = within(Duration::from_secs(30), || async {
+        let all = jobs::dead_letters::list(&db.conn, &Default::default()).await.unwrap();
+        all.into_iter().find(|l| l.kind == "probe")
+    })
+    .await;
     driver.goto(format!("{base}/ops/dead-letters")).await.unwrap();
-    assert!(text_of(&driver, "#top-errors").await.contains("HTTP 404"));
+    assert!(text_of(&driver, "#top-errors").await.contains("probe browser fails permanently"));
     shot(&driver, "dead-letters").await;
     click(&driver, &format!("tr[data-letter='{}'] a", letter.id)).await;
     let payload = driver.find(By::Css("textarea[name='args']")).await.unwrap();
     payload.clear().await.unwrap();
-    payload.send_keys(r#"{"league": "E0", "season": "2324"}"#).await.unwrap();
+    payload.send_keys(r#"{"tag": "browser", "permanent": false}"#).await.unwrap();
     click(&driver, "form[action$='/edit'] button").await;
-    assert!(text_of(&driver, "#diff ins").await.contains("2324"));
+    assert!(text_of(&driver, "#diff ins").await.contains("\"permanent\": false"));
     shot(&driver, "dead-letter-diff").await;
     click(&driver, "form[action$='/requeue'] button").await;
-    assert_eq!(queues.stats("scrape").await.unwrap().pending, 2);
     let requeued = jobs::dead_letters::get(&db.conn, letter.id).await.unwrap();
-    assert_eq!(requeued.payload["season"], "2324");
+    assert!(requeued.requeued_at.is_some());
+    let ran = within(Duration::from_secs(30), || async {
+        let journal = queues.journal("maintenance", 50).await.unwrap();
+        journal.into_iter().find(|e| {
+            e.event == jobs::journal::EventKind::Succeeded
+                && e.args["tag"] == "browser"
+                && e.args["permanent"] == false
+        })
+    })
+    .await;
+
+    // The job list, the job's page and its chain show the run.
+    driver.goto(format!("{base}/ops/jobs?state=succeeded&kind=probe")).await.unwrap();
+    shot(&driver, "jobs").await;
+    click(&driver, &format!("tr[data-job='{}'] a", ran.job_id)).await;
+    assert_eq!(text_of(&driver, "#state").await, "succeeded");
+    assert!(text_of(&driver, "#attempts").await.contains("succeeded"));
+    shot(&driver, "job").await;
+    click(&driver, "a[href^='/ops/chains/']").await;
+    assert!(text_of(&driver, "#chain").await.contains("succeeded"));
+
+    // The overview charts the failure and the success.
+    driver.goto(format!("{base}/ops/?range=hour")).await.unwrap();
+    let caption = text_of(&driver, "figure.chart figcaption").await;
+    assert!(caption.contains("1 done") && caption.contains("1 failed"), "{caption}");
+    shot(&driver, "overview").await;
 
     driver.goto(format!("{base}/ops/audit")).await.unwrap();
     let audit = text_of(&driver, "#audit").await;
@@ -157,4 +196,22 @@ async fn an_operator_steers_the_queues_from_the_dashboard_in_chromium() {
     }
     shot(&driver, "audit").await;
     driver.quit().await.unwrap();
+    stop.send(true).unwrap();
+    pools.await.unwrap().unwrap();
+}
+
+/// Polls `probe` until it yields a value; panics after `limit`.
+async fn within<T, F, Fut>(limit: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -166,6 +166,7 @@ fn endpoints() -> Vec<(&'static str, &'static str, Option<Json>, Role, u16)> {
         ("GET", "/api/v1/admin/queues/scrape", None, Role::Reader, 200),
         ("POST", "/api/v1/admin/queues/notify/pause", None, Role::Operator, 200),
         ("POST", "/api/v1/admin/queues/notify/resume", None, Role::Operator, 200),
+        ("POST", "/api/v1/admin/queues/notify/drain", None, Role::Operator, 200),
         ("GET", "/api/v1/admin/workers", None, Role::Reader, 200),
         ("GET", "/api/v1/admin/schedules", None, Role::Reader, 200),
         ("GET", "/api/v1/admin/schedules/settle", None, Role::Reader, 200),
@@ -378,6 +379,18 @@ async fn queues_pause_resume_and_workers() {
     assert!(all.as_array().unwrap().iter().all(|q| q["paused"] == (q["queue"] == "scrape")));
     h.ok("POST", "/api/v1/admin/queues/scrape/resume", op, None).await;
     assert!(!h.queues.is_paused("scrape").await.unwrap());
+    // A drain deletes the waiting jobs and says how many.
+    for season in ["2223", "2324"] {
+        let e = jobs::Envelope::of(&jobs::catalogue::ScrapeFootballData {
+            league: "E0".into(),
+            season: season.into(),
+        })
+        .unwrap();
+        h.queues.enqueue(&e, &jobs::EnqueueOptions::default()).await.unwrap();
+    }
+    let drained = h.ok("POST", "/api/v1/admin/queues/scrape/drain", op, None).await;
+    assert_eq!((drained["queue"].as_str(), drained["removed"].as_u64()), (Some("scrape"), Some(2)));
+    assert_eq!(h.queues.stats("scrape").await.unwrap().pending, 0);
     let (status, _) = h.call("POST", "/api/v1/admin/queues/nosuch/pause", op, None).await;
     assert_eq!(status, 404);
 
@@ -399,9 +412,11 @@ async fn queues_pause_resume_and_workers() {
     let old = "gone-1-scrape-0000beef";
     let _: () =
         redis::cmd("ZADD").arg(key("workers")).arg(now - 600).arg(old).query_async(&mut conn).await.unwrap();
+    h.queues.hash_set(jobs::client::WORKER_CONCURRENCY_KEY, name, 8).await.unwrap();
     let workers = h.ok("GET", "/api/v1/admin/workers", op, None).await;
     let w = workers.as_array().unwrap();
     assert_eq!(w.len(), 2, "{workers}");
+    assert_eq!((w[0]["concurrency"].as_u64(), w[1].get("concurrency")), (Some(8), None), "{workers}");
     assert_eq!(
         (w[0]["name"].as_str(), w[0]["host"].as_str(), w[0]["queue"].as_str()),
         (Some(name), Some("box-7"), Some("scrape"))

@@ -424,3 +424,195 @@ async fn a_reader_sees_everything_and_can_change_nothing() {
     assert_eq!(h.get("/ops/audit", Some(&login.cookie)).await.0, 200);
     assert_eq!(h.db.count("audit_log").await, 0);
 }
+
+/// A finished attempt of `env`, as the workers journal it.
+fn finished(
+    env: &jobs::Envelope,
+    event: jobs::journal::EventKind,
+    error: Option<&str>,
+) -> jobs::journal::JobEvent {
+    let queue = jobs::catalogue::queue_of(&env.kind).unwrap();
+    jobs::journal::JobEvent {
+        error: error.map(str::to_owned),
+        ..jobs::journal::JobEvent::of(event, env, queue, "host-1-q-00000001", Utc::now())
+    }
+}
+
+#[tokio::test]
+async fn jobs_are_listed_by_state_filtered_paginated_and_shown_with_their_chain() {
+    use jobs::catalogue::{ProcessSnapshot, ScrapeFootballData, SettleBets};
+    use jobs::journal::EventKind::{DeadLettered, Retried, Succeeded};
+    use jobs::{AnyJob, EnqueueOptions, Envelope};
+    let h = harness().await;
+    let login = h.login(&token("ada@example.com", "authenticated", 3_600)).await;
+    let settle = Envelope::new(&AnyJob::SettleBets(SettleBets {}));
+    let scrape = Envelope::of(&ScrapeFootballData { league: "E0".into(), season: "2324".into() }).unwrap();
+    for e in [&settle, &scrape] {
+        h.queues.enqueue(e, &EnqueueOptions::default()).await.unwrap();
+    }
+    let (status, page) = h.get("/ops/jobs?state=pending", Some(&login.cookie)).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!("data-job=\"{}\"", settle.id))
+            && page.contains(&format!("data-job=\"{}\"", scrape.id))
+    );
+    assert!(page.contains("2 pending job(s)"), "{page}");
+    let (_, page) = h.get("/ops/jobs?state=pending&kind=settle_bets", Some(&login.cookie)).await;
+    assert!(
+        page.contains(&format!("data-job=\"{}\"", settle.id))
+            && !page.contains(&format!("data-job=\"{}\"", scrape.id))
+    );
+    let (_, page) = h.get("/ops/jobs?state=pending&q=2324", Some(&login.cookie)).await;
+    assert!(
+        !page.contains(&format!("data-job=\"{}\"", settle.id))
+            && page.contains(&format!("data-job=\"{}\"", scrape.id))
+    );
+    let (_, page) = h.get("/ops/jobs?state=pending&queue=settle", Some(&login.cookie)).await;
+    assert!(page.contains("1 pending job(s)"), "{page}");
+    let (_, page) = h.get(&format!("/ops/jobs/{}", scrape.id), Some(&login.cookie)).await;
+    assert!(
+        page.contains("id=\"state\">pending<") && page.contains("&quot;season&quot;: &quot;2324&quot;"),
+        "{page}"
+    );
+
+    // A finished chain: a scheduled root fanned out to two jobs; one failed twice.
+    let root = Envelope::new(&AnyJob::SettleBets(SettleBets {})).scheduled_by("settle");
+    let ok = Envelope::of(&ProcessSnapshot { snapshot_id: 1 }).unwrap().child_of(&root);
+    let bad = Envelope::of(&ProcessSnapshot { snapshot_id: 2 }).unwrap().child_of(&root);
+    let bad_again = bad.retry(jobs::AttemptError {
+        attempt: 1,
+        error: "HTTP 503".into(),
+        permanent: false,
+        started_at: Utc::now(),
+        failed_at: Utc::now(),
+        worker: "w".into(),
+    });
+    let dead = jobs::journal::JobEvent {
+        dead_letter_id: Some(7),
+        ..finished(&bad_again, DeadLettered, Some("HTTP 503 again"))
+    };
+    let events = [
+        finished(&root, Succeeded, None),
+        finished(&ok, Succeeded, None),
+        finished(&bad, Retried, Some("HTTP 503")),
+        dead,
+    ];
+    h.queues.journal_append(&events).await.unwrap();
+    let (_, page) = h.get("/ops/jobs?state=succeeded", Some(&login.cookie)).await;
+    assert!(page.contains("2 succeeded job(s)"), "{page}");
+    let (_, page) = h.get("/ops/jobs?state=retried&error=503", Some(&login.cookie)).await;
+    assert!(
+        page.contains("1 retried job(s)") && page.contains(&format!("data-job=\"{}\"", bad.id)),
+        "{page}"
+    );
+    let (_, page) = h.get("/ops/jobs?state=dead_lettered&error=nothing-like-it", Some(&login.cookie)).await;
+    assert!(page.contains("0 dead_lettered job(s)"), "{page}");
+
+    let (status, page) = h.get(&format!("/ops/jobs/{}", bad.id), Some(&login.cookie)).await;
+    assert_eq!(status, 200);
+    let attempts = page.split("id=\"attempts\"").nth(1).unwrap();
+    assert_eq!(attempts.matches("<tr>").count(), 3, "a header and two attempts: {attempts}");
+    assert!(attempts.contains("HTTP 503 again") && attempts.contains("dead_lettered"), "{attempts}");
+    assert!(page.contains("href=\"/ops/dead-letters/7\""), "{page}");
+    assert!(page.contains(&format!("href=\"/ops/chains/{}\"", root.id)), "{page}");
+    assert!(page.contains(&format!("href=\"/ops/jobs/{}\"", root.id)), "the parent is linked: {page}");
+
+    let (status, chain) = h.get(&format!("/ops/chains/{}", root.id), Some(&login.cookie)).await;
+    assert_eq!(status, 200);
+    assert!(chain.contains("3 job(s)"), "{chain}");
+    let root_item = chain.split(&format!("data-job=\"{}\"", root.id)).nth(1).unwrap();
+    assert!(root_item.contains("<ul>"), "children nest under the root: {chain}");
+    assert!(root_item.contains(&format!("data-job=\"{}\" data-state=\"dead_lettered\"", bad.id)), "{chain}");
+    assert!(root_item.contains(&format!("data-job=\"{}\" data-state=\"succeeded\"", ok.id)), "{chain}");
+
+    let (_, schedules) = h.get("/ops/schedules", Some(&login.cookie)).await;
+    assert!(
+        schedules.contains(&format!("href=\"/ops/chains/{}\"", root.id)),
+        "the schedule's last run: {schedules}"
+    );
+
+    assert_eq!(h.get("/ops/jobs/01NOSUCHJOB", Some(&login.cookie)).await.0, 404);
+    assert_eq!(h.get("/ops/chains/01NOSUCHJOB", Some(&login.cookie)).await.0, 404);
+    assert_eq!(h.get("/ops/jobs?state=pending", None).await.0, 303, "pages need a session");
+
+    // Pages of 50, newest first, with the filter kept in the links.
+    let many: Vec<_> = (0..60)
+        .map(|i| finished(&Envelope::of(&ProcessSnapshot { snapshot_id: 100 + i }).unwrap(), Succeeded, None))
+        .collect();
+    h.queues.journal_append(&many).await.unwrap();
+    let (_, first) = h.get("/ops/jobs?state=succeeded&kind=process_snapshot", Some(&login.cookie)).await;
+    assert!(first.contains("61 succeeded job(s); page 1 of 2"), "{first}");
+    assert_eq!(first.matches("data-job=").count(), 50);
+    assert!(
+        first.contains("rel=\"next\" href=\"/ops/jobs?state=succeeded&amp;queue=&amp;kind=process_snapshot"),
+        "{first}"
+    );
+    assert!(
+        first.contains("{&quot;snapshot_id&quot;:159}") && !first.contains("{&quot;snapshot_id&quot;:100}"),
+        "newest first"
+    );
+    let (_, last) =
+        h.get("/ops/jobs?state=succeeded&kind=process_snapshot&page=9", Some(&login.cookie)).await;
+    assert!(last.contains("page 2 of 2") && last.matches("data-job=").count() == 11, "{last}");
+}
+
+#[tokio::test]
+async fn draining_a_queue_needs_an_operator_and_the_token_and_is_audited() {
+    use jobs::catalogue::ScrapeFootballData;
+    use jobs::{EnqueueOptions, Envelope};
+    let h = harness().await;
+    for season in ["2223", "2324"] {
+        let e = Envelope::of(&ScrapeFootballData { league: "E0".into(), season: season.into() }).unwrap();
+        h.queues.enqueue(&e, &EnqueueOptions::default()).await.unwrap();
+    }
+    let pending = |h: &Harness| {
+        let q = h.queues.clone();
+        async move { q.stats("scrape").await.unwrap().pending }
+    };
+    assert_eq!(h.post("/ops/queues/scrape/drain", None, None).await, 303, "anonymous: to the login");
+    let reader = h.login(&token("ada@example.com", "authenticated", 3_600)).await;
+    let (_, page) = h.get("/ops/", Some(&reader.cookie)).await;
+    assert!(!page.contains("/drain\""), "no drain button for a reader");
+    assert_eq!(h.post("/ops/queues/scrape/drain", Some(&reader.cookie), Some(&reader.csrf)).await, 403);
+    let op = h.login(&h.key("ops", Role::Operator).await).await;
+    let (_, page) = h.get("/ops/", Some(&op.cookie)).await;
+    assert!(page.contains("action=\"/ops/queues/scrape/drain\"") && page.contains("data-confirm="), "{page}");
+    assert_eq!(h.post("/ops/queues/scrape/drain", Some(&op.cookie), None).await, 403);
+    assert_eq!(pending(&h).await, 2);
+    assert_eq!(h.post("/ops/queues/scrape/drain", Some(&op.cookie), Some(&op.csrf)).await, 303);
+    assert_eq!(pending(&h).await, 0);
+    let (_, audit) = h.get("/ops/audit", Some(&op.cookie)).await;
+    assert!(audit.contains("queue.drain") && audit.contains("removed"), "{audit}");
+}
+
+#[tokio::test]
+async fn the_overview_charts_throughput_and_streams_fresh_counters() {
+    use futures::StreamExt;
+    use jobs::series::Counter;
+    let h = harness().await;
+    h.queues.record_count("scrape", Counter::Done, 7).await.unwrap();
+    h.queues.record_count("settle", Counter::Failed, 2).await.unwrap();
+    let login = h.login(&token("ada@example.com", "authenticated", 3_600)).await;
+    for range in ["hour", "day", "week"] {
+        let (_, page) = h.get(&format!("/ops/?range={range}"), Some(&login.cookie)).await;
+        assert!(page.contains(&format!("data-range=\"{range}\"")), "{page}");
+        assert!(page.contains("7 done") && page.contains("2 failed"), "{range}: {page}");
+        assert!(page.contains("new EventSource(\"/ops/live?range=\""), "the page follows the live stream");
+    }
+    assert_eq!(h.get("/ops/live", None).await.0, 303, "the stream needs a session");
+
+    let resp = h.cli.get("/ops/live?range=day").header(header::COOKIE, &login.cookie).send().await;
+    resp.assert_status_is_ok();
+    resp.assert_content_type("text/event-stream");
+    let mut body = resp.0.into_body().into_bytes_stream();
+    let first = String::from_utf8(body.next().await.unwrap().unwrap().to_vec()).unwrap();
+    assert!(first.starts_with("event: refresh\ndata: ") && first.ends_with("\n\n"), "{first}");
+    assert_eq!(first.matches("\ndata: ").count(), 1, "one data line");
+    assert!(first.contains("data-queue=\"scrape\"") && first.contains("7 done"), "{first}");
+    // A job queued now shows in the next refresh.
+    let job = jobs::Envelope::new(&jobs::AnyJob::SettleBets(jobs::catalogue::SettleBets {}));
+    h.queues.enqueue(&job, &jobs::EnqueueOptions::default()).await.unwrap();
+    let next = String::from_utf8(body.next().await.unwrap().unwrap().to_vec()).unwrap();
+    let settle_row = next.split("data-queue=\"settle\"").nth(1).unwrap();
+    assert!(settle_row.contains("state=pending&amp;queue=settle\">1</a>"), "{settle_row}");
+}

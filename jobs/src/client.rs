@@ -86,6 +86,10 @@ pub struct WorkerInfo {
     pub in_flight: u64,
 }
 
+/// Hash of each running worker's concurrency (field: worker name), written by the
+/// worker pools: apalis does not record it.
+pub const WORKER_CONCURRENCY_KEY: &str = "workers:concurrency";
+
 /// A worker's heartbeat older than this means the worker is gone.
 pub const WORKER_GONE_AFTER_SECS: i64 = 60;
 
@@ -196,7 +200,7 @@ impl QueueClient {
 
     /// Counts `n` succeeded jobs for the statistics.
     pub async fn record_done(&self, queue: &str, n: u64) -> Result<(), QueueError> {
-        on_backend!(self, q => q.record_done(queue, n).await)
+        self.record_count(queue, crate::series::Counter::Done, n).await
     }
 
     /// Deletes finished jobs' leftovers; returns how many went.

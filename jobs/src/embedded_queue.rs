@@ -71,6 +71,15 @@ macro_rules! while_busy {
     }};
 }
 
+/// Runs `op` again while it finds the file busy, as `while_busy!` does.
+pub(crate) async fn retry_busy<T, F, Fut>(mut op: F) -> Result<T, QueueError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, QueueError>>,
+{
+    while_busy!(op())
+}
+
 /// Finished rows deleted per vacuum pass at most.
 const VACUUM_CHUNK: i64 = 5_000;
 
@@ -122,7 +131,7 @@ impl EmbeddedQueues {
         format!("{}{queue}", self.prefix)
     }
 
-    fn key(&self, key: &str) -> String {
+    pub(crate) fn key(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
     }
 
@@ -236,14 +245,6 @@ impl EmbeddedQueues {
     }
 
     /// Counts successes in minute buckets (the field is the unix minute).
-    pub async fn record_done(&self, queue: &str, n: u64) -> Result<(), QueueError> {
-        if n == 0 {
-            return Ok(());
-        }
-        let minute = Utc::now().timestamp() / 60;
-        self.hash_incr(&format!("{queue}:done"), &minute.to_string(), n as i64).await
-    }
-
     /// Deletes finished rows of `queue` (apalis-sqlite keeps them forever), done-counter
     /// buckets older than a day and expired claims.
     pub async fn vacuum(&self, queue: &str) -> Result<u64, QueueError> {
@@ -256,12 +257,20 @@ impl EmbeddedQueues {
         .execute(&self.pool)
         .await?
         .rows_affected();
-        let day_ago = Utc::now().timestamp() / 60 - 24 * 60;
-        sqlx::query("DELETE FROM kickoff_kv_hash WHERE key = ?1 AND CAST(field AS INTEGER) < ?2")
-            .bind(self.key(&format!("{queue}:done")))
-            .bind(day_ago)
-            .execute(&self.pool)
-            .await?;
+        let now = Utc::now().timestamp();
+        let old_buckets = [
+            (format!("{queue}:done"), now / 60 - 24 * 60),
+            (format!("{queue}:failed"), now / 60 - 24 * 60),
+            (format!("{queue}:done:h"), (now - crate::series::HOURS_KEPT_SECS) / 3600),
+            (format!("{queue}:failed:h"), (now - crate::series::HOURS_KEPT_SECS) / 3600),
+        ];
+        for (key, before) in old_buckets {
+            sqlx::query("DELETE FROM kickoff_kv_hash WHERE key = ?1 AND CAST(field AS INTEGER) < ?2")
+                .bind(self.key(&key))
+                .bind(before)
+                .execute(&self.pool)
+                .await?;
+        }
         sqlx::query("DELETE FROM kickoff_kv_claims WHERE expires_at_ms < ?1")
             .bind(now_ms())
             .execute(&self.pool)
@@ -396,7 +405,7 @@ impl EmbeddedQueues {
         self.hash_write(HASH_SET, key, field, value).await
     }
 
-    async fn hash_incr(&self, key: &str, field: &str, by: i64) -> Result<(), QueueError> {
+    pub(crate) async fn hash_incr(&self, key: &str, field: &str, by: i64) -> Result<(), QueueError> {
         self.hash_write(HASH_INCR, key, field, by).await
     }
 

@@ -39,6 +39,9 @@ pub struct Envelope {
     /// Per-job timeout in milliseconds, overriding the kind's policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
+    /// The schedule entry whose tick (or "run now") started this job's chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
 }
 
 impl Envelope {
@@ -54,6 +57,7 @@ impl Envelope {
             parent: None,
             root: None,
             timeout_ms: None,
+            schedule: None,
         }
     }
 
@@ -74,6 +78,13 @@ impl Envelope {
     pub fn child_of(mut self, parent: &Envelope) -> Self {
         self.parent = Some(parent.id.clone());
         self.root = Some(parent.root.clone().unwrap_or_else(|| parent.id.clone()));
+        self.schedule = parent.schedule.clone();
+        self
+    }
+
+    /// Marks the job as started by the schedule entry `name`.
+    pub fn scheduled_by(mut self, name: &str) -> Self {
+        self.schedule = Some(name.to_owned());
         self
     }
 

@@ -8,10 +8,12 @@ pub mod client;
 pub mod dead_letters;
 pub mod embedded_queue;
 pub mod envelope;
+pub mod journal;
 pub mod policy;
 pub mod redis_queue;
 pub mod schedule;
 pub mod schedule_state;
+pub mod series;
 pub mod settings;
 pub mod telegram;
 #[cfg(feature = "testing")]

@@ -168,7 +168,7 @@ impl RedisQueues {
         format!("{}{queue}", self.prefix)
     }
 
-    fn key(&self, queue: &str, suffix: &str) -> String {
+    pub(crate) fn key(&self, queue: &str, suffix: &str) -> String {
         format!("{}{queue}:{suffix}", self.prefix)
     }
 
@@ -266,24 +266,6 @@ impl RedisQueues {
     /// Counts a dead-lettered job for the statistics.
     pub async fn record_dead(&self, queue: &str) -> Result<(), QueueError> {
         let _: () = self.conn.clone().incr(self.key(queue, "count:dead"), 1).await?;
-        Ok(())
-    }
-
-    /// Counts `n` succeeded jobs for the statistics (workers batch these).
-    pub async fn record_done(&self, queue: &str, n: u64) -> Result<(), QueueError> {
-        if n == 0 {
-            return Ok(());
-        }
-        let now = Utc::now();
-        let minute = self.key(queue, &format!("done:m:{}", minute_bucket(now)));
-        let hour = self.key(queue, &format!("done:h:{}", hour_bucket(now)));
-        let _: () = redis::pipe()
-            .incr(&minute, n)
-            .expire(&minute, 2 * 3600)
-            .incr(&hour, n)
-            .expire(&hour, 26 * 3600)
-            .query_async(&mut self.conn.clone())
-            .await?;
         Ok(())
     }
 

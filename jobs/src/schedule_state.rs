@@ -54,7 +54,7 @@ pub async fn run_now(
     queues: &QueueClient,
     entry: &ScheduleEntry,
 ) -> Result<(Envelope, Enqueued), QueueError> {
-    let envelope = Envelope::new(&entry.job);
+    let envelope = Envelope::new(&entry.job).scheduled_by(&entry.name);
     let outcome = queues.enqueue(&envelope, &EnqueueOptions::default()).await?;
     let at = Utc::now().timestamp_millis();
     queues.hash_incr_stamped(&state_key(&entry.name), "runs_now", 1, "last_run_now_ms", at).await?;

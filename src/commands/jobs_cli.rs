@@ -188,6 +188,11 @@ pub async fn queues_cmd(settings: &Settings, command: QueuesCommand) -> anyhow::
             q.resume(&queue).await?;
             println!("resumed {queue}");
         }
+        QueuesCommand::Drain { queue } => {
+            check_queue(&queue)?;
+            let removed = q.drain(&queue).await?;
+            println!("drained {queue}: {removed} waiting job(s) deleted");
+        }
     }
     Ok(())
 }

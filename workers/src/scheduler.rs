@@ -104,7 +104,7 @@ impl Scheduler {
                     .increment(1);
                 continue;
             }
-            let envelope = Envelope::new(&entry.job);
+            let envelope = Envelope::new(&entry.job).scheduled_by(&entry.name);
             self.queues.enqueue(&envelope, &EnqueueOptions::default()).await?;
             self.queues.hash_incr_stamped(&state_key, "fired", 1, "last_fire_ms", at).await?;
             tracing::info!(schedule = %entry.name, tick = %tick, job = %envelope.id, "tick fired");

@@ -20,6 +20,7 @@ use workers::handlers::probe_log_key;
 use workers::runtime::{PoolSpec, Runtime, run_pools};
 
 use common::backends::{Backend, queues_for};
+use common::wait::wait_until;
 
 on_both_backends!(
     transient_failures_retry_with_growing_backoff_then_succeed,
@@ -95,19 +96,6 @@ impl Harness {
         self.stop.send(true).unwrap();
         self.pools.await.unwrap();
         self.queues.flush_all().await.unwrap();
-    }
-}
-
-/// Polls `cond` until it holds; panics after `limit`.
-async fn wait_until<F, Fut>(limit: Duration, mut cond: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + limit;
-    while !cond().await {
-        assert!(tokio::time::Instant::now() < deadline, "condition not met within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
 

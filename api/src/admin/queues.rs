@@ -55,6 +55,7 @@ impl From<QueueStats> for QueueItem {
 }
 
 #[derive(Clone, Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct WorkerItem {
     pub name: String,
     pub host: String,
@@ -63,6 +64,16 @@ pub struct WorkerItem {
     pub heartbeat_age_secs: f64,
     pub alive: bool,
     pub in_flight: u64,
+    /// Jobs it runs at once, as its pool recorded it.
+    pub concurrency: Option<u64>,
+}
+
+/// What a drain removed.
+#[derive(Clone, Debug, Object)]
+pub struct Drained {
+    pub queue: String,
+    /// Waiting jobs deleted (pending and scheduled, retries included).
+    pub removed: u64,
 }
 
 impl From<WorkerInfo> for WorkerItem {
@@ -76,6 +87,7 @@ impl From<WorkerInfo> for WorkerItem {
             heartbeat_age_secs: age,
             alive: w.alive,
             in_flight: w.in_flight,
+            concurrency: None,
         }
     }
 }
@@ -142,14 +154,30 @@ impl QueuesApi {
         self.set_paused(&auth, &queue.0, false).await
     }
 
+    /// Deletes every job waiting on the queue (pending and scheduled, retries included);
+    /// running jobs finish (operator).
+    #[oai(path = "/queues/:queue/drain", method = "post")]
+    async fn drain(&self, auth: Credentials, queue: Path<String>) -> ApiResult<Drained> {
+        let who = actor(&auth, Role::Operator)?;
+        let queue = known_queue(&queue.0)?;
+        let removed = queue_client(&self.state)?.drain(queue).await?;
+        let details = serde_json::json!({ "removed": removed });
+        audited(&self.state, &who, "queue.drain", Some(queue.to_owned()), details).await?;
+        Ok(ok(Drained { queue: queue.to_owned(), removed }, None))
+    }
+
     /// Workers seen in the last day on every queue, newest heartbeat first.
     #[oai(path = "/workers", method = "get")]
     async fn workers(&self, auth: Credentials) -> ApiResult<Vec<WorkerItem>> {
         auth.require(Role::Reader)?;
         let client = queue_client(&self.state)?;
+        let concurrency = client.hash_get_all(jobs::client::WORKER_CONCURRENCY_KEY).await?;
         let mut out: Vec<WorkerItem> = Vec::new();
         for q in queues::ALL {
-            out.extend(client.workers(q).await?.into_iter().map(WorkerItem::from));
+            out.extend(client.workers(q).await?.into_iter().map(|w| {
+                let c = concurrency.get(&w.name).and_then(|c| u64::try_from(*c).ok());
+                WorkerItem { concurrency: c, ..WorkerItem::from(w) }
+            }));
         }
         out.sort_by(|a, b| b.last_seen.cmp(&a.last_seen).then_with(|| a.name.cmp(&b.name)));
         Ok(ok(out, None))

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
-use super::html::{action_button, csrf_input, page};
+use super::html::{action_button, csrf_input, page, pretty, url_escape};
 use super::session::{Acting, Operator, Refusal, current};
 use super::{audited_redirect, unavailable};
 use crate::state::ApiState;
@@ -135,14 +135,6 @@ pub async fn list(session: &Session, state: Data<&ApiState>, Query(filter): Quer
         },
     )
     .into_response()
-}
-
-fn url_escape(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-fn pretty(v: &Value) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
 }
 
 fn detail_page(op: &Operator, letter: &Model, args: Option<&str>, error: Option<&str>) -> Markup {

@@ -20,8 +20,27 @@ section.kind{background:#fff;border:1px solid #d0d7de;padding:.6em 1em;margin:0 
 del{color:#cf222e;text-decoration:none;display:block}ins{color:#1a7f37;text-decoration:none;display:block}
 section.kind h2{font-size:1.05em;margin:.2em 0}section.kind label{display:block;margin:.4em 0}
 form.inline{display:inline}button{cursor:pointer}
+figure.chart{margin:1em 0;background:#fff;border:1px solid #d0d7de;padding:.5em .8em}
+figure.chart svg{display:block;width:100%;height:7em}nav.tabs,nav.ranges,p.pages{margin:.6em 0}
+ul#chain,ul#chain ul{list-style:none;padding-left:1.2em;border-left:1px solid #d0d7de}
+dl#job{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dl#job dd{margin:0}
 form.login{display:flex;flex-direction:column;gap:.5em;max-width:24em}
 ";
+
+/// `s` as one query-string value.
+pub fn url_escape(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Indented JSON, for payloads.
+pub fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+}
+
+/// A UTC time to the second, or a dash.
+pub fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "—".to_owned())
+}
 
 /// The hidden field that proves a form came from this dashboard.
 pub fn csrf_input(op: &Operator) -> Markup {
@@ -54,6 +73,7 @@ pub fn page(title: &str, op: Option<&Operator>, body: Markup) -> Html<String> {
                     strong { "Kickoff ops" }
                     @if let Some(op) = op {
                         a href="/ops/" { "Queues" }
+                        a href="/ops/jobs" { "Jobs" }
                         a href="/ops/dead-letters" { "Dead letters" }
                         a href="/ops/schedules" { "Schedules" }
                         a href="/ops/trigger" { "Trigger" }

@@ -5,8 +5,10 @@
 //! reader sees every page and no buttons, and an action it forges is refused.
 
 mod audit;
+mod charts;
 mod dead_letters;
 mod html;
+mod jobs;
 mod queues;
 mod schedules;
 mod session;
@@ -54,7 +56,11 @@ pub fn routes(state: &ApiState) -> impl IntoEndpoint + use<> {
         .at("/", get(queues::overview))
         .at("/login", get(session::login_form).post(session::login))
         .at("/logout", post(session::logout))
+        .at("/live", get(queues::live))
         .at("/queues/:queue/:action", post(queues::act))
+        .at("/jobs", get(jobs::list))
+        .at("/jobs/:id", get(jobs::show))
+        .at("/chains/:root", get(jobs::chain))
         .at("/schedules", get(schedules::list))
         .at("/schedules/:name/:action", post(schedules::act))
         .at("/dead-letters", get(dead_letters::list))

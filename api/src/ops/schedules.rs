@@ -1,5 +1,6 @@
 //! The schedules page: each cron entry with its timezone, job, last and next fire, fired
-//! and missed ticks and manual runs, with Run now and Enable / Disable.
+//! and missed ticks, manual runs and the outcomes of its last runs (each a link to the
+//! chain it fanned out to), with Run now and Enable / Disable.
 
 use chrono::Utc;
 use jobs::Enqueued;
@@ -10,14 +11,13 @@ use poem::session::Session;
 use poem::web::{Data, Path};
 use poem::{IntoResponse, Response, handler};
 
-use super::html::{action_button, page};
+use super::html::{action_button, page, when};
 use super::session::{Acting, Refusal, current};
 use super::{audited_redirect, unavailable};
 use crate::state::ApiState;
 
-fn when(t: Option<chrono::DateTime<Utc>>) -> String {
-    t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "—".to_owned())
-}
+/// Runs shown per schedule.
+const LAST_RUNS: usize = 5;
 
 #[handler]
 pub async fn list(session: &Session, state: Data<&ApiState>) -> Response {
@@ -26,9 +26,12 @@ pub async fn list(session: &Session, state: Data<&ApiState>) -> Response {
         return page("Schedules", Some(&op), html! { p { "This server has no schedules loaded." } })
             .into_response();
     };
-    let states = match schedule_state::states(client, table, Utc::now()).await {
-        Ok(s) => s,
-        Err(e) => return unavailable("queue backend", e),
+    let (states, finished) = match (
+        schedule_state::states(client, table, Utc::now()).await,
+        super::jobs::journal_of_all(client).await,
+    ) {
+        (Ok(s), Ok(f)) => (s, f),
+        (Err(e), _) | (_, Err(e)) => return unavailable("queue backend", e),
     };
     page(
         "Schedules",
@@ -37,7 +40,7 @@ pub async fn list(session: &Session, state: Data<&ApiState>) -> Response {
             table #schedules {
                 thead { tr {
                     th { "Schedule" } th { "Cron" } th { "Timezone" } th { "Job" } th { "Last fire (UTC)" }
-                    th { "Next fire (UTC)" } th { "Fired" } th { "Missed" } th { "Run by hand" } th { "State" }
+                    th { "Next fire (UTC)" } th { "Fired" } th { "Missed" } th { "Run by hand" } th { "Last runs" } th { "State" }
                     @if op.may_act() { th { "Actions" } }
                 } }
                 tbody {
@@ -49,6 +52,13 @@ pub async fn list(session: &Session, state: Data<&ApiState>) -> Response {
                             td.n { (s.fired) }
                             td.n { @if s.missed > 0 { span.error { (s.missed) } } @else { "0" } }
                             td.n { (s.runs_now) }
+                            td.runs {
+                                @for run in super::jobs::last_runs(&finished, &s.name, LAST_RUNS) {
+                                    a href=(format!("/ops/chains/{}", run.job_id)) title=(when(Some(run.at)))
+                                        class=(if run.error.is_some() { "error" } else { "" }) { (super::jobs::outcome_label(run)) }
+                                    " "
+                                }
+                            }
                             td { @if s.enabled { "enabled" } @else { span.paused { "disabled" } } }
                             @if op.may_act() {
                                 td {

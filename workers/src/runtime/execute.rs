@@ -14,6 +14,7 @@ use futures::FutureExt;
 use jobs::EnqueueOptions;
 use jobs::catalogue::{policy_of, queue_of};
 use jobs::dead_letters;
+use jobs::series::Counter;
 use jobs::{AttemptError, Envelope};
 use tracing::Instrument;
 
@@ -86,10 +87,10 @@ impl Runtime {
         metrics::histogram!("kickoff_job_duration_seconds", &labels).record(elapsed.as_secs_f64());
         match result {
             Ok(()) => {
-                self.count_done(queue);
+                self.count(queue, Counter::Done);
                 metrics::counter!("kickoff_jobs_succeeded_total", &labels).increment(1);
                 tracing::debug!(ms = elapsed.as_millis() as u64, "job succeeded");
-                self.emit(JobEvent::of(EventKind::Succeeded, &envelope, queue, elapsed)).await;
+                self.emit(JobEvent::of(EventKind::Succeeded, &envelope, queue, worker, started_at)).await;
                 Ok(Outcome::Succeeded)
             }
             Err(failure) => {
@@ -101,6 +102,7 @@ impl Runtime {
                     failed_at: Utc::now(),
                     worker: worker.to_owned(),
                 };
+                self.count(queue, Counter::Failed);
                 match policy.filter(|p| !failure.is_permanent() && p.may_retry(envelope.attempt)) {
                     Some(p) => {
                         let delay =
@@ -113,7 +115,7 @@ impl Runtime {
                         metrics::counter!("kickoff_jobs_retried_total", &labels).increment(1);
                         let event = JobEvent {
                             error: Some(failure.message().to_owned()),
-                            ..JobEvent::of(EventKind::Retried, &envelope, queue, elapsed)
+                            ..JobEvent::of(EventKind::Retried, &envelope, queue, worker, started_at)
                         };
                         self.emit(event).await;
                         tracing::warn!(error = %failure, delay_ms = delay.as_millis() as u64, "job failed, retrying");
@@ -125,7 +127,7 @@ impl Runtime {
                         let event = JobEvent {
                             dead_letter_id: Some(letter.id),
                             error: Some(failure.message().to_owned()),
-                            ..JobEvent::of(EventKind::DeadLettered, &envelope, queue, elapsed)
+                            ..JobEvent::of(EventKind::DeadLettered, &envelope, queue, worker, started_at)
                         };
                         self.emit(event).await;
                         metrics::counter!("kickoff_jobs_dead_lettered_total", &labels).increment(1);

@@ -5,8 +5,10 @@ mod execute;
 pub mod failure;
 pub mod names;
 pub mod pool;
+mod watchdog;
 
 use jobs::Envelope;
+use jobs::series::Counter;
 use jobs::{QueueClient, QueueError};
 use sea_orm::DatabaseConnection;
 
@@ -51,57 +53,20 @@ pub struct Runtime {
     paused: std::sync::RwLock<std::collections::HashSet<String>>,
     /// Successes not yet added to the shared counters: flushed every poll interval, so
     /// a job costs no extra round trip.
-    done: std::sync::Mutex<std::collections::HashMap<String, u64>>,
+    /// Attempts counted since the last flush, by queue and outcome.
+    done: std::sync::Mutex<std::collections::HashMap<(String, Counter), u64>>,
+    /// Finished attempts not yet written to the journal (see `flush_journal`).
+    journal: std::sync::Mutex<Vec<JobEvent>>,
     events: tokio::sync::broadcast::Sender<JobEvent>,
 }
 
 /// What happened to a job delivery.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    Succeeded,
-    Retried,
-    DeadLettered,
-}
-
-/// One job outcome, with the job's place in its fan-out chain.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct JobEvent {
-    pub event: EventKind,
-    pub job_id: String,
-    pub kind: String,
-    pub args: serde_json::Value,
-    pub queue: String,
-    pub attempt: u32,
-    pub parent: Option<String>,
-    pub root: Option<String>,
-    pub dead_letter_id: Option<i64>,
-    pub error: Option<String>,
-    pub duration_ms: u64,
-    pub at: chrono::DateTime<chrono::Utc>,
-}
-
-impl JobEvent {
-    fn of(event: EventKind, envelope: &Envelope, queue: &str, duration: std::time::Duration) -> Self {
-        Self {
-            event,
-            job_id: envelope.id.clone(),
-            kind: envelope.kind.clone(),
-            args: envelope.args.clone(),
-            queue: queue.to_owned(),
-            attempt: envelope.attempt,
-            parent: envelope.parent.clone(),
-            root: envelope.root.clone(),
-            dead_letter_id: None,
-            error: None,
-            duration_ms: duration.as_millis() as u64,
-            at: chrono::Utc::now(),
-        }
-    }
-}
+pub use jobs::journal::{EventKind, JobEvent};
 
 /// Events kept for a slow in-process subscriber before it starts missing some.
 const EVENT_BUFFER: usize = 4_096;
+/// Finished attempts held for the journal while the backend cannot take them.
+const JOURNAL_BUFFER: usize = 10_000;
 
 /// How often worker processes re-read the pause flags: pausing takes effect within this.
 pub const PAUSE_REFRESH: std::time::Duration = std::time::Duration::from_millis(250);
@@ -126,6 +91,7 @@ impl Runtime {
             ops_alerts: Default::default(),
             paused: Default::default(),
             done: Default::default(),
+            journal: Default::default(),
             events,
         }
     }
@@ -159,20 +125,43 @@ impl Runtime {
         Ok(self)
     }
 
-    fn count_done(&self, queue: &str) {
+    fn count(&self, queue: &str, counter: Counter) {
         if let Ok(mut d) = self.done.lock() {
-            *d.entry(queue.to_owned()).or_default() += 1;
+            *d.entry((queue.to_owned(), counter)).or_default() += 1;
         }
+    }
+
+    /// Writes the attempts finished since the last flush to their queues' journals.
+    pub async fn flush_journal(&self) -> Result<(), QueueError> {
+        let pending: Vec<JobEvent> = match self.journal.lock() {
+            Ok(mut j) => std::mem::take(&mut *j),
+            Err(_) => Vec::new(),
+        };
+        if pending.is_empty() {
+            return Ok(());
+        }
+        if let Err(e) = self.queues.journal_append(&pending).await {
+            // Kept for the next flush, within bounds: the journal is a window, not a record.
+            if let Ok(mut j) = self.journal.lock() {
+                let mut kept = pending;
+                kept.append(&mut j);
+                let excess = kept.len().saturating_sub(JOURNAL_BUFFER);
+                kept.drain(..excess);
+                *j = kept;
+            }
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// Adds the successes counted since the last flush to the shared counters.
     pub async fn flush_done(&self) -> Result<(), QueueError> {
-        let pending: Vec<(String, u64)> = match self.done.lock() {
+        let pending: Vec<((String, Counter), u64)> = match self.done.lock() {
             Ok(mut d) => d.drain().collect(),
             Err(_) => Vec::new(),
         };
-        for (i, (queue, n)) in pending.iter().enumerate() {
-            if let Err(e) = self.queues.record_done(queue, *n).await {
+        for (i, ((queue, counter), n)) in pending.iter().enumerate() {
+            if let Err(e) = self.queues.record_count(queue, *counter, *n).await {
                 // Put back what was not written, so a backend blip loses no count.
                 if let Ok(mut d) = self.done.lock() {
                     for (q, n) in &pending[i..] {
@@ -223,6 +212,7 @@ impl Runtime {
             parent: None,
             root: None,
             timeout_ms: None,
+            schedule: None,
         };
         let error = jobs::AttemptError {
             attempt: 1,
@@ -255,6 +245,11 @@ impl Runtime {
                 }
                 Err(e) => tracing::warn!(error = %e, "event not encoded"),
             }
+        }
+        if let Ok(mut j) = self.journal.lock()
+            && j.len() < JOURNAL_BUFFER
+        {
+            j.push(event.clone());
         }
         // No subscriber is fine: nobody is watching.
         let _ = self.events.send(event);

@@ -10,9 +10,11 @@ use apalis_redis::RedisStorage;
 use apalis_sqlite::SqliteStorage;
 use jobs::Envelope;
 use jobs::QueueClient;
+use jobs::client::WORKER_CONCURRENCY_KEY;
 use tokio::sync::watch;
 
 use super::names::worker_name;
+use super::watchdog::{Liveness, stalled};
 use super::{Runtime, RuntimeError};
 
 /// Heartbeat of every worker; a killed worker's jobs are re-run by the others after
@@ -21,6 +23,9 @@ pub const HEARTBEAT: Duration = Duration::from_secs(2);
 pub const MISSED_HEARTBEATS: usize = 3;
 /// How often an idle worker looks for jobs, and delayed jobs are promoted.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
+/// How long an idle worker may go without a heartbeat before it is replaced: twice the
+/// time after which the other workers treat it as dead.
+pub const STALL_LIMIT: Duration = Duration::from_secs(HEARTBEAT.as_secs() * MISSED_HEARTBEATS as u64 * 2);
 
 /// One queue's pool.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +54,7 @@ async fn pause_or_stop(stop: &mut watch::Receiver<bool>, period: Duration) -> bo
 struct Pool {
     rt: Arc<Runtime>,
     queue: String,
+    live: Arc<Liveness>,
 }
 
 /// Payloads are decoded here rather than by apalis: a payload apalis cannot decode stops
@@ -59,6 +65,7 @@ async fn handle(
     pool: Data<Pool>,
     worker: WorkerContext,
 ) -> Result<(), BoxDynError> {
+    let _running = pool.live.job();
     let rt: Arc<Runtime> = pool.rt.clone();
     let name = worker.name().to_owned();
     let envelope: Envelope = match serde_json::from_value(payload.clone()) {
@@ -84,13 +91,20 @@ async fn run_worker(
     rt: &Arc<Runtime>,
     spec: &PoolSpec,
     name: &str,
+    live: &Arc<Liveness>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), WorkerError> {
     let until = async move {
         let _ = stop.wait_for(|s| *s).await;
         Ok::<(), std::io::Error>(())
     };
-    let data = Pool { rt: rt.clone(), queue: spec.queue.clone() };
+    let data = Pool { rt: rt.clone(), queue: spec.queue.clone(), live: live.clone() };
+    let beats = live.clone();
+    let on_event = move |_: &WorkerContext, event: &Event| {
+        if matches!(event, Event::HeartBeat) {
+            beats.beat();
+        }
+    };
     let (batch, concurrency) = (spec.concurrency.clamp(1, 100), spec.concurrency.max(1));
     match &rt.queues {
         QueueClient::Redis(q) => {
@@ -109,6 +123,7 @@ async fn run_worker(
                 .backend(storage.poll_with_interval(POLL_INTERVAL))
                 .data(data)
                 .concurrency(concurrency)
+                .on_event(on_event)
                 .build(handle)
                 .run_until(until)
                 .await
@@ -124,6 +139,7 @@ async fn run_worker(
                 .backend(storage.poll_with_interval(POLL_INTERVAL))
                 .data(data)
                 .concurrency(concurrency)
+                .on_event(on_event)
                 .build(handle)
                 .run_until(until)
                 .await
@@ -143,7 +159,22 @@ async fn run_one(
         }
         let name = worker_name(&spec.queue);
         tracing::info!(worker = %name, queue = %spec.queue, concurrency = spec.concurrency, "worker started");
-        let result = run_worker(&rt, &spec, &name, stop.clone()).await;
+        if let Err(e) = rt.queues.hash_set(WORKER_CONCURRENCY_KEY, &name, spec.concurrency as i64).await {
+            tracing::warn!(worker = %name, error = %e, "recording the worker's concurrency failed");
+        }
+        let live = Liveness::new();
+        let result = tokio::select! {
+            result = run_worker(&rt, &spec, &name, &live, stop.clone()) => result,
+            silence = stalled(&live, STALL_LIMIT, HEARTBEAT) => {
+                forget_concurrency(&rt, &name).await;
+                metrics::counter!("kickoff_worker_stalls_total", "queue" => spec.queue.clone()).increment(1);
+                tracing::error!(worker = %name, ?silence, "worker idle without a heartbeat; replacing it");
+                // Its registration expires like a killed worker's; anything it had
+                // fetched is re-queued as orphaned by the replacement.
+                continue;
+            }
+        };
+        forget_concurrency(&rt, &name).await;
         match result {
             Ok(()) if stopped(&stop) => {
                 tracing::info!(worker = %name, "worker stopped");
@@ -159,6 +190,29 @@ async fn run_one(
         backoff = (backoff * 2).min(Duration::from_secs(10));
     }
 }
+
+async fn forget_concurrency(rt: &Runtime, name: &str) {
+    if let Err(e) = rt.queues.hash_del(WORKER_CONCURRENCY_KEY, name).await {
+        tracing::warn!(worker = %name, error = %e, "removing the worker's concurrency failed");
+    }
+}
+
+/// Removes the recorded concurrency of workers on `queues` that are gone (killed
+/// processes never remove their own).
+async fn prune_concurrency(rt: &Runtime, queues: &[String]) -> Result<(), jobs::QueueError> {
+    let recorded = rt.queues.hash_get_all(WORKER_CONCURRENCY_KEY).await?;
+    for q in queues {
+        for w in rt.queues.workers(q).await? {
+            if !w.alive && recorded.contains_key(&w.name) {
+                rt.queues.hash_del(WORKER_CONCURRENCY_KEY, &w.name).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How often the concurrency of gone workers is pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// How often finished tasks' payloads are deleted from Redis.
 const VACUUM_EVERY: u32 = 20;
@@ -187,6 +241,7 @@ async fn promote(rt: Arc<Runtime>, queue: String, mut stop: watch::Receiver<bool
 /// Re-reads pause flags and flushes success counters until stopped.
 async fn housekeeping(rt: Arc<Runtime>, queues: Vec<String>, mut stop: watch::Receiver<bool>) {
     let mut last_pause_read = tokio::time::Instant::now();
+    let mut last_prune = tokio::time::Instant::now();
     loop {
         if pause_or_stop(&mut stop, POLL_INTERVAL).await {
             return;
@@ -194,10 +249,19 @@ async fn housekeeping(rt: Arc<Runtime>, queues: Vec<String>, mut stop: watch::Re
         if let Err(e) = rt.flush_done().await {
             tracing::warn!(error = %e, "writing job counters failed");
         }
+        if let Err(e) = rt.flush_journal().await {
+            tracing::warn!(error = %e, "writing the job journal failed");
+        }
         if last_pause_read.elapsed() >= super::PAUSE_REFRESH {
             last_pause_read = tokio::time::Instant::now();
             if let Err(e) = rt.refresh_paused(&queues).await {
                 tracing::warn!(error = %e, "reading pause flags failed");
+            }
+        }
+        if last_prune.elapsed() >= PRUNE_EVERY {
+            last_prune = tokio::time::Instant::now();
+            if let Err(e) = prune_concurrency(&rt, &queues).await {
+                tracing::warn!(error = %e, "pruning gone workers failed");
             }
         }
     }
@@ -233,5 +297,6 @@ pub async fn run_pools(
         tasks.abort_all();
     }
     rt.flush_done().await?;
+    rt.flush_journal().await?;
     Ok(())
 }

@@ -3,4 +3,5 @@
 
 pub mod backends;
 pub mod fake_bot;
+pub mod wait;
 pub mod world;
