@@ -11,6 +11,7 @@ pub mod count_cache;
 pub mod envelope;
 pub mod events;
 pub mod health;
+pub mod job_board;
 pub mod leagues;
 pub mod matches;
 pub mod models;
@@ -54,6 +55,7 @@ type ReadApis = (
 );
 type AdminApis = (
     admin::jobs::AdminJobsApi,
+    admin::job_board::JobBoardApi,
     admin::queues::QueuesApi,
     admin::schedules::SchedulesApi,
     admin::dead_letters::DeadLettersApi,
@@ -76,6 +78,7 @@ fn service(state: &ApiState) -> OpenApiService<Apis, ()> {
     );
     let admin = (
         admin::jobs::AdminJobsApi { state: state.clone() },
+        admin::job_board::JobBoardApi { state: state.clone() },
         admin::queues::QueuesApi { state: state.clone() },
         admin::schedules::SchedulesApi { state: state.clone() },
         admin::dead_letters::DeadLettersApi { state: state.clone() },

@@ -161,6 +161,8 @@ fn token(role: &str, exp_in: i64, secret: &str) -> String {
 fn endpoints() -> Vec<(&'static str, &'static str, Option<Json>, Role, u16)> {
     vec![
         ("GET", "/api/v1/admin/jobs/kinds", None, Role::Reader, 200),
+        ("GET", "/api/v1/admin/jobs?state=pending", None, Role::Reader, 200),
+        ("GET", "/api/v1/admin/jobs/id/01NOSUCHJOB", None, Role::Reader, 404),
         ("POST", "/api/v1/admin/jobs/settle_bets", Some(json!({})), Role::Operator, 202),
         ("GET", "/api/v1/admin/queues", None, Role::Reader, 200),
         ("GET", "/api/v1/admin/queues/scrape", None, Role::Reader, 200),
@@ -523,3 +525,99 @@ async fn dead_letters_lifecycle(engine: Engine) {
 }
 
 on_both_engines!(dead_letters_lifecycle);
+
+#[tokio::test]
+async fn jobs_by_state_with_filters_pages_and_one_job_with_its_attempts() {
+    use jobs::catalogue::{ProcessSnapshot, SettleBets};
+    use jobs::journal::{EventKind, JobEvent};
+    use jobs::{AnyJob, EnqueueOptions, Envelope};
+    let h = harness(Engine::Sqlite).await;
+    let who = Who::Key(&h.reader);
+    let waiting = Envelope::new(&AnyJob::SettleBets(SettleBets {}));
+    h.queues.enqueue(&waiting, &EnqueueOptions::default()).await.unwrap();
+    let pending = h.ok("GET", "/api/v1/admin/jobs?state=pending", who, None).await;
+    assert_eq!(pending.as_array().unwrap().len(), 1, "{pending}");
+    assert_eq!(
+        (pending[0]["id"].as_str(), pending[0]["state"].as_str()),
+        (Some(waiting.id.as_str()), Some("pending"))
+    );
+    assert_eq!(pending[0]["queue"], "settle");
+    assert!(
+        h.ok("GET", "/api/v1/admin/jobs", who, None).await.as_array().unwrap().is_empty(),
+        "running by default"
+    );
+
+    // Finished attempts from the journal: 30 snapshots processed, one of them after a retry.
+    let worker = "box-1-99-process-0000abcd";
+    let mut events = Vec::new();
+    for i in 0..30 {
+        let env = Envelope::of(&ProcessSnapshot { snapshot_id: i }).unwrap();
+        events.push(JobEvent::of(EventKind::Succeeded, &env, "process", worker, Utc::now()));
+    }
+    let flaky = Envelope::of(&ProcessSnapshot { snapshot_id: 99 }).unwrap();
+    events.push(JobEvent {
+        error: Some("database busy".into()),
+        ..JobEvent::of(EventKind::Retried, &flaky, "process", worker, Utc::now())
+    });
+    let again = flaky.retry(jobs::AttemptError {
+        attempt: 1,
+        error: "database busy".into(),
+        permanent: false,
+        started_at: Utc::now(),
+        failed_at: Utc::now(),
+        worker: worker.into(),
+    });
+    events.push(JobEvent::of(EventKind::Succeeded, &again, "process", worker, Utc::now()));
+    h.queues.journal_append(&events).await.unwrap();
+
+    let (status, page) =
+        h.call("GET", "/api/v1/admin/jobs?state=succeeded&per_page=20&page=2", who, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["data"].as_array().unwrap().len(), 11, "{page}");
+    assert_eq!(page["meta"]["total"], 31, "{page}");
+    let filtered =
+        h.ok("GET", "/api/v1/admin/jobs?state=succeeded&q=%22snapshot_id%22%3A99", who, None).await;
+    assert_eq!(filtered.as_array().unwrap().len(), 1, "{filtered}");
+    let retried = h.ok("GET", "/api/v1/admin/jobs?state=retried&queue=process&error=BUSY", who, None).await;
+    assert_eq!(retried.as_array().unwrap().len(), 1, "{retried}");
+    assert_eq!(retried[0]["worker"], worker);
+    assert!(
+        h.ok("GET", "/api/v1/admin/jobs?state=retried&queue=scrape", who, None)
+            .await
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        h.ok("GET", "/api/v1/admin/jobs?state=retried&kind=settle_bets", who, None)
+            .await
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let one = h.ok("GET", &format!("/api/v1/admin/jobs/id/{}", flaky.id), who, None).await;
+    assert_eq!(
+        (one["job"]["state"].as_str(), one["job"]["attempt"].as_u64()),
+        (Some("succeeded"), Some(2)),
+        "{one}"
+    );
+    let attempts = one["attempts"].as_array().unwrap();
+    assert_eq!(
+        attempts.iter().map(|a| a["outcome"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["retried", "succeeded"]
+    );
+    assert_eq!(attempts[0]["error"], "database busy");
+    let queued = h.ok("GET", &format!("/api/v1/admin/jobs/id/{}", waiting.id), who, None).await;
+    assert_eq!(
+        (queued["job"]["state"].as_str(), queued["attempts"].as_array().map(Vec::len)),
+        (Some("pending"), Some(0))
+    );
+
+    let (status, bad) = h.call("GET", "/api/v1/admin/jobs?queue=nowhere", who, None).await;
+    assert_eq!((status, bad["error"]["code"].as_str()), (400, Some("VALIDATION_ERROR")), "{bad}");
+    let (status, bad) = h.call("GET", "/api/v1/admin/jobs?state=lost", who, None).await;
+    assert!((400..500).contains(&status), "{status} {bad}");
+    let (status, _) = h.call("GET", "/api/v1/admin/jobs/id/01NOSUCHJOB", who, None).await;
+    assert_eq!(status, 404);
+}

@@ -5,6 +5,7 @@
 
 pub mod audit_log;
 pub mod dead_letters;
+pub mod job_board;
 pub mod jobs;
 pub mod queues;
 pub mod schedules;

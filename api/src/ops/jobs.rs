@@ -5,9 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
-use jobs::journal::{EventKind, JobEvent, LiveJob, LiveState};
-use jobs::{QueueClient, QueueError, queues};
+use jobs::journal::JobEvent;
+use jobs::queues;
 use maud::{Markup, html};
 use poem::http::StatusCode;
 use poem::session::Session;
@@ -18,112 +17,11 @@ use serde::Deserialize;
 use super::html::{page, pretty, url_escape, when};
 use super::session::{Refusal, current};
 use super::unavailable;
+use crate::job_board::{LIVE_SHOWN, Node, Row, STATES, all_finished, all_live, chain_of, rows};
 use crate::state::ApiState;
 
-/// Waiting or running jobs read per queue and state at most.
-pub const LIVE_SHOWN: usize = 500;
 /// Rows per page.
 const PER_PAGE: usize = 50;
-
-/// The states a job list can show, in tab order.
-const STATES: [&str; 6] = ["pending", "scheduled", "running", "succeeded", "retried", "dead_lettered"];
-
-/// One row of a job list: a live job or a finished attempt.
-#[derive(Clone, Debug)]
-pub struct Row {
-    pub id: String,
-    pub kind: String,
-    pub queue: String,
-    pub state: &'static str,
-    pub attempt: u32,
-    pub args: serde_json::Value,
-    pub error: Option<String>,
-    /// Finished at (journal), due at (scheduled) or enqueued at (others).
-    pub at: DateTime<Utc>,
-    pub worker: Option<String>,
-    pub parent: Option<String>,
-    pub chain: String,
-    pub schedule: Option<String>,
-}
-
-impl Row {
-    fn live(j: LiveJob) -> Self {
-        let e = j.envelope;
-        Row {
-            chain: e.root.clone().unwrap_or_else(|| e.id.clone()),
-            error: e.errors.last().map(|a| a.error.clone()),
-            at: j.run_at.unwrap_or(e.enqueued_at),
-            state: j.state.as_str(),
-            id: e.id,
-            kind: e.kind,
-            queue: j.queue,
-            attempt: e.attempt,
-            args: e.args,
-            worker: j.worker,
-            parent: e.parent,
-            schedule: e.schedule,
-        }
-    }
-
-    fn finished(e: JobEvent) -> Self {
-        Row {
-            chain: e.chain().to_owned(),
-            state: e.event.as_str(),
-            id: e.job_id,
-            kind: e.kind,
-            queue: e.queue,
-            attempt: e.attempt,
-            args: e.args,
-            error: e.error,
-            at: e.at,
-            worker: Some(e.worker).filter(|w| !w.is_empty()),
-            parent: e.parent,
-            schedule: e.schedule,
-        }
-    }
-}
-
-/// Every row of `states` on `queues`: live jobs oldest first, finished attempts newest first.
-pub async fn rows(client: &QueueClient, queues: &[&str], states: &[&str]) -> Result<Vec<Row>, QueueError> {
-    let mut out = Vec::new();
-    for state in states {
-        let live = LiveState::ALL.into_iter().find(|s| s.as_str() == *state);
-        for q in queues {
-            match live {
-                Some(s) => out.extend(client.live_jobs(q, s, LIVE_SHOWN).await?.into_iter().map(Row::live)),
-                None => out.extend(
-                    client
-                        .journal(q, jobs::journal::JOURNAL_CAP)
-                        .await?
-                        .into_iter()
-                        .filter(|e| e.event.as_str() == *state)
-                        .map(Row::finished),
-                ),
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// The journal of every queue, newest first within each queue.
-async fn all_finished(client: &QueueClient) -> Result<Vec<JobEvent>, QueueError> {
-    let mut out = Vec::new();
-    for q in queues::ALL {
-        out.extend(client.journal(q, jobs::journal::JOURNAL_CAP).await?);
-    }
-    Ok(out)
-}
-
-/// Every live job of every queue.
-async fn all_live(client: &QueueClient) -> Result<Vec<LiveJob>, QueueError> {
-    let mut out = Vec::new();
-    for q in queues::ALL {
-        for s in LiveState::ALL {
-            out.extend(client.live_jobs(q, s, LIVE_SHOWN).await?);
-        }
-    }
-    Ok(out)
-}
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct Filter {
@@ -149,12 +47,7 @@ impl Filter {
     }
 
     fn keeps(&self, r: &Row) -> bool {
-        let has = |hay: &str, needle: &str| {
-            needle.trim().is_empty() || hay.to_lowercase().contains(&needle.trim().to_lowercase())
-        };
-        (self.kind.trim().is_empty() || r.kind == self.kind.trim())
-            && has(&r.args.to_string(), &self.q)
-            && (self.error.trim().is_empty() || r.error.as_deref().is_some_and(|e| has(e, &self.error)))
+        r.matches(&self.kind, &self.q, &self.error)
     }
 
     /// This filter's URL on another page or state.
@@ -306,12 +199,6 @@ pub async fn show(session: &Session, state: Data<&ApiState>, Path(id): Path<Stri
     .into_response()
 }
 
-/// One job of a chain: its newest state and its children.
-struct Node {
-    row: Row,
-    children: Vec<String>,
-}
-
 fn tree(id: &str, nodes: &BTreeMap<String, Node>, depth: usize) -> Markup {
     let Some(n) = nodes.get(id) else { return html! {} };
     html! {
@@ -325,36 +212,6 @@ fn tree(id: &str, nodes: &BTreeMap<String, Node>, depth: usize) -> Markup {
             }
         }
     }
-}
-
-/// The rows of a chain, one per job (its newest state), keyed by job id.
-async fn chain_of(client: &QueueClient, root: &str) -> Result<BTreeMap<String, Node>, QueueError> {
-    let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
-    // A job's latest attempt is its highest (clocks of two workers may disagree).
-    for e in all_finished(client).await?.into_iter().filter(|e| e.chain() == root) {
-        let newer = nodes.get(&e.job_id).is_some_and(|n| (n.row.attempt, n.row.at) >= (e.attempt, e.at));
-        if !newer {
-            nodes.insert(e.job_id.clone(), Node { row: Row::finished(e), children: Vec::new() });
-        }
-    }
-    // A job still on a queue is there after its last finished attempt.
-    for j in all_live(client).await? {
-        let row = Row::live(j);
-        if row.chain == root {
-            nodes.insert(row.id.clone(), Node { row, children: Vec::new() });
-        }
-    }
-    let links: Vec<(String, String)> =
-        nodes.values().filter_map(|n| n.row.parent.clone().map(|p| (p, n.row.id.clone()))).collect();
-    for (parent, child) in links {
-        if let Some(p) = nodes.get_mut(&parent) {
-            p.children.push(child);
-        }
-    }
-    for n in nodes.values_mut() {
-        n.children.sort();
-    }
-    Ok(nodes)
 }
 
 /// `GET /ops/chains/{root}`: the jobs a root job fanned out to, as a tree.
@@ -372,7 +229,7 @@ pub async fn chain(session: &Session, state: Data<&ApiState>, Path(root): Path<S
     }
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for n in nodes.values() {
-        *counts.entry(n.row.state).or_default() += 1;
+        *counts.entry(n.row.state.as_str()).or_default() += 1;
     }
     // Jobs whose parent fell out of the journal are shown as roots of their own.
     let tops: Vec<&String> = nodes
@@ -392,29 +249,4 @@ pub async fn chain(session: &Session, state: Data<&ApiState>, Path(root): Path<S
         },
     )
     .into_response()
-}
-
-/// The newest `n` runs a schedule started (its root jobs' latest outcome).
-pub fn last_runs<'a>(finished: &'a [JobEvent], schedule: &str, n: usize) -> Vec<&'a JobEvent> {
-    let mut seen = std::collections::HashSet::new();
-    let mut out: Vec<&JobEvent> =
-        finished.iter().filter(|e| e.parent.is_none() && e.schedule.as_deref() == Some(schedule)).collect();
-    out.sort_by_key(|e| std::cmp::Reverse(e.at));
-    out.retain(|e| seen.insert(e.job_id.clone()));
-    out.truncate(n);
-    out
-}
-
-/// The journal of every queue (the schedules page shows the last runs from it).
-pub async fn journal_of_all(client: &QueueClient) -> Result<Vec<JobEvent>, QueueError> {
-    all_finished(client).await
-}
-
-/// A short label of an outcome.
-pub fn outcome_label(e: &JobEvent) -> &'static str {
-    match e.event {
-        EventKind::Succeeded => "ok",
-        EventKind::Retried => "retrying",
-        EventKind::DeadLettered => "dead",
-    }
 }

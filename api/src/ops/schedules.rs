@@ -28,7 +28,7 @@ pub async fn list(session: &Session, state: Data<&ApiState>) -> Response {
     };
     let (states, finished) = match (
         schedule_state::states(client, table, Utc::now()).await,
-        super::jobs::journal_of_all(client).await,
+        crate::job_board::all_finished(client).await,
     ) {
         (Ok(s), Ok(f)) => (s, f),
         (Err(e), _) | (_, Err(e)) => return unavailable("queue backend", e),
@@ -53,9 +53,9 @@ pub async fn list(session: &Session, state: Data<&ApiState>) -> Response {
                             td.n { @if s.missed > 0 { span.error { (s.missed) } } @else { "0" } }
                             td.n { (s.runs_now) }
                             td.runs {
-                                @for run in super::jobs::last_runs(&finished, &s.name, LAST_RUNS) {
+                                @for run in crate::job_board::last_runs(&finished, &s.name, LAST_RUNS) {
                                     a href=(format!("/ops/chains/{}", run.job_id)) title=(when(Some(run.at)))
-                                        class=(if run.error.is_some() { "error" } else { "" }) { (super::jobs::outcome_label(run)) }
+                                        class=(if run.error.is_some() { "error" } else { "" }) { (crate::job_board::outcome_label(run)) }
                                     " "
                                 }
                             }
