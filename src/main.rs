@@ -14,6 +14,11 @@ use migration::MigratorTrait;
 
 use crate::cli::{Cli, Command, ImportSource};
 
+/// The API builds a JSON tree per response and drops it; glibc's allocator spent a fifth
+/// of the server's CPU in malloc and free under load (perf), mimalloc far less.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
