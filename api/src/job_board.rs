@@ -180,3 +180,24 @@ pub fn outcome_label(e: &JobEvent) -> &'static str {
         EventKind::DeadLettered => "dead",
     }
 }
+
+/// One job: where it is now (its queue entry if it still has one, else its last finished
+/// attempt), the entry itself, and its finished attempts oldest first; `None` when neither
+/// the queues nor the journal know it.
+pub async fn find(
+    client: &QueueClient,
+    id: &str,
+) -> Result<Option<(Row, Option<LiveJob>, Vec<JobEvent>)>, QueueError> {
+    let live = all_live(client).await?.into_iter().find(|j| j.envelope.id == id);
+    let mut attempts: Vec<JobEvent> =
+        all_finished(client).await?.into_iter().filter(|e| e.job_id == id).collect();
+    attempts.sort_by_key(|e| (e.attempt, e.at));
+    let row = match &live {
+        Some(j) => Row::live(j.clone()),
+        None => match attempts.last() {
+            Some(e) => Row::finished(e.clone()),
+            None => return Ok(None),
+        },
+    };
+    Ok(Some((row, live, attempts)))
+}

@@ -119,14 +119,17 @@ impl std::fmt::Debug for QueueClient {
     }
 }
 
+/// Runs `$e` with `$q` bound to the client's backend (every module of the crate
+/// dispatches through this).
 macro_rules! on_backend {
     ($self:expr, $q:ident => $e:expr) => {
         match $self {
-            QueueClient::Redis($q) => $e,
-            QueueClient::Embedded($q) => $e,
+            $crate::client::QueueClient::Redis($q) => $e,
+            $crate::client::QueueClient::Embedded($q) => $e,
         }
     };
 }
+pub(crate) use on_backend;
 
 impl From<RedisQueues> for QueueClient {
     fn from(q: RedisQueues) -> Self {

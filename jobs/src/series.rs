@@ -5,7 +5,7 @@
 use chrono::Utc;
 use redis::AsyncCommands;
 
-use crate::client::{QueueClient, QueueError};
+use crate::client::{QueueClient, QueueError, on_backend};
 use crate::embedded_queue::EmbeddedQueues;
 use crate::redis_queue::RedisQueues;
 
@@ -129,18 +129,12 @@ impl EmbeddedQueues {
 impl QueueClient {
     /// Adds `n` to `counter` of `queue` in the current minute and hour.
     pub async fn record_count(&self, queue: &str, counter: Counter, n: u64) -> Result<(), QueueError> {
-        match self {
-            QueueClient::Redis(q) => q.record_count(queue, counter, n).await,
-            QueueClient::Embedded(q) => q.record_count(queue, counter, n).await,
-        }
+        on_backend!(self, q => q.record_count(queue, counter, n).await)
     }
 
     /// `counter` of `queue` per bucket over `range`, oldest first, the last bucket being
     /// the current (partial) one.
     pub async fn series(&self, queue: &str, counter: Counter, range: Range) -> Result<Vec<u64>, QueueError> {
-        match self {
-            QueueClient::Redis(q) => q.series(queue, counter, range).await,
-            QueueClient::Embedded(q) => q.series(queue, counter, range).await,
-        }
+        on_backend!(self, q => q.series(queue, counter, range).await)
     }
 }

@@ -12,7 +12,7 @@ use poem_openapi::{Enum, Object, OpenApi};
 use super::queue_client;
 use crate::auth::Credentials;
 use crate::envelope::{ApiError, ApiResult, ok};
-use crate::job_board::{Row, all_finished, all_live, rows};
+use crate::job_board::{Row, find, rows};
 use crate::pagination::Page;
 use crate::state::ApiState;
 use crate::tags::ApiTags;
@@ -139,16 +139,8 @@ impl JobBoardApi {
     async fn one(&self, auth: Credentials, id: Path<String>) -> ApiResult<JobDetail> {
         auth.require(Role::Reader)?;
         let client = queue_client(&self.state)?;
-        let live = all_live(client).await?.into_iter().find(|j| j.envelope.id == id.0);
-        let mut attempts: Vec<JobEvent> =
-            all_finished(client).await?.into_iter().filter(|e| e.job_id == id.0).collect();
-        attempts.sort_by_key(|e| (e.attempt, e.at));
-        let job = match live {
-            Some(j) => Row::live(j),
-            None => match attempts.last() {
-                Some(e) => Row::finished(e.clone()),
-                None => return Err(ApiError::NotFound(format!("job `{}`", id.0)).into()),
-            },
+        let Some((job, _, attempts)) = find(client, &id.0).await? else {
+            return Err(ApiError::NotFound(format!("job `{}`", id.0)).into());
         };
         let attempts = attempts.into_iter().map(JobAttempt::from).collect();
         Ok(ok(JobDetail { job, attempts }, None))

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use jobs::journal::JobEvent;
 use jobs::queues;
 use maud::{Markup, html};
 use poem::http::StatusCode;
@@ -17,7 +16,7 @@ use serde::Deserialize;
 use super::html::{page, pretty, url_escape, when};
 use super::session::{Refusal, current};
 use super::unavailable;
-use crate::job_board::{LIVE_SHOWN, Node, Row, STATES, all_finished, all_live, chain_of, rows};
+use crate::job_board::{LIVE_SHOWN, Node, Row, STATES, chain_of, find, rows};
 use crate::state::ApiState;
 
 /// Rows per page.
@@ -140,18 +139,13 @@ pub async fn list(session: &Session, state: Data<&ApiState>, Query(filter): Quer
 pub async fn show(session: &Session, state: Data<&ApiState>, Path(id): Path<String>) -> Response {
     let Some(op) = current(session) else { return Refusal::Login.into_response() };
     let Some(client) = state.queues.as_ref() else { return unavailable("queue backend", "no job queue") };
-    let (live, finished) = match (all_live(client).await, all_finished(client).await) {
-        (Ok(l), Ok(f)) => (l, f),
-        (Err(e), _) | (_, Err(e)) => return unavailable("queue backend", e),
-    };
-    let live = live.into_iter().find(|j| j.envelope.id == id);
-    let mut attempts: Vec<JobEvent> = finished.into_iter().filter(|e| e.job_id == id).collect();
-    attempts.sort_by_key(|e| (e.attempt, e.at));
-    let Some(first) =
-        live.as_ref().map(|j| Row::live(j.clone())).or_else(|| attempts.last().cloned().map(Row::finished))
-    else {
-        return (StatusCode::NOT_FOUND, format!("no job {id} on the queues or in the journal"))
-            .into_response();
+    let (first, live, attempts) = match find(client, &id).await {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            return (StatusCode::NOT_FOUND, format!("no job {id} on the queues or in the journal"))
+                .into_response();
+        }
+        Err(e) => return unavailable("queue backend", e),
     };
     let dead_letter = attempts.iter().find_map(|e| e.dead_letter_id);
     page(

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::client::{QueueClient, QueueError};
+use crate::client::{QueueClient, QueueError, on_backend};
 use crate::envelope::Envelope;
 
 mod embedded_backend;
@@ -149,10 +149,7 @@ impl QueueClient {
         }
         for (queue, entries) in by_queue {
             let key = journal_key(queue);
-            match self {
-                QueueClient::Redis(q) => q.log_push_capped(&key, &entries, JOURNAL_CAP).await?,
-                QueueClient::Embedded(q) => q.log_push_capped(&key, &entries, JOURNAL_CAP).await?,
-            }
+            on_backend!(self, q => q.log_push_capped(&key, &entries, JOURNAL_CAP).await)?;
         }
         Ok(())
     }
@@ -160,10 +157,7 @@ impl QueueClient {
     /// The newest `limit` finished attempts of `queue`, newest first.
     pub async fn journal(&self, queue: &str, limit: usize) -> Result<Vec<JobEvent>, QueueError> {
         let key = journal_key(queue);
-        let entries = match self {
-            QueueClient::Redis(q) => q.log_recent(&key, limit).await?,
-            QueueClient::Embedded(q) => q.log_recent(&key, limit).await?,
-        };
+        let entries = on_backend!(self, q => q.log_recent(&key, limit).await)?;
         Ok(decode(entries))
     }
 
@@ -174,19 +168,13 @@ impl QueueClient {
         state: LiveState,
         limit: usize,
     ) -> Result<Vec<LiveJob>, QueueError> {
-        match self {
-            QueueClient::Redis(q) => q.live_jobs(queue, state, limit).await,
-            QueueClient::Embedded(q) => q.live_jobs(queue, state, limit).await,
-        }
+        on_backend!(self, q => q.live_jobs(queue, state, limit).await)
     }
 
     /// Removes every job of `queue` that waits (pending and scheduled, retries
     /// included); running jobs finish. Returns how many were removed.
     pub async fn drain(&self, queue: &str) -> Result<u64, QueueError> {
-        match self {
-            QueueClient::Redis(q) => q.drain(queue).await,
-            QueueClient::Embedded(q) => q.drain(queue).await,
-        }
+        on_backend!(self, q => q.drain(queue).await)
     }
 }
 

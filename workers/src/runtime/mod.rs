@@ -154,7 +154,8 @@ impl Runtime {
         Ok(())
     }
 
-    /// Adds the successes counted since the last flush to the shared counters.
+    /// Adds the attempts counted since the last flush (done and failed) to the shared
+    /// counters.
     pub async fn flush_done(&self) -> Result<(), QueueError> {
         let pending: Vec<((String, Counter), u64)> = match self.done.lock() {
             Ok(mut d) => d.drain().collect(),
