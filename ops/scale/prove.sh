@@ -129,12 +129,17 @@ if e["kind"] == "scrape_football_data" and e["args"].get("league") == "D1":
     done
   done
 }
-victim=${workers[0]}
-for _ in $(seq 1 200); do
-  held_by "$victim" > "$work/victim-jobs"
-  [ -s "$work/victim-jobs" ] && break
-  sleep 0.1
+# The victim is the first worker seen holding a slow job: which worker fetches a given
+# job is up to the queue, so waiting on one chosen worker can wait out the whole run.
+victim=""
+for _ in $(seq 1 600); do
+  for w in "${workers[@]}"; do
+    held_by "$w" > "$work/victim-jobs"
+    if [ -s "$work/victim-jobs" ]; then victim=$w; break 2; fi
+  done
+  sleep 0.05
 done
+[ -n "$victim" ] || { echo "no worker was seen holding a slow job" >&2; exit 1; }
 echo "kill -9 worker $victim (holding $(wc -l < "$work/victim-jobs") job(s)) and scheduler ${schedulers[0]}"
 kill -9 "$victim" "${schedulers[0]}"
 sleep $((run_secs - run_secs / 3))
