@@ -12,7 +12,7 @@ const TABLES: [&str; 17] = [
     "players",
     "matches",
     "match_stats",
-    "odds",
+    "odds_lines",
     "predictions",
     "value_bets",
     "model_versions",
@@ -45,6 +45,14 @@ async fn tables(db: &TestDb) -> Vec<String> {
     names(db, sql).await
 }
 
+async fn views(db: &TestDb) -> Vec<String> {
+    let sql = match db.engine {
+        Engine::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'view'",
+        Engine::Postgres => "SELECT viewname::text FROM pg_views WHERE schemaname = 'public'",
+    };
+    names(db, sql).await
+}
+
 async fn indexes(db: &TestDb) -> Vec<String> {
     let sql = match db.engine {
         Engine::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'idx_%'",
@@ -66,7 +74,7 @@ async fn up_down_up_on_both_engines() {
         let idx = indexes(&db).await;
         for wanted in [
             "idx_matches_upcoming",
-            "idx_odds_match_recorded",
+            "idx_odds_lines_match_recorded",
             "idx_value_bets_pending",
             "idx_predictions_match_model",
             "idx_matches_kickoff_order",
@@ -76,6 +84,13 @@ async fn up_down_up_on_both_engines() {
         // Full-text search is PostgreSQL's only.
         assert_eq!(idx.iter().any(|i| i == "idx_news_fulltext"), engine == Engine::Postgres);
 
+        // `odds` is a view over `odds_lines`; down brings back the table of one row per price.
+        assert_eq!(views(&db).await, vec!["odds".to_string()], "{engine:?}");
+        Migrator::down(&db.conn, Some(1)).await.unwrap();
+        assert!(views(&db).await.is_empty(), "{engine:?}");
+        let old = tables(&db).await;
+        assert!(old.contains(&"odds".to_string()) && !old.contains(&"odds_lines".to_string()), "{old:?}");
+        assert!(indexes(&db).await.iter().any(|i| i == "idx_odds_match_recorded"));
         Migrator::down(&db.conn, Some(1)).await.unwrap();
         assert!(!indexes(&db).await.iter().any(|i| i == "idx_matches_kickoff_order"));
         Migrator::down(&db.conn, Some(1)).await.unwrap();
@@ -112,5 +127,37 @@ async fn partial_index_and_natural_keys_hold() {
         let orphan =
             db.conn.execute_unprepared("INSERT INTO match_stats (match_id, team_id) VALUES (999, 1)").await;
         assert!(orphan.is_err(), "stats without a match accepted on {engine:?}");
+    }
+}
+
+#[tokio::test]
+async fn odds_rows_survive_the_move_to_price_lines_and_back() {
+    let prices = "SELECT bookmaker || ' ' || market || ' ' || selection || ' ' || CAST(line AS TEXT) || ' ' \
+                  || CAST(price AS TEXT) || ' ' || CAST(is_closing AS TEXT) FROM odds";
+    for engine in TestDb::engines() {
+        let db = TestDb::new(engine).await;
+        Migrator::up(&db.conn, Some(6)).await.unwrap();
+        db.conn
+            .execute_unprepared(
+                "INSERT INTO odds (match_id, bookmaker, market, selection, line, price, is_closing, recorded_at) VALUES
+                 (1, 'bet365', '1x2', 'home', 0, 2.1, false, '2024-01-01T12:00:00+00:00'),
+                 (1, 'bet365', '1x2', 'draw', 0, 3.4, false, '2024-01-01T12:00:00+00:00'),
+                 (1, 'bet365', '1x2', 'away', 0, 3.9, false, '2024-01-01T12:00:00+00:00'),
+                 (1, 'bet365', '1x2', 'home', 0, 2.0, true, '2024-01-02T12:00:00+00:00'),
+                 (1, 'pinnacle', 'over_under', 'under', 2.5, 1.8, false, '2024-01-01T12:00:00+00:00'),
+                 (2, 'pinnacle', 'asian_handicap', 'away', -0.5, 1.95, false, '2024-01-01T12:00:00+00:00')",
+            )
+            .await
+            .unwrap();
+        let before = names(&db, prices).await;
+        assert_eq!(before.len(), 6);
+
+        Migrator::up(&db.conn, None).await.unwrap();
+        assert_eq!(names(&db, prices).await, before, "the view shows every price on {engine:?}");
+        let lines = names(&db, "SELECT CAST(COUNT(*) AS TEXT) FROM odds_lines").await;
+        assert_eq!(lines, vec!["4".to_string()], "three prices of one quote share a line on {engine:?}");
+
+        Migrator::down(&db.conn, Some(1)).await.unwrap();
+        assert_eq!(names(&db, prices).await, before, "down restores the rows on {engine:?}");
     }
 }

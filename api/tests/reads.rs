@@ -26,7 +26,7 @@ async fn exec(db: &TestDb, sql: &str, values: Vec<Value>) {
 /// id, league, season, kick-off, home, away, status, goals.
 type MatchSeed = (i64, i64, &'static str, DateTime<Utc>, i64, i64, &'static str, Option<i32>, Option<i32>);
 /// id, bookmaker, market, selection, line, price, recorded.
-type OddsSeed = (i64, &'static str, &'static str, &'static str, f64, f64, DateTime<Utc>);
+type LineSeed = (i64, &'static str, &'static str, f64, [Option<f64>; 4], DateTime<Utc>);
 
 /// Kick-off order of the matches: 1, 3, 2, 5, 6, 4 (5 and 6 kick off together).
 async fn seed(db: &TestDb) {
@@ -88,19 +88,31 @@ async fn seed(db: &TestDb) {
     }
     let t1 = at(2024, 8, 9, 12);
     let t2 = at(2024, 8, 10, 14);
-    let odds: [OddsSeed; 5] = [
-        (1, "B365", "1x2", "home", 0.0, 2.0, t1),
-        (2, "B365", "1x2", "home", 0.0, 2.1, t2),
-        (3, "B365", "1x2", "away", 0.0, 3.5, t1),
-        (4, "Pinnacle", "1x2", "home", 0.0, 2.05, t1),
-        (5, "B365", "over_under", "over", 2.5, 1.9, t1),
+    // Stored as price lines; the `odds` view numbers a price line id × 8 + selection
+    // (home 0, away 2, over 3): line 1 holds two prices, ids 8 and 10.
+    let lines: [LineSeed; 4] = [
+        (1, "B365", "1x2", 0.0, [Some(2.0), None, Some(3.5), None], t1),
+        (2, "B365", "1x2", 0.0, [Some(2.1), None, None, None], t2),
+        (3, "Pinnacle", "1x2", 0.0, [Some(2.05), None, None, None], t1),
+        (4, "B365", "over_under", 2.5, [None, None, None, Some(1.9)], t1),
     ];
-    for (id, book, market, sel, line, price, when) in odds {
+    for (id, book, market, line, [home, draw, away, over], when) in lines {
         exec(
             db,
-            "INSERT INTO odds (id, match_id, bookmaker, market, selection, line, price, is_closing, recorded_at) \
-             VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8)",
-            vec![id.into(), book.into(), market.into(), sel.into(), line.into(), price.into(), false.into(), when.into()],
+            "INSERT INTO odds_lines (id, match_id, bookmaker, market, line, is_closing, recorded_at, \
+             price_home, price_draw, price_away, price_over) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            vec![
+                id.into(),
+                book.into(),
+                market.into(),
+                line.into(),
+                false.into(),
+                when.into(),
+                home.into(),
+                draw.into(),
+                away.into(),
+                over.into(),
+            ],
         )
         .await;
     }
@@ -559,15 +571,15 @@ async fn match_stats_odds_and_predictions(engine: Engine) {
     assert_eq!(teams, vec![(1, 14, 1.8), (2, 9, 0.7)]);
     assert_eq!(data(&cli, "/api/v1/matches/2/stats").await, serde_json::json!([]));
 
-    assert_eq!(ids(&data(&cli, "/api/v1/matches/1/odds").await), vec![2, 5, 4, 3, 1], "newest first");
-    assert_eq!(ids(&data(&cli, "/api/v1/matches/1/odds?bookmaker=Pinnacle").await), vec![4]);
-    assert_eq!(ids(&data(&cli, "/api/v1/matches/1/odds?market=over_under").await), vec![5]);
-    assert_eq!(ids(&data(&cli, "/api/v1/matches/1/odds?market=1x2&bookmaker=B365").await), vec![2, 3, 1]);
-    assert_eq!(ids(&data(&cli, "/api/v1/matches/1/odds?latest=true").await), vec![2, 5, 4, 3]);
+    assert_eq!(ids(&data(&cli, "/api/v1/matches/1/odds").await), vec![16, 35, 24, 10, 8], "newest first");
+    assert_eq!(ids(&data(&cli, "/api/v1/matches/1/odds?bookmaker=Pinnacle").await), vec![24]);
+    assert_eq!(ids(&data(&cli, "/api/v1/matches/1/odds?market=over_under").await), vec![35]);
+    assert_eq!(ids(&data(&cli, "/api/v1/matches/1/odds?market=1x2&bookmaker=B365").await), vec![16, 10, 8]);
+    assert_eq!(ids(&data(&cli, "/api/v1/matches/1/odds?latest=true").await), vec![16, 35, 24, 10]);
     assert_eq!(ids(&data(&cli, "/api/v1/matches/1/odds?latest=false").await).len(), 5);
     assert_eq!(
         ids(&data(&cli, "/api/v1/matches/1/odds?latest=true&bookmaker=B365&market=1x2").await),
-        vec![2, 3]
+        vec![16, 10]
     );
     let newest = &data(&cli, "/api/v1/matches/1/odds?latest=true&bookmaker=Pinnacle").await[0];
     assert_eq!(newest["market"], "1x2");

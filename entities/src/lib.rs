@@ -17,6 +17,7 @@ pub mod matches;
 pub mod model_versions;
 pub mod news;
 pub mod odds;
+pub mod odds_lines;
 pub mod players;
 pub mod predictions;
 pub mod scrape_snapshots;

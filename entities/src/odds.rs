@@ -1,5 +1,9 @@
 //! `odds`: one price of one selection at one bookmaker at one moment.
 //!
+//! A view over [`odds_lines`](super::odds_lines), which stores the selections of one
+//! quote together; read it, write the lines. `id` is the line's id × 8 plus the
+//! selection's position (home 0, draw 1, away 2, over 3, under 4), so it is stable.
+//!
 //! `line` is the handicap or total for markets that have one and `0` for 1X2, so the
 //! natural key (match, bookmaker, market, selection, line, is_closing, recorded_at)
 //! has no NULLs and upserts work the same on PostgreSQL and SQLite.

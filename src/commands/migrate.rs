@@ -14,7 +14,7 @@ pub async fn run(
     match action {
         MigrateAction::Up => Migrator::up(db, None).await?,
         MigrateAction::Down => Migrator::down(db, if all { None } else { Some(steps) }).await?,
-        MigrateAction::Fresh => Migrator::fresh(db).await?,
+        MigrateAction::Fresh => migration::fresh(db).await?,
         MigrateAction::Status => {}
     }
     for m in Migrator::get_migration_with_status(db).await? {

@@ -128,7 +128,40 @@ async fn check_every_sample_file(engine: Engine) -> Vec<i64> {
     assert_eq!(again.matches_inserted, 0);
     assert_eq!(again.matches_updated as i64, expected_matches);
     assert_eq!(counts(&db).await, first);
+
+    // Every file in one call (two at a time on PostgreSQL, their odds by COPY) into an
+    // empty database: the same rows, and the summary counts every price.
+    let all = migrated(engine).await;
+    let s = import(&all, &files).await;
+    assert_eq!(counts(&all).await, first);
+    assert_eq!(s.odds_rows as i64, all.count("odds").await);
+    assert_eq!(s.matches_inserted as i64, expected_matches);
     first
+}
+
+#[tokio::test]
+async fn copied_odds_lines_never_overwrite_and_the_upsert_takes_over() {
+    use workers::process::football_data::copy::copy_lines;
+    use workers::process::football_data::store::{Line, upsert_lines};
+    let db = migrated(Engine::Postgres).await;
+    let line = |price: f64| Line {
+        match_id: 1,
+        bookmaker: "bet365",
+        market: "1x2",
+        line: 0.0,
+        is_closing: false,
+        recorded_at: "2024-01-01T12:00:00Z".into(),
+        prices: [Some(price), None, Some(4.0), None, None],
+    };
+    let pool = db.conn.get_postgres_connection_pool();
+    assert_eq!(copy_lines(pool, &[line(2.0)]).await.unwrap(), 1);
+    // A line already stored: the COPY fails whole and changes nothing ...
+    assert!(copy_lines(pool, &[line(2.5)]).await.is_err());
+    assert_eq!(scalar_f64(&db, "SELECT price FROM odds WHERE selection = 'home'").await, 2.0);
+    // ... and the import's fallback, the upsert, updates the price.
+    upsert_lines(&db.conn, &[line(2.5)]).await.unwrap();
+    assert_eq!(scalar_f64(&db, "SELECT price FROM odds WHERE selection = 'home'").await, 2.5);
+    assert_eq!(db.count("odds").await, 2);
 }
 
 #[tokio::test]

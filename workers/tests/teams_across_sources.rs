@@ -142,3 +142,28 @@ async fn bad_rows_are_reported_and_a_result_never_goes_back() {
         1
     );
 }
+
+/// football-data.co.uk's "Ath Madrid" (Atlético) and "Ath Bilbao" (Athletic) stay two
+/// clubs whichever comes first, and "Ath Madrid" is the club others call Atlético.
+#[tokio::test]
+async fn the_madrid_and_bilbao_clubs_stay_apart_in_either_order() {
+    for order in [["Ath Madrid", "Ath Bilbao"], ["Ath Bilbao", "Ath Madrid"]] {
+        let db = TestDb::new(Engine::Sqlite).await;
+        Migrator::up(&db.conn, None).await.unwrap();
+        db.conn
+            .execute_unprepared(
+                "INSERT INTO leagues (code, name, external_ids) VALUES ('SP1', 'La Liga', '{}')",
+            )
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        for name in order.iter().chain(["Real Madrid"].iter()) {
+            let (id, how) = resolve(&db.conn, "football-data", name, Some(1)).await.unwrap();
+            assert_eq!(how, Resolution::Created, "{name} after {order:?}");
+            ids.push(id);
+        }
+        let atletico = resolve(&db.conn, "sofascore", "Atlético Madrid", Some(1)).await.unwrap().0;
+        let madrid = order.iter().position(|n| *n == "Ath Madrid").unwrap();
+        assert_eq!(atletico, ids[madrid], "{order:?}");
+    }
+}

@@ -44,6 +44,8 @@ pub struct Upsert {
     pub conflict: &'static [&'static str],
     /// Columns overwritten on conflict; empty means `DO NOTHING`.
     pub update: &'static [&'static str],
+    /// On conflict, a NULL in the new row keeps the stored value of an `update` column.
+    pub keep_on_null: bool,
 }
 
 /// Rows per statement: large enough to amortise the round trip, small enough to keep
@@ -71,7 +73,14 @@ impl Upsert {
         let action = if self.update.is_empty() {
             "DO NOTHING".to_owned()
         } else {
-            let sets: Vec<String> = self.update.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+            let sets: Vec<String> = self
+                .update
+                .iter()
+                .map(|c| match self.keep_on_null {
+                    true => format!("{c} = COALESCE(excluded.{c}, {}.{c})", self.table),
+                    false => format!("{c} = excluded.{c}"),
+                })
+                .collect();
             format!("DO UPDATE SET {}", sets.join(", "))
         };
         format!(
@@ -107,6 +116,7 @@ mod tests {
         columns: &[("a", ColType::BigInt), ("b", ColType::Text)],
         conflict: &["a"],
         update: &["b"],
+        keep_on_null: false,
     };
 
     #[test]
@@ -121,5 +131,7 @@ mod tests {
             "INSERT INTO t (a, b) SELECT json_extract(value, '$[0]') AS a, json_extract(value, '$[1]') AS b \
              FROM json_each(?1) WHERE true ON CONFLICT (a) DO UPDATE SET b = excluded.b"
         );
+        let keep = Upsert { keep_on_null: true, ..T };
+        assert!(keep.sql(DbBackend::Postgres).ends_with("DO UPDATE SET b = COALESCE(excluded.b, t.b)"));
     }
 }

@@ -178,17 +178,22 @@ async fn append_odds<C: ConnectionTrait>(
     if last.is_some_and(|p| (p - o.price).abs() < 1e-9) {
         return Ok((0, None));
     }
+    let Some(column) = entities::odds_lines::price_column(&o.selection) else {
+        return Err(DbErr::Custom(format!("odds selection {:?} is not one a price line holds", o.selection)));
+    };
     let mut values = key;
+    values.remove(3);
     values.extend([o.price.into(), at.into()]);
-    let written = conn
-        .execute_raw(Statement::from_sql_and_values(
-            backend,
-            "INSERT INTO odds (match_id, bookmaker, market, selection, line, is_closing, price, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-            values,
-        ))
-        .await?
-        .rows_affected();
+    // The line may already hold another selection quoted at the same moment; a price
+    // already stored for this selection at that moment is kept, as before.
+    let sql = format!(
+        "INSERT INTO odds_lines (match_id, bookmaker, market, line, is_closing, {column}, recorded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (match_id, recorded_at, bookmaker, market, line, is_closing) \
+         DO UPDATE SET {column} = excluded.{column} WHERE odds_lines.{column} IS NULL"
+    );
+    let written =
+        conn.execute_raw(Statement::from_sql_and_values(backend, &sql, values)).await?.rows_affected();
     let change = last.filter(|_| written > 0).map(|previous| OddsChange {
         match_id,
         bookmaker: o.bookmaker.clone(),

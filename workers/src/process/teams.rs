@@ -51,6 +51,8 @@ const NICKNAMES: &[(&str, &str)] = &[
     ("sociedad", "real sociedad"),
     ("betis", "real betis"),
     ("athletic bilbao", "athletic"),
+    // football-data.co.uk's "Ath Madrid" is Atlético, not Athletic (Bilbao).
+    ("athletic madrid", "atletico madrid"),
     ("atletico", "atletico madrid"),
     ("cologne", "koln"),
 ];
@@ -262,5 +264,12 @@ mod tests {
         }
         assert_ne!(normalise("Manchester United"), normalise("Manchester City"));
         assert_eq!(normalise("AFC Bournemouth"), "bournemouth");
+        // Neither Madrid club is Athletic: no word match may join them either way round.
+        assert_eq!(normalise("Ath Madrid"), normalise("Atlético Madrid"));
+        assert_eq!(normalise("Ath Bilbao"), normalise("Athletic Club"));
+        for (a, b) in [("Ath Madrid", "Ath Bilbao"), ("Ath Madrid", "Real Madrid")] {
+            let (a, b) = (normalise(a), normalise(b));
+            assert!(!super::words_within(&a, &b) && !super::words_within(&b, &a), "{a} ~ {b}");
+        }
     }
 }

@@ -4,11 +4,13 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use futures::StreamExt;
 use indicatif::ProgressBar;
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, DbBackend, DbErr, TransactionTrait};
 
+use super::copy::copy_lines;
 use super::parse::{ParsedFile, Rejection, parse};
-use super::store::{league_id, team_ids, write_rows};
+use super::store::{Line, league_id, team_ids, upsert_lines, write_rows};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -47,6 +49,23 @@ pub struct ImportSummary {
     pub odds_rows: u64,
     pub rejections: Vec<FileRejection>,
     pub price_rejections: Vec<FileRejection>,
+}
+
+impl ImportSummary {
+    /// Adds the totals of `other` (a later file) to these.
+    pub fn merge(&mut self, other: ImportSummary) {
+        self.files += other.files;
+        self.files_rejected.extend(other.files_rejected);
+        self.rows_read += other.rows_read;
+        self.matches_inserted += other.matches_inserted;
+        self.matches_updated += other.matches_updated;
+        self.rows_rejected += other.rows_rejected;
+        self.prices_rejected += other.prices_rejected;
+        self.stats_rows += other.stats_rows;
+        self.odds_rows += other.odds_rows;
+        self.rejections.extend(other.rejections);
+        self.price_rejections.extend(other.price_rejections);
+    }
 }
 
 impl fmt::Display for ImportSummary {
@@ -91,6 +110,10 @@ pub fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
     Ok(files)
 }
 
+/// Files written at once on PostgreSQL: each in its own transaction on its own
+/// connection, so the server's cores share the work. SQLite has one writer.
+const PG_FILES_AT_ONCE: usize = 2;
+
 /// Imports files (or directories of `.csv` files). Each file is written in its own
 /// transaction; a bad row is counted and skipped, a bad header skips the file, and
 /// only an I/O or database failure stops the import.
@@ -101,12 +124,24 @@ pub async fn import_paths(
 ) -> Result<ImportSummary, ImportError> {
     let files = collect_files(inputs)?;
     progress.set_length(files.len() as u64);
+    let at_once = match db.get_database_backend() {
+        DbBackend::Postgres => PG_FILES_AT_ONCE,
+        _ => 1,
+    };
+    let mut results = futures::stream::iter(&files)
+        .map(|path| async move {
+            let bytes = std::fs::read(path)
+                .map_err(|source| ImportError::Io { path: path.display().to_string(), source })?;
+            let mut summary = ImportSummary::default();
+            import_bytes(db, path, &bytes, &mut summary).await?;
+            Ok::<_, ImportError>((path, summary))
+        })
+        .buffered(at_once);
     let mut summary = ImportSummary::default();
-    for path in &files {
+    while let Some(result) = results.next().await {
+        let (path, file) = result?;
         progress.set_message(path.display().to_string());
-        let bytes = std::fs::read(path)
-            .map_err(|source| ImportError::Io { path: path.display().to_string(), source })?;
-        import_bytes(db, path, &bytes, &mut summary).await?;
+        summary.merge(file);
         progress.inc(1);
     }
     progress.finish_and_clear();
@@ -165,16 +200,32 @@ async fn write_file(
         let teams = team_ids(db, &names, league).await?;
         plans.push((div, rows, teams));
     }
+    // On PostgreSQL the odds of matches this file creates go in by COPY after the
+    // transaction: nothing stored can conflict with them, and COPY writes them several
+    // times faster than an upsert. Should it fail, the matches are there without those
+    // odds until the lines are upserted below (or the file is imported again).
+    let copy = db.get_database_backend() == DbBackend::Postgres;
+    let mut fresh: Vec<Line> = Vec::new();
     let txn = db.begin().await?;
     for (div, rows, teams) in plans {
         // A write first: on SQLite it takes the write lock now, before the reads, so
         // the transaction cannot meet a stale snapshot when it starts writing.
         let league = league_id(&txn, div).await?;
-        let w = write_rows(&txn, &rows, league, &season, &teams).await?;
+        let w = write_rows(&txn, &rows, league, &season, &teams, copy).await?;
         summary.matches_inserted += w.matches_inserted;
         summary.matches_updated += w.matches_updated;
         summary.stats_rows += w.stats_rows;
         summary.odds_rows += w.odds_rows;
+        fresh.extend(w.fresh_lines);
     }
-    txn.commit().await
+    txn.commit().await?;
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    if let Err(e) = copy_lines(db.get_postgres_connection_pool(), &fresh).await {
+        // Another writer may have stored a line of these matches meanwhile.
+        tracing::warn!(error = %e, lines = fresh.len(), "COPY of odds lines failed; upserting them");
+        upsert_lines(db, &fresh).await?;
+    }
+    Ok(())
 }

@@ -2,6 +2,7 @@
 //! pure row parsing, and the batched writes into the entities.
 
 pub mod columns;
+pub mod copy;
 pub mod import;
 pub mod parse;
 pub mod store;

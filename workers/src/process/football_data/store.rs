@@ -47,6 +47,7 @@ const LEAGUE_UPSERT: Upsert = Upsert {
     columns: &[("code", Text), ("name", Text), ("country", Text), ("external_ids", Json)],
     conflict: &["code"],
     update: &[],
+    keep_on_null: false,
 };
 
 const MATCH_UPSERT: Upsert = Upsert {
@@ -78,6 +79,7 @@ const MATCH_UPSERT: Upsert = Upsert {
         "referee",
         "updated_at",
     ],
+    keep_on_null: false,
 };
 
 const STATS_UPSERT: Upsert = Upsert {
@@ -94,31 +96,87 @@ const STATS_UPSERT: Upsert = Upsert {
     ],
     conflict: &["match_id", "team_id"],
     update: &["shots", "shots_on_target", "corners", "fouls", "yellow_cards", "red_cards"],
+    keep_on_null: false,
 };
 
-const ODDS_UPSERT: Upsert = Upsert {
-    table: "odds",
+/// The price columns of `odds_lines`, in [`Line::prices`] order.
+const PRICE_COLUMNS: [&str; 5] = ["price_home", "price_draw", "price_away", "price_over", "price_under"];
+
+const LINES_UPSERT: Upsert = Upsert {
+    table: "odds_lines",
     columns: &[
         ("match_id", BigInt),
         ("bookmaker", Text),
         ("market", Text),
-        ("selection", Text),
         ("line", Float),
-        ("price", Float),
         ("is_closing", Bool),
         ("recorded_at", Timestamp),
+        ("price_home", Float),
+        ("price_draw", Float),
+        ("price_away", Float),
+        ("price_over", Float),
+        ("price_under", Float),
     ],
-    conflict: &["match_id", "bookmaker", "market", "selection", "line", "is_closing", "recorded_at"],
-    update: &["price"],
+    conflict: &["match_id", "recorded_at", "bookmaker", "market", "line", "is_closing"],
+    update: &PRICE_COLUMNS,
+    // A quote that lacks a selection leaves a price another writer stored for it.
+    keep_on_null: true,
 };
 
+/// One quote: a match's market at one bookmaker at one moment, a price per selection.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    pub match_id: i64,
+    pub bookmaker: &'static str,
+    pub market: &'static str,
+    pub line: f64,
+    pub is_closing: bool,
+    pub recorded_at: String,
+    /// home, draw, away, over, under.
+    pub prices: [Option<f64>; 5],
+}
+
+impl Line {
+    fn json(&self) -> Value {
+        let p = &self.prices;
+        json!([
+            self.match_id,
+            self.bookmaker,
+            self.market,
+            self.line,
+            self.is_closing,
+            self.recorded_at,
+            p[0],
+            p[1],
+            p[2],
+            p[3],
+            p[4]
+        ])
+    }
+
+    /// The prices it holds.
+    pub fn price_count(&self) -> u64 {
+        self.prices.iter().filter(|p| p.is_some()).count() as u64
+    }
+}
+
+/// Upserts lines in batches (any engine, any match).
+pub async fn upsert_lines<C: ConnectionTrait>(conn: &C, lines: &[Line]) -> Result<(), DbErr> {
+    let rows: Vec<Value> = lines.iter().map(Line::json).collect();
+    LINES_UPSERT.execute(conn, &rows).await.map(|_| ())
+}
+
 /// What writing one file's rows did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Written {
     pub matches_inserted: u64,
     pub matches_updated: u64,
     pub stats_rows: u64,
+    /// Prices written, or left in `fresh_lines` to write.
     pub odds_rows: u64,
+    /// The odds lines of matches this write created, when the caller asked to write
+    /// them itself (PostgreSQL's COPY): no stored line can conflict with them.
+    pub fresh_lines: Vec<Line>,
 }
 
 fn ts(t: DateTime<Utc>) -> String {
@@ -215,13 +273,55 @@ fn stats_row(match_id: i64, team_id: i64, s: &SideStats) -> Value {
     json!([match_id, team_id, s.shots, s.shots_on_target, s.corners, s.fouls, s.yellow_cards, s.red_cards])
 }
 
-/// Upserts one file's rows of one league and season.
+/// Groups the quotes of rows into lines, one per (match, bookmaker, market, line,
+/// closing); a match listed twice keeps its last prices.
+fn lines_of(
+    rows: &[MatchRow],
+    keys: &[NaturalKey],
+    ids: &HashMap<NaturalKey, i64>,
+) -> Result<Vec<Line>, DbErr> {
+    let mut lines: Vec<Line> = Vec::new();
+    let mut index: HashMap<(i64, &str, &str, u64, bool), usize> = HashMap::new();
+    for (r, key) in rows.iter().zip(keys) {
+        let id = *ids.get(key).ok_or_else(|| DbErr::RecordNotFound(format!("match at line {}", r.line)))?;
+        let closing_at = ts(r.kickoff);
+        let opening_at = ts(r.kickoff - PRE_CLOSING_LEAD);
+        for q in &r.quotes {
+            let Some(slot) = entities::odds_lines::price_column(q.selection)
+                .and_then(|c| PRICE_COLUMNS.iter().position(|p| *p == c))
+            else {
+                continue;
+            };
+            let market = q.market.as_str();
+            let i =
+                *index.entry((id, q.bookmaker, market, q.line.to_bits(), q.closing)).or_insert_with(|| {
+                    lines.push(Line {
+                        match_id: id,
+                        bookmaker: q.bookmaker,
+                        market,
+                        line: q.line,
+                        is_closing: q.closing,
+                        recorded_at: if q.closing { closing_at.clone() } else { opening_at.clone() },
+                        prices: [None; 5],
+                    });
+                    lines.len() - 1
+                });
+            lines[i].prices[slot] = Some(q.price);
+        }
+    }
+    Ok(lines)
+}
+
+/// Upserts one file's rows of one league and season. With `defer_fresh`, the odds
+/// lines of matches this call creates are returned in [`Written::fresh_lines`]
+/// instead of written.
 pub async fn write_rows<C: ConnectionTrait>(
     conn: &C,
     rows: &[MatchRow],
     league_id: i64,
     season: &str,
     teams: &HashMap<String, i64>,
+    defer_fresh: bool,
 ) -> Result<Written, DbErr> {
     let now = ts(Utc::now());
     let before = match_ids(conn, league_id, season).await?;
@@ -232,6 +332,13 @@ pub async fn write_rows<C: ConnectionTrait>(
     let mut keys = Vec::with_capacity(rows.len());
     for r in rows {
         let (home, away) = (team(&r.home)?, team(&r.away)?);
+        if home == away {
+            // A resolution that joined two clubs: stop before the match is stored wrong.
+            return Err(DbErr::Custom(format!(
+                "line {}: {:?} and {:?} resolve to the same team (id {home}); fix their aliases",
+                r.line, r.home, r.away
+            )));
+        }
         let key = (home, away, r.date);
         if before.contains_key(&key) {
             written.matches_updated += 1;
@@ -261,7 +368,6 @@ pub async fn write_rows<C: ConnectionTrait>(
     MATCH_UPSERT.execute(conn, &match_rows).await?;
     let ids = match_ids(conn, league_id, season).await?;
     let mut stats = Vec::with_capacity(rows.len() * 2);
-    let mut odds = Vec::with_capacity(rows.iter().map(|r| r.quotes.len()).sum());
     for (r, key) in rows.iter().zip(&keys) {
         let id = *ids.get(key).ok_or_else(|| DbErr::RecordNotFound(format!("match at line {}", r.line)))?;
         for (team_id, s) in [(key.0, &r.home_stats), (key.1, &r.away_stats)] {
@@ -269,25 +375,15 @@ pub async fn write_rows<C: ConnectionTrait>(
                 stats.push(stats_row(id, team_id, s));
             }
         }
-        let closing_at = ts(r.kickoff);
-        let opening_at = ts(r.kickoff - PRE_CLOSING_LEAD);
-        for q in &r.quotes {
-            let at = if q.closing { &closing_at } else { &opening_at };
-            odds.push(json!([
-                id,
-                q.bookmaker,
-                q.market.as_str(),
-                q.selection,
-                q.line,
-                q.price,
-                q.closing,
-                at
-            ]));
-        }
     }
     STATS_UPSERT.execute(conn, &stats).await?;
-    ODDS_UPSERT.execute(conn, &odds).await?;
     written.stats_rows = stats.len() as u64;
-    written.odds_rows = odds.len() as u64;
+    let lines = lines_of(rows, &keys, &ids)?;
+    written.odds_rows = lines.iter().map(Line::price_count).sum();
+    let existed: HashSet<i64> = before.values().copied().collect();
+    let (stored, fresh): (Vec<Line>, Vec<Line>) =
+        lines.into_iter().partition(|l| !defer_fresh || existed.contains(&l.match_id));
+    upsert_lines(conn, &stored).await?;
+    written.fresh_lines = fresh;
     Ok(written)
 }
