@@ -59,7 +59,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
                 .foreign_keys(true);
             // An in-memory database exists once per connection: keep exactly one.
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-            let max = if in_memory { 1 } else { settings.max_connections.max(1) };
+            let max = if in_memory { 1 } else { settings.pool_size() };
             let pool = SqlitePoolOptions::new()
                 .max_connections(max)
                 .min_connections(settings.min_connections.min(max))
@@ -75,7 +75,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
                 // No round trip to test each connection on every acquire: a broken one
                 // fails its query, is dropped, and the pool opens another.
                 .test_before_acquire(false)
-                .max_connections(settings.max_connections.max(1))
+                .max_connections(settings.pool_size())
                 .min_connections(settings.min_connections)
                 .acquire_timeout(timeout)
                 .connect_with(opts)
