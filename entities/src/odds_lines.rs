@@ -29,14 +29,19 @@ pub struct Model {
 
 impl ActiveModelBehavior for ActiveModel {}
 
+/// The selections a line holds, in the order of [`PRICE_COLUMNS`] (and of the `odds`
+/// view's id offsets).
+pub const SELECTIONS: [&str; 5] = ["home", "draw", "away", "over", "under"];
+
+/// The price column of each of [`SELECTIONS`].
+pub const PRICE_COLUMNS: [&str; 5] = ["price_home", "price_draw", "price_away", "price_over", "price_under"];
+
+/// The position of `selection` in [`SELECTIONS`], if it is one a line holds.
+pub fn selection_index(selection: &str) -> Option<usize> {
+    SELECTIONS.iter().position(|s| *s == selection)
+}
+
 /// The column of `odds_lines` that holds `selection`'s price, if it is one a line holds.
 pub fn price_column(selection: &str) -> Option<&'static str> {
-    Some(match selection {
-        "home" => "price_home",
-        "draw" => "price_draw",
-        "away" => "price_away",
-        "over" => "price_over",
-        "under" => "price_under",
-        _ => return None,
-    })
+    selection_index(selection).map(|i| PRICE_COLUMNS[i])
 }

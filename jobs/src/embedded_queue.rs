@@ -51,6 +51,15 @@ const HASH_SET_IF_ABSENT: &str =
 const HASH_SET_MAX: &str = "INSERT INTO kickoff_kv_hash (key, field, value) VALUES (?1, ?2, ?3) \
      ON CONFLICT (key, field) DO UPDATE SET value = MAX(value, excluded.value)";
 
+/// The condition of a job row that waits for a worker: pending, or failed with attempts
+/// left (apalis-sqlite retries those in place). A macro so it joins literals in `concat!`.
+macro_rules! waiting_job {
+    () => {
+        "(status = 'Pending' OR (status = 'Failed' AND attempts < max_attempts))"
+    };
+}
+pub(crate) use waiting_job;
+
 /// Attempts of a write that finds the file busy: with pauses capped at 500 ms, about
 /// 20 s beyond SQLite's own busy timeout.
 const BUSY_RETRIES: u32 = 45;
@@ -213,11 +222,11 @@ impl EmbeddedQueues {
     }
 
     pub async fn depth(&self, queue: &str) -> Result<u64, QueueError> {
-        let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM Jobs WHERE job_type = ?1 AND (status = 'Pending' \
-                  OR (status = 'Failed' AND attempts < max_attempts))) \
-                  + (SELECT COUNT(*) FROM kickoff_queue_scheduled WHERE job_type = ?1)",
-        )
+        let row = sqlx::query(concat!(
+            "SELECT (SELECT COUNT(*) FROM Jobs WHERE job_type = ?1 AND ",
+            waiting_job!(),
+            ") + (SELECT COUNT(*) FROM kickoff_queue_scheduled WHERE job_type = ?1)"
+        ))
         .bind(self.queue_key(queue))
         .fetch_one(&self.pool)
         .await?;
@@ -285,9 +294,10 @@ impl EmbeddedQueues {
         // One read transaction: promotion runs concurrently and the counts must add up.
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(
-            "SELECT \
-               (SELECT COUNT(*) FROM Jobs WHERE job_type = ?1 AND (status = 'Pending' \
-                  OR (status = 'Failed' AND attempts < max_attempts))), \
+            concat!(
+                "SELECT (SELECT COUNT(*) FROM Jobs WHERE job_type = ?1 AND ",
+                waiting_job!(),
+                "), \
                (SELECT COUNT(*) FROM kickoff_queue_scheduled WHERE job_type = ?1 AND run_at_ms <= ?2), \
                (SELECT COUNT(*) FROM kickoff_queue_scheduled WHERE job_type = ?1 AND run_at_ms > ?2), \
                (SELECT COUNT(*) FROM kickoff_queue_scheduled WHERE job_type = ?1 AND run_at_ms > ?2 AND retry), \
@@ -295,7 +305,8 @@ impl EmbeddedQueues {
                   AND j.status IN ('Queued', 'Running') AND ?3 - w.last_seen < 60), \
                (SELECT COUNT(*) FROM Workers WHERE worker_type = ?1 AND ?3 - last_seen < 60), \
                (SELECT MIN(run_at_ms) FROM kickoff_queue_scheduled WHERE job_type = ?1 AND run_at_ms <= ?2), \
-               (SELECT job FROM Jobs WHERE job_type = ?1 AND status = 'Pending' ORDER BY ROWID LIMIT 1)",
+               (SELECT job FROM Jobs WHERE job_type = ?1 AND status = 'Pending' ORDER BY ROWID LIMIT 1)"
+            ),
         )
         .bind(&job_type)
         .bind(now_ms)

@@ -6,7 +6,7 @@ use sqlx::Row;
 
 use super::{LiveJob, LiveState};
 use crate::client::QueueError;
-use crate::embedded_queue::{EmbeddedQueues, retry_busy};
+use crate::embedded_queue::{EmbeddedQueues, retry_busy, waiting_job};
 use crate::envelope::Envelope;
 
 impl EmbeddedQueues {
@@ -54,8 +54,11 @@ impl EmbeddedQueues {
     ) -> Result<Vec<LiveJob>, QueueError> {
         let sql = match state {
             LiveState::Pending => {
-                "SELECT job, NULL, NULL FROM Jobs WHERE job_type = ?1 AND (status = 'Pending' \
-                   OR (status = 'Failed' AND attempts < max_attempts)) ORDER BY ROWID LIMIT ?2"
+                concat!(
+                    "SELECT job, NULL, NULL FROM Jobs WHERE job_type = ?1 AND ",
+                    waiting_job!(),
+                    " ORDER BY ROWID LIMIT ?2"
+                )
             }
             LiveState::Scheduled => {
                 "SELECT payload, run_at_ms, NULL FROM kickoff_queue_scheduled WHERE job_type = ?1 \
@@ -89,14 +92,11 @@ impl EmbeddedQueues {
         let job_type = self.queue_key(queue);
         retry_busy(|| async {
             let mut tx = self.pool().begin().await?;
-            let ready = sqlx::query(
-                "DELETE FROM Jobs WHERE job_type = ?1 AND (status = 'Pending' \
-                   OR (status = 'Failed' AND attempts < max_attempts))",
-            )
-            .bind(&job_type)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            let ready = sqlx::query(concat!("DELETE FROM Jobs WHERE job_type = ?1 AND ", waiting_job!()))
+                .bind(&job_type)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             let later = sqlx::query("DELETE FROM kickoff_queue_scheduled WHERE job_type = ?1")
                 .bind(&job_type)
                 .execute(&mut *tx)

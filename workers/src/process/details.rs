@@ -156,21 +156,20 @@ async fn append_odds<C: ConnectionTrait>(
     at: DateTime<Utc>,
 ) -> Result<(u64, Option<OddsChange>), DbErr> {
     let backend = conn.get_database_backend();
-    // The selection's key: $1..$6 in both statements.
-    let key: Vec<sea_orm::Value> = vec![
-        match_id.into(),
-        o.bookmaker.clone().into(),
-        o.market.as_str().into(),
-        o.selection.clone().into(),
-        o.line.into(),
-        o.is_closing.into(),
-    ];
+    let (bookmaker, market) = (o.bookmaker.as_str(), o.market.as_str());
     let last = conn
         .query_one_raw(Statement::from_sql_and_values(
             backend,
             "SELECT price FROM odds WHERE match_id = $1 AND bookmaker = $2 AND market = $3 \
              AND selection = $4 AND line = $5 AND is_closing = $6 ORDER BY recorded_at DESC LIMIT 1",
-            key.clone(),
+            [
+                match_id.into(),
+                bookmaker.into(),
+                market.into(),
+                o.selection.as_str().into(),
+                o.line.into(),
+                o.is_closing.into(),
+            ],
         ))
         .await?
         .map(|r| r.try_get_by_index::<f64>(0))
@@ -181,9 +180,15 @@ async fn append_odds<C: ConnectionTrait>(
     let Some(column) = entities::odds_lines::price_column(&o.selection) else {
         return Err(DbErr::Custom(format!("odds selection {:?} is not one a price line holds", o.selection)));
     };
-    let mut values = key;
-    values.remove(3);
-    values.extend([o.price.into(), at.into()]);
+    let values: [sea_orm::Value; 7] = [
+        match_id.into(),
+        bookmaker.into(),
+        market.into(),
+        o.line.into(),
+        o.is_closing.into(),
+        o.price.into(),
+        at.into(),
+    ];
     // The line may already hold another selection quoted at the same moment; a price
     // already stored for this selection at that moment is kept, as before.
     let sql = format!(

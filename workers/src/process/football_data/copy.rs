@@ -6,10 +6,7 @@ use std::fmt::Write;
 
 use sea_orm::{DbErr, RuntimeErr};
 
-use super::store::Line;
-
-const COPY_SQL: &str = "COPY odds_lines (match_id, bookmaker, market, line, is_closing, recorded_at, \
-     price_home, price_draw, price_away, price_over, price_under) FROM STDIN";
+use super::store::{LINES_UPSERT, Line};
 
 /// Bytes sent per COPY data message.
 const CHUNK: usize = 1 << 20;
@@ -29,6 +26,12 @@ fn push_text(out: &mut String, s: &str) {
             c => out.push(c),
         }
     }
+}
+
+/// The COPY statement: the upsert's table and columns, which [`push_row`] follows.
+fn copy_sql() -> String {
+    let columns: Vec<&str> = LINES_UPSERT.columns.iter().map(|(name, _)| *name).collect();
+    format!("COPY {} ({}) FROM STDIN", LINES_UPSERT.table, columns.join(", "))
 }
 
 /// One line as a row of COPY's text format.
@@ -56,7 +59,7 @@ pub async fn copy_lines(pool: &sqlx::PgPool, lines: &[Line]) -> Result<u64, DbEr
         return Ok(0);
     }
     let mut conn = pool.acquire().await.map_err(db_err)?;
-    let mut copy = conn.copy_in_raw(COPY_SQL).await.map_err(db_err)?;
+    let mut copy = conn.copy_in_raw(&copy_sql()).await.map_err(db_err)?;
     let mut buf = String::with_capacity(CHUNK + 256);
     for l in lines {
         push_row(&mut buf, l);
@@ -89,5 +92,11 @@ mod tests {
         let mut out = String::new();
         push_row(&mut out, &line);
         assert_eq!(out, "7\ta\\tb\\\\c\t1x2\t0\tt\t2024-01-01T15:00:00Z\t2.5\t3.1\t\\N\t\\N\t1.05\n");
+        assert_eq!(out.split('\t').count(), LINES_UPSERT.columns.len(), "a field per column");
+        assert_eq!(
+            copy_sql(),
+            "COPY odds_lines (match_id, bookmaker, market, line, is_closing, recorded_at, \
+             price_home, price_draw, price_away, price_over, price_under) FROM STDIN"
+        );
     }
 }

@@ -99,10 +99,9 @@ const STATS_UPSERT: Upsert = Upsert {
     keep_on_null: false,
 };
 
-/// The price columns of `odds_lines`, in [`Line::prices`] order.
-const PRICE_COLUMNS: [&str; 5] = ["price_home", "price_draw", "price_away", "price_over", "price_under"];
-
-const LINES_UPSERT: Upsert = Upsert {
+/// The columns of `odds_lines` the import writes, in the order of [`Line::json`] and of
+/// the `COPY` rows.
+pub(super) const LINES_UPSERT: Upsert = Upsert {
     table: "odds_lines",
     columns: &[
         ("match_id", BigInt),
@@ -118,7 +117,7 @@ const LINES_UPSERT: Upsert = Upsert {
         ("price_under", Float),
     ],
     conflict: &["match_id", "recorded_at", "bookmaker", "market", "line", "is_closing"],
-    update: &PRICE_COLUMNS,
+    update: &entities::odds_lines::PRICE_COLUMNS,
     // A quote that lacks a selection leaves a price another writer stored for it.
     keep_on_null: true,
 };
@@ -132,7 +131,7 @@ pub struct Line {
     pub line: f64,
     pub is_closing: bool,
     pub recorded_at: String,
-    /// home, draw, away, over, under.
+    /// In the order of [`entities::odds_lines::SELECTIONS`].
     pub prices: [Option<f64>; 5],
 }
 
@@ -287,11 +286,7 @@ fn lines_of(
         let closing_at = ts(r.kickoff);
         let opening_at = ts(r.kickoff - PRE_CLOSING_LEAD);
         for q in &r.quotes {
-            let Some(slot) = entities::odds_lines::price_column(q.selection)
-                .and_then(|c| PRICE_COLUMNS.iter().position(|p| *p == c))
-            else {
-                continue;
-            };
+            let Some(slot) = entities::odds_lines::selection_index(q.selection) else { continue };
             let market = q.market.as_str();
             let i =
                 *index.entry((id, q.bookmaker, market, q.line.to_bits(), q.closing)).or_insert_with(|| {
