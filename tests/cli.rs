@@ -131,8 +131,9 @@ fn import_reports_rejections_with_file_and_line() {
     let out = kickoff(dir.path(), &["import", "football-data", file.to_str().unwrap()], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stdout(&out)
-            .contains("2 row(s) read: 1 match(es) inserted, 0 updated, 1 rejected; 0 price(s) rejected"),
+        stdout(&out).contains(
+            "2 row(s) read: 1 match(es) inserted, 0 updated, 0 unchanged, 1 rejected; 0 price(s) rejected"
+        ),
         "{}",
         stdout(&out)
     );
@@ -147,7 +148,7 @@ fn migrate_fresh_on_sqlite_drops_the_view_and_keeps_working() {
     for _ in 0..2 {
         let fresh = kickoff(dir.path(), &["migrate", "fresh"], &[]);
         assert!(fresh.status.success(), "{}", stderr(&fresh));
-        assert_eq!(stdout(&fresh).lines().filter(|l| l.starts_with("applied")).count(), 7);
+        assert_eq!(stdout(&fresh).lines().filter(|l| l.starts_with("applied")).count(), 8);
     }
     let again = kickoff(dir.path(), &["import", "football-data", &sample("E0_2023-24.csv")], &[]);
     assert!(stdout(&again).contains("380 match(es) inserted"), "{}", stdout(&again));
@@ -170,7 +171,7 @@ fn import_and_migrate_on_postgres() {
     // Fresh over a full schema: tables and the `odds` view go, all come back.
     let fresh = kickoff(dir.path(), &["migrate", "fresh"], &env);
     assert!(fresh.status.success(), "{}", stderr(&fresh));
-    assert_eq!(stdout(&fresh).lines().filter(|l| l.starts_with("applied")).count(), 7);
+    assert_eq!(stdout(&fresh).lines().filter(|l| l.starts_with("applied")).count(), 8);
     let down = kickoff(dir.path(), &["migrate", "down", "--all"], &env);
     assert!(down.status.success(), "{}", stderr(&down));
     assert!(stdout(&down).lines().all(|l| l.starts_with("pending")), "{}", stdout(&down));

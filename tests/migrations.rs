@@ -63,6 +63,15 @@ async fn indexes(db: &TestDb) -> Vec<String> {
     names(db, sql).await
 }
 
+/// PostgreSQL: the primary-key constraints of `odds_lines` and its replica identity
+/// (`d` default, `i` an index).
+async fn odds_lines_keys(db: &TestDb) -> (Vec<String>, String) {
+    let pk =
+        "SELECT conname::text FROM pg_constraint WHERE conrelid = 'odds_lines'::regclass AND contype = 'p'";
+    let identity = "SELECT relreplident::text FROM pg_class WHERE oid = 'odds_lines'::regclass";
+    (names(db, pk).await, names(db, identity).await.concat())
+}
+
 #[tokio::test]
 async fn up_down_up_on_both_engines() {
     let mut expected: Vec<String> = TABLES.iter().map(|s| s.to_string()).collect();
@@ -84,6 +93,15 @@ async fn up_down_up_on_both_engines() {
         // Full-text search is PostgreSQL's only.
         assert_eq!(idx.iter().any(|i| i == "idx_news_fulltext"), engine == Engine::Postgres);
 
+        // On PostgreSQL the lines are keyed by their natural key alone, which is also
+        // what replicates their updates; down restores the primary key on `id`.
+        if engine == Engine::Postgres {
+            assert_eq!(odds_lines_keys(&db).await, (vec![], "i".to_string()));
+            Migrator::down(&db.conn, Some(1)).await.unwrap();
+            assert_eq!(odds_lines_keys(&db).await, (vec!["odds_lines_pkey".to_string()], "d".to_string()));
+        } else {
+            Migrator::down(&db.conn, Some(1)).await.unwrap();
+        }
         // `odds` is a view over `odds_lines`; down brings back the table of one row per price.
         assert_eq!(views(&db).await, vec!["odds".to_string()], "{engine:?}");
         Migrator::down(&db.conn, Some(1)).await.unwrap();
@@ -157,7 +175,9 @@ async fn odds_rows_survive_the_move_to_price_lines_and_back() {
         let lines = names(&db, "SELECT CAST(COUNT(*) AS TEXT) FROM odds_lines").await;
         assert_eq!(lines, vec!["4".to_string()], "three prices of one quote share a line on {engine:?}");
 
-        Migrator::down(&db.conn, Some(1)).await.unwrap();
+        // The natural key, then the price lines.
+        Migrator::down(&db.conn, Some(2)).await.unwrap();
+        assert_eq!(views(&db).await, Vec::<String>::new());
         assert_eq!(names(&db, prices).await, before, "down restores the rows on {engine:?}");
     }
 }

@@ -12,6 +12,7 @@ mod m20260101_000004_operations;
 mod m20260201_000005_standings;
 mod m20261130_000006_match_order;
 mod m20261130_000007_odds_lines;
+mod m20261201_000008_odds_lines_key;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260201_000005_standings::Migration),
             Box::new(m20261130_000006_match_order::Migration),
             Box::new(m20261130_000007_odds_lines::Migration),
+            Box::new(m20261201_000008_odds_lines_key::Migration),
         ]
     }
 }

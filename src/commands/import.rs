@@ -36,7 +36,7 @@ pub fn report(summary: &ImportSummary, seconds: f64) {
     let secs = seconds.max(1e-9);
     println!(
         "took {seconds:.3} s: {:.0} matches/s, {:.0} odds rows/s",
-        (summary.matches_inserted + summary.matches_updated) as f64 / secs,
+        (summary.matches_inserted + summary.matches_updated + summary.matches_unchanged) as f64 / secs,
         summary.odds_rows as f64 / secs
     );
 }

@@ -125,11 +125,11 @@ async fn check_every_sample_file(engine: Engine) -> Vec<i64> {
     let first = counts(&db).await;
     // Importing everything again changes nothing.
     let again = import(&db, &files).await;
-    assert_eq!(again.matches_inserted, 0);
-    assert_eq!(again.matches_updated as i64, expected_matches);
+    assert_eq!((again.matches_inserted, again.matches_updated), (0, 0));
+    assert_eq!(again.matches_unchanged as i64, expected_matches);
     assert_eq!(counts(&db).await, first);
 
-    // Every file in one call (two at a time on PostgreSQL, their odds by COPY) into an
+    // Every file in one call (several at a time on PostgreSQL, their odds by COPY) into an
     // empty database: the same rows, and the summary counts every price.
     let all = migrated(engine).await;
     let s = import(&all, &files).await;
@@ -271,7 +271,7 @@ async fn bad_rows_are_reported_and_the_rest_imports() {
             let now = db.count("matches").await;
             // Rows already present are updated, not duplicated.
             assert!(now - before <= imported as i64, "{what}");
-            assert_eq!(s.matches_inserted + s.matches_updated, imported, "{what}");
+            assert_eq!(s.matches_inserted + s.matches_updated + s.matches_unchanged, imported, "{what}");
         }
     }
 }
@@ -314,4 +314,69 @@ async fn unusable_files_are_rejected_whole_without_panicking() {
         assert!(s.files_rejected[0].1.contains(reason), "{what}: {}", s.files_rejected[0].1);
     }
     assert_eq!(db.count("matches").await, 0);
+}
+
+async fn strings(db: &TestDb, sql: &str) -> Vec<String> {
+    let backend = db.conn.get_database_backend();
+    let rows = db.conn.query_all_raw(Statement::from_string(backend, sql)).await.unwrap();
+    rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect()
+}
+
+#[tokio::test]
+async fn importing_the_same_data_again_writes_nothing_and_a_change_updates_only_its_rows() {
+    let path = data_dir().join("E0_2023-24.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let matches = data_rows(&path);
+    // The first match with its home goals and bet365's home price changed.
+    let changed = {
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        let header: Vec<&str> = lines[0].split(',').collect();
+        let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+        let (goals, price) = (col("FTHG"), col("B365H"));
+        let mut f: Vec<String> = lines[1].split(',').map(str::to_owned).collect();
+        f[goals] = (f[goals].parse::<u32>().unwrap() + 1).to_string();
+        f[price] = format!("{:.2}", f[price].parse::<f64>().unwrap() + 0.25);
+        lines[1] = f.join(",");
+        lines.join("\n")
+    };
+    let stamps = "SELECT CAST(id AS TEXT) || ' ' || CAST(updated_at AS TEXT) FROM matches ORDER BY id";
+    // PostgreSQL: a row's xmin is the transaction that last wrote it.
+    let versions = "SELECT CAST(xmin AS TEXT) FROM odds_lines ORDER BY match_id, recorded_at, bookmaker, market, line, is_closing";
+    let stats_versions = "SELECT CAST(xmin AS TEXT) FROM match_stats ORDER BY id";
+    for engine in TestDb::engines() {
+        let db = migrated(engine).await;
+        let first = import(&db, std::slice::from_ref(&path)).await;
+        assert_eq!(first.matches_inserted, matches);
+        let (stamped, written) = (strings(&db, stamps).await, db.count("odds").await);
+        let pg = engine == Engine::Postgres;
+        let (lines, stats) = if pg {
+            (strings(&db, versions).await, strings(&db, stats_versions).await)
+        } else {
+            (vec![], vec![])
+        };
+
+        let again = import(&db, std::slice::from_ref(&path)).await;
+        assert_eq!((again.matches_inserted, again.matches_updated, again.matches_unchanged), (0, 0, matches));
+        assert_eq!(strings(&db, stamps).await, stamped, "no updated_at moved on {engine:?}");
+        if pg {
+            assert_eq!(strings(&db, versions).await, lines, "no odds line rewritten");
+            assert_eq!(strings(&db, stats_versions).await, stats, "no stats row rewritten");
+        }
+
+        let mut s = ImportSummary::default();
+        import_bytes(&db.conn, &path, changed.as_bytes(), &mut s).await.unwrap();
+        assert_eq!(
+            (s.matches_inserted, s.matches_updated, s.matches_unchanged),
+            (0, 1, matches - 1),
+            "{engine:?}"
+        );
+        let now = strings(&db, stamps).await;
+        let moved = now.iter().zip(&stamped).filter(|(a, b)| a != b).count();
+        assert_eq!(moved, 1, "only the changed match's updated_at moves on {engine:?}");
+        assert_eq!(db.count("odds").await, written);
+        if pg {
+            let now = strings(&db, versions).await;
+            assert_eq!(now.iter().zip(&lines).filter(|(a, b)| a != b).count(), 1, "only the repriced line");
+        }
+    }
 }

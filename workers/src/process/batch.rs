@@ -46,6 +46,11 @@ pub struct Upsert {
     pub update: &'static [&'static str],
     /// On conflict, a NULL in the new row keeps the stored value of an `update` column.
     pub keep_on_null: bool,
+    /// `update` columns that record a change (`updated_at`) rather than hold data: set
+    /// when another column changes, never compared. A conflicting row whose compared
+    /// columns already hold the new values is left as it is, so importing the same
+    /// data again writes nothing.
+    pub stamps: &'static [&'static str],
 }
 
 /// Rows per statement: large enough to amortise the round trip, small enough to keep
@@ -73,15 +78,26 @@ impl Upsert {
         let action = if self.update.is_empty() {
             "DO NOTHING".to_owned()
         } else {
-            let sets: Vec<String> = self
+            let value = |c: &str| match self.keep_on_null {
+                true => format!("COALESCE(excluded.{c}, {}.{c})", self.table),
+                false => format!("excluded.{c}"),
+            };
+            let sets: Vec<String> = self.update.iter().map(|c| format!("{c} = {}", value(c))).collect();
+            // NULL-safe inequality: `IS DISTINCT FROM` on PostgreSQL, `IS NOT` on SQLite.
+            let differs = match backend {
+                DbBackend::Postgres => "IS DISTINCT FROM",
+                _ => "IS NOT",
+            };
+            let changed: Vec<String> = self
                 .update
                 .iter()
-                .map(|c| match self.keep_on_null {
-                    true => format!("{c} = COALESCE(excluded.{c}, {}.{c})", self.table),
-                    false => format!("{c} = excluded.{c}"),
-                })
+                .filter(|c| !self.stamps.contains(c))
+                .map(|c| format!("{}.{c} {differs} {}", self.table, value(c)))
                 .collect();
-            format!("DO UPDATE SET {}", sets.join(", "))
+            match changed.is_empty() {
+                true => format!("DO UPDATE SET {}", sets.join(", ")),
+                false => format!("DO UPDATE SET {} WHERE {}", sets.join(", "), changed.join(" OR ")),
+            }
         };
         format!(
             "INSERT INTO {} ({}) SELECT {} FROM {source} ON CONFLICT ({}) {action}",
@@ -117,6 +133,7 @@ mod tests {
         conflict: &["a"],
         update: &["b"],
         keep_on_null: false,
+        stamps: &[],
     };
 
     #[test]
@@ -124,14 +141,26 @@ mod tests {
         assert_eq!(
             T.sql(DbBackend::Postgres),
             "INSERT INTO t (a, b) SELECT (e->>0)::bigint AS a, (e->>1)::text AS b FROM \
-             jsonb_array_elements($1::jsonb) AS e ON CONFLICT (a) DO UPDATE SET b = excluded.b"
+             jsonb_array_elements($1::jsonb) AS e ON CONFLICT (a) DO UPDATE SET b = excluded.b \
+             WHERE t.b IS DISTINCT FROM excluded.b"
         );
         assert_eq!(
             T.sql(DbBackend::Sqlite),
             "INSERT INTO t (a, b) SELECT json_extract(value, '$[0]') AS a, json_extract(value, '$[1]') AS b \
-             FROM json_each(?1) WHERE true ON CONFLICT (a) DO UPDATE SET b = excluded.b"
+             FROM json_each(?1) WHERE true ON CONFLICT (a) DO UPDATE SET b = excluded.b WHERE t.b IS NOT excluded.b"
         );
         let keep = Upsert { keep_on_null: true, ..T };
-        assert!(keep.sql(DbBackend::Postgres).ends_with("DO UPDATE SET b = COALESCE(excluded.b, t.b)"));
+        assert!(keep.sql(DbBackend::Postgres).ends_with(
+            "DO UPDATE SET b = COALESCE(excluded.b, t.b) WHERE t.b IS DISTINCT FROM COALESCE(excluded.b, t.b)"
+        ));
+        // A stamp is written with a change but is no change itself.
+        let stamped = Upsert { update: &["b", "c"], stamps: &["c"], ..T };
+        assert!(
+            stamped
+                .sql(DbBackend::Sqlite)
+                .ends_with("SET b = excluded.b, c = excluded.c WHERE t.b IS NOT excluded.b")
+        );
+        let only_stamps = Upsert { update: &["c"], stamps: &["c"], ..T };
+        assert!(only_stamps.sql(DbBackend::Sqlite).ends_with("DO UPDATE SET c = excluded.c"));
     }
 }

@@ -42,6 +42,8 @@ pub struct ImportSummary {
     pub rows_read: u64,
     pub matches_inserted: u64,
     pub matches_updated: u64,
+    /// Matches already stored with the same values.
+    pub matches_unchanged: u64,
     pub rows_rejected: u64,
     /// Prices left out of imported rows, each listed in `price_rejections`.
     pub prices_rejected: u64,
@@ -59,6 +61,7 @@ impl ImportSummary {
         self.rows_read += other.rows_read;
         self.matches_inserted += other.matches_inserted;
         self.matches_updated += other.matches_updated;
+        self.matches_unchanged += other.matches_unchanged;
         self.rows_rejected += other.rows_rejected;
         self.prices_rejected += other.prices_rejected;
         self.stats_rows += other.stats_rows;
@@ -72,12 +75,13 @@ impl fmt::Display for ImportSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} file(s), {} row(s) read: {} match(es) inserted, {} updated, {} rejected; \
-             {} price(s) rejected; {} stats row(s), {} odds row(s) written",
+            "{} file(s), {} row(s) read: {} match(es) inserted, {} updated, {} unchanged, {} rejected; \
+             {} price(s) rejected; {} stats row(s), {} odds row(s) stored",
             self.files,
             self.rows_read,
             self.matches_inserted,
             self.matches_updated,
+            self.matches_unchanged,
             self.rows_rejected,
             self.prices_rejected,
             self.stats_rows,
@@ -110,9 +114,13 @@ pub fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
     Ok(files)
 }
 
-/// Files written at once on PostgreSQL: each in its own transaction on its own
-/// connection, so the server's cores share the work. SQLite has one writer.
-const PG_FILES_AT_ONCE: usize = 2;
+/// Files written at once on PostgreSQL: one more than the cores, each file in its own
+/// transaction on its own connection, so the server's cores always have a file to
+/// write while the next one is parsed (on 2 cores: 0.81 s for the 16 benchmark files
+/// against 0.87 s two at a time, medians of 5). SQLite has one writer.
+fn pg_files_at_once() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get() + 1)
+}
 
 /// Imports files (or directories of `.csv` files). Each file is written in its own
 /// transaction; a bad row is counted and skipped, a bad header skips the file, and
@@ -125,7 +133,7 @@ pub async fn import_paths(
     let files = collect_files(inputs)?;
     progress.set_length(files.len() as u64);
     let at_once = match db.get_database_backend() {
-        DbBackend::Postgres => PG_FILES_AT_ONCE,
+        DbBackend::Postgres => pg_files_at_once(),
         _ => 1,
     };
     let mut results = futures::stream::iter(&files)
@@ -214,6 +222,7 @@ async fn write_file(
         let w = write_rows(&txn, &rows, league, &season, &teams, copy).await?;
         summary.matches_inserted += w.matches_inserted;
         summary.matches_updated += w.matches_updated;
+        summary.matches_unchanged += w.matches_unchanged;
         summary.stats_rows += w.stats_rows;
         summary.odds_rows += w.odds_rows;
         fresh.extend(w.fresh_lines);

@@ -48,6 +48,7 @@ const LEAGUE_UPSERT: Upsert = Upsert {
     conflict: &["code"],
     update: &[],
     keep_on_null: false,
+    stamps: &[],
 };
 
 const MATCH_UPSERT: Upsert = Upsert {
@@ -80,6 +81,7 @@ const MATCH_UPSERT: Upsert = Upsert {
         "updated_at",
     ],
     keep_on_null: false,
+    stamps: &["updated_at"],
 };
 
 const STATS_UPSERT: Upsert = Upsert {
@@ -97,6 +99,7 @@ const STATS_UPSERT: Upsert = Upsert {
     conflict: &["match_id", "team_id"],
     update: &["shots", "shots_on_target", "corners", "fouls", "yellow_cards", "red_cards"],
     keep_on_null: false,
+    stamps: &[],
 };
 
 /// The columns of `odds_lines` the import writes, in the order of [`Line::json`] and of
@@ -120,6 +123,7 @@ pub(super) const LINES_UPSERT: Upsert = Upsert {
     update: &entities::odds_lines::PRICE_COLUMNS,
     // A quote that lacks a selection leaves a price another writer stored for it.
     keep_on_null: true,
+    stamps: &[],
 };
 
 /// One quote: a match's market at one bookmaker at one moment, a price per selection.
@@ -170,6 +174,8 @@ pub async fn upsert_lines<C: ConnectionTrait>(conn: &C, lines: &[Line]) -> Resul
 pub struct Written {
     pub matches_inserted: u64,
     pub matches_updated: u64,
+    /// Matches already stored with the same values: left untouched.
+    pub matches_unchanged: u64,
     pub stats_rows: u64,
     /// Prices written, or left in `fresh_lines` to write.
     pub odds_rows: u64,
@@ -336,7 +342,7 @@ pub async fn write_rows<C: ConnectionTrait>(
         }
         let key = (home, away, r.date);
         if before.contains_key(&key) {
-            written.matches_updated += 1;
+            written.matches_unchanged += 1;
         } else {
             written.matches_inserted += 1;
         }
@@ -360,7 +366,10 @@ pub async fn write_rows<C: ConnectionTrait>(
             now,
         ]));
     }
-    MATCH_UPSERT.execute(conn, &match_rows).await?;
+    // Written rows are the inserted ones and those whose values changed.
+    let changed = MATCH_UPSERT.execute(conn, &match_rows).await?.saturating_sub(written.matches_inserted);
+    written.matches_updated = changed.min(written.matches_unchanged);
+    written.matches_unchanged -= written.matches_updated;
     let ids = match_ids(conn, league_id, season).await?;
     let mut stats = Vec::with_capacity(rows.len() * 2);
     for (r, key) in rows.iter().zip(&keys) {
