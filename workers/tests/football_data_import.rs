@@ -122,6 +122,17 @@ async fn check_every_sample_file(engine: Engine) -> Vec<i64> {
               AND m.season = '2023-24'";
     assert_eq!(scalar_i64(&db, d1).await, 4);
 
+    // Closing prices are stamped at kick-off, on both engines and through either write
+    // path (COPY on PostgreSQL).
+    let closing =
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM odds o JOIN matches m ON m.id = o.match_id WHERE o.is_closing";
+    assert!(scalar_i64(&db, closing).await > 0);
+    assert_eq!(
+        scalar_i64(&db, &format!("{closing} AND o.recorded_at <> m.kickoff_at")).await,
+        0,
+        "{engine:?}"
+    );
+
     let first = counts(&db).await;
     // Importing everything again changes nothing.
     let again = import(&db, &files).await;
@@ -150,7 +161,7 @@ async fn copied_odds_lines_never_overwrite_and_the_upsert_takes_over() {
         market: "1x2",
         line: 0.0,
         is_closing: false,
-        recorded_at: "2024-01-01T12:00:00Z".into(),
+        recorded_at: chrono::DateTime::from_timestamp(1_704_110_400, 0).unwrap(),
         prices: [Some(price), None, Some(4.0), None, None],
     };
     let pool = db.conn.get_postgres_connection_pool();

@@ -134,7 +134,7 @@ pub struct Line {
     pub market: &'static str,
     pub line: f64,
     pub is_closing: bool,
-    pub recorded_at: String,
+    pub recorded_at: DateTime<Utc>,
     /// In the order of [`entities::odds_lines::SELECTIONS`].
     pub prices: [Option<f64>; 5],
 }
@@ -148,7 +148,7 @@ impl Line {
             self.market,
             self.line,
             self.is_closing,
-            self.recorded_at,
+            ts(self.recorded_at),
             p[0],
             p[1],
             p[2],
@@ -289,8 +289,8 @@ fn lines_of(
     let mut index: HashMap<(i64, &str, &str, u64, bool), usize> = HashMap::new();
     for (r, key) in rows.iter().zip(keys) {
         let id = *ids.get(key).ok_or_else(|| DbErr::RecordNotFound(format!("match at line {}", r.line)))?;
-        let closing_at = ts(r.kickoff);
-        let opening_at = ts(r.kickoff - PRE_CLOSING_LEAD);
+        let closing_at = r.kickoff;
+        let opening_at = r.kickoff - PRE_CLOSING_LEAD;
         for q in &r.quotes {
             let Some(slot) = entities::odds_lines::selection_index(q.selection) else { continue };
             let market = q.market.as_str();
@@ -302,7 +302,7 @@ fn lines_of(
                         market,
                         line: q.line,
                         is_closing: q.closing,
-                        recorded_at: if q.closing { closing_at.clone() } else { opening_at.clone() },
+                        recorded_at: if q.closing { closing_at } else { opening_at },
                         prices: [None; 5],
                     });
                     lines.len() - 1
