@@ -58,12 +58,6 @@ async fn scalar_f64(db: &TestDb, sql: &str) -> f64 {
     row.try_get_by_index::<f64>(0).unwrap()
 }
 
-async fn scalar_i64(db: &TestDb, sql: &str) -> i64 {
-    let backend = db.conn.get_database_backend();
-    let row = db.conn.query_one_raw(Statement::from_string(backend, sql)).await.unwrap().unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
-}
-
 const ARSENAL_FOREST: &str = "SELECT m.id FROM matches m \
     JOIN teams h ON h.id = m.home_team_id JOIN teams a ON a.id = m.away_team_id \
     WHERE h.name = 'Arsenal' AND a.name = 'Nott''m Forest' AND m.season = '2023-24'";
@@ -92,8 +86,8 @@ async fn check_every_sample_file(engine: Engine) -> Vec<i64> {
     assert_eq!(db.count("matches").await, expected_matches);
 
     // Arsenal 2-1 Nott'm Forest, 12/08/2023 12:30 (E0_2023-24.csv line 3).
-    let id = scalar_i64(&db, ARSENAL_FOREST).await;
-    let per_match = scalar_i64(&db, &format!("SELECT COUNT(*) FROM odds WHERE match_id = {id}")).await;
+    let id = db.scalar(ARSENAL_FOREST).await;
+    let per_match = db.scalar(&format!("SELECT COUNT(*) FROM odds WHERE match_id = {id}")).await;
     // 48 1X2 prices (8 bookmakers × 3 × opening/closing), 16 totals, 16 Asian handicap.
     assert_eq!(per_match, 80);
     assert_eq!(scalar_f64(&db, &price_sql("bet365", "1x2", "home", false)).await, 1.18);
@@ -104,15 +98,11 @@ async fn check_every_sample_file(engine: Engine) -> Vec<i64> {
          AND selection = 'home' AND is_closing = true"
     );
     assert_eq!(scalar_f64(&db, &ah).await, -2.0);
-    let score = scalar_i64(
-        &db,
-        &format!("SELECT CAST(home_goals * 10 + away_goals AS BIGINT) FROM matches WHERE id = {id}"),
-    )
-    .await;
+    let score = db
+        .scalar(&format!("SELECT CAST(home_goals * 10 + away_goals AS BIGINT) FROM matches WHERE id = {id}"))
+        .await;
     assert_eq!(score, 21);
-    let shots = scalar_i64(
-        &db,
-        &format!("SELECT CAST(s.shots AS BIGINT) FROM match_stats s JOIN teams t ON t.id = s.team_id WHERE s.match_id = {id} AND t.name = 'Arsenal'"),
+    let shots = db.scalar(&format!("SELECT CAST(s.shots AS BIGINT) FROM match_stats s JOIN teams t ON t.id = s.team_id WHERE s.match_id = {id} AND t.name = 'Arsenal'"),
     )
     .await;
     assert_eq!(shots, 15);
@@ -120,18 +110,14 @@ async fn check_every_sample_file(engine: Engine) -> Vec<i64> {
     let d1 = "SELECT CAST(m.home_goals * 10 + m.away_goals AS BIGINT) FROM matches m JOIN teams h ON h.id = m.home_team_id \
               JOIN teams a ON a.id = m.away_team_id WHERE h.name = 'Werder Bremen' AND a.name = 'Bayern Munich' \
               AND m.season = '2023-24'";
-    assert_eq!(scalar_i64(&db, d1).await, 4);
+    assert_eq!(db.scalar(d1).await, 4);
 
     // Closing prices are stamped at kick-off, on both engines and through either write
     // path (COPY on PostgreSQL).
     let closing =
         "SELECT CAST(COUNT(*) AS BIGINT) FROM odds o JOIN matches m ON m.id = o.match_id WHERE o.is_closing";
-    assert!(scalar_i64(&db, closing).await > 0);
-    assert_eq!(
-        scalar_i64(&db, &format!("{closing} AND o.recorded_at <> m.kickoff_at")).await,
-        0,
-        "{engine:?}"
-    );
+    assert!(db.scalar(closing).await > 0);
+    assert_eq!(db.scalar(&format!("{closing} AND o.recorded_at <> m.kickoff_at")).await, 0, "{engine:?}");
 
     let first = counts(&db).await;
     // Importing everything again changes nothing.
@@ -195,13 +181,11 @@ async fn team_names_go_through_aliases() {
             .await
             .unwrap();
         import(&db, &[data_dir().join("E0_2023-24.csv")]).await;
-        let n = scalar_i64(
-            &db,
-            "SELECT COUNT(*) FROM matches m JOIN teams t ON t.id = m.home_team_id WHERE t.name = 'Manchester City'",
+        let n = db.scalar("SELECT COUNT(*) FROM matches m JOIN teams t ON t.id = m.home_team_id WHERE t.name = 'Manchester City'",
         )
         .await;
         assert_eq!(n, 19, "{engine:?}");
-        assert_eq!(scalar_i64(&db, "SELECT COUNT(*) FROM teams WHERE name = 'Man City'").await, 0);
+        assert_eq!(db.scalar("SELECT COUNT(*) FROM teams WHERE name = 'Man City'").await, 0);
     }
 }
 

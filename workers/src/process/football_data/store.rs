@@ -329,6 +329,7 @@ pub async fn write_rows<C: ConnectionTrait>(
     let team =
         |name: &str| teams.get(name).copied().ok_or_else(|| DbErr::RecordNotFound(format!("team {name}")));
     let mut written = Written::default();
+    let mut existing = 0;
     let mut match_rows = Vec::with_capacity(rows.len());
     let mut keys = Vec::with_capacity(rows.len());
     for r in rows {
@@ -342,7 +343,7 @@ pub async fn write_rows<C: ConnectionTrait>(
         }
         let key = (home, away, r.date);
         if before.contains_key(&key) {
-            written.matches_unchanged += 1;
+            existing += 1;
         } else {
             written.matches_inserted += 1;
         }
@@ -366,10 +367,10 @@ pub async fn write_rows<C: ConnectionTrait>(
             now,
         ]));
     }
-    // Written rows are the inserted ones and those whose values changed.
+    // Written rows are the inserted ones and the stored ones whose values changed.
     let changed = MATCH_UPSERT.execute(conn, &match_rows).await?.saturating_sub(written.matches_inserted);
-    written.matches_updated = changed.min(written.matches_unchanged);
-    written.matches_unchanged -= written.matches_updated;
+    written.matches_updated = changed.min(existing);
+    written.matches_unchanged = existing - written.matches_updated;
     let ids = match_ids(conn, league_id, season).await?;
     let mut stats = Vec::with_capacity(rows.len() * 2);
     for (r, key) in rows.iter().zip(&keys) {
