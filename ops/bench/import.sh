@@ -3,7 +3,8 @@
 # scratch PostgreSQL database, beside, in the same run, PostgreSQL's own COPY of the same
 # CSV rows into text staging tables (the physical floor of reading the files), and its
 # COPY of the rows the import stored into copies of their tables with the same indexes
-# and foreign keys (the floor of writing this schema, with no client work at all).
+# and foreign keys (the floor of writing this schema, with no client work at all), and
+# its COPY of the odds lines alone into a bare table (the cost of storing them at all).
 #
 #   ops/bench/import.sh [DIR] [RUNS]       DIR default ../shared/data/football, RUNS default 3
 #
@@ -61,8 +62,11 @@ CREATE TABLE floor_stats (LIKE match_stats INCLUDING ALL);
 ALTER TABLE floor_stats ADD FOREIGN KEY (match_id) REFERENCES matches (id), ADD FOREIGN KEY (team_id) REFERENCES teams (id);
 CREATE TABLE floor_lines (LIKE odds_lines INCLUDING ALL);
 SQL
+# The odds lines again into a bare heap: no index, no identity, no constraint. What is
+# left is the cost of storing that many rows at all.
+echo "CREATE TABLE floor_bare AS SELECT $lines_cols FROM odds_lines WITH NO DATA;" >> "$floor_sql"
 
-import_times=(); reimport_times=(); copy_times=(); floor_times=(); lines_copy_times=()
+import_times=(); reimport_times=(); copy_times=(); floor_times=(); lines_copy_times=(); bare_times=(); ms_times=()
 for run in $(seq 1 "$runs"); do
   psql -q "$pg/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
   KICKOFF__DATABASE__URL="$pg/$db" "$KICKOFF_BIN" migrate up >/dev/null
@@ -90,13 +94,18 @@ for run in $(seq 1 "$runs"); do
   t1=$(now)
   psql -q "$pg/$db" -c "\\copy floor_lines ($lines_cols) FROM '$work/lines.bin' WITH (FORMAT binary)" >/dev/null
   t2=$(now)
+  psql -q "$pg/$db" -c "\\copy floor_bare ($lines_cols) FROM '$work/lines.bin' WITH (FORMAT binary)" >/dev/null
+  t3=$(now)
   floor_times+=("$(echo "$t2 - $t0" | bc)")
   lines_copy_times+=("$(echo "$t2 - $t1" | bc)")
+  bare_times+=("$(echo "$t3 - $t2" | bc)")
+  ms_times+=("$(echo "$t1 - $t0" | bc)")
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 imp=$(median "${import_times[@]}"); reimp=$(median "${reimport_times[@]}")
 cp=$(median "${copy_times[@]}"); fl=$(median "${floor_times[@]}"); lcp=$(median "${lines_copy_times[@]}")
+bare=$(median "${bare_times[@]}"); ms=$(median "${ms_times[@]}")
 lines=$(psql -Atq "$pg/$db" -c "SELECT COUNT(*) FROM odds_lines")
 odds=$(psql -Atq "$pg/$db" -c "SELECT COUNT(*) FROM odds")
 matches=$(psql -Atq "$pg/$db" -c "SELECT COUNT(*) FROM matches")
@@ -104,10 +113,13 @@ stats=$(psql -Atq "$pg/$db" -c "SELECT COUNT(*) FROM match_stats")
 echo "last import: $(grep 'file(s)' "$work/import.out")"
 echo "runs: $runs (medians; whole process wall time incl. start-up)"
 printf 'kickoff import (fresh db)      %8.3f s  %9.0f matches/s  %9.0f odds rows/s\n' "$imp" "$(echo "$matches / $imp" | bc -l)" "$(echo "$odds / $imp" | bc -l)"
-printf 'kickoff import (again, upsert) %8.3f s\n' "$reimp"
+printf 'kickoff import (again, same)   %8.3f s\n' "$reimp"
 printf 'COPY of the CSV rows           %8.3f s  (%d rows into text staging tables)\n' "$cp" "$rows"
 printf 'COPY of the rows as stored     %8.3f s  (%d matches, %d stats rows, %d odds lines, with indexes and foreign keys)\n' "$fl" "$matches" "$stats" "$lines"
-printf '  of which the odds lines      %8.3f s\n' "$lcp"
+printf '  matches and stats            %8.3f s\n' "$ms"
+printf '  odds lines                   %8.3f s\n' "$lcp"
+printf '  odds lines into a bare table %8.3f s  (no index, no identity, no constraint)\n' "$bare"
 printf 'ratio import / COPY of the CSV rows      %6.2fx\n' "$(echo "$imp / $cp" | bc -l)"
 printf 'ratio rows as stored / CSV rows          %6.2fx  (the schema'"'"'s own floor)\n' "$(echo "$fl / $cp" | bc -l)"
 printf 'ratio import / COPY of the rows as stored %5.2fx\n' "$(echo "$imp / $fl" | bc -l)"
+printf 'ratio bare odds lines / CSV rows         %6.2fx  (storing the odds rows at all)\n' "$(echo "$bare / $cp" | bc -l)"

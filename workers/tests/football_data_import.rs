@@ -375,3 +375,103 @@ async fn importing_the_same_data_again_writes_nothing_and_a_change_updates_only_
         }
     }
 }
+
+/// The header and first `rows` data rows of a sample file, with `edit` applied to the
+/// cells of the first data row (by column name).
+fn first_rows(path: &Path, rows: usize, edit: &[(&str, Option<f64>)]) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines: Vec<String> = text.lines().take(rows + 1).map(str::to_owned).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let mut cells: Vec<String> = lines[1].split(',').map(str::to_owned).collect();
+    for (name, value) in edit {
+        let col = header.iter().position(|h| h == name).unwrap();
+        cells[col] = match value {
+            Some(delta) => format!("{:.2}", cells[col].parse::<f64>().unwrap() + delta),
+            None => String::new(),
+        };
+    }
+    lines[1] = cells.join(",");
+    lines.join("\n")
+}
+
+/// Counts the rows written to `odds_lines` from now on, by operation.
+async fn count_line_writes(db: &TestDb) {
+    let statements: &[&str] = match db.engine {
+        Engine::Sqlite => &[
+            "CREATE TABLE line_writes (op TEXT)",
+            "CREATE TRIGGER line_inserts AFTER INSERT ON odds_lines BEGIN INSERT INTO line_writes VALUES ('insert'); END",
+            "CREATE TRIGGER line_updates AFTER UPDATE ON odds_lines BEGIN INSERT INTO line_writes VALUES ('update'); END",
+        ],
+        Engine::Postgres => &[
+            "CREATE TABLE line_writes (op text)",
+            "CREATE FUNCTION line_write() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN INSERT INTO line_writes VALUES (lower(TG_OP)); RETURN NULL; END $$",
+            "CREATE TRIGGER line_writes AFTER INSERT OR UPDATE ON odds_lines FOR EACH ROW EXECUTE FUNCTION line_write()",
+        ],
+    };
+    for sql in statements {
+        db.conn.execute_unprepared(sql).await.unwrap();
+    }
+}
+
+/// (inserts, updates) of odds lines since the last call.
+async fn line_writes(db: &TestDb) -> (i64, i64) {
+    let inserts = db.scalar("SELECT COUNT(*) FROM line_writes WHERE op = 'insert'").await;
+    let updates = db.scalar("SELECT COUNT(*) FROM line_writes WHERE op = 'update'").await;
+    db.conn.execute_unprepared("DELETE FROM line_writes").await.unwrap();
+    (inserts, updates)
+}
+
+#[tokio::test]
+async fn a_season_imported_again_writes_only_new_and_repriced_odds_lines() {
+    let path = data_dir().join("E0_2023-24.csv");
+    let full = first_rows(&path, 3, &[]);
+    let no_closing = first_rows(&path, 3, &[("B365CH", None), ("B365CD", None), ("B365CA", None)]);
+    let no_draw = first_rows(&path, 3, &[("B365D", None)]);
+    let repriced = first_rows(&path, 3, &[("B365A", Some(0.5))]);
+    let first_match = "(SELECT MIN(id) FROM matches)";
+    let price = |selection: &str, closing: bool| {
+        format!(
+            "SELECT price FROM odds WHERE match_id = {first_match} AND bookmaker = 'bet365' \
+             AND market = '1x2' AND selection = '{selection}' AND is_closing = {closing}"
+        )
+    };
+    let closing_lines = format!(
+        "SELECT COUNT(*) FROM odds_lines WHERE match_id = {first_match} AND bookmaker = 'bet365' \
+         AND market = '1x2' AND is_closing = true"
+    );
+    for engine in TestDb::engines() {
+        let db = migrated(engine).await;
+        let load = |csv: String| {
+            let (conn, path) = (db.conn.clone(), path.clone());
+            async move {
+                let mut s = ImportSummary::default();
+                import_bytes(&conn, &path, csv.as_bytes(), &mut s).await.unwrap();
+                s
+            }
+        };
+        assert_eq!(load(no_closing.clone()).await.matches_inserted, 3);
+        assert_eq!(db.scalar(&closing_lines).await, 0);
+        let (away, draw) =
+            (scalar_f64(&db, &price("away", false)).await, scalar_f64(&db, &price("draw", false)).await);
+        count_line_writes(&db).await;
+
+        // The closing prices arrive: one new line, nothing else touched.
+        load(full.clone()).await;
+        assert_eq!(line_writes(&db).await, (1, 0), "{engine:?}");
+        assert_eq!(db.scalar(&closing_lines).await, 1);
+        load(full.clone()).await;
+        assert_eq!(line_writes(&db).await, (0, 0), "the same file again writes nothing on {engine:?}");
+
+        // A quote without its draw price keeps the stored one, and so changes nothing.
+        load(no_draw.clone()).await;
+        assert_eq!(line_writes(&db).await, (0, 0), "{engine:?}");
+        assert_eq!(scalar_f64(&db, &price("draw", false)).await, draw);
+
+        // One price moves: that line alone is rewritten.
+        load(repriced.clone()).await;
+        assert_eq!(line_writes(&db).await, (0, 1), "{engine:?}");
+        assert!((scalar_f64(&db, &price("away", false)).await - (away + 0.5)).abs() < 1e-9);
+        assert_eq!(scalar_f64(&db, &price("draw", false)).await, draw);
+    }
+}

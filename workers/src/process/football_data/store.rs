@@ -163,6 +163,79 @@ impl Line {
     }
 }
 
+/// A line's natural key as stored: match, bookmaker, market, line (with -0 as 0),
+/// closing flag and moment in microseconds.
+type LineKey = (i64, String, String, u64, bool, i64);
+
+fn line_key(
+    match_id: i64,
+    bookmaker: &str,
+    market: &str,
+    line: f64,
+    closing: bool,
+    at: DateTime<Utc>,
+) -> LineKey {
+    // `+ 0.0` turns -0.0 into 0.0: the databases compare them equal.
+    (
+        match_id,
+        bookmaker.to_owned(),
+        market.to_owned(),
+        (line + 0.0).to_bits(),
+        closing,
+        at.timestamp_micros(),
+    )
+}
+
+/// Keeps the lines that would change what is stored for the matches of a league and
+/// season: new lines, and lines with a price the stored line lacks or holds
+/// differently. Reading the stored lines once costs far less than upserting every one
+/// of them, and re-importing a season file (the daily results job) then writes only
+/// what moved.
+pub async fn changed_lines<C: ConnectionTrait>(
+    conn: &C,
+    league_id: i64,
+    season: &str,
+    lines: Vec<Line>,
+) -> Result<Vec<Line>, DbErr> {
+    if lines.is_empty() {
+        return Ok(lines);
+    }
+    let rows = query_pairs(
+        conn,
+        "SELECT match_id, bookmaker, market, line, is_closing, recorded_at, \
+         price_home, price_draw, price_away, price_over, price_under FROM odds_lines \
+         WHERE match_id IN (SELECT id FROM matches WHERE league_id = $1 AND season = $2)",
+        vec![league_id.into(), season.into()],
+    )
+    .await?;
+    let mut stored: HashMap<LineKey, [Option<f64>; 5]> = HashMap::with_capacity(rows.len());
+    for r in rows {
+        let key = line_key(
+            r.try_get_by_index(0)?,
+            &r.try_get_by_index::<String>(1)?,
+            &r.try_get_by_index::<String>(2)?,
+            r.try_get_by_index(3)?,
+            r.try_get_by_index(4)?,
+            r.try_get_by_index(5)?,
+        );
+        let mut prices = [None; 5];
+        for (k, p) in prices.iter_mut().enumerate() {
+            *p = r.try_get_by_index(6 + k)?;
+        }
+        stored.insert(key, prices);
+    }
+    Ok(lines
+        .into_iter()
+        .filter(|l| {
+            let key = line_key(l.match_id, l.bookmaker, l.market, l.line, l.is_closing, l.recorded_at);
+            // As the upsert: a price the quote lacks keeps the stored one.
+            stored
+                .get(&key)
+                .is_none_or(|old| l.prices.iter().zip(old).any(|(new, old)| new.is_some() && new != old))
+        })
+        .collect())
+}
+
 /// Upserts lines in batches (any engine, any match).
 pub async fn upsert_lines<C: ConnectionTrait>(conn: &C, lines: &[Line]) -> Result<(), DbErr> {
     let rows: Vec<Value> = lines.iter().map(Line::json).collect();
@@ -388,7 +461,7 @@ pub async fn write_rows<C: ConnectionTrait>(
     let existed: HashSet<i64> = before.values().copied().collect();
     let (stored, fresh): (Vec<Line>, Vec<Line>) =
         lines.into_iter().partition(|l| !defer_fresh || existed.contains(&l.match_id));
-    upsert_lines(conn, &stored).await?;
+    upsert_lines(conn, &changed_lines(conn, league_id, season, stored).await?).await?;
     written.fresh_lines = fresh;
     Ok(written)
 }
