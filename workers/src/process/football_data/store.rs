@@ -191,7 +191,7 @@ fn line_key(
 /// differently. Reading the stored lines once costs far less than upserting every one
 /// of them, and re-importing a season file (the daily results job) then writes only
 /// what moved.
-pub async fn changed_lines<C: ConnectionTrait>(
+async fn changed_lines<C: ConnectionTrait>(
     conn: &C,
     league_id: i64,
     season: &str,
