@@ -3,7 +3,7 @@
 use entities::Engine;
 use entities::testing::TestDb;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::ConnectionTrait;
 
 const TABLES: [&str; 17] = [
     "leagues",
@@ -26,9 +26,7 @@ const TABLES: [&str; 17] = [
 ];
 
 async fn names(db: &TestDb, sql: &str) -> Vec<String> {
-    let backend = db.conn.get_database_backend();
-    let rows = db.conn.query_all_raw(Statement::from_string(backend, sql)).await.unwrap();
-    let mut v: Vec<String> = rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect();
+    let mut v = db.strings(sql).await;
     v.sort();
     v
 }

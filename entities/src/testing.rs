@@ -82,6 +82,17 @@ impl TestDb {
             .expect("scalar row");
         row.try_get_by_index::<i64>(0).expect("scalar value")
     }
+
+    /// The first column of every row a query returns, as text, in the query's order.
+    pub async fn strings(&self, sql: &str) -> Vec<String> {
+        let backend = self.conn.get_database_backend();
+        let rows = self
+            .conn
+            .query_all_raw(Statement::from_string(backend, sql.to_owned()))
+            .await
+            .expect("strings query");
+        rows.iter().map(|r| r.try_get_by_index::<String>(0).expect("text value")).collect()
+    }
 }
 
 /// `url` with its database name replaced.

@@ -311,29 +311,39 @@ async fn unusable_files_are_rejected_whole_without_panicking() {
     assert_eq!(db.count("matches").await, 0);
 }
 
-async fn strings(db: &TestDb, sql: &str) -> Vec<String> {
-    let backend = db.conn.get_database_backend();
-    let rows = db.conn.query_all_raw(Statement::from_string(backend, sql)).await.unwrap();
-    rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect()
+/// A cell's new text from its old one.
+type Rewrite = fn(&str) -> String;
+
+/// The header and first `rows` data rows of a sample file, each `edit` rewriting a cell
+/// of the first data row (by column name) from its old value.
+fn first_rows(path: &Path, rows: usize, edit: &[(&str, Rewrite)]) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines: Vec<String> = text.lines().take(rows.saturating_add(1)).map(str::to_owned).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let mut cells: Vec<String> = lines[1].split(',').map(str::to_owned).collect();
+    for (name, rewrite) in edit {
+        let col = header.iter().position(|h| h == name).unwrap();
+        cells[col] = rewrite(&cells[col]);
+    }
+    lines[1] = cells.join(",");
+    lines.join("\n")
+}
+
+/// A price cell raised by `delta`, written as football-data.co.uk writes prices.
+fn plus(price: &str, delta: f64) -> String {
+    format!("{:.2}", price.parse::<f64>().unwrap() + delta)
 }
 
 #[tokio::test]
 async fn importing_the_same_data_again_writes_nothing_and_a_change_updates_only_its_rows() {
     let path = data_dir().join("E0_2023-24.csv");
-    let text = std::fs::read_to_string(&path).unwrap();
     let matches = data_rows(&path);
     // The first match with its home goals and bet365's home price changed.
-    let changed = {
-        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
-        let header: Vec<&str> = lines[0].split(',').collect();
-        let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
-        let (goals, price) = (col("FTHG"), col("B365H"));
-        let mut f: Vec<String> = lines[1].split(',').map(str::to_owned).collect();
-        f[goals] = (f[goals].parse::<u32>().unwrap() + 1).to_string();
-        f[price] = format!("{:.2}", f[price].parse::<f64>().unwrap() + 0.25);
-        lines[1] = f.join(",");
-        lines.join("\n")
-    };
+    let changed = first_rows(
+        &path,
+        usize::MAX,
+        &[("FTHG", |v| (v.parse::<u32>().unwrap() + 1).to_string()), ("B365H", |v| plus(v, 0.25))],
+    );
     let stamps = "SELECT CAST(id AS TEXT) || ' ' || CAST(updated_at AS TEXT) FROM matches ORDER BY id";
     // PostgreSQL: a row's xmin is the transaction that last wrote it.
     let versions = "SELECT CAST(xmin AS TEXT) FROM odds_lines ORDER BY match_id, recorded_at, bookmaker, market, line, is_closing";
@@ -342,20 +352,20 @@ async fn importing_the_same_data_again_writes_nothing_and_a_change_updates_only_
         let db = migrated(engine).await;
         let first = import(&db, std::slice::from_ref(&path)).await;
         assert_eq!(first.matches_inserted, matches);
-        let (stamped, written) = (strings(&db, stamps).await, db.count("odds").await);
+        let (stamped, written) = (db.strings(stamps).await, db.count("odds").await);
         let pg = engine == Engine::Postgres;
         let (lines, stats) = if pg {
-            (strings(&db, versions).await, strings(&db, stats_versions).await)
+            (db.strings(versions).await, db.strings(stats_versions).await)
         } else {
             (vec![], vec![])
         };
 
         let again = import(&db, std::slice::from_ref(&path)).await;
         assert_eq!((again.matches_inserted, again.matches_updated, again.matches_unchanged), (0, 0, matches));
-        assert_eq!(strings(&db, stamps).await, stamped, "no updated_at moved on {engine:?}");
+        assert_eq!(db.strings(stamps).await, stamped, "no updated_at moved on {engine:?}");
         if pg {
-            assert_eq!(strings(&db, versions).await, lines, "no odds line rewritten");
-            assert_eq!(strings(&db, stats_versions).await, stats, "no stats row rewritten");
+            assert_eq!(db.strings(versions).await, lines, "no odds line rewritten");
+            assert_eq!(db.strings(stats_versions).await, stats, "no stats row rewritten");
         }
 
         let mut s = ImportSummary::default();
@@ -365,33 +375,15 @@ async fn importing_the_same_data_again_writes_nothing_and_a_change_updates_only_
             (0, 1, matches - 1),
             "{engine:?}"
         );
-        let now = strings(&db, stamps).await;
+        let now = db.strings(stamps).await;
         let moved = now.iter().zip(&stamped).filter(|(a, b)| a != b).count();
         assert_eq!(moved, 1, "only the changed match's updated_at moves on {engine:?}");
         assert_eq!(db.count("odds").await, written);
         if pg {
-            let now = strings(&db, versions).await;
+            let now = db.strings(versions).await;
             assert_eq!(now.iter().zip(&lines).filter(|(a, b)| a != b).count(), 1, "only the repriced line");
         }
     }
-}
-
-/// The header and first `rows` data rows of a sample file, with `edit` applied to the
-/// cells of the first data row (by column name).
-fn first_rows(path: &Path, rows: usize, edit: &[(&str, Option<f64>)]) -> String {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines: Vec<String> = text.lines().take(rows + 1).map(str::to_owned).collect();
-    let header: Vec<&str> = lines[0].split(',').collect();
-    let mut cells: Vec<String> = lines[1].split(',').map(str::to_owned).collect();
-    for (name, value) in edit {
-        let col = header.iter().position(|h| h == name).unwrap();
-        cells[col] = match value {
-            Some(delta) => format!("{:.2}", cells[col].parse::<f64>().unwrap() + delta),
-            None => String::new(),
-        };
-    }
-    lines[1] = cells.join(",");
-    lines.join("\n")
 }
 
 /// Counts the rows written to `odds_lines` from now on, by operation.
@@ -426,9 +418,10 @@ async fn line_writes(db: &TestDb) -> (i64, i64) {
 async fn a_season_imported_again_writes_only_new_and_repriced_odds_lines() {
     let path = data_dir().join("E0_2023-24.csv");
     let full = first_rows(&path, 3, &[]);
-    let no_closing = first_rows(&path, 3, &[("B365CH", None), ("B365CD", None), ("B365CA", None)]);
-    let no_draw = first_rows(&path, 3, &[("B365D", None)]);
-    let repriced = first_rows(&path, 3, &[("B365A", Some(0.5))]);
+    let blank: Rewrite = |_| String::new();
+    let no_closing = first_rows(&path, 3, &[("B365CH", blank), ("B365CD", blank), ("B365CA", blank)]);
+    let no_draw = first_rows(&path, 3, &[("B365D", blank)]);
+    let repriced = first_rows(&path, 3, &[("B365A", |v| plus(v, 0.5))]);
     let first_match = "(SELECT MIN(id) FROM matches)";
     let price = |selection: &str, closing: bool| {
         format!(

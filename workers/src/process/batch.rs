@@ -58,8 +58,13 @@ pub struct Upsert {
 pub const BATCH_ROWS: usize = 10_000;
 
 impl Upsert {
-    pub fn sql(&self, backend: DbBackend) -> String {
+    /// The written columns, comma-separated, in row order.
+    pub fn column_list(&self) -> String {
         let names: Vec<&str> = self.columns.iter().map(|(n, _)| *n).collect();
+        names.join(", ")
+    }
+
+    pub fn sql(&self, backend: DbBackend) -> String {
         let select: Vec<String> = self
             .columns
             .iter()
@@ -102,7 +107,7 @@ impl Upsert {
         format!(
             "INSERT INTO {} ({}) SELECT {} FROM {source} ON CONFLICT ({}) {action}",
             self.table,
-            names.join(", "),
+            self.column_list(),
             select.join(", "),
             self.conflict.join(", "),
         )

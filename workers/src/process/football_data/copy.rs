@@ -22,8 +22,7 @@ fn db_err(e: sqlx::Error) -> DbErr {
 
 /// The COPY statement: the upsert's table and columns, which [`push_row`] follows.
 fn copy_sql() -> String {
-    let columns: Vec<&str> = LINES_UPSERT.columns.iter().map(|(name, _)| *name).collect();
-    format!("COPY {} ({}) FROM STDIN (FORMAT binary)", LINES_UPSERT.table, columns.join(", "))
+    format!("COPY {} ({}) FROM STDIN (FORMAT binary)", LINES_UPSERT.table, LINES_UPSERT.column_list())
 }
 
 /// PostgreSQL's timestamp epoch, 2000-01-01 UTC, in microseconds of the Unix epoch.

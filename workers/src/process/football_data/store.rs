@@ -200,14 +200,13 @@ async fn changed_lines<C: ConnectionTrait>(
     if lines.is_empty() {
         return Ok(lines);
     }
-    let rows = query_pairs(
-        conn,
-        "SELECT match_id, bookmaker, market, line, is_closing, recorded_at, \
-         price_home, price_draw, price_away, price_over, price_under FROM odds_lines \
-         WHERE match_id IN (SELECT id FROM matches WHERE league_id = $1 AND season = $2)",
-        vec![league_id.into(), season.into()],
-    )
-    .await?;
+    // The upsert's columns: the key's six, then the prices.
+    let sql = format!(
+        "SELECT {} FROM {} WHERE match_id IN (SELECT id FROM matches WHERE league_id = $1 AND season = $2)",
+        LINES_UPSERT.column_list(),
+        LINES_UPSERT.table
+    );
+    let rows = query_pairs(conn, &sql, vec![league_id.into(), season.into()]).await?;
     let mut stored: HashMap<LineKey, [Option<f64>; 5]> = HashMap::with_capacity(rows.len());
     for r in rows {
         let key = line_key(
