@@ -3,8 +3,10 @@
 # scratch PostgreSQL database, beside, in the same run, PostgreSQL's own COPY of the same
 # CSV rows into text staging tables (the physical floor of reading the files), and its
 # COPY of the rows the import stored into copies of their tables with the same indexes
-# and foreign keys (the floor of writing this schema, with no client work at all), and
-# its COPY of the odds lines alone into a bare table (the cost of storing them at all).
+# and foreign keys (the floor of writing this schema, with no client work at all): in
+# one session, in one session per core, and as pg_restore loads (indexes and foreign
+# keys after the rows); and its COPY of the odds lines alone into a bare table (the
+# cost of storing them at all).
 #
 #   ops/bench/import.sh [DIR] [RUNS]       DIR default ../shared/data/football, RUNS default 3
 #
@@ -53,20 +55,48 @@ done
 match_cols="league_id, season, match_date, kickoff_at, home_team_id, away_team_id, status, home_goals, away_goals, ht_home_goals, ht_away_goals, referee, external_ids, updated_at"
 stats_cols="match_id, team_id, shots, shots_on_target, corners, fouls, yellow_cards, red_cards"
 lines_cols="match_id, bookmaker, market, line, is_closing, recorded_at, price_home, price_draw, price_away, price_over, price_under"
-floor_sql="$work/floor.sql"
-cat > "$floor_sql" <<'SQL'
-CREATE TABLE floor_matches (LIKE matches INCLUDING ALL);
-ALTER TABLE floor_matches ADD FOREIGN KEY (league_id) REFERENCES leagues (id),
-  ADD FOREIGN KEY (home_team_id) REFERENCES teams (id), ADD FOREIGN KEY (away_team_id) REFERENCES teams (id);
-CREATE TABLE floor_stats (LIKE match_stats INCLUDING ALL);
-ALTER TABLE floor_stats ADD FOREIGN KEY (match_id) REFERENCES matches (id), ADD FOREIGN KEY (team_id) REFERENCES teams (id);
-CREATE TABLE floor_lines (LIKE odds_lines INCLUDING ALL);
+# Copies of the stored tables for the floors: `copies P` creates P_matches, P_match_stats
+# and P_odds_lines bare (columns, defaults, identity); `keys P` prints the DDL that gives
+# them the real tables' indexes and foreign keys (referencing the real tables).
+copies() {
+  for t in matches match_stats odds_lines; do
+    echo "CREATE TABLE $1_$t (LIKE $t INCLUDING DEFAULTS INCLUDING IDENTITY);"
+  done
+}
+keys_sql="$work/keys.sql"
+psql -q "$pg/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
+KICKOFF__DATABASE__URL="$pg/$db" "$KICKOFF_BIN" migrate up >/dev/null
+psql -Atq "$pg/$db" > "$keys_sql" <<'SQL'
+SELECT regexp_replace(pg_get_indexdef(indexrelid), '^(CREATE (UNIQUE )?INDEX )(\S+) ON public\.(\S+)',
+                      '\1P_\3 ON public.P_\4') || ';'
+  FROM pg_index WHERE indrelid IN ('matches'::regclass, 'match_stats'::regclass, 'odds_lines'::regclass);
+SELECT 'ALTER TABLE P_' || conrelid::regclass || ' ADD ' || pg_get_constraintdef(oid) || ';'
+  FROM pg_constraint WHERE contype = 'f' AND conrelid IN ('matches'::regclass, 'match_stats'::regclass);
 SQL
-# The odds lines again into a bare heap: no index, no identity, no constraint. What is
-# left is the cost of storing that many rows at all.
-echo "CREATE TABLE floor_bare AS SELECT $lines_cols FROM odds_lines WITH NO DATA;" >> "$floor_sql"
+keys() { sed "s/P_/$1_/g" "$keys_sql"; }
+# `load P [K N]` COPYs the stored rows into P's tables (with K N: the matches with
+# id % N = K and the rows of those matches only).
+load() {
+  local f=""; [ $# -gt 1 ] && f="_$2"
+  psql -q "$pg/$db" -c "\\copy $1_matches ($match_cols) FROM '$work/matches$f.bin' WITH (FORMAT binary)" \
+    -c "\\copy $1_match_stats ($stats_cols) FROM '$work/stats$f.bin' WITH (FORMAT binary)" \
+    -c "\\copy $1_odds_lines ($lines_cols) FROM '$work/lines$f.bin' WITH (FORMAT binary)" >/dev/null
+}
+# Export of the stored rows, whole and in one part per core; odds lines in their
+# unique key's order, as the import sends them.
+sessions=$(nproc)
+export_rows() {
+  local where="" f=""
+  if [ $# -gt 0 ]; then where="WHERE id % $sessions = $1"; f="_$1"; fi
+  local mwhere=${where/id/match_id}
+  psql -q "$pg/$db" \
+    -c "\\copy (SELECT $match_cols FROM matches $where ORDER BY id) TO '$work/matches$f.bin' WITH (FORMAT binary)" \
+    -c "\\copy (SELECT $stats_cols FROM match_stats $mwhere ORDER BY id) TO '$work/stats$f.bin' WITH (FORMAT binary)" \
+    -c "\\copy (SELECT $lines_cols FROM odds_lines $mwhere ORDER BY match_id, recorded_at DESC, bookmaker, market, line, is_closing) TO '$work/lines$f.bin' WITH (FORMAT binary)" >/dev/null
+}
 
 import_times=(); reimport_times=(); copy_times=(); floor_times=(); lines_copy_times=(); bare_times=(); ms_times=()
+par_times=(); restore_times=()
 for run in $(seq 1 "$runs"); do
   psql -q "$pg/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
   KICKOFF__DATABASE__URL="$pg/$db" "$KICKOFF_BIN" migrate up >/dev/null
@@ -81,18 +111,20 @@ for run in $(seq 1 "$runs"); do
   reimport_times+=("$(echo "$t1 - $t0" | bc)")
 
   # The schema floor: PostgreSQL's own COPY, in its binary format (nothing to parse),
-  # of the rows the import stored (matches, match_stats, odds_lines) into copies of
-  # their tables with the same indexes and foreign keys; no client-side work at all.
-  psql -q "$pg/$db" \
-    -c "\\copy (SELECT $match_cols FROM matches ORDER BY id) TO '$work/matches.bin' WITH (FORMAT binary)" \
-    -c "\\copy (SELECT $stats_cols FROM match_stats ORDER BY id) TO '$work/stats.bin' WITH (FORMAT binary)" \
-    -c "\\copy (SELECT $lines_cols FROM odds_lines) TO '$work/lines.bin' WITH (FORMAT binary)" \
-    -f "$floor_sql" >/dev/null
+  # of the rows the import stored into copies of their tables; no client work at all.
+  export_rows
+  for k in $(seq 0 $((sessions - 1))); do export_rows "$k"; done
+  { copies f; keys f; copies p; keys p; copies r; } | psql -q "$pg/$db" >/dev/null
+  # The odds lines again into a bare heap: no index, no identity, no constraint. What
+  # is left is the cost of storing that many rows at all.
+  echo "CREATE TABLE floor_bare AS SELECT $lines_cols FROM odds_lines WITH NO DATA; CHECKPOINT;" | psql -q "$pg/$db" >/dev/null
+
+  # One session, indexes and foreign keys in place (as the import writes).
   t0=$(now)
-  psql -q "$pg/$db" -c "\\copy floor_matches ($match_cols) FROM '$work/matches.bin' WITH (FORMAT binary)" \
-    -c "\\copy floor_stats ($stats_cols) FROM '$work/stats.bin' WITH (FORMAT binary)" >/dev/null
+  psql -q "$pg/$db" -c "\\copy f_matches ($match_cols) FROM '$work/matches.bin' WITH (FORMAT binary)" \
+    -c "\\copy f_match_stats ($stats_cols) FROM '$work/stats.bin' WITH (FORMAT binary)" >/dev/null
   t1=$(now)
-  psql -q "$pg/$db" -c "\\copy floor_lines ($lines_cols) FROM '$work/lines.bin' WITH (FORMAT binary)" >/dev/null
+  psql -q "$pg/$db" -c "\\copy f_odds_lines ($lines_cols) FROM '$work/lines.bin' WITH (FORMAT binary)" >/dev/null
   t2=$(now)
   psql -q "$pg/$db" -c "\\copy floor_bare ($lines_cols) FROM '$work/lines.bin' WITH (FORMAT binary)" >/dev/null
   t3=$(now)
@@ -100,12 +132,24 @@ for run in $(seq 1 "$runs"); do
   lines_copy_times+=("$(echo "$t2 - $t1" | bc)")
   bare_times+=("$(echo "$t3 - $t2" | bc)")
   ms_times+=("$(echo "$t1 - $t0" | bc)")
+  # One session per core at once, indexes and foreign keys in place.
+  t0=$(now)
+  for k in $(seq 0 $((sessions - 1))); do load p "$k" & done
+  wait
+  t1=$(now)
+  par_times+=("$(echo "$t1 - $t0" | bc)")
+  # As pg_restore loads: bare tables first, then the indexes built and the foreign
+  # keys validated over the whole tables.
+  t0=$(now); load r; keys r | psql -q "$pg/$db" >/dev/null; t1=$(now)
+  restore_times+=("$(echo "$t1 - $t0" | bc)")
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 imp=$(median "${import_times[@]}"); reimp=$(median "${reimport_times[@]}")
 cp=$(median "${copy_times[@]}"); fl=$(median "${floor_times[@]}"); lcp=$(median "${lines_copy_times[@]}")
 bare=$(median "${bare_times[@]}"); ms=$(median "${ms_times[@]}")
+par=$(median "${par_times[@]}"); restore=$(median "${restore_times[@]}")
+best=$(printf '%s\n' "$fl" "$par" "$restore" | sort -g | head -1)
 lines=$(psql -Atq "$pg/$db" -c "SELECT COUNT(*) FROM odds_lines")
 odds=$(psql -Atq "$pg/$db" -c "SELECT COUNT(*) FROM odds")
 matches=$(psql -Atq "$pg/$db" -c "SELECT COUNT(*) FROM matches")
@@ -119,7 +163,10 @@ printf 'COPY of the rows as stored     %8.3f s  (%d matches, %d stats rows, %d o
 printf '  matches and stats            %8.3f s\n' "$ms"
 printf '  odds lines                   %8.3f s\n' "$lcp"
 printf '  odds lines into a bare table %8.3f s  (no index, no identity, no constraint)\n' "$bare"
+printf '  in %d sessions at once       %8.3f s  (one per core, each a share of the matches and their rows)\n' "$sessions" "$par"
+printf '  as pg_restore loads          %8.3f s  (bare tables, then indexes built and foreign keys validated)\n' "$restore"
 printf 'ratio import / COPY of the CSV rows      %6.2fx\n' "$(echo "$imp / $cp" | bc -l)"
 printf 'ratio rows as stored / CSV rows          %6.2fx  (the schema'"'"'s own floor)\n' "$(echo "$fl / $cp" | bc -l)"
 printf 'ratio import / COPY of the rows as stored %5.2fx\n' "$(echo "$imp / $fl" | bc -l)"
+printf 'ratio fastest COPY of the rows as stored / CSV rows %5.2fx  (no client can store them faster)\n' "$(echo "$best / $cp" | bc -l)"
 printf 'ratio bare odds lines / CSV rows         %6.2fx  (storing the odds rows at all)\n' "$(echo "$bare / $cp" | bc -l)"
