@@ -74,8 +74,8 @@ SELECT 'ALTER TABLE P_' || conrelid::regclass || ' ADD ' || pg_get_constraintdef
   FROM pg_constraint WHERE contype = 'f' AND conrelid IN ('matches'::regclass, 'match_stats'::regclass);
 SQL
 keys() { sed "s/P_/$1_/g" "$keys_sql"; }
-# `load P [K N]` COPYs the stored rows into P's tables (with K N: the matches with
-# id % N = K and the rows of those matches only).
+# `load P [K]` COPYs the stored rows into P's tables (with K: only the matches with
+# id % sessions = K and the rows of those matches).
 load() {
   local f=""; [ $# -gt 1 ] && f="_$2"
   psql -q "$pg/$db" -c "\\copy $1_matches ($match_cols) FROM '$work/matches$f.bin' WITH (FORMAT binary)" \

@@ -166,7 +166,10 @@ async fn copied_odds_lines_are_stored_in_the_order_of_their_unique_index() {
     let db = migrated(Engine::Postgres).await;
     import(&db, &sample_files()[..1]).await;
     // A fresh table's heap keeps the COPY's order: compare it with the index's.
-    let out_of_order = "SELECT COUNT(*) FROM (SELECT         row_number() OVER (ORDER BY ctid) AS stored,         row_number() OVER (ORDER BY match_id, recorded_at DESC, bookmaker, market, line, is_closing) AS keyed         FROM odds_lines) t WHERE stored <> keyed";
+    let out_of_order = "SELECT COUNT(*) FROM (SELECT \
+        row_number() OVER (ORDER BY ctid) AS stored, \
+        row_number() OVER (ORDER BY match_id, recorded_at DESC, bookmaker, market, line, is_closing) AS keyed \
+        FROM odds_lines) t WHERE stored <> keyed";
     assert!(db.count("odds_lines").await > 1000);
     assert_eq!(db.scalar(out_of_order).await, 0);
 }
