@@ -71,16 +71,24 @@ impl TestDb {
         self.scalar(&format!("SELECT COUNT(*) FROM {table}")).await
     }
 
-    /// The one integer a query returns (a count, an id).
-    pub async fn scalar(&self, sql: &str) -> i64 {
+    /// The one row a query returns.
+    async fn one_row(&self, sql: &str) -> sea_orm::QueryResult {
         let backend = self.conn.get_database_backend();
-        let row = self
-            .conn
+        self.conn
             .query_one_raw(Statement::from_string(backend, sql.to_owned()))
             .await
             .expect("scalar query")
-            .expect("scalar row");
-        row.try_get_by_index::<i64>(0).expect("scalar value")
+            .expect("scalar row")
+    }
+
+    /// The one integer a query returns (a count, an id).
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        self.one_row(sql).await.try_get_by_index::<i64>(0).expect("scalar value")
+    }
+
+    /// The one float a query returns (a price).
+    pub async fn float(&self, sql: &str) -> f64 {
+        self.one_row(sql).await.try_get_by_index::<f64>(0).expect("float value")
     }
 
     /// The first column of every row a query returns, as text, in the query's order.

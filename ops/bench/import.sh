@@ -63,16 +63,18 @@ copies() {
     echo "CREATE TABLE $1_$t (LIKE $t INCLUDING DEFAULTS INCLUDING IDENTITY);"
   done
 }
+# The catalog's DDL, read once from the first run's freshly migrated database.
 keys_sql="$work/keys.sql"
-psql -q "$pg/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
-KICKOFF__DATABASE__URL="$pg/$db" "$KICKOFF_BIN" migrate up >/dev/null
-psql -Atq "$pg/$db" > "$keys_sql" <<'SQL'
+read_keys() {
+  [ -s "$keys_sql" ] && return
+  psql -Atq "$pg/$db" > "$keys_sql" <<'SQL'
 SELECT regexp_replace(pg_get_indexdef(indexrelid), '^(CREATE (UNIQUE )?INDEX )(\S+) ON public\.(\S+)',
                       '\1P_\3 ON public.P_\4') || ';'
   FROM pg_index WHERE indrelid IN ('matches'::regclass, 'match_stats'::regclass, 'odds_lines'::regclass);
 SELECT 'ALTER TABLE P_' || conrelid::regclass || ' ADD ' || pg_get_constraintdef(oid) || ';'
   FROM pg_constraint WHERE contype = 'f' AND conrelid IN ('matches'::regclass, 'match_stats'::regclass);
 SQL
+}
 keys() { sed "s/P_/$1_/g" "$keys_sql"; }
 # `load P [K]` COPYs the stored rows into P's tables (with K: only the matches with
 # id % sessions = K and the rows of those matches).
@@ -100,6 +102,7 @@ par_times=(); restore_times=()
 for run in $(seq 1 "$runs"); do
   psql -q "$pg/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
   KICKOFF__DATABASE__URL="$pg/$db" "$KICKOFF_BIN" migrate up >/dev/null
+  read_keys
   psql -q "$pg/$db" -f "$copy_sql" >/dev/null
 
   t0=$(now); psql -q "$pg/$db" -f "$copy_run" >/dev/null; t1=$(now)

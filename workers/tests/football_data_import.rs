@@ -7,7 +7,7 @@ use entities::Engine;
 use entities::testing::TestDb;
 use indicatif::ProgressBar;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::ConnectionTrait;
 use workers::process::football_data::parse::RowError;
 use workers::process::football_data::{ImportSummary, import_bytes, import_paths};
 
@@ -52,12 +52,6 @@ async fn counts(db: &TestDb) -> Vec<i64> {
     out
 }
 
-async fn scalar_f64(db: &TestDb, sql: &str) -> f64 {
-    let backend = db.conn.get_database_backend();
-    let row = db.conn.query_one_raw(Statement::from_string(backend, sql)).await.unwrap().unwrap();
-    row.try_get_by_index::<f64>(0).unwrap()
-}
-
 const ARSENAL_FOREST: &str = "SELECT m.id FROM matches m \
     JOIN teams h ON h.id = m.home_team_id JOIN teams a ON a.id = m.away_team_id \
     WHERE h.name = 'Arsenal' AND a.name = 'Nott''m Forest' AND m.season = '2023-24'";
@@ -90,21 +84,23 @@ async fn check_every_sample_file(engine: Engine) -> Vec<i64> {
     let per_match = db.scalar(&format!("SELECT COUNT(*) FROM odds WHERE match_id = {id}")).await;
     // 48 1X2 prices (8 bookmakers × 3 × opening/closing), 16 totals, 16 Asian handicap.
     assert_eq!(per_match, 80);
-    assert_eq!(scalar_f64(&db, &price_sql("bet365", "1x2", "home", false)).await, 1.18);
-    assert_eq!(scalar_f64(&db, &price_sql("pinnacle", "1x2", "home", true)).await, 1.19);
-    assert_eq!(scalar_f64(&db, &price_sql("market_avg", "over_under", "over", true)).await, 1.49);
+    assert_eq!(db.float(&price_sql("bet365", "1x2", "home", false)).await, 1.18);
+    assert_eq!(db.float(&price_sql("pinnacle", "1x2", "home", true)).await, 1.19);
+    assert_eq!(db.float(&price_sql("market_avg", "over_under", "over", true)).await, 1.49);
     let ah = format!(
         "SELECT line FROM odds WHERE match_id = {id} AND market = 'asian_handicap' AND bookmaker = 'pinnacle' \
          AND selection = 'home' AND is_closing = true"
     );
-    assert_eq!(scalar_f64(&db, &ah).await, -2.0);
+    assert_eq!(db.float(&ah).await, -2.0);
     let score = db
         .scalar(&format!("SELECT CAST(home_goals * 10 + away_goals AS BIGINT) FROM matches WHERE id = {id}"))
         .await;
     assert_eq!(score, 21);
-    let shots = db.scalar(&format!("SELECT CAST(s.shots AS BIGINT) FROM match_stats s JOIN teams t ON t.id = s.team_id WHERE s.match_id = {id} AND t.name = 'Arsenal'"),
-    )
-    .await;
+    let shots = format!(
+        "SELECT CAST(s.shots AS BIGINT) FROM match_stats s JOIN teams t ON t.id = s.team_id \
+         WHERE s.match_id = {id} AND t.name = 'Arsenal'"
+    );
+    let shots = db.scalar(&shots).await;
     assert_eq!(shots, 15);
     // The pandas re-write (D1 2023-24): Werder Bremen 0-4 Bayern Munich, its first row.
     let d1 = "SELECT CAST(m.home_goals * 10 + m.away_goals AS BIGINT) FROM matches m JOIN teams h ON h.id = m.home_team_id \
@@ -154,10 +150,10 @@ async fn copied_odds_lines_never_overwrite_and_the_upsert_takes_over() {
     assert_eq!(copy_lines(pool, &[line(2.0)]).await.unwrap(), 1);
     // A line already stored: the COPY fails whole and changes nothing ...
     assert!(copy_lines(pool, &[line(2.5)]).await.is_err());
-    assert_eq!(scalar_f64(&db, "SELECT price FROM odds WHERE selection = 'home'").await, 2.0);
+    assert_eq!(db.float("SELECT price FROM odds WHERE selection = 'home'").await, 2.0);
     // ... and the import's fallback, the upsert, updates the price.
     upsert_lines(&db.conn, &[line(2.5)]).await.unwrap();
-    assert_eq!(scalar_f64(&db, "SELECT price FROM odds WHERE selection = 'home'").await, 2.5);
+    assert_eq!(db.float("SELECT price FROM odds WHERE selection = 'home'").await, 2.5);
     assert_eq!(db.count("odds").await, 2);
 }
 
@@ -194,9 +190,9 @@ async fn team_names_go_through_aliases() {
             .await
             .unwrap();
         import(&db, &[data_dir().join("E0_2023-24.csv")]).await;
-        let n = db.scalar("SELECT COUNT(*) FROM matches m JOIN teams t ON t.id = m.home_team_id WHERE t.name = 'Manchester City'",
-        )
-        .await;
+        let city = "SELECT COUNT(*) FROM matches m JOIN teams t ON t.id = m.home_team_id \
+                    WHERE t.name = 'Manchester City'";
+        let n = db.scalar(city).await;
         assert_eq!(n, 19, "{engine:?}");
         assert_eq!(db.scalar("SELECT COUNT(*) FROM teams WHERE name = 'Man City'").await, 0);
     }
@@ -458,8 +454,7 @@ async fn a_season_imported_again_writes_only_new_and_repriced_odds_lines() {
         };
         assert_eq!(load(no_closing.clone()).await.matches_inserted, 3);
         assert_eq!(db.scalar(&closing_lines).await, 0);
-        let (away, draw) =
-            (scalar_f64(&db, &price("away", false)).await, scalar_f64(&db, &price("draw", false)).await);
+        let (away, draw) = (db.float(&price("away", false)).await, db.float(&price("draw", false)).await);
         count_line_writes(&db).await;
 
         // The closing prices arrive: one new line, nothing else touched.
@@ -472,12 +467,12 @@ async fn a_season_imported_again_writes_only_new_and_repriced_odds_lines() {
         // A quote without its draw price keeps the stored one, and so changes nothing.
         load(no_draw.clone()).await;
         assert_eq!(line_writes(&db).await, (0, 0), "{engine:?}");
-        assert_eq!(scalar_f64(&db, &price("draw", false)).await, draw);
+        assert_eq!(db.float(&price("draw", false)).await, draw);
 
         // One price moves: that line alone is rewritten.
         load(repriced.clone()).await;
         assert_eq!(line_writes(&db).await, (0, 1), "{engine:?}");
-        assert!((scalar_f64(&db, &price("away", false)).await - (away + 0.5)).abs() < 1e-9);
-        assert_eq!(scalar_f64(&db, &price("draw", false)).await, draw);
+        assert!((db.float(&price("away", false)).await - (away + 0.5)).abs() < 1e-9);
+        assert_eq!(db.float(&price("draw", false)).await, draw);
     }
 }
