@@ -71,7 +71,14 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
         }
         Engine::Postgres => {
             let opts = PgConnectOptions::from_str(url).map_err(invalid)?;
+            let port = opts.get_port();
             let pool = PgPoolOptions::new()
+                .after_connect(move |_, _| {
+                    Box::pin(async move {
+                        crate::nodelay::enable_for_peer_port(port);
+                        Ok(())
+                    })
+                })
                 // No round trip to test each connection on every acquire: a broken one
                 // fails its query, is dropped, and the pool opens another.
                 .test_before_acquire(false)

@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod enums;
+mod nodelay;
 pub mod secret;
 pub mod settings;
 #[cfg(feature = "testing")]

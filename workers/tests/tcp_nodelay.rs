@@ -1,6 +1,6 @@
 //! Every TCP socket to PostgreSQL has TCP_NODELAY. Without it, each write that spans
 //! two segments (a batch of rows, COPY data) waits ~40 ms for the server's delayed ACK;
-//! sqlx 0.9.0 dropped the option, `vendor/sqlx-core` restores it.
+//! sqlx 0.9.0 dropped the option, the pool's connect hook (`entities::nodelay`) sets it.
 
 use std::collections::HashSet;
 
