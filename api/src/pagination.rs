@@ -8,6 +8,8 @@ use crate::envelope::{ApiError, ApiResult, Meta, PageMeta, ok};
 
 pub const DEFAULT_PER_PAGE: u64 = 20;
 pub const MAX_PER_PAGE: u64 = 100;
+/// The largest row offset a page may start at (the databases' signed 64-bit bound).
+pub const MAX_OFFSET: u64 = i64::MAX as u64;
 
 /// A page of `per_page` rows, 1-based.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,11 +29,16 @@ impl Page {
         if !(1..=MAX_PER_PAGE).contains(&per_page) {
             return Err(ApiError::validation("per_page", "must be between 1 and 100"));
         }
+        // Databases take a signed 64-bit offset; a page past that holds nothing anyway.
+        if (page - 1).checked_mul(per_page).is_none_or(|o| o > MAX_OFFSET) {
+            return Err(ApiError::validation("page", "is beyond the last page any query can have"));
+        }
         Ok(Self { page, per_page })
     }
 
+    /// The rows before this page: at most [`MAX_OFFSET`], as [`Page::new`] checks.
     pub fn offset(&self) -> u64 {
-        (self.page - 1).saturating_mul(self.per_page)
+        (self.page - 1).saturating_mul(self.per_page).min(MAX_OFFSET)
     }
 
     /// The meta of this page out of `total` rows.
@@ -109,5 +116,10 @@ mod tests {
         assert!(Page::new(Some(0), None).is_err());
         assert!(Page::new(None, Some(0)).is_err());
         assert!(Page::new(None, Some(101)).is_err());
+        // The last page whose offset the databases accept, and the one after it.
+        let last = MAX_OFFSET / 100 + 1;
+        assert_eq!(Page::new(Some(last), Some(100)).unwrap().offset(), (last - 1) * 100);
+        assert!(Page::new(Some(last + 1), Some(100)).is_err());
+        assert!(Page::new(Some(u64::MAX), None).is_err());
     }
 }

@@ -478,6 +478,16 @@ async fn dead_letters_lifecycle(engine: Engine) {
     assert_eq!(ids(&h.ok("GET", &page("per_page=2&page=2"), op, None).await), vec![a]);
     let (status, json) = h.call("GET", &page("per_page=500"), op, None).await;
     assert_eq!((status, json["error"]["details"]["field"].as_str()), (400, Some("per_page")));
+    // A page whose offset no database takes is a 400, on every admin list.
+    for list in ["dead-letters", "audit", "jobs"] {
+        let uri = format!("/api/v1/admin/{list}?page={}", u64::MAX);
+        let (status, json) = h.call("GET", &uri, Who::Key(&h.admin), None).await;
+        assert_eq!(
+            (status, json["error"]["details"]["field"].as_str()),
+            (400, Some("page")),
+            "{uri}: {json}"
+        );
+    }
     let one = h.ok("GET", &format!("/api/v1/admin/dead-letters/{a}"), op, None).await;
     assert_eq!(one["errors"][0]["error"], "HTTP 404 from espn");
     assert_eq!(one["payload"]["url"], "http://x/a");
@@ -491,6 +501,15 @@ async fn dead_letters_lifecycle(engine: Engine) {
     let done = h.ok("POST", &format!("/api/v1/admin/dead-letters/{a}/requeue"), op, Some(edited)).await;
     assert_eq!(done["outcome"], "queued");
     assert_eq!(h.queues.stats("scrape").await.unwrap().pending, 1);
+    // A second requeue (a double click, a retried request) queues nothing more.
+    let (status, json) =
+        h.call("POST", &format!("/api/v1/admin/dead-letters/{a}/requeue"), op, Some(json!({}))).await;
+    assert_eq!((status, json["error"]["code"].as_str()), (409, Some("CONFLICT")), "{json}");
+    assert_eq!(h.queues.stats("scrape").await.unwrap().pending, 1);
+    let again = json!({ "action": "requeue", "selection": { "ids": [a] } });
+    let r = h.ok("POST", "/api/v1/admin/dead-letters/bulk", op, Some(again)).await;
+    assert_eq!((r["affected"].as_u64(), &r["ids"]), (Some(0), &json!([])), "{r}");
+    assert_eq!(h.queues.stats("scrape").await.unwrap().pending, 1);
     let after = dead_letters::get(&h.db.conn, a).await.unwrap();
     assert!(after.requeued_at.is_some());
     assert_eq!(after.payload["url"], "http://x/fixed");
@@ -503,8 +522,10 @@ async fn dead_letters_lifecycle(engine: Engine) {
     let both = json!({ "action": "delete", "selection": { "ids": [b], "kind": "x" } });
     let (status, _) = h.call("POST", "/api/v1/admin/dead-letters/bulk", op, Some(both)).await;
     assert_eq!(status, 400);
-    let del = json!({ "action": "delete", "selection": { "ids": [b] } });
-    assert_eq!(h.ok("POST", "/api/v1/admin/dead-letters/bulk", op, Some(del)).await["affected"], 1);
+    // Only letters that existed are reported (and audited) as deleted.
+    let del = json!({ "action": "delete", "selection": { "ids": [b, 999_999] } });
+    let r = h.ok("POST", "/api/v1/admin/dead-letters/bulk", op, Some(del)).await;
+    assert_eq!((r["affected"].as_u64(), &r["ids"]), (Some(1), &json!([b])), "{r}");
     assert_eq!(h.ok("DELETE", &format!("/api/v1/admin/dead-letters/{c}"), op, None).await["affected"], 1);
     let (status, _) = h.call("DELETE", &format!("/api/v1/admin/dead-letters/{c}"), op, None).await;
     assert_eq!(status, 404);
@@ -518,6 +539,8 @@ async fn dead_letters_lifecycle(engine: Engine) {
             "dead_letter.purge",
             "dead_letter.delete",
             "dead_letter.bulk_delete",
+            "dead_letter.bulk_requeue",
+            // The bulk requeue of the letter already requeued: tried, audited, none queued.
             "dead_letter.bulk_requeue",
             "dead_letter.requeue"
         ]

@@ -465,6 +465,17 @@ async fn offset_pagination_edges(engine: Engine) {
     refused(&cli, "/api/v1/matches?per_page=0", "per_page").await;
     refused(&cli, "/api/v1/matches?page=0", "page").await;
     refused(&cli, "/api/v1/matches?page=-1", "page").await;
+
+    // Offsets past the databases' signed 64-bit bound are refused on every offset list;
+    // the last page below it is merely empty.
+    let last = i64::MAX as u64 / 20 + 1;
+    for list in ["matches", "predictions", "value-bets", "players", "news", "teams/1/matches"] {
+        refused(&cli, &format!("/api/v1/{list}?page={}", u64::MAX), "page").await;
+        refused(&cli, &format!("/api/v1/{list}?page={}", last + 1), "page").await;
+        let (status, body) = get(&cli, &format!("/api/v1/{list}?page={last}")).await;
+        assert_eq!(status, 200, "{list}: {body}");
+        assert_eq!(body["data"].as_array().map(Vec::len), Some(0), "{list}: {body}");
+    }
 }
 
 async fn cursor_pagination_walks_every_row_once(engine: Engine) {

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use entities::dead_letters::{self, ActiveModel, Column, Entity, Model};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Set,
@@ -19,6 +20,8 @@ pub enum DeadLetterError {
     Db(#[from] DbErr),
     #[error("dead letter {0} not found")]
     NotFound(i64),
+    #[error("dead letter {id} was already requeued at {at}")]
+    AlreadyRequeued { id: i64, at: DateTime<Utc> },
     #[error(transparent)]
     Job(#[from] JobError),
     #[error(transparent)]
@@ -98,7 +101,9 @@ pub async fn get<C: ConnectionTrait>(db: &C, id: i64) -> Result<Model, DeadLette
 
 /// Enqueues a dead letter again as a first attempt, optionally with edited
 /// arguments (validated against its kind). The letter stays, marked requeued, and the
-/// new job carries the earlier errors as history.
+/// new job carries the earlier errors as history. A letter is requeued once: the mark is
+/// claimed before the enqueue, so a second call (a double click, two operators, a
+/// retried request) gets [`DeadLetterError::AlreadyRequeued`] instead of a second job.
 pub async fn requeue<C: ConnectionTrait>(
     db: &C,
     queues: &QueueClient,
@@ -106,20 +111,58 @@ pub async fn requeue<C: ConnectionTrait>(
     edited_args: Option<serde_json::Value>,
 ) -> Result<Enqueued, DeadLetterError> {
     let letter = get(db, id).await?;
+    if let Some(at) = letter.requeued_at {
+        return Err(DeadLetterError::AlreadyRequeued { id, at });
+    }
     let args = edited_args.unwrap_or_else(|| letter.payload.clone());
     let job = AnyJob::from_parts(&letter.kind, args)?;
+    let claimed = Entity::update_many()
+        .col_expr(Column::RequeuedAt, Expr::value(Utc::now()))
+        .col_expr(Column::Payload, Expr::value(job.args()))
+        .filter(Column::Id.eq(id))
+        .filter(Column::RequeuedAt.is_null())
+        .exec(db)
+        .await?
+        .rows_affected;
+    if claimed == 0 {
+        // Another caller claimed it between the read and the update.
+        let at = get(db, id).await?.requeued_at.unwrap_or_else(Utc::now);
+        return Err(DeadLetterError::AlreadyRequeued { id, at });
+    }
     let mut envelope = Envelope::new(&job);
     envelope.errors = errors_of(&letter);
-    let outcome = queues.enqueue(&envelope, &EnqueueOptions::default()).await?;
-    let mut active: ActiveModel = letter.into();
-    active.requeued_at = Set(Some(Utc::now()));
-    active.payload = Set(job.args());
-    active.update(db).await?;
-    Ok(outcome)
+    match queues.enqueue(&envelope, &EnqueueOptions::default()).await {
+        Ok(outcome) => Ok(outcome),
+        Err(e) => {
+            // Nothing was queued: give the letter back as it was, to be requeued later.
+            Entity::update_many()
+                .col_expr(Column::RequeuedAt, Expr::value(Option::<DateTime<Utc>>::None))
+                .col_expr(Column::Payload, Expr::value(letter.payload))
+                .filter(Column::Id.eq(id))
+                .exec(db)
+                .await?;
+            Err(e.into())
+        }
+    }
 }
 
 pub async fn delete<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<u64, DbErr> {
     Ok(Entity::delete_many().filter(Column::Id.is_in(ids.iter().copied())).exec(db).await?.rows_affected)
+}
+
+/// Deletes the letters of `ids` that exist and returns their ids, for reports that
+/// must name what was deleted rather than what was asked for.
+pub async fn delete_existing<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<i64>, DbErr> {
+    let found: Vec<i64> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    delete(db, &found).await?;
+    Ok(found)
 }
 
 /// Deletes letters that last failed before `cutoff`.

@@ -1,12 +1,15 @@
-//! Dead-letter listing filters, purge and retention by count and age, on SQLite and
-//! PostgreSQL.
+//! Dead-letter listing filters, purge and retention by count and age, and requeueing,
+//! on SQLite and PostgreSQL.
 
 use chrono::{Duration, Utc};
 use entities::testing::TestDb;
 use jobs::catalogue::{Probe, ProcessSnapshot};
-use jobs::dead_letters::{self, DeadLetterFilter};
-use jobs::{AnyJob, AttemptError, Envelope};
+use jobs::dead_letters::{self, DeadLetterError, DeadLetterFilter};
+use jobs::embedded_queue::EmbeddedQueues;
+use jobs::{AnyJob, AttemptError, Enqueued, Envelope, QueueClient, queues};
 use migration::{Migrator, MigratorTrait};
+use serde_json::json;
+use sqlx::sqlite::SqlitePoolOptions;
 
 fn failure(attempt: u32, error: &str, ago: Duration) -> AttemptError {
     let at = Utc::now() - ago;
@@ -70,5 +73,47 @@ async fn filters_purge_and_retention() {
             dead_letters::get(&db.conn, ids[0]).await,
             Err(dead_letters::DeadLetterError::NotFound(_))
         ));
+    }
+}
+
+/// An embedded queue in its own in-memory SQLite database.
+async fn memory_queue() -> (QueueClient, sqlx::SqlitePool) {
+    let pool = SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.unwrap();
+    (EmbeddedQueues::open(pool.clone(), "t").await.unwrap().into(), pool)
+}
+
+#[tokio::test]
+async fn a_letter_is_requeued_once_and_kept_whole_when_the_queue_fails() {
+    for engine in TestDb::engines() {
+        let db = TestDb::new(engine).await;
+        Migrator::up(&db.conn, None).await.unwrap();
+        let probe = Envelope::new(&AnyJob::Probe(Probe { tag: "first".into(), ..Probe::default() }));
+        let letter =
+            dead_letters::record(&db.conn, queues::MAINTENANCE, &probe, failure(1, "boom", Duration::zero()))
+                .await
+                .unwrap();
+
+        // The queue refuses the job: the letter stays unrequeued, with its own arguments.
+        let (broken, store) = memory_queue().await;
+        store.close().await;
+        let edited = json!({ "tag": "edited" });
+        let failed = dead_letters::requeue(&db.conn, &broken, letter.id, Some(edited.clone())).await;
+        assert!(matches!(failed, Err(DeadLetterError::Queue(_))), "{engine:?}: {failed:?}");
+        let kept = dead_letters::get(&db.conn, letter.id).await.unwrap();
+        assert_eq!((kept.requeued_at, &kept.payload), (None, &letter.payload), "{engine:?}");
+
+        // A working queue takes it once; a second requeue queues nothing.
+        let (queue, _store) = memory_queue().await;
+        let done = dead_letters::requeue(&db.conn, &queue, letter.id, Some(edited)).await.unwrap();
+        assert!(matches!(done, Enqueued::Queued { .. }), "{engine:?}");
+        let again = dead_letters::requeue(&db.conn, &queue, letter.id, None).await;
+        assert!(
+            matches!(again, Err(DeadLetterError::AlreadyRequeued { id, .. }) if id == letter.id),
+            "{engine:?}: {again:?}"
+        );
+        assert_eq!(queue.depth(queues::MAINTENANCE).await.unwrap(), 1, "{engine:?}");
+        let requeued = dead_letters::get(&db.conn, letter.id).await.unwrap();
+        assert!(requeued.requeued_at.is_some());
+        assert_eq!(requeued.payload["tag"], "edited");
     }
 }

@@ -118,11 +118,13 @@ pub async fn dlq(settings: &Settings, db: &DatabaseConnection, command: DlqComma
             };
             let queues = open(settings, Some(db)).await?;
             for id in ids {
-                match dead_letters::requeue(db, &queues, id, edited.clone()).await? {
-                    Enqueued::Queued { id: job, queue, .. } => {
+                match dead_letters::requeue(db, &queues, id, edited.clone()).await {
+                    Ok(Enqueued::Queued { id: job, queue, .. }) => {
                         println!("requeued {id} as job {job} on {queue}")
                     }
-                    Enqueued::Duplicate { key } => println!("{id}: duplicate of {key}"),
+                    Ok(Enqueued::Duplicate { key }) => println!("{id}: duplicate of {key}"),
+                    Err(e @ dead_letters::DeadLetterError::AlreadyRequeued { .. }) => println!("{e}"),
+                    Err(e) => return Err(e.into()),
                 }
             }
         }

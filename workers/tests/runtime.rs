@@ -185,6 +185,12 @@ async fn requeue_with_edited_payload_then_success(backend: Backend) {
     let edited = serde_json::json!({"tag": "fixme", "permanent": false});
     let outcome = dead_letters::requeue(&h.db.conn, &h.queues, letter.id, Some(edited)).await.unwrap();
     assert!(matches!(outcome, Enqueued::Queued { .. }));
+    // Requeued once: a second call is refused and queues nothing (two runs below, not three).
+    let again = dead_letters::requeue(&h.db.conn, &h.queues, letter.id, None).await;
+    assert!(
+        matches!(again, Err(dead_letters::DeadLetterError::AlreadyRequeued { id, .. }) if id == letter.id),
+        "{again:?}"
+    );
     wait_until(Duration::from_secs(20), || async {
         h.queues.stats(queues::MAINTENANCE).await.unwrap().done_last_hour == 1
     })

@@ -5,11 +5,11 @@ use entities::audit_log::{Column, Entity};
 use entities::enums::Role;
 use poem_openapi::param::Query;
 use poem_openapi::{Object, OpenApi};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::auth::Credentials;
-use crate::envelope::{ApiResult, Meta, PageMeta, ok};
-use crate::pagination::Page;
+use crate::envelope::ApiResult;
+use crate::pagination::{Page, fetch_page};
 use crate::state::ApiState;
 use crate::tags::ApiTags;
 
@@ -50,20 +50,14 @@ impl AuditApi {
         if let Some(a) = action.0 {
             q = q.filter(Column::Action.eq(a));
         }
-        let pages = q.paginate(&self.state.db, p.per_page);
-        let total = pages.num_items().await?;
-        let rows = pages.fetch_page(p.page - 1).await?;
-        let items = rows
-            .into_iter()
-            .map(|r| AuditItem {
-                id: r.id,
-                actor: r.actor,
-                action: r.action,
-                target: r.target,
-                details: r.details,
-                at: r.at,
-            })
-            .collect();
-        Ok(ok(items, Some(Meta::Page(PageMeta::new(p.page, p.per_page, total)))))
+        fetch_page(&self.state.db, q, p, |r| AuditItem {
+            id: r.id,
+            actor: r.actor,
+            action: r.action,
+            target: r.target,
+            details: r.details,
+            at: r.at,
+        })
+        .await
     }
 }

@@ -260,17 +260,14 @@ impl DeadLettersApi {
         let ids = self.selected(&body.0.selection).await?;
         let mut done = Vec::with_capacity(ids.len());
         match body.0.action {
-            BulkAction::Delete => {
-                dead_letters::delete(&self.state.db, &ids).await?;
-                done = ids;
-            }
+            BulkAction::Delete => done = dead_letters::delete_existing(&self.state.db, &ids).await?,
             BulkAction::Requeue => {
                 let queues = queue_client(&self.state)?;
                 for id in ids {
                     match self.requeue_one(queues, id, None).await {
                         Ok(_) => done.push(id),
-                        // A listed id may be gone already; the others still go.
-                        Err(ApiError::NotFound(_)) => {}
+                        // A listed id may be gone or requeued already; the others still go.
+                        Err(ApiError::NotFound(_) | ApiError::Conflict(_)) => {}
                         Err(e) => return Err(e.into()),
                     }
                 }

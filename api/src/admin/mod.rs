@@ -43,6 +43,7 @@ impl From<DeadLetterError> for ApiError {
     fn from(e: DeadLetterError) -> Self {
         match e {
             DeadLetterError::NotFound(id) => ApiError::NotFound(format!("dead letter {id}")),
+            e @ DeadLetterError::AlreadyRequeued { .. } => ApiError::Conflict(e.to_string()),
             DeadLetterError::Job(j @ ::jobs::JobError::InvalidArgs { .. }) => {
                 ApiError::validation("args", j.to_string())
             }

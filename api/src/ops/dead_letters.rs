@@ -64,6 +64,7 @@ fn failed(e: DeadLetterError) -> Response {
             (StatusCode::NOT_FOUND, format!("no dead letter {id}")).into_response()
         }
         DeadLetterError::Queue(q) => unavailable("queue backend", q),
+        e @ DeadLetterError::AlreadyRequeued { .. } => (StatusCode::CONFLICT, e.to_string()).into_response(),
         other => unavailable("database", other),
     }
 }
@@ -314,8 +315,10 @@ pub async fn bulk(
                 return unavailable("queue backend", "no job queue");
             };
             for id in &ids {
-                if let Err(e) = dead_letters::requeue(&state.db, client, *id, None).await {
-                    return failed(e);
+                match dead_letters::requeue(&state.db, client, *id, None).await {
+                    // Requeued or deleted meanwhile by someone else: the rest still go.
+                    Ok(_) | Err(DeadLetterError::AlreadyRequeued { .. } | DeadLetterError::NotFound(_)) => {}
+                    Err(e) => return failed(e),
                 }
             }
         }
