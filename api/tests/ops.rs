@@ -179,6 +179,42 @@ async fn bad_credentials_are_refused_at_login() {
 }
 
 #[tokio::test]
+async fn a_login_ends_when_its_key_is_revoked_or_its_token_expires() {
+    let h = harness().await;
+    let key = h.key("leaver", Role::Operator).await;
+    let login = h.login(&key).await;
+    keys::revoke(&h.db.conn, "leaver").await.unwrap();
+    // The next request, page or action, finds the key revoked and ends the login.
+    assert_eq!(h.post("/ops/queues/scrape/pause", Some(&login.cookie), Some(&login.csrf)).await, 303);
+    assert!(!h.paused("scrape").await);
+    assert_eq!(h.get("/ops/", Some(&login.cookie)).await.0, 303);
+
+    // A JWT login lasts no longer than the token.
+    let short = token("brief@example.com", "service_role", 2);
+    let login = h.login(&short).await;
+    assert_eq!(h.get("/ops/", Some(&login.cookie)).await.0, 200);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while h.get("/ops/", Some(&login.cookie)).await.0 == 200 {
+        assert!(std::time::Instant::now() < deadline, "the login outlived its token");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(h.get("/ops/", Some(&login.cookie)).await.0, 303);
+}
+
+#[tokio::test]
+async fn an_oversized_form_is_refused_unread() {
+    let h = harness().await;
+    let huge = format!("credential={}", "k".repeat(2 << 20));
+    let resp =
+        h.cli.post("/ops/login").content_type("application/x-www-form-urlencoded").body(huge).send().await;
+    resp.assert_status(poem::http::StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(resp.0.headers().get(header::SET_COOKIE).is_none());
+    // An ordinary login still goes through.
+    let key = h.key("ok", Role::Operator).await;
+    h.login(&key).await;
+}
+
+#[tokio::test]
 async fn an_operator_pauses_and_resumes_with_the_csrf_token_and_it_is_audited() {
     let h = harness().await;
     let key = h.key("night-shift", Role::Operator).await;

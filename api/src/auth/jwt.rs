@@ -36,8 +36,8 @@ fn kickoff_role(name: &str) -> Option<Role> {
     }
 }
 
-/// Verifies signature and expiry; `Ok(None)` for an anonymous (`anon`) token.
-pub fn verify(token: &str, secret: &[u8]) -> Result<Option<Principal>, AuthError> {
+/// The claims of a token whose signature and expiry check out.
+fn verified_claims(token: &str, secret: &[u8]) -> Result<Claims, AuthError> {
     if secret.is_empty() {
         return Err(AuthError::JwtDisabled);
     }
@@ -45,7 +45,17 @@ pub fn verify(token: &str, secret: &[u8]) -> Result<Option<Principal>, AuthError
     // Supabase sets `aud` to "authenticated"; the audience says nothing about the role.
     validation.validate_aud = false;
     validation.set_required_spec_claims(&["exp", "sub"]);
-    let claims = decode::<Claims>(token, &DecodingKey::from_secret(secret), &validation)?.claims;
+    Ok(decode::<Claims>(token, &DecodingKey::from_secret(secret), &validation)?.claims)
+}
+
+/// When a valid token expires (unix seconds): a login made with it ends then too.
+pub fn expires_at(token: &str, secret: &[u8]) -> Result<i64, AuthError> {
+    Ok(verified_claims(token, secret)?.exp)
+}
+
+/// Verifies signature and expiry; `Ok(None)` for an anonymous (`anon`) token.
+pub fn verify(token: &str, secret: &[u8]) -> Result<Option<Principal>, AuthError> {
+    let claims = verified_claims(token, secret)?;
     let app_role = claims
         .app_metadata
         .as_ref()

@@ -86,6 +86,14 @@ pub async fn revoke<C: ConnectionTrait>(db: &C, name: &str) -> Result<Model, Key
     Ok(active.update(db).await?)
 }
 
+/// Whether the key `name` still exists unrevoked with `role`: what a login made with
+/// it rests on.
+pub async fn is_live<C: ConnectionTrait>(db: &C, name: &str, role: Role) -> Result<bool, DbErr> {
+    let row =
+        Entity::find().filter(Column::Name.eq(name)).filter(Column::RevokedAt.is_null()).one(db).await?;
+    Ok(row.is_some_and(|r| r.role == role))
+}
+
 pub async fn list<C: ConnectionTrait>(db: &C) -> Result<Vec<Model>, DbErr> {
     Entity::find().order_by_asc(Column::Name).all(db).await
 }

@@ -29,6 +29,8 @@ pub use session::{CSRF_FIELD, SESSION_COOKIE};
 
 /// How long a login lasts.
 pub const SESSION_HOURS: i64 = 8;
+/// The largest form body an `/ops` page takes, as the API takes for JSON bodies.
+pub const MAX_FORM_BYTES: usize = 1 << 20;
 
 /// The key of the session cookies: derived from `auth.jwt_secret` so every API process
 /// of a deployment reads the others' cookies; without a secret, a key of this process
@@ -72,6 +74,7 @@ pub fn routes(state: &ApiState) -> impl IntoEndpoint + use<> {
         .at("/trigger", get(trigger::page_of_forms))
         .at("/trigger/:kind", post(trigger::submit))
         .at("/audit", get(audit::log))
+        .around(session::guard)
         .with(CookieSession::new(config))
 }
 

@@ -1,18 +1,21 @@
 //! Logging in and out, and what a request's session says about its operator.
 
+use std::sync::Arc;
+
 use chrono::Utc;
 use entities::enums::Role;
 use maud::html;
 use poem::http::StatusCode;
 use poem::session::Session;
 use poem::web::{Data, Form, Html, Redirect};
-use poem::{FromRequest, IntoResponse, Request, RequestBody, Response, handler};
+use poem::{Endpoint, FromRequest, IntoResponse, Request, RequestBody, Response, handler};
+use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::html::page;
 use crate::auth::middleware::principal_of;
-use crate::auth::{Principal, same_secret};
+use crate::auth::{Principal, jwt, keys, same_secret};
 use crate::state::ApiState;
 
 pub const SESSION_COOKIE: &str = "kickoff_ops";
@@ -115,16 +118,50 @@ pub async fn login(session: &Session, state: Data<&ApiState>, Form(form): Form<L
             return refused("Unknown, revoked or expired credential.");
         }
     };
+    // A login made with a JWT ends when the token does, if that comes first.
+    let full = Utc::now().timestamp() + super::SESSION_HOURS * 3600;
+    let token_end = jwt::expires_at(form.credential.trim(), state.auth.jwt_secret.expose_secret().as_bytes());
     let op = Operator {
         actor: principal.actor,
         role: principal.role,
         csrf: crate::auth::keys::random_hex(32),
-        expires: Utc::now().timestamp() + super::SESSION_HOURS * 3600,
+        expires: token_end.map_or(full, |end| end.min(full)),
     };
     tracing::info!(actor = %op.actor, "ops login");
     session.renew();
     session.set(KEY, &op);
     Redirect::see_other("/ops/").into_response()
+}
+
+/// Middleware of the `/ops` routes. It refuses a body over [`super::MAX_FORM_BYTES`]
+/// before anything reads it (a login included), and ends a login whose API key was
+/// revoked, or whose role changed, since it was made: the session cookie alone would
+/// keep it for hours.
+pub async fn guard<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Response> {
+    match req.take_body().into_bytes_limit(super::MAX_FORM_BYTES).await {
+        Ok(body) => req.set_body(body),
+        Err(poem::error::ReadBodyError::PayloadTooLarge) => {
+            let why = format!("the form is larger than {} bytes", super::MAX_FORM_BYTES);
+            return Ok((StatusCode::PAYLOAD_TOO_LARGE, why).into_response());
+        }
+        Err(e) => return Ok((StatusCode::BAD_REQUEST, e.to_string()).into_response()),
+    }
+    let session = req.extensions().get::<Session>().cloned();
+    let db = req.data::<ApiState>().map(|s| s.db.clone());
+    if let (Some(session), Some(db)) = (session, db)
+        && let Some(op) = current(&session)
+        && let Some(name) = op.actor.strip_prefix("key:")
+    {
+        match keys::is_live(&db, name, op.role).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(actor = %op.actor, "ops login ended: its key was revoked or changed");
+                session.purge();
+            }
+            Err(e) => return Ok(super::unavailable("database", e)),
+        }
+    }
+    ep.call(req).await.map(IntoResponse::into_response)
 }
 
 /// An action's form: the CSRF token beside the action's own fields.
