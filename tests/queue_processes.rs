@@ -1,5 +1,5 @@
 //! The queue platform as separate processes: several workers sharing a queue, kill -9
-//! and SIGTERM of a worker, a burst of 20,000 jobs, a Redis restart, and several
+//! and SIGTERM of a worker (and a long job of a stopping worker left to it), a burst of 20,000 jobs, a Redis restart, and several
 //! schedulers firing each tick once; on Redis, and (except the Redis-specific cases) on
 //! the embedded queue in one SQLite file. Every test uses its own key prefix (and,
 //! where it restarts Redis, its own Redis server on a free port).
@@ -329,6 +329,32 @@ async fn sigterm(at: QueueAt<'_>) {
     let runs = s.runs("term").await;
     assert_eq!(runs.len(), 12, "lost jobs");
     assert!(runs.values().all(|n| *n == 1), "a job ran twice: {runs:?}");
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_workers_long_job_is_not_taken_by_another_worker() {
+    draining(QueueAt::Redis(SHARED_REDIS)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_workers_long_job_is_not_taken_on_the_embedded_queue() {
+    draining(QueueAt::Embedded).await;
+}
+
+/// A worker draining after SIGTERM keeps its heartbeat: its job, longer than the
+/// 6 s after which other workers take a silent worker's jobs, runs once.
+async fn draining(at: QueueAt<'_>) {
+    let mut s = Setup::new(at).await;
+    let a = s.worker(1, "a.log");
+    s.enqueue_probes(1, Probe { sleep_ms: 12_000, ..probe("drain") }, EnqueueOptions::default()).await;
+    s.wait_started("drain", 1).await;
+    s.worker(1, "b.log");
+    s.signal(a, "-TERM");
+    assert!(s.wait_exit(a, Duration::from_secs(30)), "worker failed on SIGTERM:\n{}", s.log("a.log"));
+    s.wait_done(1, Duration::from_secs(10)).await;
+    let runs = s.runs("drain").await;
+    assert_eq!(runs.values().copied().collect::<Vec<_>>(), [1], "{runs:?}\n{}", s.all_logs());
     s.finish().await;
 }
 

@@ -245,6 +245,12 @@ impl QueueClient {
         on_backend!(self, q => q.hash_set(key, field, value).await)
     }
 
+    /// Refreshes the heartbeat of `worker`, registered on `queue` by apalis, without
+    /// registering it.
+    pub async fn keep_alive(&self, queue: &str, worker: &str) -> Result<(), QueueError> {
+        on_backend!(self, q => q.keep_alive(queue, worker).await)
+    }
+
     /// The workers registered on `queue`, newest heartbeat first, with those gone for
     /// less than a day (so an operator sees a worker that just died).
     pub async fn workers(&self, queue: &str) -> Result<Vec<WorkerInfo>, QueueError> {

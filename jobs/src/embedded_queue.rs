@@ -348,6 +348,21 @@ impl EmbeddedQueues {
         })
     }
 
+    /// Refreshes a registered worker's heartbeat (apalis-sqlite's `Workers.last_seen`,
+    /// unix seconds); an unknown worker is not added.
+    pub async fn keep_alive(&self, queue: &str, worker: &str) -> Result<(), QueueError> {
+        let key = self.queue_key(queue);
+        while_busy!(
+            sqlx::query(
+                "UPDATE Workers SET last_seen = strftime('%s', 'now') WHERE id = ?1 AND worker_type = ?2"
+            )
+            .bind(worker)
+            .bind(&key)
+            .execute(&self.pool)
+        )?;
+        Ok(())
+    }
+
     /// apalis-sqlite's worker rows of `queue`, with the jobs each holds.
     pub async fn workers(&self, queue: &str) -> Result<Vec<WorkerInfo>, QueueError> {
         let rows = sqlx::query(

@@ -377,6 +377,20 @@ impl RedisQueues {
         Ok(())
     }
 
+    /// Refreshes a registered worker's heartbeat (apalis's `q:workers` score, unix
+    /// seconds). `XX`: a worker not registered yet, or already declared dead and
+    /// removed by orphan recovery, is not brought back.
+    pub async fn keep_alive(&self, queue: &str, worker: &str) -> Result<(), QueueError> {
+        let () = redis::cmd("ZADD")
+            .arg(self.key(queue, "workers"))
+            .arg("XX")
+            .arg(Utc::now().timestamp())
+            .arg(worker)
+            .query_async(&mut self.conn.clone())
+            .await?;
+        Ok(())
+    }
+
     /// The workers that registered on `queue` (apalis's heartbeat set) and the jobs
     /// each holds.
     pub async fn workers(&self, queue: &str) -> Result<Vec<WorkerInfo>, QueueError> {

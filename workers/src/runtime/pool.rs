@@ -165,6 +165,7 @@ async fn run_one(
         let live = Liveness::new();
         let result = tokio::select! {
             result = run_worker(&rt, &spec, &name, &live, stop.clone()) => result,
+            never = keep_alive(&rt, &spec.queue, &name) => match never {},
             silence = stalled(&live, STALL_LIMIT, HEARTBEAT) => {
                 forget_concurrency(&rt, &name).await;
                 metrics::counter!("kickoff_worker_stalls_total", "queue" => spec.queue.clone()).increment(1);
@@ -188,6 +189,23 @@ async fn run_one(
             return Ok(());
         }
         backoff = (backoff * 2).min(Duration::from_secs(10));
+    }
+}
+
+/// Refreshes the worker's heartbeat every [`HEARTBEAT`] for as long as it runs. apalis
+/// beats only while its fetch loop is free to: not while fetched jobs wait for a busy
+/// slot, nor while it drains its running jobs after the stop signal. Without this, the
+/// other workers' orphan recovery would take a long job from a full or stopping worker
+/// and run it a second time. It leaves the watchdog's liveness alone, so a worker whose
+/// own loop is stuck is still replaced.
+async fn keep_alive(rt: &Runtime, queue: &str, name: &str) -> std::convert::Infallible {
+    let mut beat = tokio::time::interval(HEARTBEAT);
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        beat.tick().await;
+        if let Err(e) = rt.queues.keep_alive(queue, name).await {
+            tracing::warn!(worker = %name, error = %e, "worker heartbeat failed");
+        }
     }
 }
 
