@@ -132,9 +132,9 @@ async fn today_lists_todays_matches_with_the_active_models_latest_prediction(eng
         .await;
     }
     let at = |d: u32, h: u32| Utc.with_ymd_and_hms(2026, if d == 1 { 12 } else { 11 }, d, h, 0, 0).unwrap();
-    // Two today (listed by kickoff), one at midnight tomorrow (left out).
+    // Three today (listed by kickoff), one at midnight tomorrow (left out).
     for (id, kickoff, home, away) in
-        [(1i64, at(30, 20), 1i64, 2i64), (2, at(30, 15), 3, 1), (3, at(1, 0), 2, 3)]
+        [(1i64, at(30, 20), 1i64, 2i64), (2, at(30, 15), 3, 1), (3, at(1, 0), 2, 3), (4, at(30, 18), 2, 1)]
     {
         exec(
             &db,
@@ -144,27 +144,40 @@ async fn today_lists_todays_matches_with_the_active_models_latest_prediction(eng
         )
         .await;
     }
-    for (name, version, active) in [("dc", "v1", false), ("dc", "v2", true)] {
+    // The registry names the model; predictions name the forecast within a version.
+    for (version, active) in [("v1", false), ("v2", true)] {
         exec(
             &db,
             "INSERT INTO model_versions (name, version, params, metrics, active, created_at) \
-             VALUES ($1, $2, '{}', '{}', $3, $4)",
-            vec![name.into(), version.into(), active.into(), now().into()],
+             VALUES ('kickoff', $1, '{}', '{}', $2, $3)",
+            vec![version.into(), active.into(), now().into()],
         )
         .await;
     }
-    // Match 1: an older v2 prediction, a newer one, and a newest from the retired v1.
-    for (match_id, version, p, minutes) in [
-        (1i64, "v2", (0.2, 0.3, 0.5), 0i64),
-        (1, "v2", (0.5, 0.25, 0.25), 10),
-        (1, "v1", (0.9, 0.05, 0.05), 20),
+    // Match 1: v2's ensemble twice (the newer shown), a newer poisson forecast of v2
+    // (not the ensemble), and a newest ensemble of the retired v1. Match 2: v2 made only
+    // a poisson forecast, shown for want of an ensemble. Match 4 has none.
+    for (match_id, model, version, p, minutes) in [
+        (1i64, "ensemble", "v2", (0.2, 0.3, 0.5), 0i64),
+        (1, "ensemble", "v2", (0.5, 0.25, 0.25), 10),
+        (1, "poisson", "v2", (0.1, 0.1, 0.8), 15),
+        (1, "ensemble", "v1", (0.9, 0.05, 0.05), 20),
+        (2, "poisson", "v2", (0.3, 0.3, 0.4), 0),
     ] {
         let created = now() + chrono::Duration::minutes(minutes);
         exec(
             &db,
             "INSERT INTO predictions (match_id, model_name, model_version, p_home, p_draw, p_away, created_at) \
-             VALUES ($1, 'dc', $2, $3, $4, $5, $6)",
-            vec![match_id.into(), version.into(), p.0.into(), p.1.into(), p.2.into(), created.into()],
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            vec![
+                match_id.into(),
+                model.into(),
+                version.into(),
+                p.0.into(),
+                p.1.into(),
+                p.2.into(),
+                created.into(),
+            ],
         )
         .await;
     }
@@ -172,7 +185,8 @@ async fn today_lists_todays_matches_with_the_active_models_latest_prediction(eng
     assert_eq!(
         today,
         "Today \\(2026\\-11\\-30\\):\n\
-         15:00 1\\. FC Köln v Arsenal \\(E0\\): no prediction yet\n\
+         15:00 1\\. FC Köln v Arsenal \\(E0\\): home 30% draw 30% away 40%\n\
+         18:00 Brighton & Hove Albion v Arsenal \\(E0\\): no prediction yet\n\
          20:00 Arsenal v Brighton & Hove Albion \\(E0\\): home 50% draw 25% away 25%"
     );
 }

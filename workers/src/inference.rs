@@ -33,8 +33,12 @@ pub struct InferenceSummary {
     /// Matches of leagues the version has no models for.
     pub skipped: usize,
     pub predictions: usize,
-    /// Value bets found for the first time, to notify.
+    /// Value bets found for the first time.
     pub new_value_bets: Vec<i64>,
+    /// Every pending value bet of this run's predictions, new or found by an earlier
+    /// run, to notify: a retried run offers again the bets its failed attempt stored
+    /// but never notified, and notification's keys send each bet to a chat once.
+    pub pending_value_bets: Vec<i64>,
 }
 
 /// One forecast of a match, as stored.
@@ -190,18 +194,27 @@ async fn best_prices<C: ConnectionTrait>(
     Ok(best)
 }
 
-/// Finds value bets of one prediction; returns the ids of those not stored before.
+/// The value bets of one prediction, by id.
+#[derive(Debug, Default)]
+struct FoundBets {
+    /// Stored by this call.
+    new: Vec<i64>,
+    /// Still pending, whether stored by this call or an earlier one.
+    pending: Vec<i64>,
+}
+
+/// Finds and stores the value bets of one prediction.
 async fn value_bets<C: ConnectionTrait>(
     conn: &C,
     match_id: i64,
     prediction_id: i64,
     probs: [f64; 3],
     settings: &PredictSettings,
-) -> Result<Vec<i64>, DbErr> {
+) -> Result<FoundBets, DbErr> {
     let prices = best_prices(conn, match_id, settings).await?;
     let bands = ConfidenceBands::default();
     let model_confidence = kelly::sharpness(&probs);
-    let mut new = Vec::new();
+    let mut found = FoundBets::default();
     for (i, best) in prices.iter().enumerate() {
         let Some((book, price)) = best else { continue };
         let edge = kelly::edge(probs[i], *price);
@@ -222,11 +235,15 @@ async fn value_bets<C: ConnectionTrait>(
         // One value bet per prediction and selection: the first price found is kept.
         let existing = query(
             conn,
-            "SELECT id FROM value_bets WHERE prediction_id = $1 AND selection = $2",
+            "SELECT id, status FROM value_bets WHERE prediction_id = $1 AND selection = $2",
             vec![prediction_id.into(), selection.into()],
         )
         .await?;
-        if !existing.is_empty() {
+        if let Some(r) = existing.first() {
+            let (id, status): (i64, String) = (r.try_get_by_index(0)?, r.try_get_by_index(1)?);
+            if status == "pending" {
+                found.pending.push(id);
+            }
             continue;
         }
         let row = query(
@@ -248,10 +265,12 @@ async fn value_bets<C: ConnectionTrait>(
         )
         .await?;
         if let Some(r) = row.first() {
-            new.push(r.try_get_by_index(0)?);
+            let id: i64 = r.try_get_by_index(0)?;
+            found.new.push(id);
+            found.pending.push(id);
         }
     }
-    Ok(new)
+    Ok(found)
 }
 
 /// The language model's adjustment of the ensemble, as the `ensemble_llm` forecast, or
@@ -320,7 +339,9 @@ pub async fn run<C: ConnectionTrait>(
             let id = store_prediction(conn, m.id, &loaded.version, f).await?;
             summary.predictions += 1;
             if f.model == settings.value_model {
-                summary.new_value_bets.extend(value_bets(conn, m.id, id, f.probs, settings).await?);
+                let found = value_bets(conn, m.id, id, f.probs, settings).await?;
+                summary.new_value_bets.extend(found.new);
+                summary.pending_value_bets.extend(found.pending);
             }
         }
     }

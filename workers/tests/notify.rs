@@ -28,6 +28,8 @@ on_both_backends!(
     a_job_run_twice_or_concurrently_sends_once_per_chat,
     blocked_chat_is_deactivated_and_the_others_still_get_the_alert,
     bad_request_dead_letters_with_telegrams_description_after_the_other_chats,
+    a_chat_that_is_gone_is_deactivated,
+    a_group_that_became_a_supergroup_gets_the_alert_under_its_new_id,
     rate_limit_retries_after_telegrams_wait_and_skips_served_chats,
     a_missing_value_bet_dead_letters,
     a_burst_of_100_alerts_to_5_chats_keeps_one_message_a_second_per_chat,
@@ -255,8 +257,52 @@ async fn bad_request_dead_letters_with_telegrams_description_after_the_other_cha
     let Outcome::DeadLettered { id } = w.run(bet).await else { panic!("not dead-lettered") };
     let error = w.letter_error(id).await;
     assert!(error.permanent);
-    assert_eq!(error.error, "chat 32: the Bot API answered 400: Bad Request: chat not found");
+    assert_eq!(error.error, "chat 32: the Bot API answered 400: Bad Request: message is too long");
     assert_eq!(w.sent().keys().copied().collect::<Vec<_>>(), [31, 32, 33]);
+}
+
+async fn a_chat_that_is_gone_is_deactivated(backend: Backend) {
+    let w = world(backend).await;
+    let bet = w.seed_brighton_koln().await;
+    let gone = w.subscribe(35, json!({}), true).await;
+    let kept = w.subscribe(36, json!({}), true).await;
+    w.fail_chat(35, Failure::ChatNotFound);
+    assert_eq!(w.run(bet).await, Outcome::Succeeded);
+    assert!(!w.is_active(gone).await);
+    assert!(w.is_active(kept).await);
+    assert_eq!(w.sent()[&36].len(), 1);
+}
+
+async fn a_group_that_became_a_supergroup_gets_the_alert_under_its_new_id(backend: Backend) {
+    let w = world(backend).await;
+    let bet = w.seed_brighton_koln().await;
+    let first = w.subscribe(37, json!({}), true).await;
+    let group = w.subscribe(-38, json!({}), true).await;
+    w.fail_chat(-38, Failure::Migrated(-100_038));
+    // The attempt follows the group and is retried; the retry sends to the new id and
+    // not again to the chat already served.
+    assert!(matches!(w.run(bet).await, Outcome::Retried { .. }));
+    let moved = telegram_subscriptions::Entity::find_by_id(group).one(&w.db.conn).await.unwrap().unwrap();
+    assert_eq!((moved.chat_id, moved.active), (-100_038, true));
+    assert_eq!(w.run(bet).await, Outcome::Succeeded);
+    let sent = w.sent();
+    assert_eq!((sent[&37].len(), sent[&-100_038].len()), (1, 1), "{:?}", sent.keys());
+    assert!(w.is_active(first).await);
+
+    // A supergroup already subscribed under its new id keeps its own subscription; the
+    // old group's stops, so the new chat is not sent each alert twice.
+    let old = w.subscribe(-39, json!({}), true).await;
+    let new = w.subscribe(-100_039, json!({}), true).await;
+    w.fail_chat(-39, Failure::Migrated(-100_039));
+    let game = value_bets::Entity::find_by_id(bet).one(&w.db.conn).await.unwrap().unwrap();
+    let next = w.add_value_bet(game.match_id, game.prediction_id, 0.07).await;
+    assert!(matches!(w.run(next).await, Outcome::Retried { .. }));
+    assert!(!w.is_active(old).await);
+    let kept = telegram_subscriptions::Entity::find_by_id(new).one(&w.db.conn).await.unwrap().unwrap();
+    assert_eq!((kept.chat_id, kept.active), (-100_039, true));
+    assert_eq!(w.run(next).await, Outcome::Succeeded);
+    let sent = w.sent();
+    assert_eq!((sent[&-100_039].len(), sent[&-39].len(), sent[&37].len()), (1, 1, 2));
 }
 
 async fn rate_limit_retries_after_telegrams_wait_and_skips_served_chats(backend: Backend) {

@@ -85,9 +85,17 @@ async fn forecasts_value_bets_and_settlement_are_idempotent() {
             .await;
         assert_eq!(bad, 0);
 
-        // Again: the same rows, no new value bet (so nobody is notified twice).
+        // Again: the same rows, no new value bet; every pending one is offered to
+        // notification again (a retry of a run that failed before queueing its alerts),
+        // whose keys send each once.
         let again = inference::run(&db.conn, &loaded, &settings, None, &ids).await.unwrap();
         assert!(again.new_value_bets.is_empty());
+        let sorted = |mut v: Vec<i64>| {
+            v.sort_unstable();
+            v
+        };
+        assert_eq!(sorted(first.pending_value_bets.clone()), sorted(first.new_value_bets.clone()));
+        assert_eq!(sorted(again.pending_value_bets), sorted(first.new_value_bets.clone()));
         assert_eq!((db.count("predictions").await, db.count("value_bets").await), (204, bets));
 
         // The matches are finished: every bet settles, once.

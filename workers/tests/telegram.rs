@@ -128,11 +128,14 @@ async fn blocked_chat_is_deactivated_not_retried() {
 async fn other_client_errors_dead_letter_with_telegrams_description() {
     let (_, _, e) = send_failing_with(Failure::BadRequest).await;
     assert!(
-        matches!(&e, BotApiError::Permanent { status: 400, description } if description == "Bad Request: chat not found"),
+        matches!(&e, BotApiError::Permanent { status: 400, description } if description == "Bad Request: message is too long"),
         "{e:?}"
     );
     assert_eq!(e.disposition(), Disposition::DeadLetter);
-    assert_eq!(e.to_string(), "the Bot API answered 400: Bad Request: chat not found");
+    assert_eq!(e.to_string(), "the Bot API answered 400: Bad Request: message is too long");
+    // A chat that is gone stops its subscription instead.
+    let (_, _, e) = send_failing_with(Failure::ChatNotFound).await;
+    assert_eq!(e.disposition(), Disposition::Deactivate, "{e:?}");
 }
 
 #[tokio::test]

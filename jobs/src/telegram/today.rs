@@ -55,31 +55,42 @@ pub(super) async fn summary(db: &DatabaseConnection, now: DateTime<Utc>) -> Resu
     Ok(lines.join("\n"))
 }
 
-/// Per match, the newest prediction made by a model version that is active now.
+/// The forecast a version makes from all its models, shown when a match has it.
+const ENSEMBLE: &str = "ensemble";
+
+/// Per match, the newest prediction made by a model version that is active now: its
+/// ensemble forecast when there is one, else its newest forecast of any model.
+/// Predictions name the version they came from in `model_version`; `model_name` is the
+/// forecasting model within it (poisson, elo, ensemble, ...).
 async fn latest_active_predictions(
     db: &DatabaseConnection,
     match_ids: Vec<i64>,
 ) -> Result<HashMap<i64, predictions::Model>, DbErr> {
-    let active: Vec<(String, String)> = model_versions::Entity::find()
+    let active: Vec<String> = model_versions::Entity::find()
         .filter(model_versions::Column::Active.eq(true))
         .all(db)
         .await?
         .into_iter()
-        .map(|v| (v.name, v.version))
+        .map(|v| v.version)
         .collect();
-    let mut latest = HashMap::new();
+    let mut latest: HashMap<i64, predictions::Model> = HashMap::new();
     if active.is_empty() {
         return Ok(latest);
     }
     let newest_first = predictions::Entity::find()
         .filter(predictions::Column::MatchId.is_in(match_ids))
+        .filter(predictions::Column::ModelVersion.is_in(active))
         .order_by_desc(predictions::Column::CreatedAt)
         .order_by_desc(predictions::Column::Id)
         .all(db)
         .await?;
     for p in newest_first {
-        if active.iter().any(|(n, v)| *n == p.model_name && *v == p.model_version) {
-            latest.entry(p.match_id).or_insert(p);
+        let replaces = |held: &predictions::Model| held.model_name != ENSEMBLE && p.model_name == ENSEMBLE;
+        match latest.get(&p.match_id) {
+            Some(held) if !replaces(held) => {}
+            _ => {
+                latest.insert(p.match_id, p);
+            }
         }
     }
     Ok(latest)

@@ -31,13 +31,17 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &RunInference) -> Resul
         matches = summary.matches,
         predictions = summary.predictions,
         value_bets = summary.new_value_bets.len(),
+        pending_value_bets = summary.pending_value_bets.len(),
         "inference done"
     );
     if rt.notify {
-        for id in summary.new_value_bets {
+        // Every pending bet, not only new ones: an attempt that stored bets and then
+        // failed before queueing their alerts must not lose them on its retry.
+        for id in summary.pending_value_bets {
             let next = Envelope::new(&AnyJob::NotifyValueBet(NotifyValueBet { value_bet_id: id }))
                 .child_of(envelope);
-            // The key makes a retried inference notify each bet once.
+            // The key queues each bet's alert once; the delivery's sent key covers
+            // alerts queued again after it expires.
             let opts = EnqueueOptions { idempotency_key: Some(format!("notify:{id}")), ..Default::default() };
             rt.queues.enqueue(&next, &opts).await.map_err(JobFailure::transient)?;
         }

@@ -45,6 +45,13 @@ pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) 
                     tracing::warn!(chat = sub.chat_id, error = %e, "subscription deactivated");
                     subscriptions::deactivate(&rt.db, sub.id).await.map_err(JobFailure::transient)?;
                 }
+                Disposition::Migrate(to) => {
+                    // Follow the group to its new id; the retry sends there, and the
+                    // chats already served are skipped by their sent keys.
+                    tracing::info!(chat = sub.chat_id, to, "subscription moved to the chat's new id");
+                    subscriptions::move_chat(&rt.db, sub.id, to).await.map_err(JobFailure::transient)?;
+                    return Err(JobFailure::Transient(format!("chat {}: {e}", sub.chat_id)));
+                }
                 Disposition::DeadLetter => refused.push(format!("chat {}: {e}", sub.chat_id)),
             },
             Err(e @ (DeliveryError::Queue(_) | DeliveryError::Busy { .. })) => {

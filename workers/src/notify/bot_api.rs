@@ -168,6 +168,9 @@ impl BotApi {
         let clean = |s: String| s.replace(token, MASK);
         match e {
             BotApiError::Blocked { description } => BotApiError::Blocked { description: clean(description) },
+            BotApiError::Migrated { to, description } => {
+                BotApiError::Migrated { to, description: clean(description) }
+            }
             BotApiError::Permanent { status, description } => {
                 BotApiError::Permanent { status, description: clean(description) }
             }

@@ -15,11 +15,15 @@ pub enum BotApiError {
     /// 429: too many messages; wait `retry_after` before the next one.
     #[error("rate limited by the Bot API, retry after {retry_after:?}")]
     RateLimited { retry_after: Duration },
-    /// 403: the bot was blocked, kicked, or the user deleted; the chat should be
-    /// deactivated, never retried.
+    /// 403 (the bot was blocked or kicked, the user deleted) or a 400 "chat not
+    /// found" (the chat is gone): the chat should be deactivated, never retried.
     #[error("the Bot API refused the chat: {description}")]
     Blocked { description: String },
-    /// Any other 4xx (malformed markup, chat not found, bad token): retrying would
+    /// 400 with `migrate_to_chat_id`: the group became a supergroup under a new id,
+    /// where its messages go from now on.
+    #[error("the chat moved to {to}: {description}")]
+    Migrated { to: i64, description: String },
+    /// Any other 4xx (malformed markup, message too long, bad token): retrying would
     /// fail the same way.
     #[error("the Bot API answered {status}: {description}")]
     Permanent { status: u16, description: String },
@@ -41,6 +45,8 @@ pub enum Disposition {
     Retry(Option<Duration>),
     /// Stop sending to this chat.
     Deactivate,
+    /// Send to the chat under this id from now on.
+    Migrate(i64),
     /// Give up on this job and keep the response for inspection.
     DeadLetter,
 }
@@ -51,6 +57,7 @@ impl BotApiError {
             Self::RateLimited { retry_after } => Disposition::Retry(Some(*retry_after)),
             Self::Transient { .. } => Disposition::Retry(None),
             Self::Blocked { .. } => Disposition::Deactivate,
+            Self::Migrated { to, .. } => Disposition::Migrate(*to),
             Self::Permanent { .. } | Self::Malformed(_) | Self::Setup(_) => Disposition::DeadLetter,
         }
     }
@@ -88,6 +95,7 @@ pub(crate) struct ErrorReply {
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ResponseParameters {
     pub retry_after: Option<u64>,
+    pub migrate_to_chat_id: Option<i64>,
 }
 
 /// Classifies a failed reply: HTTP `status`, its `body`, and the Retry-After header's
@@ -101,12 +109,17 @@ pub(crate) fn classify(status: u16, body: &[u8], header_wait: Option<Duration>) 
     };
     let description =
         reply.description.unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(200).collect());
+    let parameters = reply.parameters.unwrap_or_default();
     match status {
         429 => {
-            let body_wait = reply.parameters.and_then(|p| p.retry_after).map(Duration::from_secs);
+            let body_wait = parameters.retry_after.map(Duration::from_secs);
             BotApiError::RateLimited { retry_after: body_wait.or(header_wait).unwrap_or(DEFAULT_RETRY_AFTER) }
         }
         403 => BotApiError::Blocked { description },
+        400 if let Some(to) = parameters.migrate_to_chat_id => BotApiError::Migrated { to, description },
+        400 if description.to_ascii_lowercase().contains("chat not found") => {
+            BotApiError::Blocked { description }
+        }
         400..=499 => BotApiError::Permanent { status, description },
         // An `ok: false` reply that names no error code.
         0..=399 => BotApiError::Malformed(description),
@@ -134,13 +147,26 @@ mod tests {
         );
         let bad = classify(
             400,
-            br#"{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}"#,
+            br#"{"ok":false,"error_code":400,"description":"Bad Request: message is too long"}"#,
             None,
         );
         assert!(
-            matches!(&bad, BotApiError::Permanent { status: 400, description } if description == "Bad Request: chat not found")
+            matches!(&bad, BotApiError::Permanent { status: 400, description } if description == "Bad Request: message is too long")
         );
         assert!(bad.is_permanent());
+        let gone = classify(
+            400,
+            br#"{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}"#,
+            None,
+        );
+        assert_eq!(gone.disposition(), Disposition::Deactivate);
+        let moved = classify(
+            400,
+            br#"{"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1001234567890}}"#,
+            None,
+        );
+        assert_eq!(moved.disposition(), Disposition::Migrate(-1_001_234_567_890));
+        assert!(!moved.is_transient() && !moved.is_permanent());
         let down = classify(502, b"<html>Bad Gateway</html>", None);
         assert!(matches!(&down, BotApiError::Transient { status: Some(502), .. }) && down.is_transient());
     }

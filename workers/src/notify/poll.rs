@@ -58,7 +58,9 @@ pub async fn run(
                         _ = tokio::time::sleep(wait.unwrap_or(RETRY_PAUSE)) => continue,
                     }
                 }
-                Disposition::Deactivate | Disposition::DeadLetter => return Err(e.into()),
+                Disposition::Deactivate | Disposition::Migrate(_) | Disposition::DeadLetter => {
+                    return Err(e.into());
+                }
             },
         };
         for update in updates {

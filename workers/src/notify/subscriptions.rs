@@ -58,6 +58,21 @@ pub async fn deactivate(db: &DatabaseConnection, id: i64) -> Result<(), DbErr> {
     Ok(())
 }
 
+/// Points a subscription at the chat's new id (a group that became a supergroup). When
+/// the new chat already has its own subscription, that one stands and this one stops.
+pub async fn move_chat(db: &DatabaseConnection, id: i64, to: i64) -> Result<(), DbErr> {
+    let taken = Entity::find().filter(Column::ChatId.eq(to)).one(db).await?.is_some();
+    if taken {
+        return deactivate(db, id).await;
+    }
+    Entity::update_many()
+        .col_expr(Column::ChatId, Expr::value(to))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -21,7 +21,12 @@ pub const TOKEN: &str = "123456789:AAE-kickoff_Secret-Token";
 pub enum Failure {
     RateLimited(u64),
     Blocked,
+    /// A 400 that no retry fixes.
     BadRequest,
+    /// A 400 for a chat that no longer exists.
+    ChatNotFound,
+    /// A 400 for a group that became a supergroup under this id.
+    Migrated(i64),
     ServerError,
     /// A 400 whose description repeats the request path, token included.
     EchoPath,
@@ -79,7 +84,13 @@ fn failure(f: Failure, path: &str) -> Response {
             error(429, &format!("Too Many Requests: retry after {s}"), Some(json!({"retry_after": s})))
         }
         Failure::Blocked => error(403, "Forbidden: bot was blocked by the user", None),
-        Failure::BadRequest => error(400, "Bad Request: chat not found", None),
+        Failure::BadRequest => error(400, "Bad Request: message is too long", None),
+        Failure::ChatNotFound => error(400, "Bad Request: chat not found", None),
+        Failure::Migrated(to) => error(
+            400,
+            "Bad Request: group chat was upgraded to a supergroup chat",
+            Some(json!({"migrate_to_chat_id": to})),
+        ),
         Failure::ServerError => error(500, "Internal Server Error", None),
         Failure::EchoPath => error(400, &format!("Bad Request: no route {path}"), None),
     }
