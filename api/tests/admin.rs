@@ -324,6 +324,12 @@ async fn rate_limit_answers_429_with_retry_after_per_client() {
     assert_eq!(body["error"]["code"], "RATE_LIMITED");
     // Another client has its own bucket.
     h.ok("GET", "/api/v1/leagues", Who::Key(&h.operator), None).await;
+    // Refused credentials count against the caller's address: guessing keys is limited.
+    let guess = |n: usize| h.cli.get("/api/v1/leagues").header("X-API-Key", format!("kk_guess{n}"));
+    for n in 0..3 {
+        assert_eq!(guess(n).send().await.0.status().as_u16(), 401);
+    }
+    assert_eq!(guess(3).send().await.0.status().as_u16(), 429);
 }
 
 #[tokio::test]

@@ -114,18 +114,16 @@ pub async fn guard<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Re
         return Ok(ErrorResponse::from(err).into_response());
     }
     req.set_body(payload);
-    let principal = match resolve(&state, &req).await {
-        Ok(p) => p,
+    let resolved = match resolve(&state, &req).await {
         Err(AuthError::Db(e)) => return Ok(ErrorResponse::from(ApiError::Database(e)).into_response()),
-        Err(e) => {
-            tracing::info!(reason = %e, "credentials refused");
-            return Ok(unauthorized(e.to_string()));
-        }
+        other => other,
     };
+    // A known caller has its own bucket; anonymous calls and refused credentials share
+    // their address's, so guessing keys is limited like any other anonymous traffic.
     if let Some(limiter) = &state.limiter {
-        let client = match &principal {
-            Some(p) => p.actor.clone(),
-            None => req.remote_addr().as_socket_addr().map(|a| format!("ip:{}", a.ip())).unwrap_or_default(),
+        let client = match &resolved {
+            Ok(Some(p)) => p.actor.clone(),
+            _ => req.remote_addr().as_socket_addr().map(|a| format!("ip:{}", a.ip())).unwrap_or_default(),
         };
         if let Err(wait) = limiter.check(&client) {
             let msg = format!("rate limit exceeded; retry in {wait} s");
@@ -133,6 +131,13 @@ pub async fn guard<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Re
             return Ok(ErrorResponse::RateLimited(b, wait).into_response());
         }
     }
+    let principal = match resolved {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::info!(reason = %e, "credentials refused");
+            return Ok(unauthorized(e.to_string()));
+        }
+    };
     match principal {
         Some(p) => {
             req.extensions_mut().insert(p);
