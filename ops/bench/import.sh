@@ -173,3 +173,9 @@ printf 'ratio rows as stored / CSV rows          %6.2fx  (the schema'"'"'s own f
 printf 'ratio import / COPY of the rows as stored %5.2fx\n' "$(echo "$imp / $fl" | bc -l)"
 printf 'ratio fastest COPY of the rows as stored / CSV rows %5.2fx  (no client can store them faster)\n' "$(echo "$best / $cp" | bc -l)"
 printf 'ratio bare odds lines / CSV rows         %6.2fx  (storing the odds rows at all)\n' "$(echo "$bare / $cp" | bc -l)"
+# The issue's target, and whether PostgreSQL alone leaves room for it.
+target=3
+verdict() { if [ "$(echo "$1 <= $target" | bc -l)" = 1 ]; then echo "within"; else echo "over"; fi; }
+printf 'target: import within %dx the COPY of the CSV rows: %s (%.2fx); fastest COPY of the rows as stored: %s (%.2fx)\n' \
+  "$target" "$(verdict "$(echo "$imp / $cp" | bc -l)")" "$(echo "$imp / $cp" | bc -l)" \
+  "$(verdict "$(echo "$best / $cp" | bc -l)")" "$(echo "$best / $cp" | bc -l)"
