@@ -105,7 +105,14 @@ impl Scheduler {
                 continue;
             }
             let envelope = Envelope::new(&entry.job).scheduled_by(&entry.name);
-            self.queues.enqueue(&envelope, &EnqueueOptions::default()).await?;
+            if let Err(e) = self.queues.enqueue(&envelope, &EnqueueOptions::default()).await {
+                // Give the tick back: kept, the claim would stop every later pass from
+                // firing it. The watermark stays, so the next pass examines it again.
+                if let Err(release) = self.queues.release(&claim).await {
+                    tracing::warn!(schedule = %entry.name, error = %release, "releasing the tick's claim failed");
+                }
+                return Err(e);
+            }
             self.queues.hash_incr_stamped(&state_key, "fired", 1, "last_fire_ms", at).await?;
             tracing::info!(schedule = %entry.name, tick = %tick, job = %envelope.id, "tick fired");
         }
@@ -173,5 +180,33 @@ mod tests {
         assert!(state.fired >= 59, "fired {}", state.fired);
         assert_eq!(state.missed + state.fired, 2_500, "every tick accounted for once");
         queues.flush_all().await.unwrap();
+    }
+
+    /// A tick whose job the queue refuses is not lost: the next pass fires it.
+    #[tokio::test]
+    async fn a_tick_whose_job_cannot_be_queued_fires_on_the_next_pass() {
+        use jobs::embedded_queue::EmbeddedQueues;
+        let store = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
+        let queues: QueueClient = EmbeddedQueues::open(store.clone(), "t").await.unwrap().into();
+        let schedules = Schedules::parse(
+            "[[schedule]]\nname = \"s\"\ncron = \"0 0 * * * *\"\njob = { kind = \"settle_bets\" }\n",
+        )
+        .unwrap();
+        let scheduler = Scheduler::new(queues.clone(), schedules);
+        let hour = Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).unwrap();
+        scheduler.pass(hour - chrono::Duration::minutes(1)).await.unwrap();
+        // The jobs table is gone: the claim and the state work, the enqueue fails.
+        sqlx::query("ALTER TABLE Jobs RENAME TO JobsAway").execute(&store).await.unwrap();
+        let now = hour + chrono::Duration::seconds(5);
+        assert!(scheduler.pass(now).await.is_err());
+        sqlx::query("ALTER TABLE JobsAway RENAME TO Jobs").execute(&store).await.unwrap();
+        scheduler.pass(now).await.unwrap();
+        let state = scheduler.states(now).await.unwrap().remove(0);
+        assert_eq!((state.fired, state.missed), (1, 0));
+        assert_eq!(queues.depth(jobs::queues::SETTLE).await.unwrap(), 1);
     }
 }

@@ -2,7 +2,8 @@
 //! Sofascore response from a local site under its real path, stores the snapshot,
 //! and `process_snapshot` writes the matches. Fetching the same body again is not
 //! processed again; processing the snapshot again (a replay) gives the same rows; a
-//! page its parser rejects dead-letters naming the snapshot and the field.
+//! page its parser rejects dead-letters naming the snapshot and the field; a snapshot
+//! whose processing cannot be queued is taken back, so the retry queues it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -121,6 +122,39 @@ async fn a_scraped_page_becomes_matches_once_and_replays_the_same() {
 
     stop.send(true).unwrap();
     pools.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_whose_processing_cannot_be_queued_is_taken_back_for_the_retry() {
+    let db = TestDb::new(Engine::Sqlite).await;
+    Migrator::up(&db.conn, None).await.unwrap();
+    let base = site().await;
+    let job = Envelope::new(&AnyJob::ScrapePage(ScrapePage {
+        source: "sofascore:round_events:E0:2015-16".into(),
+        url: format!("{base}{PATH}"),
+    }));
+    let snapshots = async || entities::scrape_snapshots::Entity::find().all(&db.conn).await.unwrap().len();
+
+    // A queue that takes everything (the fetch's politeness slots, the source's health)
+    // but jobs: its jobs table is gone.
+    let store =
+        sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.unwrap();
+    let closed: QueueClient = EmbeddedQueues::open(store.clone(), "t").await.unwrap().into();
+    sqlx::query("DROP TABLE Jobs").execute(&store).await.unwrap();
+    let failed = workers::handlers::dispatch(&Runtime::new(db.conn.clone(), closed), &job).await;
+    assert!(
+        matches!(&failed, Err(workers::runtime::JobFailure::Transient(why)) if why.contains("Jobs")),
+        "{failed:?}"
+    );
+    assert_eq!(snapshots().await, 0, "the snapshot stayed without its processing");
+
+    // The retry, with the queue back, stores the body again and queues its processing.
+    let prefix = format!("{}:", unique_name("kickoff_pages"));
+    let queues: QueueClient =
+        EmbeddedQueues::open(db.conn.get_sqlite_connection_pool().clone(), prefix).await.unwrap().into();
+    workers::handlers::dispatch(&Runtime::new(db.conn.clone(), queues.clone()), &job).await.unwrap();
+    assert_eq!(snapshots().await, 1);
+    assert_eq!(queues.depth(jobs::queues::PROCESS).await.unwrap(), 1);
 }
 
 /// Serves the recorded round with its first match made live at 1-0.

@@ -102,7 +102,15 @@ async fn store_snapshot(
     .map_err(JobFailure::transient)?;
     let next = Envelope::new(&AnyJob::ProcessSnapshot(ProcessSnapshot { snapshot_id: snapshot.id }))
         .child_of(envelope);
-    rt.queues.enqueue(&next, &EnqueueOptions::default()).await.map_err(JobFailure::transient)?;
+    if let Err(e) = rt.queues.enqueue(&next, &EnqueueOptions::default()).await {
+        // Take the snapshot back: kept, the retry would find the body unchanged and
+        // never queue its processing.
+        scrape_snapshots::Entity::delete_by_id(snapshot.id)
+            .exec(&rt.db)
+            .await
+            .map_err(JobFailure::transient)?;
+        return Err(JobFailure::transient(e));
+    }
     Ok(())
 }
 
