@@ -232,11 +232,14 @@ async fn value_bets<C: ConnectionTrait>(
             kelly::Confidence::Medium => 0.6,
             kelly::Confidence::Low => 0.3,
         });
-        // One value bet per prediction and selection: the first price found is kept.
+        // One value bet per prediction and selection (the first price found is kept),
+        // and one pending bet per match and selection, whichever version found it: a
+        // retrained model that finds the same value must not store or alert it again.
         let existing = query(
             conn,
-            "SELECT id, status FROM value_bets WHERE prediction_id = $1 AND selection = $2",
-            vec![prediction_id.into(), selection.into()],
+            "SELECT id, status FROM value_bets WHERE selection = $1 \
+             AND (prediction_id = $2 OR (match_id = $3 AND status = 'pending')) ORDER BY id LIMIT 1",
+            vec![selection.into(), prediction_id.into(), match_id.into()],
         )
         .await?;
         if let Some(r) = existing.first() {

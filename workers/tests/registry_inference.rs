@@ -98,6 +98,16 @@ async fn forecasts_value_bets_and_settlement_are_idempotent() {
         assert_eq!(sorted(again.pending_value_bets), sorted(first.new_value_bets.clone()));
         assert_eq!((db.count("predictions").await, db.count("value_bets").await), (204, bets));
 
+        // A new version (the same model registered again) finds the same value: no bet is
+        // stored or offered twice, the standing ones are offered again.
+        registry::register(&db.conn, NAME, &t.model, t.metrics.clone(), true).await.unwrap();
+        let retrained = cache.active(&db.conn, NAME).await.unwrap();
+        assert_eq!(retrained.version, "v2");
+        let by_v2 = inference::run(&db.conn, &retrained, &settings, None, &ids).await.unwrap();
+        assert!(by_v2.new_value_bets.is_empty(), "{:?}", by_v2.new_value_bets);
+        assert_eq!(sorted(by_v2.pending_value_bets), sorted(first.new_value_bets.clone()));
+        assert_eq!((db.count("predictions").await, db.count("value_bets").await), (408, bets));
+
         // The matches are finished: every bet settles, once.
         let settled = inference::settle(&db.conn).await.unwrap();
         assert_eq!((settled.won + settled.lost) as i64, bets);
