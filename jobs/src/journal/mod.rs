@@ -158,7 +158,11 @@ impl QueueClient {
     pub async fn journal(&self, queue: &str, limit: usize) -> Result<Vec<JobEvent>, QueueError> {
         let key = journal_key(queue);
         let entries = on_backend!(self, q => q.log_recent(&key, limit).await)?;
-        Ok(decode(entries))
+        let mut events = decode(entries);
+        // The log is in append order; attempts finishing on two tasks within the same
+        // instant can be appended in the other order than they were stamped.
+        events.sort_by_key(|e| std::cmp::Reverse(e.at));
+        Ok(events)
     }
 
     /// Up to `limit` jobs of `queue` in `state`, oldest first.
@@ -190,5 +194,29 @@ mod tests {
         assert_eq!(e.chain(), env.id);
         let back = decode(vec![serde_json::to_string(&e).unwrap(), "not json".into()]);
         assert_eq!(back, vec![e]);
+    }
+
+    #[tokio::test]
+    async fn the_journal_reads_newest_first_whatever_the_append_order() {
+        let store = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
+        let queues: QueueClient =
+            crate::embedded_queue::EmbeddedQueues::open(store, "t").await.unwrap().into();
+        let env = Envelope::of(&SettleBets {}).unwrap();
+        let at = Utc::now();
+        let earlier = JobEvent::of(EventKind::Retried, &env, "settle", "w-1", at);
+        let later = JobEvent::of(
+            EventKind::Succeeded,
+            &env,
+            "settle",
+            "w-2",
+            at + chrono::Duration::microseconds(170),
+        );
+        // Stamped in one order, appended in the other (two tasks racing to the buffer).
+        queues.journal_append(&[later.clone(), earlier.clone()]).await.unwrap();
+        assert_eq!(queues.journal("settle", 10).await.unwrap(), vec![later, earlier]);
     }
 }
