@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use chrono::TimeZone;
 use entities::Engine;
 use entities::testing::TestDb;
 use migration::{Migrator, MigratorTrait};
@@ -141,6 +142,61 @@ async fn bad_rows_are_reported_and_a_result_never_goes_back() {
         db.scalar("SELECT COUNT(*) FROM matches WHERE status = 'finished' AND home_goals = 1").await,
         1
     );
+}
+
+/// A source that knows only the day does not move a known kickoff to midnight, and one
+/// that lists a match as scheduled does not undo live, postponed or cancelled; on both
+/// engines.
+#[tokio::test]
+async fn a_date_only_or_scheduled_listing_keeps_what_another_source_knew() {
+    use entities::enums::MatchStatus;
+    use workers::scrape::rows::FixtureRow;
+    for engine in TestDb::engines() {
+        let db = TestDb::new(engine).await;
+        Migrator::up(&db.conn, None).await.unwrap();
+        let at = |h: u32| chrono::Utc.with_ymd_and_hms(2026, 12, 5, h, 0, 0).single();
+        let timed = |home: &str, status| FixtureRow {
+            home: home.into(),
+            away: "Tottenham Hotspur".into(),
+            kickoff: at(15),
+            status,
+            ..FixtureRow::default()
+        };
+        let live = timed("Arsenal", MatchStatus::Live);
+        let postponed = timed("Chelsea", MatchStatus::Postponed);
+        store_fixtures(&db.conn, "sofascore", "E0", "2026-27", &[live.clone(), postponed.clone()])
+            .await
+            .unwrap();
+        // FBref before the time is fixed: the day only; Betfair: an open market.
+        let day_only = |r: &FixtureRow| FixtureRow {
+            kickoff: at(0),
+            kickoff_date_only: true,
+            status: MatchStatus::Scheduled,
+            ..r.clone()
+        };
+        let listed =
+            vec![day_only(&live), FixtureRow { status: MatchStatus::Scheduled, ..postponed.clone() }];
+        store_fixtures(&db.conn, "fbref", "E0", "2026-27", &listed).await.unwrap();
+        let statuses = db.strings("SELECT status FROM matches ORDER BY id").await;
+        assert_eq!(statuses, ["live", "postponed"], "{engine:?}");
+        // Had the day-only row moved Arsenal to midnight, the earliest kickoff would be its alone.
+        let at_earliest =
+            "SELECT COUNT(*) FROM matches WHERE kickoff_at = (SELECT MIN(kickoff_at) FROM matches)";
+        assert_eq!(db.scalar(at_earliest).await, 2, "{engine:?}: both still at their known kickoff");
+        // A new match known by its day only is stored at 00:00 UTC; a timed listing
+        // later sets its time.
+        let midnight = day_only(&timed("Everton", MatchStatus::Scheduled));
+        store_fixtures(&db.conn, "fbref", "E0", "2026-27", &[midnight]).await.unwrap();
+        assert_eq!(db.scalar(at_earliest).await, 1, "{engine:?}: Everton at midnight");
+        store_fixtures(&db.conn, "sofascore", "E0", "2026-27", &[timed("Everton", MatchStatus::Scheduled)])
+            .await
+            .unwrap();
+        assert_eq!(
+            db.scalar(at_earliest).await,
+            3,
+            "{engine:?}: Everton's time was set by the timed listing"
+        );
+    }
 }
 
 /// football-data.co.uk's "Ath Madrid" (Atlético) and "Ath Bilbao" (Athletic) stay two

@@ -102,12 +102,17 @@ fn invalid(r: &FixtureRow) -> Option<String> {
     None
 }
 
+/// A stored match keeps its kickoff time against a source that knows only the day
+/// ($14), and its live, postponed or cancelled status against a source that lists it
+/// as scheduled (a fixture list, or a market still open); finished stays finished.
 const UPSERT: &str = "INSERT INTO matches (league_id, season, match_date, kickoff_at, home_team_id, away_team_id, \
      status, home_goals, away_goals, ht_home_goals, ht_away_goals, referee, external_ids, updated_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '{}', $13) \
      ON CONFLICT (league_id, season, home_team_id, away_team_id, match_date) DO UPDATE SET \
-     kickoff_at = excluded.kickoff_at, \
-     status = CASE WHEN matches.status = 'finished' THEN matches.status ELSE excluded.status END, \
+     kickoff_at = CASE WHEN $14 THEN matches.kickoff_at ELSE excluded.kickoff_at END, \
+     status = CASE WHEN matches.status = 'finished' THEN matches.status \
+       WHEN excluded.status = 'scheduled' AND matches.status IN ('live', 'postponed', 'cancelled') \
+       THEN matches.status ELSE excluded.status END, \
      home_goals = COALESCE(excluded.home_goals, matches.home_goals), \
      away_goals = COALESCE(excluded.away_goals, matches.away_goals), \
      ht_home_goals = COALESCE(excluded.ht_home_goals, matches.ht_home_goals), \
@@ -159,6 +164,7 @@ pub async fn store_fixtures<C: ConnectionTrait>(
                 r.ht_away_goals.into(),
                 r.referee.clone().into(),
                 now.into(),
+                r.kickoff_date_only.into(),
             ],
         );
         let before = current(conn, league, season, date, ids).await?;

@@ -23,6 +23,10 @@ pub struct FixtureRow {
     /// Round or matchday as the source writes it.
     pub round: Option<String>,
     pub kickoff: Option<DateTime<Utc>>,
+    /// The source knows only the day (a time not fixed yet): `kickoff` is that day at
+    /// 00:00 UTC and does not replace a time stored from another source.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub kickoff_date_only: bool,
     pub home: String,
     pub away: String,
     pub status: MatchStatus,

@@ -270,10 +270,12 @@ fn schedule_row(p: &Page<'_>, tr: ElementRef<'_>, n: usize) -> Result<FixtureRow
         .flat_map(|c| c.descendants().filter_map(ElementRef::wrap).collect::<Vec<_>>())
         .filter_map(|a| a.value().attr("href"))
         .find_map(match_id);
+    let (kickoff, kickoff_date_only) = schedule_kickoff(p, tr, n)?;
     Ok(FixtureRow {
         source_id,
         round: optional_text(tr, "gameweek").or_else(|| optional_text(tr, "round")),
-        kickoff: schedule_kickoff(p, tr, n)?,
+        kickoff,
+        kickoff_date_only,
         home: required_text(p, tr, n, "home_team")?,
         away: required_text(p, tr, n, "away_team")?,
         status,
@@ -288,16 +290,20 @@ fn schedule_row(p: &Page<'_>, tr: ElementRef<'_>, n: usize) -> Result<FixtureRow
 }
 
 /// The venue-time epoch; without one (time not fixed yet) the listed date at 00:00 UTC,
-/// as the date is all the page knows.
-fn schedule_kickoff(p: &Page<'_>, tr: ElementRef<'_>, n: usize) -> Result<Option<DateTime<Utc>>, ParseError> {
+/// as the date is all the page knows, marked as date only.
+fn schedule_kickoff(
+    p: &Page<'_>,
+    tr: ElementRef<'_>,
+    n: usize,
+) -> Result<(Option<DateTime<Utc>>, bool), ParseError> {
     if let Some(cell) = stat_cell(tr, "start_time")
         && let Some(t) = venue_epoch(p, cell, &cell_field(n, "start_time"))?
     {
-        return Ok(Some(t));
+        return Ok((Some(t), false));
     }
-    let Some(date) = optional_text(tr, "date") else { return Ok(None) };
+    let Some(date) = optional_text(tr, "date") else { return Ok((None, false)) };
     NaiveDate::parse_from_str(&date, "%Y-%m-%d")
-        .map(|d| Some(d.and_time(chrono::NaiveTime::MIN).and_utc()))
+        .map(|d| (Some(d.and_time(chrono::NaiveTime::MIN).and_utc()), true))
         .map_err(|_| p.err(cell_field(n, "date"), format!("not a date: {date:?}")))
 }
 
@@ -705,7 +711,7 @@ mod tests {
         let r = &rows[0];
         assert_eq!(r.status, MatchStatus::Scheduled);
         assert_eq!((r.home_goals, r.away_goals, r.home_xg, r.away_xg), (None, None, None, None));
-        assert_eq!(r.kickoff, utc(2023, 8, 11, 0, 0), "date only");
+        assert_eq!((r.kickoff, r.kickoff_date_only), (utc(2023, 8, 11, 0, 0), true), "date only");
         assert_eq!(r.source_id.as_deref(), Some("30d3212e"), "still in the match report link");
         assert_eq!(rows[1].status, MatchStatus::Finished);
 
