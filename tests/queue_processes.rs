@@ -1,5 +1,5 @@
 //! The queue platform as separate processes: several workers sharing a queue, kill -9
-//! and SIGTERM of a worker (and a long job of a stopping worker left to it), a burst of 20,000 jobs, a Redis restart, and several
+//! and SIGTERM of a worker (and the long jobs of a stopping or full worker left to it), a burst of 20,000 jobs, a Redis restart, and several
 //! schedulers firing each tick once; on Redis, and (except the Redis-specific cases) on
 //! the embedded queue in one SQLite file. Every test uses its own key prefix (and,
 //! where it restarts Redis, its own Redis server on a free port).
@@ -340,6 +340,36 @@ async fn a_stopping_workers_long_job_is_not_taken_by_another_worker() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopping_workers_long_job_is_not_taken_on_the_embedded_queue() {
     draining(QueueAt::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_workers_waiting_jobs_are_not_taken_by_another_worker() {
+    full(QueueAt::Redis(SHARED_REDIS)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_workers_waiting_jobs_are_not_taken_on_the_embedded_queue() {
+    full(QueueAt::Embedded).await;
+}
+
+/// A worker whose slots are all busy with long jobs, holding a fetched job until one
+/// frees, keeps its heartbeat: no job runs twice. With one slot taken, a fetch of two
+/// jobs starts one and holds the other for the 12 s until a slot frees.
+async fn full(at: QueueAt<'_>) {
+    let mut s = Setup::new(at).await;
+    let long = Probe { sleep_ms: 12_000, ..probe("long") };
+    s.enqueue_probes(1, long.clone(), EnqueueOptions::default()).await;
+    let a = s.worker(2, "a.log");
+    s.wait_started("long", 1).await;
+    s.enqueue_probes(2, long, EnqueueOptions::default()).await;
+    s.wait_started("long", 2).await;
+    s.worker(2, "b.log");
+    s.wait_done(3, Duration::from_secs(60)).await;
+    let runs = s.runs("long").await;
+    assert_eq!(runs.len(), 3, "{runs:?}");
+    assert!(runs.values().all(|n| *n == 1), "a job ran twice: {runs:?}\n{}", s.all_logs());
+    s.signal(a, "-TERM");
+    s.finish().await;
 }
 
 /// A worker draining after SIGTERM keeps its heartbeat: its job, longer than the
