@@ -129,14 +129,19 @@ if e["kind"] == "scrape_football_data" and e["args"].get("league") == "D1":
     done
   done
 }
-# The victim is the first worker seen holding a slow job: which worker fetches a given
-# job is up to the queue, so waiting on one chosen worker can wait out the whole run.
+# The victim is the first worker seen holding a slow job that the previous look did not
+# see: that download started at most one look (well under its 3 s) ago, so it cannot
+# finish before the kill. Which worker fetches a given job is up to the queue, so
+# waiting on one chosen worker could wait out the whole run.
 victim=""
-for _ in $(seq 1 600); do
+: > "$work/seen-jobs"
+for round in $(seq 1 600); do
+  for w in "${workers[@]}"; do held_by "$w" > "$work/held-$w"; done
   for w in "${workers[@]}"; do
-    held_by "$w" > "$work/victim-jobs"
-    if [ -s "$work/victim-jobs" ]; then victim=$w; break 2; fi
+    grep -vxF -f "$work/seen-jobs" "$work/held-$w" > "$work/victim-jobs" || true
+    if [ "$round" -gt 1 ] && [ -s "$work/victim-jobs" ]; then victim=$w; break 2; fi
   done
+  cat "${workers[@]/#/$work/held-}" >> "$work/seen-jobs"
   sleep 0.05
 done
 [ -n "$victim" ] || { echo "no worker was seen holding a slow job" >&2; exit 1; }
