@@ -1,8 +1,9 @@
 //! The queue platform as separate processes: several workers sharing a queue, kill -9
 //! and SIGTERM of a worker (and the long jobs of a stopping or full worker left to it),
-//! a burst of 20,000 jobs, a Redis restart, and several schedulers firing each tick once; on Redis, and (except the Redis-specific cases) on
-//! the embedded queue in one SQLite file. Every test uses its own key prefix (and,
-//! where it restarts Redis, its own Redis server on a free port).
+//! a burst of 20,000 jobs, a Redis restart, and several schedulers firing each tick once;
+//! on Redis, and (except the Redis-specific cases) on the embedded queue in one SQLite
+//! file. Every test uses its own key prefix (and, where it restarts Redis, its own Redis
+//! server on a free port).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
