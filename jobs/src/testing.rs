@@ -1,8 +1,25 @@
 //! Test support: a Redis key prefix that is flushed when the guard drops, so a failing
-//! test leaves nothing behind either; and a conversation with the bot that every way of
+//! test leaves nothing behind either; an embedded queue in memory; and a conversation with the bot that every way of
 //! reaching it (long poll, webhook) is tested with.
 
+use sqlx::SqlitePool;
+use sqlx::sqlite::SqlitePoolOptions;
+
+use crate::QueueClient;
+use crate::embedded_queue::EmbeddedQueues;
 use crate::redis_queue::{RedisQueues, connect};
+
+/// An embedded queue in an in-memory SQLite database of its own, with that database's
+/// pool: a test closes it, or takes a table away, to make the queue fail.
+pub async fn memory_queue() -> (QueueClient, SqlitePool) {
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect("sqlite::memory:")
+        .await
+        .expect("in-memory SQLite");
+    let queues = EmbeddedQueues::open(pool.clone(), "t").await.expect("embedded queue in memory");
+    (queues.into(), pool)
+}
 
 /// The Redis the tests use: `KICKOFF_TEST_REDIS_URL`, else the local default.
 pub fn redis_url() -> String {

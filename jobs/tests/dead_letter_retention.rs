@@ -5,11 +5,9 @@ use chrono::{Duration, Utc};
 use entities::testing::TestDb;
 use jobs::catalogue::{Probe, ProcessSnapshot};
 use jobs::dead_letters::{self, DeadLetterError, DeadLetterFilter};
-use jobs::embedded_queue::EmbeddedQueues;
-use jobs::{AnyJob, AttemptError, Enqueued, Envelope, QueueClient, queues};
+use jobs::{AnyJob, AttemptError, Enqueued, Envelope, queues};
 use migration::{Migrator, MigratorTrait};
 use serde_json::json;
-use sqlx::sqlite::SqlitePoolOptions;
 
 fn failure(attempt: u32, error: &str, ago: Duration) -> AttemptError {
     let at = Utc::now() - ago;
@@ -76,12 +74,6 @@ async fn filters_purge_and_retention() {
     }
 }
 
-/// An embedded queue in its own in-memory SQLite database.
-async fn memory_queue() -> (QueueClient, sqlx::SqlitePool) {
-    let pool = SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.unwrap();
-    (EmbeddedQueues::open(pool.clone(), "t").await.unwrap().into(), pool)
-}
-
 #[tokio::test]
 async fn a_letter_is_requeued_once_and_kept_whole_when_the_queue_fails() {
     for engine in TestDb::engines() {
@@ -94,7 +86,7 @@ async fn a_letter_is_requeued_once_and_kept_whole_when_the_queue_fails() {
                 .unwrap();
 
         // The queue refuses the job: the letter stays unrequeued, with its own arguments.
-        let (broken, store) = memory_queue().await;
+        let (broken, store) = jobs::testing::memory_queue().await;
         store.close().await;
         let edited = json!({ "tag": "edited" });
         let failed = dead_letters::requeue(&db.conn, &broken, letter.id, Some(edited.clone())).await;
@@ -103,7 +95,7 @@ async fn a_letter_is_requeued_once_and_kept_whole_when_the_queue_fails() {
         assert_eq!((kept.requeued_at, &kept.payload), (None, &letter.payload), "{engine:?}");
 
         // A working queue takes it once; a second requeue queues nothing.
-        let (queue, _store) = memory_queue().await;
+        let (queue, _store) = jobs::testing::memory_queue().await;
         let done = dead_letters::requeue(&db.conn, &queue, letter.id, Some(edited)).await.unwrap();
         assert!(matches!(done, Enqueued::Queued { .. }), "{engine:?}");
         let again = dead_letters::requeue(&db.conn, &queue, letter.id, None).await;

@@ -185,13 +185,7 @@ mod tests {
     /// A tick whose job the queue refuses is not lost: the next pass fires it.
     #[tokio::test]
     async fn a_tick_whose_job_cannot_be_queued_fires_on_the_next_pass() {
-        use jobs::embedded_queue::EmbeddedQueues;
-        let store = sqlx::sqlite::SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect("sqlite::memory:")
-            .await
-            .unwrap();
-        let queues: QueueClient = EmbeddedQueues::open(store.clone(), "t").await.unwrap().into();
+        let (queues, store) = jobs::testing::memory_queue().await;
         let schedules = Schedules::parse(
             "[[schedule]]\nname = \"s\"\ncron = \"0 0 * * * *\"\njob = { kind = \"settle_bets\" }\n",
         )

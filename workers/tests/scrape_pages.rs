@@ -137,9 +137,7 @@ async fn a_snapshot_whose_processing_cannot_be_queued_is_taken_back_for_the_retr
 
     // A queue that takes everything (the fetch's politeness slots, the source's health)
     // but jobs: its jobs table is gone.
-    let store =
-        sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.unwrap();
-    let closed: QueueClient = EmbeddedQueues::open(store.clone(), "t").await.unwrap().into();
+    let (closed, store) = jobs::testing::memory_queue().await;
     sqlx::query("DROP TABLE Jobs").execute(&store).await.unwrap();
     let failed = workers::handlers::dispatch(&Runtime::new(db.conn.clone(), closed), &job).await;
     assert!(

@@ -198,13 +198,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_journal_reads_newest_first_whatever_the_append_order() {
-        let store = sqlx::sqlite::SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect("sqlite::memory:")
-            .await
-            .unwrap();
-        let queues: QueueClient =
-            crate::embedded_queue::EmbeddedQueues::open(store, "t").await.unwrap().into();
+        let (queues, _store) = crate::testing::memory_queue().await;
         let env = Envelope::of(&SettleBets {}).unwrap();
         let at = Utc::now();
         let earlier = JobEvent::of(EventKind::Retried, &env, "settle", "w-1", at);
