@@ -3,6 +3,9 @@
 #   - promtool: Prometheus configs, alert rules, their unit tests, the dashboard's queries;
 #   - ops/ci/check_ops.py: YAML of every file, Kubernetes manifests (roles, probes, grace,
 #     ConfigMap copies), KEDA list names, metric names against the code;
+#   - ops/ci/check_dockerfile.py: every COPY source of ops/Dockerfile is in the build context
+#     (repository minus .dockerignore); its dependency layer matches the workspace and
+#     resolves with `cargo metadata --locked` (no compilation); and its own tests;
 #   - docker compose / docker-compose `config` when a compose client is installed;
 #   - kubernetes-validate (schemas) and hadolint when installed (or in $OPS_VENV).
 # Exits non-zero when any check fails.
@@ -63,6 +66,11 @@ run "$python" ops/ci/check_ops.py "$work/dashboard_rules.yml"
 if [ -s "$work/dashboard_rules.yml" ]; then
   run "$promtool" check rules "$work/dashboard_rules.yml"
 fi
+
+step "Dockerfile: COPY sources, the dependency layer against the workspace"
+run "$python" ops/ci/check_dockerfile.py
+# The check's cases: each broken Dockerfile must be reported.
+run "$python" ops/ci/test_check_dockerfile.py 2>&1
 
 step "compose"
 compose_env=(POSTGRES_PASSWORD=check REDIS_PASSWORD=check KICKOFF_JWT_SECRET=check GRAFANA_ADMIN_PASSWORD=check)
