@@ -307,6 +307,8 @@ pub enum ApikeyCommand {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum KeyRole {
+    /// The public reads only (an end user's client).
+    Member,
     Reader,
     Operator,
     Admin,

@@ -18,6 +18,7 @@ use jobs::EnqueueOptions;
 use jobs::catalogue::Probe;
 use jobs::embedded_queue::EmbeddedQueues;
 use jobs::redis_queue::{RedisQueues, connect};
+use jobs::testing::OwnRedis;
 use jobs::{AnyJob, Envelope, QueueClient, queues};
 use migration::{Migrator, MigratorTrait};
 
@@ -231,16 +232,6 @@ impl Drop for Setup {
     }
 }
 
-/// A Redis server of the test's own, stopped when dropped.
-struct RedisServer(Child);
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn probe(tag: &str) -> Probe {
     Probe { tag: tag.to_owned(), ..Probe::default() }
 }
@@ -417,38 +408,18 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn start_redis(port: u16, dir: &Path) -> RedisServer {
-    let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"])
-        .args(["--appendfsync", "always", "--dir"])
-        .arg(dir)
-        .stdout(std::fs::File::create(dir.join("redis.log")).unwrap())
-        .spawn()
-        .expect("redis-server");
-    let start = Instant::now();
-    let ping = || Command::new("redis-cli").args(["-p", &port.to_string(), "ping"]).output().ok();
-    while !ping().is_some_and(|o| String::from_utf8_lossy(&o.stdout).contains("PONG")) {
-        assert!(start.elapsed() < Duration::from_secs(10), "redis did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    RedisServer(child)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workers_reconnect_after_a_redis_restart() {
-    let port = free_port();
     let data = tempfile::tempdir().unwrap();
-    let data_path = data.path().to_owned();
-    let mut redis = start_redis(port, &data_path);
-    let url = format!("redis://127.0.0.1:{port}/0");
+    let mut redis =
+        OwnRedis::start(data.path(), &["--save", "", "--appendonly", "yes", "--appendfsync", "always"]);
+    let url = redis.url();
     let mut s = Setup::new(QueueAt::Redis(&url)).await;
     s.worker(10, "w.log");
     s.enqueue_probes(1_000, Probe { sleep_ms: 10, ..probe("restart") }, EnqueueOptions::default()).await;
     s.wait_done(100, Duration::from_secs(60)).await;
     // Restart: the append-only file keeps the queue.
-    let _ = Command::new("redis-cli").args(["-p", &port.to_string(), "shutdown"]).status();
-    let _ = redis.0.wait();
-    redis = start_redis(port, &data_path);
+    redis.restart();
     s.wait_done(1_000, Duration::from_secs(120)).await;
     let runs = s.runs("restart").await;
     assert_eq!(runs.len(), 1_000, "jobs lost across the restart");

@@ -47,6 +47,7 @@ struct Harness {
     db: TestDb,
     queues: QueueClient,
     cli: TestClient<BoxEndpoint<'static, Response>>,
+    member: String,
     reader: String,
     operator: String,
     admin: String,
@@ -69,12 +70,13 @@ async fn harness_with(engine: Engine, api: ApiSettings) -> Harness {
         let conn = db.conn.clone();
         async move { keys::create(&conn, name, role).await.unwrap().1 }
     };
-    let (reader, operator, admin) = (
+    let (member, reader, operator, admin) = (
+        key("member", Role::Member).await,
         key("reader", Role::Reader).await,
         key("operator", Role::Operator).await,
         key("admin", Role::Admin).await,
     );
-    Harness { db, queues, cli, reader, operator, admin, _guard: guard }
+    Harness { db, queues, cli, member, reader, operator, admin, _guard: guard }
 }
 
 async fn harness(engine: Engine) -> Harness {
@@ -202,8 +204,13 @@ async fn auth_matrix_over_every_admin_endpoint() {
     let h = harness(Engine::Sqlite).await;
     let (reader_jwt, operator_jwt, admin_jwt) =
         (token("reader", 600, SECRET), token("operator", 600, SECRET), token("admin", 600, SECRET));
+    // A signed-up end user: Supabase's `authenticated`, with or without app_metadata
+    // naming something that is not a Kickoff role.
+    let member_jwt = token("authenticated", 600, SECRET);
     let callers: Vec<(&str, Option<Role>, Who)> = vec![
         ("anonymous", None, Who::Anonymous),
+        ("member key", Some(Role::Member), Who::Key(&h.member)),
+        ("member jwt", Some(Role::Member), Who::Bearer(&member_jwt)),
         ("reader key", Some(Role::Reader), Who::Key(&h.reader)),
         ("reader jwt", Some(Role::Reader), Who::Bearer(&reader_jwt)),
         ("operator key", Some(Role::Operator), Who::Key(&h.operator)),
@@ -213,9 +220,10 @@ async fn auth_matrix_over_every_admin_endpoint() {
         ("admin jwt", Some(Role::Admin), Who::Bearer(&admin_jwt)),
     ];
     let rank = |r: Role| match r {
-        Role::Reader => 0,
-        Role::Operator => 1,
-        Role::Admin => 2,
+        Role::Member => 0,
+        Role::Reader => 1,
+        Role::Operator => 2,
+        Role::Admin => 3,
     };
     let mut allowed_writes = 0;
     for (method, uri, body, needed, ok_status) in endpoints() {
@@ -243,7 +251,7 @@ async fn auth_matrix_over_every_admin_endpoint() {
         audit.iter().any(|(a, act)| a == "jwt:admin@example.com" && act == "dead_letter.purge"),
         "{audit:?}"
     );
-    assert!(!audit.iter().any(|(a, _)| a.contains("reader")), "{audit:?}");
+    assert!(!audit.iter().any(|(a, _)| a.contains("reader") || a.contains("member")), "{audit:?}");
 }
 
 #[tokio::test]
@@ -287,6 +295,7 @@ async fn reads_need_credentials_when_public_reads_is_off() {
     assert_eq!((status, json["error"]["code"].as_str()), (401, Some("UNAUTHORIZED")));
     h.ok("GET", "/api/v1/leagues", Who::Key(&h.reader), None).await;
     h.ok("GET", "/api/v1/leagues", Who::Bearer(&token("authenticated", 600, SECRET)), None).await;
+    h.ok("GET", "/api/v1/leagues", Who::Key(&h.member), None).await;
     // NUL characters are bad input, not a database error.
     let (status, json) = h.call("GET", "/api/v1/matches?league=E%000", Who::Key(&h.reader), None).await;
     assert_eq!((status, json["error"]["details"]["field"].as_str()), (400, Some("query")), "{json}");

@@ -79,6 +79,15 @@ impl Harness {
         keys::create(&self.db.conn, name, role).await.unwrap().1
     }
 
+    /// The audit log page as an admin sees it.
+    async fn audit(&self) -> String {
+        let admin = self.key(&format!("auditor-{}", ulid::Ulid::generate()), Role::Admin).await;
+        let login = self.login(&admin).await;
+        let (status, page) = self.get("/ops/audit", Some(&login.cookie)).await;
+        assert_eq!(status, 200, "{page}");
+        page
+    }
+
     async fn post_login(&self, credential: &str) -> poem::test::TestResponse {
         let form = format!("credential={}", url_encode(credential));
         self.cli.post("/ops/login").content_type("application/x-www-form-urlencoded").body(form).send().await
@@ -165,6 +174,42 @@ async fn anonymous_visitors_are_sent_to_the_login_and_cannot_act() {
     assert!(!h.paused("scrape").await);
 }
 
+/// Signed-up end users (Supabase's `authenticated`, a member key) get no dashboard at
+/// all; only `app_metadata.role` set by the project makes one a reader.
+#[tokio::test]
+async fn end_users_cannot_log_in_and_only_admins_read_the_audit_log() {
+    let h = harness().await;
+    let member_key = h.key("site-user", Role::Member).await;
+    let member_jwt = token("fan@example.com", "authenticated", 3_600);
+    for credential in [member_key.as_str(), member_jwt.as_str()] {
+        let resp = h.post_login(credential).await;
+        resp.assert_status(poem::http::StatusCode::FORBIDDEN);
+        assert!(resp.0.headers().get(header::SET_COOKIE).is_none());
+        let body = resp.0.into_body().into_string().await.unwrap();
+        assert!(body.contains("no access to the operator dashboard"), "{body}");
+    }
+    // The project's own app_metadata grants the reader role to a signed-up user.
+    let claims = Claims {
+        sub: "5a1e-staff".into(),
+        email: Some("staff@example.com".into()),
+        role: Some("authenticated".into()),
+        exp: Utc::now().timestamp() + 3_600,
+        app_metadata: Some(jwt::AppMetadata { role: Some("reader".into()) }),
+    };
+    let staff = h.login(&jwt::sign(&claims, SECRET.as_bytes()).unwrap()).await;
+    assert_eq!(h.get("/ops/jobs", Some(&staff.cookie)).await.0, 200);
+    // The audit log: readers and operators are refused, admins read it.
+    let operator = h.login(&h.key("day-shift", Role::Operator).await).await;
+    for who in [&staff, &operator] {
+        let (status, page) = h.get("/ops/audit", Some(&who.cookie)).await;
+        assert_eq!(status, 403, "{page}");
+        let (_, overview) = h.get("/ops/", Some(&who.cookie)).await;
+        assert!(!overview.contains("href=\"/ops/audit\""), "no audit link: {overview}");
+    }
+    let page = h.audit().await;
+    assert!(page.contains("id=\"audit\""), "{page}");
+}
+
 #[tokio::test]
 async fn bad_credentials_are_refused_at_login() {
     let h = harness().await;
@@ -237,7 +282,7 @@ async fn an_operator_pauses_and_resumes_with_the_csrf_token_and_it_is_audited() 
     assert!(!h.paused("scrape").await);
     assert_eq!(h.post("/ops/queues/nowhere/pause", Some(&login.cookie), Some(&login.csrf)).await, 404);
 
-    let (_, audit) = h.get("/ops/audit", Some(&login.cookie)).await;
+    let audit = h.audit().await;
     let pause = audit.find("queue.pause").expect("pause audited");
     let resume = audit.find("queue.resume").expect("resume audited");
     assert!(resume < pause, "newest first");
@@ -275,7 +320,7 @@ async fn an_operator_runs_a_schedule_now_and_disables_it() {
     let (_, page) = h.get("/ops/schedules", Some(&login.cookie)).await;
     assert!(page.contains(">disabled<") && page.contains("/ops/schedules/settle/enable"), "{page}");
     assert_eq!(h.post("/ops/schedules/nope/run", Some(&login.cookie), Some(&login.csrf)).await, 404);
-    let (_, audit) = h.get("/ops/audit", Some(&login.cookie)).await;
+    let audit = h.audit().await;
     assert!(audit.contains("schedule.run_now") && audit.contains("schedule.disable"), "{audit}");
 }
 
@@ -322,7 +367,7 @@ async fn the_trigger_form_checks_the_arguments_against_the_schema_and_queues_the
     assert_eq!(h.queues.stats("scrape").await.unwrap().pending, 1);
     let (_, page) = h.get(&location, Some(&login.cookie)).await;
     assert!(page.contains("Queued scrape_football_data job"), "{page}");
-    let (_, audit) = h.get("/ops/audit", Some(&login.cookie)).await;
+    let audit = h.audit().await;
     assert!(audit.contains("job.trigger"), "{audit}");
     // Without the token: refused, nothing queued.
     let (status, _, _) = h.submit(uri, &login.cookie, &good[1..]).await;
@@ -412,7 +457,7 @@ async fn dead_letters_are_grouped_filtered_edited_with_a_diff_requeued_and_delet
     let bulk = [("csrf", login.csrf.as_str()), ("queue", ""), ("kind", ""), ("error", "reset")];
     assert_eq!(h.submit("/ops/dead-letters/bulk/delete", &login.cookie, &bulk).await.0, 303);
     assert!(jobs::dead_letters::get(&h.db.conn, third).await.is_err());
-    let (_, audit) = h.get("/ops/audit", Some(&login.cookie)).await;
+    let audit = h.audit().await;
     for action in ["dead_letter.requeue", "dead_letter.delete", "dead_letter.bulk_delete"] {
         assert!(audit.contains(action), "{action}: {audit}");
     }
@@ -421,7 +466,7 @@ async fn dead_letters_are_grouped_filtered_edited_with_a_diff_requeued_and_delet
 #[tokio::test]
 async fn a_reader_sees_everything_and_can_change_nothing() {
     let h = harness().await;
-    let login = h.login(&token("ada@example.com", "authenticated", 3_600)).await;
+    let login = h.login(&token("ada@example.com", "reader", 3_600)).await;
     let (status, page) = h.get("/ops/", Some(&login.cookie)).await;
     assert_eq!(status, 200);
     assert!(page.contains("jwt:ada@example.com (reader)"), "{page}");
@@ -457,7 +502,7 @@ async fn a_reader_sees_everything_and_can_change_nothing() {
         assert_eq!(h.submit(&uri, &login.cookie, &[("csrf", &login.csrf)]).await.0, 403);
     }
     assert!(jobs::dead_letters::get(&h.db.conn, letter).await.unwrap().requeued_at.is_none());
-    assert_eq!(h.get("/ops/audit", Some(&login.cookie)).await.0, 200);
+    assert_eq!(h.get("/ops/audit", Some(&login.cookie)).await.0, 403, "the audit log is the admins'");
     assert_eq!(h.db.count("audit_log").await, 0);
 }
 
@@ -480,7 +525,7 @@ async fn jobs_are_listed_by_state_filtered_paginated_and_shown_with_their_chain(
     use jobs::journal::EventKind::{DeadLettered, Retried, Succeeded};
     use jobs::{AnyJob, EnqueueOptions, Envelope};
     let h = harness().await;
-    let login = h.login(&token("ada@example.com", "authenticated", 3_600)).await;
+    let login = h.login(&token("ada@example.com", "reader", 3_600)).await;
     let settle = Envelope::new(&AnyJob::SettleBets(SettleBets {}));
     let scrape = Envelope::of(&ScrapeFootballData { league: "E0".into(), season: "2324".into() }).unwrap();
     for e in [&settle, &scrape] {
@@ -606,7 +651,7 @@ async fn draining_a_queue_needs_an_operator_and_the_token_and_is_audited() {
         async move { q.stats("scrape").await.unwrap().pending }
     };
     assert_eq!(h.post("/ops/queues/scrape/drain", None, None).await, 303, "anonymous: to the login");
-    let reader = h.login(&token("ada@example.com", "authenticated", 3_600)).await;
+    let reader = h.login(&token("ada@example.com", "reader", 3_600)).await;
     let (_, page) = h.get("/ops/", Some(&reader.cookie)).await;
     assert!(!page.contains("/drain\""), "no drain button for a reader");
     assert_eq!(h.post("/ops/queues/scrape/drain", Some(&reader.cookie), Some(&reader.csrf)).await, 403);
@@ -617,7 +662,7 @@ async fn draining_a_queue_needs_an_operator_and_the_token_and_is_audited() {
     assert_eq!(pending(&h).await, 2);
     assert_eq!(h.post("/ops/queues/scrape/drain", Some(&op.cookie), Some(&op.csrf)).await, 303);
     assert_eq!(pending(&h).await, 0);
-    let (_, audit) = h.get("/ops/audit", Some(&op.cookie)).await;
+    let audit = h.audit().await;
     assert!(audit.contains("queue.drain") && audit.contains("removed"), "{audit}");
 }
 
@@ -628,7 +673,7 @@ async fn the_overview_charts_throughput_and_streams_fresh_counters() {
     let h = harness().await;
     h.queues.record_count("scrape", Counter::Done, 7).await.unwrap();
     h.queues.record_count("settle", Counter::Failed, 2).await.unwrap();
-    let login = h.login(&token("ada@example.com", "authenticated", 3_600)).await;
+    let login = h.login(&token("ada@example.com", "reader", 3_600)).await;
     for range in ["hour", "day", "week"] {
         let (_, page) = h.get(&format!("/ops/?range={range}"), Some(&login.cookie)).await;
         assert!(page.contains(&format!("data-range=\"{range}\"")), "{page}");

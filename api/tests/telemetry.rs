@@ -179,8 +179,14 @@ async fn ready_needs_redis_when_the_queue_is_redis() {
     let db = migrated().await;
     let up =
         RedisQueues::new(connect(&redis_url()).await.unwrap(), format!("{}:", unique_name("kickoff_ready")));
+    let info: String = redis::cmd("INFO").arg("server").query_async(&mut up.connection()).await.unwrap();
+    let run_id = info.lines().find_map(|l| l.strip_prefix("run_id:")).unwrap().trim().to_owned();
     let client = TestClient::new(app(ApiState::new(db.conn.clone()).with_queues(up)));
-    client.get("/ready").send().await.assert_status_is_ok();
+    let resp = client.get("/ready").send().await;
+    resp.assert_status_is_ok();
+    // The run id tells an operator whether Redis restarted since the last look.
+    let body = resp.json().await;
+    body.value().object().get("data").object().get("redis").object().get("run_id").assert_string(&run_id);
 
     let url = format!("redis://127.0.0.1:{}/0", free_port());
     let config = redis::aio::ConnectionManagerConfig::new()

@@ -85,6 +85,10 @@ pub enum BetStatus {
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    /// A signed-in end user: the public reads, nothing of the operators'.
+    #[sea_orm(string_value = "member")]
+    Member,
+    /// Reads the operators' data too: jobs, queues, dead letters, workers, `/ops`.
     #[sea_orm(string_value = "reader")]
     Reader,
     #[sea_orm(string_value = "operator")]

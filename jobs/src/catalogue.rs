@@ -152,7 +152,7 @@ job!(TrainModel, "train_model", queues::TRAIN, JobPolicy::new(2, 60_000, 600, 3_
 pub enum MaintenanceTask {
     /// Enforce dead-letter retention (count and age).
     DeadLetterRetention,
-    /// Delete finished rows of the embedded queue.
+    /// Delete finished jobs' leftovers from every queue (Redis or embedded).
     VacuumQueue,
     /// Check the operator alerts and tell the ops chat of incidents that start or clear.
     OpsAlerts,

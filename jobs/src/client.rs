@@ -211,6 +211,20 @@ impl QueueClient {
         on_backend!(self, q => q.vacuum(queue).await)
     }
 
+    /// The Redis server's identity and durability settings; `None` on the embedded
+    /// queue (its jobs are rows of the SQLite file, on disk).
+    pub async fn redis_server(&self) -> Result<Option<crate::redis_server::RedisServer>, QueueError> {
+        match self {
+            QueueClient::Redis(q) => Ok(Some(crate::redis_server::inspect(&q.connection()).await?)),
+            QueueClient::Embedded(_) => Ok(None),
+        }
+    }
+
+    /// Finished jobs whose leftovers are still stored (what a vacuum would delete).
+    pub async fn finished_kept(&self, queue: &str) -> Result<u64, QueueError> {
+        on_backend!(self, q => q.finished_kept(queue).await)
+    }
+
     pub async fn stats(&self, queue: &str) -> Result<QueueStats, QueueError> {
         on_backend!(self, q => q.stats(queue).await)
     }

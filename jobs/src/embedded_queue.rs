@@ -60,6 +60,14 @@ macro_rules! waiting_job {
 }
 pub(crate) use waiting_job;
 
+/// The condition of a job row that is finished for good: done, killed, or failed with
+/// no attempt left. Vacuum deletes these.
+macro_rules! finished_job {
+    () => {
+        "(status IN ('Done', 'Killed') OR (status = 'Failed' AND attempts >= max_attempts))"
+    };
+}
+
 /// Attempts of a write that finds the file busy: with pauses capped at 500 ms, about
 /// 20 s beyond SQLite's own busy timeout.
 const BUSY_RETRIES: u32 = 45;
@@ -257,10 +265,11 @@ impl EmbeddedQueues {
     /// Deletes finished rows of `queue` (apalis-sqlite keeps them forever), done-counter
     /// buckets older than a day and expired claims.
     pub async fn vacuum(&self, queue: &str) -> Result<u64, QueueError> {
-        let deleted = sqlx::query(
-            "DELETE FROM Jobs WHERE ROWID IN (SELECT ROWID FROM Jobs WHERE job_type = ?1 \
-             AND (status IN ('Done', 'Killed') OR (status = 'Failed' AND attempts >= max_attempts)) LIMIT ?2)",
-        )
+        let deleted = sqlx::query(concat!(
+            "DELETE FROM Jobs WHERE ROWID IN (SELECT ROWID FROM Jobs WHERE job_type = ?1 AND ",
+            finished_job!(),
+            " LIMIT ?2)"
+        ))
         .bind(self.queue_key(queue))
         .bind(VACUUM_CHUNK)
         .execute(&self.pool)
@@ -285,6 +294,18 @@ impl EmbeddedQueues {
             .execute(&self.pool)
             .await?;
         Ok(deleted)
+    }
+
+    /// Finished rows still stored (what a vacuum would delete).
+    pub async fn finished_kept(&self, queue: &str) -> Result<u64, QueueError> {
+        let n: i64 = sqlx::query_scalar(concat!(
+            "SELECT COUNT(*) FROM Jobs WHERE job_type = ?1 AND ",
+            finished_job!()
+        ))
+        .bind(self.queue_key(queue))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u64::try_from(n).unwrap_or_default())
     }
 
     pub async fn stats(&self, queue: &str) -> Result<QueueStats, QueueError> {

@@ -11,6 +11,7 @@ pub mod envelope;
 pub mod journal;
 pub mod policy;
 pub mod redis_queue;
+pub mod redis_server;
 pub mod schedule;
 pub mod schedule_state;
 pub mod series;

@@ -276,6 +276,11 @@ impl RedisQueues {
         self.in_chunks(&VACUUM_SCRIPT, &keys, &[]).await
     }
 
+    /// Finished tasks still holding their payload and metadata.
+    pub async fn finished_kept(&self, queue: &str) -> Result<u64, QueueError> {
+        Ok(self.conn.clone().scard(self.key(queue, "done")).await?)
+    }
+
     /// Statistics of `queue`, read from the keys.
     pub async fn stats(&self, queue: &str) -> Result<QueueStats, QueueError> {
         let mut conn = self.conn.clone();

@@ -67,3 +67,65 @@ impl Drop for PrefixGuard {
         .join();
     }
 }
+
+/// A `redis-server` of the test's own, on a free port, for tests that restart or
+/// misconfigure it (never the shared server). Killed on drop.
+pub struct OwnRedis {
+    child: std::process::Child,
+    pub port: u16,
+    pub dir: std::path::PathBuf,
+    args: Vec<String>,
+}
+
+impl OwnRedis {
+    /// Starts `redis-server` on a free port with its files in `dir` and extra `args`
+    /// (`["--appendonly", "yes"]`), and waits until it answers PING.
+    pub fn start(dir: &std::path::Path, args: &[&str]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let child = Self::spawn(port, dir, &args);
+        Self { child, port, dir: dir.to_owned(), args }
+    }
+
+    fn spawn(port: u16, dir: &std::path::Path, args: &[String]) -> std::process::Child {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("redis.log"));
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--dir"])
+            .arg(dir)
+            .args(args)
+            .stdout(log.expect("redis.log"))
+            .spawn()
+            .expect("redis-server");
+        let start = std::time::Instant::now();
+        let ping =
+            || std::process::Command::new("redis-cli").args(["-p", &port.to_string(), "ping"]).output().ok();
+        while !ping().is_some_and(|o| String::from_utf8_lossy(&o.stdout).contains("PONG")) {
+            assert!(start.elapsed() < std::time::Duration::from_secs(10), "redis-server did not start");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        child
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// Shuts the server down (`SHUTDOWN`, which writes the AOF or snapshot it is
+    /// configured for) and starts it again on the same port, files and arguments.
+    pub fn restart(&mut self) {
+        let _ =
+            std::process::Command::new("redis-cli").args(["-p", &self.port.to_string(), "shutdown"]).status();
+        let _ = self.child.wait();
+        self.child = Self::spawn(self.port, &self.dir, &self.args);
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -103,6 +103,32 @@ if jcm:
         if jcm["data"].get("config.yml") != f.read():
             fail("ops/k8s/json-exporter.yaml: config.yml differs from ops/prometheus/json_exporter.yml")
 
+# 2b. Redis, where the queues live: AOF on and no eviction, in compose and Kubernetes
+# (the workers refuse anything else).
+def redis_durable(where, words):
+    text = " ".join(words)
+    if not re.search(r"--appendonly\s+yes", text):
+        fail(f"{where}: Redis must run with --appendonly yes")
+    if not re.search(r"--maxmemory-policy\s+noeviction", text):
+        fail(f"{where}: Redis must run with --maxmemory-policy noeviction")
+
+
+redis_sts = need("StatefulSet", "redis")
+if redis_sts:
+    c = container(redis_sts)
+    redis_durable("ops/k8s/redis.yaml", c.get("command", []) + c.get("args", []))
+    if not redis_sts["spec"].get("volumeClaimTemplates"):
+        fail("ops/k8s/redis.yaml: the AOF needs a persistent volume (volumeClaimTemplates)")
+compose = docs.get(os.path.join(ROOT, "ops", "compose.yaml"), [{}])[0]
+redis_svc = compose.get("services", {}).get("redis")
+if redis_svc is None:
+    fail("ops/compose.yaml: no redis service")
+else:
+    cmd = redis_svc.get("command", [])
+    redis_durable("ops/compose.yaml", cmd if isinstance(cmd, list) else [cmd])
+    if not any(str(v).endswith(":/data") for v in redis_svc.get("volumes", [])):
+        fail("ops/compose.yaml: the redis service needs a volume at /data")
+
 # 3. KEDA: `{prefix}{queue}:active` of a real queue, metadata values are strings.
 env_cm = need("ConfigMap", "kickoff-env")
 queues_src = open(os.path.join(SRC, "jobs/src/catalogue.rs"), encoding="utf-8").read()

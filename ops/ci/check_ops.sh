@@ -88,7 +88,7 @@ kv=$(command -v kubernetes-validate || true)
 if [ -n "$kv" ]; then
   # The KEDA ScaledObject and the Kustomizations have no schema there: skipped.
   quiet "$kv" --strict --quiet ops/k8s/namespace.yaml ops/k8s/config.yaml ops/k8s/api.yaml \
-    ops/k8s/worker.yaml ops/k8s/scheduler.yaml ops/k8s/json-exporter.yaml \
+    ops/k8s/worker.yaml ops/k8s/scheduler.yaml ops/k8s/json-exporter.yaml ops/k8s/redis.yaml \
     ops/k8s/secret.template.yaml ops/k8s/migrate/job.yaml
 else
   echo "skipped: pip install kubernetes-validate (e.g. into $venv)"

@@ -153,7 +153,7 @@ sleep $((run_secs - run_secs / 3))
 # heartbeat expires), then stop polling.
 kill "${schedulers[1]}"; wait "${schedulers[1]}" 2>/dev/null || true
 for _ in $(seq 1 240); do
-  busy=$(RUST_LOG=off "$bin" queues stats --json | python3 -c 'import json,sys; print(sum(q["pending"]+q["scheduled"]+q["running"] for q in json.load(sys.stdin)))')
+  busy=$(RUST_LOG=off "$bin" queues stats --json | python3 -c 'import json,sys; print(sum(q["pending"]+q["scheduled"]+q["running"] for q in json.load(sys.stdin)["queues"]))')
   [ "$busy" = 0 ] && break
   sleep 0.5
 done

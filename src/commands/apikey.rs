@@ -8,6 +8,7 @@ use crate::cli::{ApikeyCommand, KeyRole};
 
 fn role(r: KeyRole) -> Role {
     match r {
+        KeyRole::Member => Role::Member,
         KeyRole::Reader => Role::Reader,
         KeyRole::Operator => Role::Operator,
         KeyRole::Admin => Role::Admin,

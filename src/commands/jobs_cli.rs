@@ -145,9 +145,25 @@ pub async fn queues_cmd(settings: &Settings, command: QueuesCommand) -> anyhow::
             for name in queues::ALL {
                 all.push(q.stats(name).await?);
             }
+            // The run id changes when Redis restarts: a look that finds another one than
+            // the last look found knows that anything Redis did not persist is gone.
+            let server = q.redis_server().await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&all)?);
+                let out = serde_json::json!({ "redis": server, "queues": all });
+                println!("{}", serde_json::to_string_pretty(&out)?);
                 return Ok(());
+            }
+            if let Some(r) = &server {
+                let persistence = match r.persistent() {
+                    Some(true) if r.aof => "AOF",
+                    Some(true) => "RDB snapshots",
+                    Some(false) => "NONE (a restart loses every queued job)",
+                    None => "unknown",
+                };
+                println!(
+                    "Redis {} run_id {} up {} s; maxmemory-policy {}; persistence {}\n",
+                    r.version, r.run_id, r.uptime_secs, r.maxmemory_policy, persistence
+                );
             }
             println!(
                 "{:<12} {:>8} {:>9} {:>8} {:>7} {:>6} {:>8} {:>8} {:>10} {:>7} {:>7}",

@@ -43,6 +43,26 @@ pub async fn open(settings: &Settings, db: Option<&DatabaseConnection>) -> anyho
     }
 }
 
+/// Refuses a Redis that may drop queued jobs (see `jobs::redis_server`): an eviction
+/// policy always, no persistence in the `production` environment; warns otherwise.
+pub async fn check_durability(queues: &QueueClient) -> anyhow::Result<()> {
+    let Some(server) = queues.redis_server().await.context("reading the Redis server's settings")? else {
+        return Ok(());
+    };
+    let production = env_name() == "production";
+    if let Some(warning) = server.check(production)? {
+        tracing::warn!(run_id = %server.run_id, "{warning}");
+    }
+    tracing::info!(
+        run_id = %server.run_id,
+        version = %server.version,
+        maxmemory_policy = %server.maxmemory_policy,
+        aof = server.aof,
+        "Redis server"
+    );
+    Ok(())
+}
+
 /// A flag that turns true on SIGTERM or SIGINT.
 pub fn shutdown_signal() -> watch::Receiver<bool> {
     let (tx, rx) = watch::channel(false);

@@ -11,7 +11,7 @@ use sea_orm::DatabaseConnection;
 use workers::runtime::{PoolSpec, Runtime, run_pools};
 use workers::scheduler::Scheduler;
 
-use super::queue::{open, shutdown_signal};
+use super::queue::{check_durability, open, shutdown_signal};
 use crate::config::Settings;
 
 /// Default concurrency of a pool.
@@ -59,6 +59,7 @@ pub async fn worker(
         None => None,
     };
     let queues = open(settings, Some(&db)).await?;
+    check_durability(&queues).await?;
     let notify = !settings.telegram.bot_token.expose_secret().is_empty();
     let rt = Arc::new(
         Runtime::new(db, queues)
@@ -82,6 +83,9 @@ pub async fn scheduler(
 ) -> anyhow::Result<()> {
     let schedules = Schedules::load(file)?;
     let queues = open(settings, None).await?;
+    if !list {
+        check_durability(&queues).await?;
+    }
     let mut scheduler = Scheduler::new(queues, schedules);
     scheduler.catch_up = chrono::Duration::seconds(catch_up_secs.max(0));
     if list {

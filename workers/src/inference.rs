@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{NaiveDate, NaiveTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Statement, Value};
 
 use crate::history::{self, HistoryFilter, MatchRow, SELECTIONS};
@@ -194,38 +194,70 @@ async fn best_prices<C: ConnectionTrait>(
     Ok(best)
 }
 
-/// The value bets of one prediction, by id.
+/// The value bets of a run, by id.
 #[derive(Debug, Default)]
 struct FoundBets {
-    /// Stored by this call.
+    /// Stored by this run.
     new: Vec<i64>,
-    /// Still pending, whether stored by this call or an earlier one.
+    /// Still pending, whether stored by this run or an earlier one.
     pending: Vec<i64>,
 }
 
-/// Finds and stores the value bets of one prediction.
+/// A value bet found by this run, not yet stored: its stake still has to fit its day's
+/// budget.
+#[derive(Debug, Clone)]
+struct Candidate {
+    match_id: i64,
+    prediction_id: i64,
+    /// The kickoff's UTC day: the stakes of one day's bets share a budget.
+    day: NaiveDate,
+    selection: &'static str,
+    bookmaker: String,
+    price: f64,
+    edge: f64,
+    /// The capped fractional Kelly stake, before the day's budget scales it.
+    stake: f64,
+    confidence: Option<f64>,
+}
+
+/// Finds the value bets of one prediction: new ones as candidates, and the ids of
+/// pending bets already stored for its match and selections.
 async fn value_bets<C: ConnectionTrait>(
     conn: &C,
-    match_id: i64,
+    m: &MatchRow,
     prediction_id: i64,
     probs: [f64; 3],
     settings: &PredictSettings,
-) -> Result<FoundBets, DbErr> {
-    let prices = best_prices(conn, match_id, settings).await?;
+    found: &mut FoundBets,
+    candidates: &mut Vec<Candidate>,
+) -> Result<(), DbErr> {
+    let prices = best_prices(conn, m.id, settings).await?;
     let bands = ConfidenceBands::default();
     let model_confidence = kelly::sharpness(&probs);
-    let mut found = FoundBets::default();
     for (i, best) in prices.iter().enumerate() {
         let Some((book, price)) = best else { continue };
         let edge = kelly::edge(probs[i], *price);
         if edge.is_nan() || edge < settings.min_edge {
             continue;
         }
+        let selection = SELECTIONS[i];
+        if edge > settings.max_edge {
+            // The market is rarely that wrong; the model is, more often.
+            tracing::warn!(
+                match_id = m.id,
+                selection,
+                bookmaker = %book,
+                price,
+                edge,
+                max_edge = settings.max_edge,
+                "edge above [predict] max_edge: treated as a model error, not a value bet"
+            );
+            continue;
+        }
         let Ok(stake) = kelly::kelly_stake(probs[i], *price, settings.kelly_fraction, settings.kelly_cap)
         else {
             continue;
         };
-        let selection = SELECTIONS[i];
         let band = kelly::confidence(edge, model_confidence, &bands);
         let confidence = band.map(|b| match b {
             kelly::Confidence::High => 0.9,
@@ -239,7 +271,7 @@ async fn value_bets<C: ConnectionTrait>(
             conn,
             "SELECT id, status FROM value_bets WHERE selection = $1 \
              AND (prediction_id = $2 OR (match_id = $3 AND status = 'pending')) ORDER BY id LIMIT 1",
-            vec![selection.into(), prediction_id.into(), match_id.into()],
+            vec![selection.into(), prediction_id.into(), m.id.into()],
         )
         .await?;
         if let Some(r) = existing.first() {
@@ -249,31 +281,94 @@ async fn value_bets<C: ConnectionTrait>(
             }
             continue;
         }
-        let row = query(
-            conn,
-            "INSERT INTO value_bets (prediction_id, match_id, selection, bookmaker, price, edge, kelly_stake, \
-             confidence, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-            vec![
-                prediction_id.into(),
-                match_id.into(),
-                selection.into(),
-                book.clone().into(),
-                (*price).into(),
-                edge.into(),
-                stake.into(),
-                confidence.into(),
-                "pending".into(),
-                Utc::now().into(),
-            ],
-        )
-        .await?;
-        if let Some(r) = row.first() {
-            let id: i64 = r.try_get_by_index(0)?;
-            found.new.push(id);
-            found.pending.push(id);
+        candidates.push(Candidate {
+            match_id: m.id,
+            prediction_id,
+            day: m.kickoff.date_naive(),
+            selection,
+            bookmaker: book.clone(),
+            price: *price,
+            edge,
+            stake,
+            confidence,
+        });
+    }
+    Ok(())
+}
+
+/// The factor that fits `new` stakes into what is left of a day's budget once `staked`
+/// is taken: 1 when they fit, less when they must shrink together, 0 when nothing is left.
+pub fn budget_scale(budget: f64, staked: f64, new: f64) -> f64 {
+    let left = (budget - staked).max(0.0);
+    if new <= left || new <= 0.0 { 1.0 } else { left / new }
+}
+
+/// Stakes of bets on matches kicking off on `day` (UTC) already stored and not void.
+async fn staked_on<C: ConnectionTrait>(conn: &C, day: NaiveDate) -> Result<f64, DbErr> {
+    let start = day.and_time(NaiveTime::MIN).and_utc();
+    let end = start + chrono::Duration::days(1);
+    let rows = query(
+        conn,
+        "SELECT COALESCE(SUM(v.kelly_stake), 0.0) FROM value_bets v JOIN matches m ON m.id = v.match_id \
+         WHERE m.kickoff_at >= $1 AND m.kickoff_at < $2 AND v.status <> 'void'",
+        vec![start.into(), end.into()],
+    )
+    .await?;
+    Ok(rows.first().map(|r| r.try_get_by_index::<f64>(0)).transpose()?.unwrap_or(0.0))
+}
+
+/// Stores the candidates, their stakes scaled per kickoff day so that a day's bets
+/// together stake at most `[predict] daily_stake_budget` of the bankroll. Bets stored
+/// earlier keep their stakes (their alerts are out); new ones share what is left.
+async fn store_candidates<C: ConnectionTrait>(
+    conn: &C,
+    candidates: Vec<Candidate>,
+    settings: &PredictSettings,
+    found: &mut FoundBets,
+) -> Result<(), DbErr> {
+    let mut by_day: std::collections::BTreeMap<NaiveDate, Vec<Candidate>> = Default::default();
+    for c in candidates {
+        by_day.entry(c.day).or_default().push(c);
+    }
+    for (day, bets) in by_day {
+        let staked = staked_on(conn, day).await?;
+        let new: f64 = bets.iter().map(|c| c.stake).sum();
+        let scale = budget_scale(settings.daily_stake_budget, staked, new);
+        if scale <= 0.0 {
+            tracing::warn!(%day, staked, bets = bets.len(), "the day's stake budget is spent: value bets not stored");
+            continue;
+        }
+        if scale < 1.0 {
+            tracing::info!(%day, staked, new, scale, "stakes scaled to the day's budget");
+        }
+        for c in bets {
+            let row = query(
+                conn,
+                "INSERT INTO value_bets (prediction_id, match_id, selection, bookmaker, price, edge, \
+                 kelly_stake, confidence, status, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                vec![
+                    c.prediction_id.into(),
+                    c.match_id.into(),
+                    c.selection.into(),
+                    c.bookmaker.into(),
+                    c.price.into(),
+                    c.edge.into(),
+                    (c.stake * scale).into(),
+                    c.confidence.into(),
+                    "pending".into(),
+                    Utc::now().into(),
+                ],
+            )
+            .await?;
+            if let Some(r) = row.first() {
+                let id: i64 = r.try_get_by_index(0)?;
+                found.new.push(id);
+                found.pending.push(id);
+            }
         }
     }
-    Ok(found)
+    Ok(())
 }
 
 /// The language model's adjustment of the ensemble, as the `ensemble_llm` forecast, or
@@ -327,6 +422,8 @@ pub async fn run<C: ConnectionTrait>(
     })
     .await
     .map_err(|e| InferenceError::Thread(e.to_string()))?;
+    let mut found = FoundBets::default();
+    let mut candidates = Vec::new();
     for (all, m) in computed {
         summary.matches += 1;
         let Some(mut all) = all else {
@@ -342,12 +439,13 @@ pub async fn run<C: ConnectionTrait>(
             let id = store_prediction(conn, m.id, &loaded.version, f).await?;
             summary.predictions += 1;
             if f.model == settings.value_model {
-                let found = value_bets(conn, m.id, id, f.probs, settings).await?;
-                summary.new_value_bets.extend(found.new);
-                summary.pending_value_bets.extend(found.pending);
+                value_bets(conn, &m, id, f.probs, settings, &mut found, &mut candidates).await?;
             }
         }
     }
+    store_candidates(conn, candidates, settings, &mut found).await?;
+    summary.new_value_bets = found.new;
+    summary.pending_value_bets = found.pending;
     Ok(summary)
 }
 
@@ -397,4 +495,19 @@ pub async fn settle<C: ConnectionTrait>(conn: &C) -> Result<Settled, DbErr> {
         .await?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::budget_scale;
+
+    #[test]
+    fn new_stakes_share_what_is_left_of_the_days_budget() {
+        assert_eq!(budget_scale(0.10, 0.0, 0.06), 1.0);
+        assert!((budget_scale(0.10, 0.0, 0.20) - 0.5).abs() < 1e-12);
+        assert!((budget_scale(0.10, 0.04, 0.12) - 0.5).abs() < 1e-12);
+        assert_eq!(budget_scale(0.10, 0.10, 0.05), 0.0);
+        assert_eq!(budget_scale(0.10, 0.15, 0.05), 0.0, "an overspent day takes nothing more");
+        assert_eq!(budget_scale(0.10, 0.0, 0.0), 1.0);
+    }
 }

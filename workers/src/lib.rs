@@ -5,6 +5,7 @@
 //! `notify` talks to Telegram's Bot API.
 
 pub mod backtest;
+pub mod clock;
 pub mod handlers;
 pub mod history;
 pub mod inference;

@@ -86,7 +86,12 @@ pub struct ScrapeSettings {
     pub default_rate_per_min: u32,
     pub default_burst: u32,
     /// Per-domain budgets, shared by every worker process through the queue backend.
+    /// Their hosts are also on the fetch allowlist (see `scrape::fetch::allow`).
     pub domains: BTreeMap<String, DomainBudget>,
+    /// More URLs whose scheme, host and port fetches may reach, beside the sources'.
+    pub allowed_urls: Vec<String>,
+    /// Largest body a fetch reads, in bytes, after decompression; a longer one fails.
+    pub max_body_bytes: u64,
     /// Attempts after a 429/503 (waiting Retry-After or a backoff) before a fetch gives up.
     pub throttle_retries: u32,
     /// Longest Retry-After a fetch waits for in place; longer ones fail the attempt.
@@ -195,6 +200,8 @@ impl Default for ScrapeSettings {
                 ("api.sofascore.com".to_owned(), budget(20, 4)),
                 ("www.transfermarkt.com".to_owned(), budget(15, 3)),
             ]),
+            allowed_urls: Vec::new(),
+            max_body_bytes: 16 << 20,
             throttle_retries: 3,
             max_retry_after_secs: 120,
             human_delay_min_ms: 0,
@@ -222,11 +229,16 @@ pub struct PredictSettings {
     pub value_model: String,
     /// Smallest edge (`p × price − 1`) that makes a value bet.
     pub min_edge: f64,
+    /// Largest edge believed: above it the model, not the market, is taken to be wrong,
+    /// and nothing is stored or alerted.
+    pub max_edge: f64,
     /// Longest price considered: far longshots are where models are least calibrated.
     pub max_price: f64,
     /// Fraction of the Kelly stake, and the cap on a stake (share of the bankroll).
     pub kelly_fraction: f64,
     pub kelly_cap: f64,
+    /// Share of the bankroll the bets on one day's matches stake together at most.
+    pub daily_stake_budget: f64,
     /// Bookmakers whose prices are not bookable (market aggregates).
     pub excluded_bookmakers: Vec<String>,
     /// Walk-forward validation seasons of `kickoff train`'s hyper-parameter search.
@@ -239,9 +251,11 @@ impl Default for PredictSettings {
             model_name: "kickoff".into(),
             value_model: "ensemble".into(),
             min_edge: 0.05,
+            max_edge: 0.25,
             max_price: 10.0,
             kelly_fraction: 0.25,
             kelly_cap: 0.05,
+            daily_stake_budget: 0.10,
             excluded_bookmakers: vec!["market_avg".into(), "market_max".into()],
             validation_seasons: 1,
         }

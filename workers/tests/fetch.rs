@@ -266,20 +266,83 @@ async fn the_circuit_opens_after_failures_and_closes_after_a_good_probe() {
 async fn refused_slow_and_truncated_responses_are_network_errors() {
     let site = Arc::new(Site::default());
     let base = start_site(site).await;
-    let f = HttpFetcher::new(settings(&base, 6_000, 10), None).unwrap();
-    let refused =
-        f.fetch(&FetchRequest::get(format!("http://127.0.0.1:{}/x", free_port()))).await.unwrap_err();
+    let (closed, truncating) = (format!("http://127.0.0.1:{}", free_port()), start_truncating_site().await);
+    let s = ScrapeSettings {
+        allowed_urls: vec![closed.clone(), truncating.clone()],
+        ..settings(&base, 6_000, 10)
+    };
+    let f = HttpFetcher::new(s, None).unwrap();
+    let refused = f.fetch(&FetchRequest::get(format!("{closed}/x"))).await.unwrap_err();
     assert!(matches!(refused, FetchError::Network { .. }) && refused.is_transient(), "{refused:?}");
     let started = Instant::now();
     let timed_out = f.fetch(&FetchRequest::get(format!("{base}/slow"))).await.unwrap_err();
     assert!(matches!(timed_out, FetchError::Network { .. }), "{timed_out:?}");
     assert!(started.elapsed() < Duration::from_secs(15), "timeout of 2 s per attempt, 3 attempts");
-    let truncating = start_truncating_site().await;
     let cut = f.fetch(&FetchRequest::get(format!("{truncating}/page"))).await.unwrap_err();
     assert!(
         matches!(&cut, FetchError::Network { message, .. } if message.contains("reading body")),
         "{cut:?}"
     );
     let bad = f.fetch(&FetchRequest::get("not a url")).await.unwrap_err();
-    assert!(matches!(bad, FetchError::BadUrl(_)) && !bad.is_transient());
+    assert!(matches!(bad, FetchError::NotAllowed(_)) && !bad.is_transient(), "{bad:?}");
+}
+
+#[handler]
+fn to_elsewhere(req: &poem::Request) -> Response {
+    let to = req.uri().query().and_then(|q| q.strip_prefix("to=")).unwrap_or_default().to_owned();
+    Response::builder().status(StatusCode::FOUND).header("Location", to).finish()
+}
+
+#[handler]
+fn big_body() -> Vec<u8> {
+    vec![b'x'; 5_000]
+}
+
+/// A site with `/page`, `/redirect?to=URL` and a 5,000-byte `/big`; its hit counter.
+async fn start_redirecting_site() -> (String, Arc<Site>) {
+    let site = Arc::new(Site::default());
+    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+    let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
+    let state = Arc::new(State { site: site.clone(), started: Instant::now() });
+    let app = Route::new()
+        .at("/page", get(page))
+        .at("/redirect", get(to_elsewhere))
+        .at("/big", get(big_body))
+        .data(state);
+    tokio::spawn(async move { Server::new_with_acceptor(acceptor).run(app).await });
+    (format!("http://{addr}"), site)
+}
+
+/// Only configured places are fetched: cloud metadata, a loopback port nobody
+/// configured, and a redirect out of the list are refused before any request reaches
+/// them, with a permanent error naming the rule; a body past the cap is refused too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_configured_sources_are_fetched_and_bodies_are_capped() {
+    let (base, site) = start_redirecting_site().await;
+    let (other, other_site) = start_redirecting_site().await;
+    let s = ScrapeSettings { max_body_bytes: 1_000, ..settings(&base, 6_000, 10) };
+    let f = HttpFetcher::new(s, None).unwrap();
+    let refused = |e: &FetchError| {
+        matches!(e, FetchError::NotAllowed(_)) && !e.is_transient() && e.to_string().contains("allowlist")
+    };
+
+    let metadata = f.fetch(&FetchRequest::get("http://169.254.169.254/latest/meta-data/")).await.unwrap_err();
+    assert!(refused(&metadata), "{metadata:?}");
+    let loopback = f.fetch(&FetchRequest::get(format!("{other}/page"))).await.unwrap_err();
+    assert!(refused(&loopback), "{loopback:?}");
+    let hop = f.fetch(&FetchRequest::get(format!("{base}/redirect?to={other}/page"))).await.unwrap_err();
+    assert!(refused(&hop) && hop.to_string().contains(&other), "{hop:?}");
+    assert_eq!(other_site.hits.load(Ordering::SeqCst), 0, "nothing reached the unconfigured site");
+
+    // A redirect within the list is followed.
+    let within = f.fetch(&FetchRequest::get(format!("{base}/redirect?to=/page"))).await.unwrap();
+    assert_eq!((within.body.as_slice(), site.hits.load(Ordering::SeqCst)), (b"ok".as_slice(), 1));
+
+    let large = f.fetch(&FetchRequest::get(format!("{base}/big"))).await.unwrap_err();
+    assert!(
+        matches!(&large, FetchError::TooLarge { limit: 1_000, .. })
+            && !large.is_transient()
+            && large.to_string().contains("max_body_bytes"),
+        "{large:?}"
+    );
 }

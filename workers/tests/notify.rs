@@ -32,6 +32,7 @@ on_both_backends!(
     a_group_that_became_a_supergroup_gets_the_alert_under_its_new_id,
     rate_limit_retries_after_telegrams_wait_and_skips_served_chats,
     a_missing_value_bet_dead_letters,
+    no_alert_goes_out_once_the_match_has_kicked_off,
     a_burst_of_100_alerts_to_5_chats_keeps_one_message_a_second_per_chat,
     ninety_chats_share_the_limit_of_30_messages_a_second,
     a_group_gets_at_most_20_messages_a_minute,
@@ -187,6 +188,19 @@ impl World {
             .unwrap()
             .active
     }
+}
+
+/// A price of a match under way is gone: the job finishes without sending anything.
+async fn no_alert_goes_out_once_the_match_has_kicked_off(backend: Backend) {
+    let (mut w, bet) = seeded(backend, &[11, 12]).await;
+    let kickoff = Utc.with_ymd_and_hms(2026, 12, 5, 15, 0, 0).unwrap();
+    w.rt.clock = workers::clock::Clock::replaying_from(kickoff + chrono::Duration::seconds(1));
+    assert_eq!(w.run(bet).await, Outcome::Succeeded);
+    assert!(w.sent().is_empty(), "{:?}", w.sent());
+    // A minute before kickoff it still goes out.
+    w.rt.clock = workers::clock::Clock::replaying_from(kickoff - chrono::Duration::minutes(1));
+    assert_eq!(w.run(bet).await, Outcome::Succeeded);
+    assert_eq!(w.sent().len(), 2);
 }
 
 async fn golden_alert_arrives_as_rendered(backend: Backend) {

@@ -122,6 +122,64 @@ async fn forecasts_value_bets_and_settlement_are_idempotent() {
     }
 }
 
+/// Stakes of the stored value bets by kickoff day, and their largest edge.
+async fn stakes_by_day(db: &TestDb) -> (std::collections::BTreeMap<NaiveDate, f64>, f64) {
+    let rows = db
+        .conn
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.conn.get_database_backend(),
+            "SELECT m.kickoff_at, v.kelly_stake, v.edge FROM value_bets v JOIN matches m ON m.id = v.match_id",
+        ))
+        .await
+        .unwrap();
+    let (mut days, mut max_edge) = (std::collections::BTreeMap::new(), 0.0f64);
+    for r in rows {
+        let (at, stake, edge): (chrono::DateTime<chrono::Utc>, f64, f64) =
+            (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap(), r.try_get_by_index(2).unwrap());
+        *days.entry(at.date_naive()).or_insert(0.0) += stake;
+        max_edge = max_edge.max(edge);
+    }
+    (days, max_edge)
+}
+
+/// An edge past `max_edge` is a model error, not a bet; a day's bets stake at most
+/// `daily_stake_budget` together, also when they are found by several runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn value_bets_stay_under_the_edge_ceiling_and_the_days_stake_budget() {
+    let db = seeded(entities::Engine::Sqlite).await;
+    let t = trained(&db, cut()).await;
+    registry::register(&db.conn, NAME, &t.model, t.metrics.clone(), true).await.unwrap();
+    let loaded = ModelCache::default().active(&db.conn, NAME).await.unwrap();
+    let ids = held_back(&db).await;
+
+    // Unbounded, for the record of what the bounds remove.
+    let unbounded =
+        PredictSettings { max_edge: f64::INFINITY, daily_stake_budget: f64::INFINITY, ..Default::default() };
+    inference::run(&db.conn, &loaded, &unbounded, None, &ids).await.unwrap();
+    let (raw_days, raw_max_edge) = stakes_by_day(&db).await;
+    let settings = PredictSettings::default();
+    assert!(raw_max_edge > settings.max_edge, "the data has edges past the ceiling: {raw_max_edge}");
+    assert!(
+        raw_days.values().any(|s| *s > settings.daily_stake_budget),
+        "some day stakes more than the budget unscaled: {raw_days:?}"
+    );
+    db.conn.execute_unprepared("DELETE FROM value_bets").await.unwrap();
+
+    // Bounded, in two runs (the first half of the matches, then all): earlier bets keep
+    // their stakes, later ones share what is left of their day.
+    let (first, _) = ids.split_at(ids.len() / 2);
+    let early = inference::run(&db.conn, &loaded, &settings, None, first).await.unwrap();
+    let (early_days, _) = stakes_by_day(&db).await;
+    let later = inference::run(&db.conn, &loaded, &settings, None, &ids).await.unwrap();
+    assert!(!early.new_value_bets.is_empty() && !later.new_value_bets.is_empty());
+    let (days, max_edge) = stakes_by_day(&db).await;
+    assert!(max_edge <= settings.max_edge, "{max_edge}");
+    for (day, staked) in &days {
+        assert!(*staked <= settings.daily_stake_budget + 1e-12, "{day}: {staked}");
+        assert!(*staked >= early_days.get(day).copied().unwrap_or(0.0) - 1e-12, "{day}: stakes never shrink");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn versions_activate_hot_swap_roll_back_and_fall_back() {
     let db = seeded(entities::Engine::Sqlite).await;

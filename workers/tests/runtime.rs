@@ -34,6 +34,7 @@ on_both_backends!(
     a_payload_that_is_not_a_job_becomes_a_dead_letter_and_the_queue_goes_on,
     delayed_retries_count_as_retrying_and_first_runs_as_scheduled,
     a_released_claim_can_be_claimed_again,
+    the_vacuum_queue_job_deletes_finished_jobs,
 );
 
 struct Harness {
@@ -42,6 +43,37 @@ struct Harness {
     queues: QueueClient,
     stop: watch::Sender<bool>,
     pools: tokio::task::JoinHandle<()>,
+}
+
+/// The daily `vacuum_queue` maintenance job succeeds and deletes every finished job's
+/// leftovers but its own. The pools' own periodic vacuum is off, so only the job cleans.
+async fn the_vacuum_queue_job_deletes_finished_jobs(backend: Backend) {
+    use jobs::catalogue::{Maintenance, MaintenanceTask};
+    let h = Harness::start_with(backend, 4, |mut rt| {
+        rt.vacuum_in_pools = false;
+        rt
+    })
+    .await;
+    for i in 0..5 {
+        h.enqueue(probe(&format!("done-{i}")), EnqueueOptions::default()).await;
+    }
+    wait_until(Duration::from_secs(30), || async {
+        h.queues.finished_kept(queues::MAINTENANCE).await.unwrap() == 5
+    })
+    .await;
+    let vacuum = Envelope::new(&AnyJob::Maintenance(Maintenance { task: MaintenanceTask::VacuumQueue }));
+    h.queues.enqueue(&vacuum, &EnqueueOptions::default()).await.unwrap();
+    wait_until(Duration::from_secs(30), || async {
+        h.queues.stats(queues::MAINTENANCE).await.unwrap().done_last_hour == 6
+    })
+    .await;
+    // The vacuum job itself finished after its pass: its leftovers are all that is kept.
+    wait_until(Duration::from_secs(30), || async {
+        h.queues.finished_kept(queues::MAINTENANCE).await.unwrap() == 1
+    })
+    .await;
+    assert!(dead_letters::list(&h.db.conn, &DeadLetterFilter::default()).await.unwrap().is_empty());
+    h.stop().await;
 }
 
 /// `release` undoes a `claim` (what a notify job does when a send fails).
@@ -59,10 +91,18 @@ async fn a_released_claim_can_be_claimed_again(backend: Backend) {
 
 impl Harness {
     async fn start(backend: Backend, concurrency: usize) -> Self {
+        Self::start_with(backend, concurrency, |rt| rt).await
+    }
+
+    async fn start_with(
+        backend: Backend,
+        concurrency: usize,
+        setup: impl FnOnce(Runtime) -> Runtime,
+    ) -> Self {
         let db = TestDb::new(Engine::Sqlite).await;
         Migrator::up(&db.conn, None).await.unwrap();
         let (queues, _cleanup) = queues_for(backend, &db).await;
-        let rt = Arc::new(Runtime::new(db.conn.clone(), queues.clone()));
+        let rt = Arc::new(setup(Runtime::new(db.conn.clone(), queues.clone())));
         let (stop, rx) = watch::channel(false);
         let spec = PoolSpec { queue: Probe::QUEUE.to_owned(), concurrency };
         let pools = tokio::spawn(async move {

@@ -21,6 +21,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 use tokio::sync::watch;
 use workers::process::pages::{SourceKey, process_page};
 use workers::runtime::{EventKind, PoolSpec, Runtime, run_pools};
+use workers::settings::ScrapeSettings;
 
 const ROUND: &[u8] =
     include_bytes!("../../data/pages/sofascore/round_matches_ENG-Premier_League_1516_1.json");
@@ -42,6 +43,13 @@ async fn site() -> String {
     let app = Route::new().at(PATH, get(round)).at("/broken", get(broken));
     tokio::spawn(async move { Server::new_with_acceptor(acceptor).run(app).await });
     format!("http://{addr}")
+}
+
+/// A runtime whose fetches may reach `base` (the local site stands in for a configured
+/// source).
+fn runtime_for(db: &TestDb, queues: QueueClient, base: &str) -> Runtime {
+    let scrape = ScrapeSettings { allowed_urls: vec![base.to_owned()], ..ScrapeSettings::default() };
+    Runtime::new(db.conn.clone(), queues).with_scrape(scrape).unwrap()
 }
 
 async fn matches_digest(db: &TestDb) -> Vec<(i64, i64, Option<i32>, Option<i32>, String)> {
@@ -74,12 +82,12 @@ async fn a_scraped_page_becomes_matches_once_and_replays_the_same() {
     let prefix = format!("{}:", unique_name("kickoff_pages"));
     let queues: QueueClient =
         EmbeddedQueues::open(db.conn.get_sqlite_connection_pool().clone(), prefix).await.unwrap().into();
-    let rt = Arc::new(Runtime::new(db.conn.clone(), queues.clone()));
+    let base = site().await;
+    let rt = Arc::new(runtime_for(&db, queues.clone(), &base));
     let mut events = rt.subscribe();
     let (stop, rx) = watch::channel(false);
     let specs = ["scrape", "process"].map(|q| PoolSpec { queue: q.to_owned(), concurrency: 2 }).to_vec();
     let pools = tokio::spawn(run_pools(rt, specs, rx, Duration::from_secs(10)));
-    let base = site().await;
     let source = "sofascore:round_events:E0:2015-16";
     let scrape = |url: String| Envelope::new(&AnyJob::ScrapePage(ScrapePage { source: source.into(), url }));
     let next = async |events: &mut tokio::sync::broadcast::Receiver<workers::runtime::JobEvent>| {
@@ -139,7 +147,7 @@ async fn a_snapshot_whose_processing_cannot_be_queued_is_taken_back_for_the_retr
     // but jobs: its jobs table is gone.
     let (closed, store) = jobs::testing::memory_queue().await;
     sqlx::query("DROP TABLE Jobs").execute(&store).await.unwrap();
-    let failed = workers::handlers::dispatch(&Runtime::new(db.conn.clone(), closed), &job).await;
+    let failed = workers::handlers::dispatch(&runtime_for(&db, closed, &base), &job).await;
     assert!(
         matches!(&failed, Err(workers::runtime::JobFailure::Transient(why)) if why.contains("Jobs")),
         "{failed:?}"
@@ -150,9 +158,35 @@ async fn a_snapshot_whose_processing_cannot_be_queued_is_taken_back_for_the_retr
     let prefix = format!("{}:", unique_name("kickoff_pages"));
     let queues: QueueClient =
         EmbeddedQueues::open(db.conn.get_sqlite_connection_pool().clone(), prefix).await.unwrap().into();
-    workers::handlers::dispatch(&Runtime::new(db.conn.clone(), queues.clone()), &job).await.unwrap();
+    workers::handlers::dispatch(&runtime_for(&db, queues.clone(), &base), &job).await.unwrap();
     assert_eq!(snapshots().await, 1);
     assert_eq!(queues.depth(jobs::queues::PROCESS).await.unwrap(), 1);
+}
+
+/// A `scrape_page` job pointing anywhere but a configured source is refused before any
+/// request: a permanent failure naming the rule, and no snapshot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scrape_page_job_fetches_only_configured_sources() {
+    let db = TestDb::new(Engine::Sqlite).await;
+    Migrator::up(&db.conn, None).await.unwrap();
+    let base = site().await;
+    let other = site().await;
+    let (queues, _store) = jobs::testing::memory_queue().await;
+    let rt = runtime_for(&db, queues, &base);
+    for url in
+        ["http://169.254.169.254/latest/meta-data/iam/", &format!("{other}{PATH}"), "file:///etc/passwd"]
+    {
+        let job = Envelope::new(&AnyJob::ScrapePage(ScrapePage {
+            source: "sofascore:round_events:E0:2015-16".into(),
+            url: url.to_owned(),
+        }));
+        let failed = workers::handlers::dispatch(&rt, &job).await;
+        assert!(
+            matches!(&failed, Err(workers::runtime::JobFailure::Permanent(why)) if why.contains("not fetched")),
+            "{url}: {failed:?}"
+        );
+    }
+    assert_eq!(entities::scrape_snapshots::Entity::find().all(&db.conn).await.unwrap().len(), 0);
 }
 
 /// Serves the recorded round with its first match made live at 1-0.
@@ -186,7 +220,7 @@ async fn changed_matches_are_published_on_redis() {
     tokio::spawn(async move {
         Server::new_with_acceptor(acceptor).run(Route::new().at(PATH, get(live_round))).await
     });
-    let rt = Arc::new(Runtime::new(db.conn.clone(), queues.clone()));
+    let rt = Arc::new(runtime_for(&db, queues.clone(), &format!("http://{addr}")));
     let (stop, rx) = watch::channel(false);
     let specs = ["scrape", "process"].map(|q| PoolSpec { queue: q.to_owned(), concurrency: 2 }).to_vec();
     let pools = tokio::spawn(run_pools(rt, specs, rx, Duration::from_secs(10)));

@@ -1,7 +1,10 @@
 //! HS256 JWTs as Supabase issues them: `sub`, `email`, `role`, `exp`, and optionally
-//! `app_metadata.role`. Kickoff's role comes from `app_metadata.role` when it names one,
-//! else from `role`: `reader`/`operator`/`admin` as such, Supabase's `authenticated` as
-//! reader and `service_role` as admin; an `anon` token is no login at all.
+//! `app_metadata.role`. Kickoff's role comes from `app_metadata.role` when it names one
+//! (only the project's own server can set it), else from `role`: Supabase's
+//! `authenticated` (any signed-up user) is a member, who sees what end users see and
+//! nothing of the operators'; `service_role` is admin; an `anon` token is no login at
+//! all. `reader`, `operator` and `admin` in `role` are taken as such, for tokens minted
+//! by Kickoff's own operators.
 
 use entities::enums::Role;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
@@ -29,7 +32,8 @@ pub struct AppMetadata {
 
 fn kickoff_role(name: &str) -> Option<Role> {
     match name {
-        "reader" | "authenticated" => Some(Role::Reader),
+        "member" | "authenticated" => Some(Role::Member),
+        "reader" => Some(Role::Reader),
         "operator" => Some(Role::Operator),
         "admin" | "service_role" => Some(Role::Admin),
         _ => None,
@@ -60,7 +64,7 @@ pub fn verify(token: &str, secret: &[u8]) -> Result<Option<Principal>, AuthError
         .app_metadata
         .as_ref()
         .and_then(|m| m.role.as_deref())
-        .filter(|r| matches!(*r, "reader" | "operator" | "admin"));
+        .filter(|r| matches!(*r, "member" | "reader" | "operator" | "admin"));
     let name = app_role.or(claims.role.as_deref()).unwrap_or("authenticated");
     if name == "anon" {
         return Ok(None);
@@ -98,11 +102,13 @@ mod tests {
     #[test]
     fn supabase_roles_map_to_kickoff_roles() {
         let cases = [
-            (Some("authenticated"), None, Some(Role::Reader)),
+            (Some("authenticated"), None, Some(Role::Member)),
+            (Some("authenticated"), Some("reader"), Some(Role::Reader)),
             (Some("authenticated"), Some("operator"), Some(Role::Operator)),
+            (Some("authenticated"), Some("superuser"), Some(Role::Member)),
             (Some("service_role"), None, Some(Role::Admin)),
             (Some("admin"), None, Some(Role::Admin)),
-            (None, None, Some(Role::Reader)),
+            (None, None, Some(Role::Member)),
         ];
         for (role, app, want) in cases {
             let token = sign(&claims(role, app, 600), SECRET).unwrap();

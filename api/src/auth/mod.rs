@@ -27,12 +27,13 @@ pub(crate) fn same_secret(expected: &[u8], given: &[u8]) -> bool {
     expected.len() == given.len() && expected.iter().zip(given).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
-/// reader < operator < admin.
+/// member < reader < operator < admin.
 fn rank(role: Role) -> u8 {
     match role {
-        Role::Reader => 0,
-        Role::Operator => 1,
-        Role::Admin => 2,
+        Role::Member => 0,
+        Role::Reader => 1,
+        Role::Operator => 2,
+        Role::Admin => 3,
     }
 }
 
@@ -50,7 +51,7 @@ pub enum AuthError {
     Jwt(#[from] jsonwebtoken::errors::Error),
     #[error("JWT login is disabled (auth.jwt_secret is empty)")]
     JwtDisabled,
-    #[error("token role `{0}` is not reader, operator or admin")]
+    #[error("token role `{0}` is not member, reader, operator or admin")]
     UnknownRole(String),
     #[error("unknown or revoked API key")]
     BadKey,
@@ -72,5 +73,7 @@ mod tests {
         assert!(p(Role::Operator).may(Role::Reader));
         assert!(!p(Role::Reader).may(Role::Operator));
         assert!(!p(Role::Operator).may(Role::Admin));
+        assert!(p(Role::Reader).may(Role::Member));
+        assert!(!p(Role::Member).may(Role::Reader));
     }
 }

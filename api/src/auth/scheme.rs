@@ -55,6 +55,7 @@ impl Credentials {
 
 pub fn role_name(role: Role) -> &'static str {
     match role {
+        Role::Member => "member",
         Role::Reader => "reader",
         Role::Operator => "operator",
         Role::Admin => "admin",

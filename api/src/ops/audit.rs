@@ -1,6 +1,8 @@
 //! The audit log: every operator action, newest first, who, what, on what and when.
+//! Admins only, as `GET /admin/audit`: it names every operator and what they touched.
 
 use entities::audit_log;
+use entities::enums::Role;
 use maud::html;
 use poem::http::StatusCode;
 use poem::session::Session;
@@ -18,6 +20,9 @@ const SHOWN: u64 = 200;
 #[handler]
 pub async fn log(session: &Session, state: Data<&ApiState>) -> Response {
     let Some(op) = current(session) else { return Refusal::Login.into_response() };
+    if !op.principal().may(Role::Admin) {
+        return Refusal::Forbidden("the audit log needs the admin role").into_response();
+    }
     let rows = match audit_log::Entity::find()
         .order_by_desc(audit_log::Column::Id)
         .limit(SHOWN)

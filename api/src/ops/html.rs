@@ -77,7 +77,9 @@ pub fn page(title: &str, op: Option<&Operator>, body: Markup) -> Html<String> {
                         a href="/ops/dead-letters" { "Dead letters" }
                         a href="/ops/schedules" { "Schedules" }
                         a href="/ops/trigger" { "Trigger" }
-                        a href="/ops/audit" { "Audit log" }
+                        @if op.principal().may(entities::enums::Role::Admin) {
+                            a href="/ops/audit" { "Audit log" }
+                        }
                         span.who {
                             span #actor { (op.actor) " (" (format!("{:?}", op.role).to_lowercase()) ")" }
                             (action_button(op, "/ops/logout", "Log out"))

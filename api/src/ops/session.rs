@@ -43,9 +43,12 @@ impl Operator {
     }
 }
 
-/// The logged-in operator, if the session holds an unexpired login.
+/// The logged-in operator, if the session holds an unexpired login of a role that may
+/// see the dashboard (reader or above).
 pub fn current(session: &Session) -> Option<Operator> {
-    session.get::<Operator>(KEY).filter(|o| o.expires > Utc::now().timestamp())
+    session
+        .get::<Operator>(KEY)
+        .filter(|o| o.expires > Utc::now().timestamp() && o.principal().may(Role::Reader))
 }
 
 /// Why an action was refused.
@@ -118,6 +121,11 @@ pub async fn login(session: &Session, state: Data<&ApiState>, Form(form): Form<L
             return refused("Unknown, revoked or expired credential.");
         }
     };
+    if !principal.may(Role::Reader) {
+        tracing::info!(actor = %principal.actor, "ops login refused: an end user's role");
+        let page = login_page(Some("This account has no access to the operator dashboard."));
+        return (StatusCode::FORBIDDEN, page).into_response();
+    }
     // A login made with a JWT ends when the token does, if that comes first.
     let full = Utc::now().timestamp() + super::SESSION_HOURS * 3600;
     let token_end = jwt::expires_at(form.credential.trim(), state.auth.jwt_secret.expose_secret().as_bytes());

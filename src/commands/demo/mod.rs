@@ -69,6 +69,14 @@ const DEMO_ENTRIES: usize = 6;
 /// Matches from this day on are held back from training and forecast.
 const HELD_BACK_FROM: &str = "2024-05-01";
 
+/// The held-back matches are forecast and alerted as if it were the day they start:
+/// workers judge kickoffs by a clock that starts at [`HELD_BACK_FROM`], so alerts of
+/// matches that had not yet kicked off then go out, as they would have on the day.
+fn replay_clock() -> anyhow::Result<workers::clock::Clock> {
+    let day = HELD_BACK_FROM.parse::<chrono::NaiveDate>()?;
+    Ok(workers::clock::Clock::replaying_from(day.and_time(chrono::NaiveTime::MIN).and_utc()))
+}
+
 /// The demo gives up when the chain has not settled by then.
 const DEMO_LIMIT: Duration = Duration::from_secs(600);
 
@@ -117,7 +125,8 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection, serve: bool) -> a
         Runtime::new(db.clone(), queues.clone())
             .with_scrape(demo_scrape_settings(settings, &base))?
             .with_predict(settings.predict.clone(), true)
-            .with_telegram(&tg.settings)?,
+            .with_telegram(&tg.settings)?
+            .with_clock(replay_clock()?),
     );
     let mut events = rt.subscribe();
     let specs = jobs::queues::ALL.iter().map(|q| PoolSpec { queue: q.to_string(), concurrency: 4 }).collect();
@@ -249,7 +258,8 @@ async fn predict_held_back(
     let rows = history::load(db, &HistoryFilter::default()).await?;
     let held: Vec<i64> = rows.iter().filter(|r| r.date >= cut && r.score().is_some()).map(|r| r.id).collect();
     println!(
-        "\nForecasting {} held-back matches with a run_inference job (which queues a notify_value_bet job per value bet), then settling the value bets ...",
+        "\nForecasting {} held-back matches with a run_inference job (which queues a notify_value_bet job per value bet), then settling the value bets ...\n\
+         The workers replay {cut} onwards: an alert goes out only for a match that had not kicked off by then.",
         held.len()
     );
     let job = AnyJob::RunInference(RunInference { match_ids: held.clone() });

@@ -11,7 +11,7 @@ use workers::settings::TelegramSettings;
 use crate::fixture_site::SiteState;
 
 /// The fake's subscribers and what each sent the bot.
-const SUBSCRIBERS: [(i64, &str); 2] = [(1001, "/subscribe E0 40%"), (1002, "/subscribe 50%")];
+const SUBSCRIBERS: [(i64, &str); 2] = [(1001, "/subscribe E0 8%"), (1002, "/subscribe 12%")];
 
 /// Where the run's alerts go.
 pub struct DemoTelegram {

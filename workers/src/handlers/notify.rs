@@ -3,7 +3,8 @@
 //! `notify::delivery`). Per chat, Telegram's answer decides: a rate limit or a server or
 //! network failure retries the job (served chats are skipped then); a blocked chat is
 //! deactivated and the others still served; any other refusal dead-letters the job
-//! with Telegram's description, after the other chats were served.
+//! with Telegram's description, after the other chats were served. Once the match has
+//! kicked off, nothing is sent.
 
 use jobs::Envelope;
 use jobs::catalogue::{Job, NotifyValueBet};
@@ -26,6 +27,11 @@ pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) 
     let alert = alert::load(&rt.db, job.value_bet_id)
         .await
         .map_err(|e| if e.is_permanent() { JobFailure::permanent(e) } else { JobFailure::transient(e) })?;
+    if alert.kickoff_at <= rt.clock.now() {
+        // A price of a match under way is gone: the alert would only mislead.
+        tracing::info!(value_bet = alert.value_bet_id, kickoff = %alert.kickoff_at, "kicked off: alert not sent");
+        return Ok(());
+    }
     let chats = subscriptions::matching(&rt.db, &alert).await.map_err(JobFailure::transient)?;
     let text = alert.render();
     let (mut sent, mut refused) = (0usize, Vec::new());

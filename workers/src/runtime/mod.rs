@@ -48,6 +48,11 @@ pub struct Runtime {
     /// The chat operator alerts go to (with a bot), and when they fire.
     pub ops_chat: Option<i64>,
     pub ops_alerts: crate::settings::OpsAlertSettings,
+    /// Whether each pool deletes its queue's finished jobs every few seconds; without
+    /// it, the scheduled `vacuum_queue` job is the only cleaner.
+    pub vacuum_in_pools: bool,
+    /// What "now" is for judging whether a match has kicked off.
+    pub clock: crate::clock::Clock,
     /// Paused queues as last read from the backend by `refresh_paused` (every
     /// `PAUSE_REFRESH`), so a delivery costs no extra round trip.
     paused: std::sync::RwLock<std::collections::HashSet<String>>,
@@ -89,6 +94,8 @@ impl Runtime {
             telegram: None,
             ops_chat: None,
             ops_alerts: Default::default(),
+            vacuum_in_pools: true,
+            clock: crate::clock::Clock::system(),
             paused: Default::default(),
             done: Default::default(),
             journal: Default::default(),
@@ -100,6 +107,12 @@ impl Runtime {
     pub fn with_predict(mut self, predict: crate::settings::PredictSettings, notify: bool) -> Self {
         self.predict = predict;
         self.notify = notify;
+        self
+    }
+
+    /// Judges kickoffs by `clock` (a replay of past matches).
+    pub fn with_clock(mut self, clock: crate::clock::Clock) -> Self {
+        self.clock = clock;
         self
     }
 

@@ -248,7 +248,8 @@ async fn promote(rt: Arc<Runtime>, queue: String, mut stop: watch::Receiver<bool
             metrics::gauge!("kickoff_queue_depth", "queue" => queue.clone()).set(depth as f64);
         }
         n = n.wrapping_add(1);
-        if n.is_multiple_of(VACUUM_EVERY)
+        if rt.vacuum_in_pools
+            && n.is_multiple_of(VACUUM_EVERY)
             && let Err(e) = rt.queues.vacuum(&queue).await
         {
             tracing::warn!(queue = %queue, error = %e, "vacuum failed");

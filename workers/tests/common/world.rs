@@ -20,8 +20,14 @@ pub struct World {
     _guard: Option<PrefixGuard>,
 }
 
+/// The day the world's clock starts at: the seeded matches kick off after it, whatever
+/// day the tests run on.
+pub fn world_start() -> chrono::DateTime<chrono::Utc> {
+    chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 1, 9, 0, 0).unwrap()
+}
+
 /// A world on `backend` whose Telegram settings `adjust` may change (the fake's URL and
-/// token are set already).
+/// token are set already). Its clock starts at [`world_start`].
 pub async fn world(backend: Backend, adjust: impl FnOnce(TelegramSettings) -> TelegramSettings) -> World {
     let db = TestDb::new(Engine::Sqlite).await;
     Migrator::up(&db.conn, None).await.unwrap();
@@ -32,6 +38,9 @@ pub async fn world(backend: Backend, adjust: impl FnOnce(TelegramSettings) -> Te
         api_url: ConnUrl::new(start_fake(fake.clone()).await),
         ..TelegramSettings::default()
     });
-    let rt = Runtime::new(db.conn.clone(), queues).with_telegram(&telegram).unwrap();
+    let rt = Runtime::new(db.conn.clone(), queues)
+        .with_telegram(&telegram)
+        .unwrap()
+        .with_clock(workers::clock::Clock::replaying_from(world_start()));
     World { db, fake, rt, _guard: guard }
 }

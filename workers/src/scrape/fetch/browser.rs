@@ -15,6 +15,7 @@ use thirtyfour::prelude::*;
 use tokio::process::{Child, Command};
 use tokio::sync::{Mutex, Semaphore};
 
+use super::allow::Allowlist;
 use super::http::{domain_of, take_slot};
 use super::{FetchError, FetchRequest, FetchResponse, Fetcher};
 use crate::settings::ScrapeSettings;
@@ -31,6 +32,7 @@ pub const CHROMIUM_ARGS: &[&str] = &[
 
 pub struct BrowserFetcher {
     settings: ScrapeSettings,
+    allow: Allowlist,
     limiter: Option<QueueClient>,
     webdriver_url: String,
     /// The chromedriver this fetcher started, killed when it drops.
@@ -77,7 +79,16 @@ impl BrowserFetcher {
             (None, settings.webdriver_url.clone())
         };
         let permits = Semaphore::new(settings.browser_sessions.max(1));
-        Ok(Self { settings, limiter, webdriver_url, _driver: driver, idle: Mutex::new(Vec::new()), permits })
+        let allow = Allowlist::from_settings(&settings);
+        Ok(Self {
+            settings,
+            allow,
+            limiter,
+            webdriver_url,
+            _driver: driver,
+            idle: Mutex::new(Vec::new()),
+            permits,
+        })
     }
 
     async fn new_session(&self) -> Result<WebDriver, FetchError> {
@@ -99,6 +110,10 @@ impl BrowserFetcher {
             return Err(FetchError::BadUrl(format!("{}: a browser cannot POST an API call", req.url)));
         }
         driver.goto(&req.url).await.map_err(|e| network(&req.url, e))?;
+        // Where the page ended up (after redirects, or script navigation) is held to the
+        // same allowlist as where it started.
+        let landed = driver.current_url().await.map_err(|e| network(&req.url, e))?;
+        self.allow.check(landed.as_str())?;
         if let Some(css) = &req.wait_for {
             let limit = Duration::from_secs(self.settings.browser_wait_secs.max(1));
             driver
@@ -112,6 +127,7 @@ impl BrowserFetcher {
     }
 
     async fn get(&self, req: &FetchRequest) -> Result<FetchResponse, FetchError> {
+        self.allow.check(&req.url)?;
         let domain = domain_of(&req.url)?;
         take_slot(self.limiter.as_ref(), &self.settings, &domain).await?;
         let _permit = self.permits.acquire().await.map_err(|e| network(&req.url, e))?;

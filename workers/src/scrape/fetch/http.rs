@@ -11,8 +11,9 @@ use std::time::Duration;
 use chrono::Utc;
 use futures::future::BoxFuture;
 use jobs::QueueClient;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER, USER_AGENT};
 
+use super::allow::Allowlist;
 use super::breaker::Breakers;
 use super::proxy::ProxyPool;
 use super::{FetchError, FetchRequest, FetchResponse, Fetcher};
@@ -21,8 +22,12 @@ use crate::settings::ScrapeSettings;
 /// Attempts of one request over network errors (each on the next proxy).
 const NETWORK_ATTEMPTS: u32 = 3;
 
+/// Redirects followed at most, each checked against the allowlist.
+const MAX_REDIRECTS: u32 = 10;
+
 pub struct HttpFetcher {
     settings: ScrapeSettings,
+    allow: Allowlist,
     /// The shared limiter; `None` fetches without a budget (tools, tests of parsers).
     limiter: Option<QueueClient>,
     pool: ProxyPool,
@@ -91,7 +96,8 @@ impl HttpFetcher {
             Breakers::new(settings.breaker_failures, Duration::from_secs(settings.breaker_cooldown_secs));
         let mut user_agents = vec![settings.user_agent.clone()];
         user_agents.extend(settings.user_agents.iter().filter(|u| !u.is_empty()).cloned());
-        Self { settings, limiter, pool, breakers, user_agents, next_agent: AtomicUsize::new(0) }
+        let allow = Allowlist::from_settings(&settings);
+        Self { settings, allow, limiter, pool, breakers, user_agents, next_agent: AtomicUsize::new(0) }
     }
 
     pub fn breakers(&self) -> &Breakers {
@@ -112,6 +118,8 @@ impl HttpFetcher {
     }
 
     async fn send(&self, req: &FetchRequest) -> Result<FetchResponse, FetchError> {
+        // Before anything touches the network: a refused URL makes no request at all.
+        self.allow.check(&req.url)?;
         let domain = domain_of(&req.url)?;
         if let Err(remaining) = self.breakers.allow(&domain) {
             return Err(FetchError::CircuitOpen { domain, remaining });
@@ -129,14 +137,15 @@ impl HttpFetcher {
     }
 
     async fn attempts(&self, req: &FetchRequest, domain: &str) -> Result<FetchResponse, FetchError> {
-        let url = req.url.as_str();
-        let (mut throttled, mut network) = (0u32, 0u32);
+        let (mut throttled, mut network, mut hops) = (0u32, 0u32, 0u32);
+        // A redirect changes the URL (and turns a POST into a GET but for 307 and 308).
+        let (mut url, mut body, mut domain) = (req.url.clone(), req.body.clone(), domain.to_owned());
         loop {
-            self.take_slot(domain).await?;
+            self.take_slot(&domain).await?;
             let (route, client) = self.pool.pick()?;
-            let mut builder = match &req.body {
-                Some(body) => client.post(url).header(CONTENT_TYPE, "application/json").body(body.clone()),
-                None => client.get(url),
+            let mut builder = match &body {
+                Some(body) => client.post(&url).header(CONTENT_TYPE, "application/json").body(body.clone()),
+                None => client.get(&url),
             };
             for (name, value) in &req.headers {
                 builder = builder.header(name.as_str(), value.as_str());
@@ -151,11 +160,33 @@ impl HttpFetcher {
                         tracing::debug!(url, error = %e, "network error; next proxy");
                         continue;
                     }
-                    return Err(FetchError::Network { url: url.to_owned(), message: e.to_string() });
+                    return Err(FetchError::Network { url, message: e.to_string() });
                 }
             };
             self.pool.report(route, true);
             let status = response.status().as_u16();
+            if response.status().is_redirection()
+                && let Some(location) = response.headers().get(LOCATION)
+            {
+                hops += 1;
+                if hops > MAX_REDIRECTS {
+                    return Err(FetchError::TooManyRedirects { url: req.url.clone(), hops: MAX_REDIRECTS });
+                }
+                let next = location
+                    .to_str()
+                    .ok()
+                    .and_then(|l| response.url().join(l).ok())
+                    .ok_or_else(|| FetchError::BadUrl(format!("{url}: redirect to {location:?}")))?;
+                // Every hop stays within the allowlist: a redirect is no way around it.
+                let next = self.allow.check(next.as_str())?.to_string();
+                tracing::debug!(from = %url, to = %next, status, "redirect");
+                if !matches!(status, 307 | 308) {
+                    body = None;
+                }
+                domain = domain_of(&next)?;
+                url = next;
+                continue;
+            }
             if status == 429 || status == 503 {
                 throttled += 1;
                 let asked = retry_after(response.headers());
@@ -164,32 +195,41 @@ impl HttpFetcher {
                 if throttled > self.settings.throttle_retries
                     || wait > Duration::from_secs(self.settings.max_retry_after_secs)
                 {
-                    return Err(FetchError::RateLimited {
-                        domain: domain.to_owned(),
-                        status,
-                        retry_after: asked,
-                    });
+                    return Err(FetchError::RateLimited { domain, status, retry_after: asked });
                 }
                 tracing::info!(url, status, ?wait, "throttled; waiting");
                 tokio::time::sleep(wait).await;
                 continue;
             }
             if !(200..300).contains(&status) {
-                return Err(FetchError::Status { url: url.to_owned(), status });
+                return Err(FetchError::Status { url, status });
             }
-            // A body cut short (connection closed early) surfaces here.
-            let body = response.bytes().await.map_err(|e| FetchError::Network {
-                url: url.to_owned(),
-                message: format!("reading body: {e}"),
-            })?;
-            return Ok(FetchResponse {
-                url: url.to_owned(),
-                status,
-                body: body.to_vec(),
-                fetched_at: Utc::now(),
-            });
+            let body = read_capped(response, &url, self.settings.max_body_bytes).await?;
+            return Ok(FetchResponse { url, status, body, fetched_at: Utc::now() });
         }
     }
+}
+
+/// The body, refused as soon as it is known to exceed `limit` bytes: from its declared
+/// length before reading, else while reading (after decompression).
+async fn read_capped(mut response: reqwest::Response, url: &str, limit: u64) -> Result<Vec<u8>, FetchError> {
+    let too_large = || FetchError::TooLarge { url: url.to_owned(), limit };
+    if response.content_length().is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    // A body cut short (connection closed early) surfaces here.
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| FetchError::Network { url: url.to_owned(), message: format!("reading body: {e}") })?
+    {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 impl Fetcher for HttpFetcher {

@@ -2,6 +2,7 @@
 //! resilience built in (a shared per-domain rate limit, Retry-After, proxy rotation,
 //! user-agent rotation, a circuit breaker per domain).
 
+pub mod allow;
 pub mod breaker;
 pub mod browser;
 pub mod http;
@@ -76,6 +77,12 @@ pub enum FetchError {
     CircuitOpen { domain: String, remaining: Duration },
     #[error("bad URL {0}")]
     BadUrl(String),
+    #[error("not fetched: {0}")]
+    NotAllowed(#[from] allow::Refused),
+    #[error("GET {url}: the body is larger than the {limit} bytes [scrape] max_body_bytes allows")]
+    TooLarge { url: String, limit: u64 },
+    #[error("GET {url}: more than {hops} redirects")]
+    TooManyRedirects { url: String, hops: u32 },
     #[error("rate limiter: {0}")]
     Limiter(#[from] QueueError),
 }
@@ -86,7 +93,10 @@ impl FetchError {
     pub fn is_transient(&self) -> bool {
         match self {
             FetchError::Status { status, .. } => *status == 429 || *status >= 500,
-            FetchError::BadUrl(_) => false,
+            FetchError::BadUrl(_)
+            | FetchError::NotAllowed(_)
+            | FetchError::TooLarge { .. }
+            | FetchError::TooManyRedirects { .. } => false,
             _ => true,
         }
     }

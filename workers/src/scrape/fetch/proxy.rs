@@ -29,7 +29,12 @@ pub enum Route {
 }
 
 fn client(timeout: Duration, proxy: Option<&str>) -> Result<reqwest::Client, FetchError> {
-    let mut b = reqwest::Client::builder().connect_timeout(timeout).timeout(timeout).gzip(true);
+    // Redirects are followed by the fetcher, hop by hop against the allowlist.
+    let mut b = reqwest::Client::builder()
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .gzip(true)
+        .redirect(reqwest::redirect::Policy::none());
     if let Some(p) = proxy {
         let proxy = reqwest::Proxy::all(p).map_err(|e| FetchError::BadUrl(format!("proxy {p}: {e}")))?;
         b = b.proxy(proxy);
