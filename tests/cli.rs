@@ -474,7 +474,7 @@ fn backtest_train_and_models_on_the_sample_seasons() {
 }
 
 /// Runs `kickoff` until its stderr shows `until` (then it is killed), or until it exits,
-/// for at most a minute: whether it exited by itself, and its stderr so far.
+/// for at most a minute: whether it exited by itself with an error, and its stderr so far.
 fn kickoff_until(dir: &Path, args: &[&str], env: &[(&str, &str)], until: Option<&str>) -> (bool, String) {
     use std::io::BufRead;
     use std::sync::mpsc::RecvTimeoutError;
@@ -506,7 +506,9 @@ fn kickoff_until(dir: &Path, args: &[&str], env: &[(&str, &str)], until: Option<
                 }
             }
             // stderr closed: the process is exiting.
-            Err(RecvTimeoutError::Disconnected) => break child.wait().unwrap().code().is_some(),
+            Err(RecvTimeoutError::Disconnected) => {
+                break child.wait().unwrap().code().is_some_and(|c| c != 0);
+            }
             Err(RecvTimeoutError::Timeout) => break false,
         }
     };

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use jobs::QueueClient;
-use jobs::redis_server::RedisServer;
 use poem::web::{Data, Json};
 use poem::{IntoResponse, Response, handler, http::StatusCode};
 use sea_orm::{ConnectionTrait, Statement};
@@ -20,19 +19,34 @@ pub fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "success": true, "data": { "status": "ok" } }))
 }
 
-/// The Redis server behind the queues when it answers in time (`None` on the embedded
-/// queue), or why it is not ready.
-async fn redis_state(queues: &QueueClient) -> Result<Option<RedisServer>, String> {
-    match tokio::time::timeout(REDIS_PING_TIMEOUT, queues.redis_server()).await {
-        Ok(Ok(server)) => Ok(server),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err(format!("no answer within {REDIS_PING_TIMEOUT:?}")),
+/// Why the queue backend is not ready, if it is not: Redis must answer PING in time.
+async fn redis_unready(queues: &QueueClient) -> Option<String> {
+    let QueueClient::Redis(q) = queues else { return None };
+    let mut conn = q.connection();
+    let ping = redis::cmd("PING");
+    match tokio::time::timeout(REDIS_PING_TIMEOUT, ping.query_async::<String>(&mut conn)).await {
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(_) => Some(format!("no PONG within {REDIS_PING_TIMEOUT:?}")),
     }
 }
 
-/// Ready when the database answers, and Redis when the queue is Redis. The answer names
-/// the Redis run id and uptime: a run id other than the last one seen means Redis
-/// restarted in between.
+/// The Redis run id and uptime, best effort (an ACL may refuse INFO): a run id other
+/// than the last one seen means Redis restarted in between.
+async fn redis_identity(queues: &QueueClient) -> Option<serde_json::Value> {
+    match tokio::time::timeout(REDIS_PING_TIMEOUT, queues.redis_server()).await {
+        Ok(Ok(Some(r))) => Some(serde_json::json!({ "run_id": r.run_id, "uptime_secs": r.uptime_secs })),
+        Ok(Ok(None)) => None,
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, "readiness check: Redis INFO refused");
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+/// Ready when the database answers, and Redis when the queue is Redis; the answer names
+/// the Redis run id and uptime when Redis tells them.
 #[handler]
 pub async fn ready(state: Data<&ApiState>) -> Response {
     let backend = state.db.get_database_backend();
@@ -42,15 +56,12 @@ pub async fn ready(state: Data<&ApiState>) -> Response {
     }
     let mut data = serde_json::json!({ "status": "ready" });
     if let Some(queues) = &state.queues {
-        match redis_state(queues).await {
-            Ok(Some(r)) => {
-                data["redis"] = serde_json::json!({ "run_id": r.run_id, "uptime_secs": r.uptime_secs });
-            }
-            Ok(None) => {}
-            Err(why) => {
-                tracing::warn!(error = %why, "readiness check: redis unreachable");
-                return (StatusCode::SERVICE_UNAVAILABLE, internal_body()).into_response();
-            }
+        if let Some(why) = redis_unready(queues).await {
+            tracing::warn!(error = %why, "readiness check: redis unreachable");
+            return (StatusCode::SERVICE_UNAVAILABLE, internal_body()).into_response();
+        }
+        if let Some(identity) = redis_identity(queues).await {
+            data["redis"] = identity;
         }
     }
     Json(serde_json::json!({ "success": true, "data": data })).into_response()

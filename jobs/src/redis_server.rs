@@ -77,8 +77,9 @@ fn info_field<'a>(info: &'a str, field: &str) -> Option<&'a str> {
 /// allow), and `CONFIG GET save` when the server allows it.
 pub async fn inspect(conn: &ConnectionManager) -> Result<RedisServer, QueueError> {
     let mut conn = conn.clone();
-    let info: String =
-        redis::cmd("INFO").arg("server").arg("memory").arg("persistence").query_async(&mut conn).await?;
+    // Plain INFO (its default sections hold all three): Redis before 7 takes one section
+    // name at most.
+    let info: String = redis::cmd("INFO").query_async(&mut conn).await?;
     let field = |name: &str| info_field(&info, name).unwrap_or_default().to_owned();
     let save = match redis::cmd("CONFIG").arg("GET").arg("save").query_async::<Vec<String>>(&mut conn).await {
         Ok(pair) => pair.get(1).cloned(),

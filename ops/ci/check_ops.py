@@ -117,6 +117,8 @@ redis_sts = need("StatefulSet", "redis")
 if redis_sts:
     c = container(redis_sts)
     redis_durable("ops/k8s/redis.yaml", c.get("command", []) + c.get("args", []))
+    if "--maxmemory" not in c.get("args", []):
+        fail("ops/k8s/redis.yaml: set --maxmemory below the container's memory limit")
     if not redis_sts["spec"].get("volumeClaimTemplates"):
         fail("ops/k8s/redis.yaml: the AOF needs a persistent volume (volumeClaimTemplates)")
 compose = docs.get(os.path.join(ROOT, "ops", "compose.yaml"), [{}])[0]

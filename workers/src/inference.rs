@@ -8,8 +8,8 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, NaiveTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, Statement, Value};
+use chrono::{Datelike, NaiveDate, NaiveTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, TransactionSession, TransactionTrait, Value};
 
 use crate::history::{self, HistoryFilter, MatchRow, SELECTIONS};
 use crate::llm::{LlmClient, MatchContext};
@@ -317,10 +317,28 @@ async fn staked_on<C: ConnectionTrait>(conn: &C, day: NaiveDate) -> Result<f64, 
     Ok(rows.first().map(|r| r.try_get_by_index::<f64>(0)).transpose()?.unwrap_or(0.0))
 }
 
+/// The pending bet already stored for a match and selection, if any.
+async fn pending_bet<C: ConnectionTrait>(
+    conn: &C,
+    match_id: i64,
+    selection: &str,
+) -> Result<Option<i64>, DbErr> {
+    let rows = query(
+        conn,
+        "SELECT id FROM value_bets WHERE match_id = $1 AND selection = $2 AND status = 'pending' ORDER BY id LIMIT 1",
+        vec![match_id.into(), selection.into()],
+    )
+    .await?;
+    rows.first().map(|r| r.try_get_by_index(0)).transpose()
+}
+
 /// Stores the candidates, their stakes scaled per kickoff day so that a day's bets
 /// together stake at most `[predict] daily_stake_budget` of the bankroll. Bets stored
 /// earlier keep their stakes (their alerts are out); new ones share what is left.
-async fn store_candidates<C: ConnectionTrait>(
+/// Each day is one transaction that holds the day's lock (PostgreSQL: an advisory lock;
+/// SQLite: its one writer), so concurrent runs cannot both spend the same budget or
+/// store the same bet twice.
+async fn store_candidates<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     candidates: Vec<Candidate>,
     settings: &PredictSettings,
@@ -331,41 +349,82 @@ async fn store_candidates<C: ConnectionTrait>(
         by_day.entry(c.day).or_default().push(c);
     }
     for (day, bets) in by_day {
-        let staked = staked_on(conn, day).await?;
-        let new: f64 = bets.iter().map(|c| c.stake).sum();
-        let scale = budget_scale(settings.daily_stake_budget, staked, new);
-        if scale <= 0.0 {
-            tracing::warn!(%day, staked, bets = bets.len(), "the day's stake budget is spent: value bets not stored");
-            continue;
+        let tx = conn.begin().await?;
+        store_day(&tx, day, bets, settings, found).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// The value-bet budget lock of a day: one advisory lock key per day.
+fn day_lock_key(day: NaiveDate) -> i64 {
+    // A constant tag in the high bits keeps it apart from other advisory locks.
+    (0x6b69_636b_i64 << 32) | i64::from(day.num_days_from_ce())
+}
+
+async fn store_day<C: ConnectionTrait>(
+    tx: &C,
+    day: NaiveDate,
+    bets: Vec<Candidate>,
+    settings: &PredictSettings,
+    found: &mut FoundBets,
+) -> Result<(), DbErr> {
+    match tx.get_database_backend() {
+        DbBackend::Postgres => {
+            query(tx, "SELECT pg_advisory_xact_lock($1)", vec![day_lock_key(day).into()]).await?;
         }
-        if scale < 1.0 {
-            tracing::info!(%day, staked, new, scale, "stakes scaled to the day's budget");
+        // Taking SQLite's write lock first: a concurrent run waits here, then reads
+        // what this one stored.
+        _ => {
+            exec(tx, "UPDATE value_bets SET id = id WHERE 0 = 1", vec![]).await?;
         }
-        for c in bets {
-            let row = query(
-                conn,
-                "INSERT INTO value_bets (prediction_id, match_id, selection, bookmaker, price, edge, \
-                 kelly_stake, confidence, status, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-                vec![
-                    c.prediction_id.into(),
-                    c.match_id.into(),
-                    c.selection.into(),
-                    c.bookmaker.into(),
-                    c.price.into(),
-                    c.edge.into(),
-                    (c.stake * scale).into(),
-                    c.confidence.into(),
-                    "pending".into(),
-                    Utc::now().into(),
-                ],
-            )
-            .await?;
-            if let Some(r) = row.first() {
-                let id: i64 = r.try_get_by_index(0)?;
-                found.new.push(id);
-                found.pending.push(id);
-            }
+    }
+    // Another run may have stored some of these bets since they were found.
+    let mut bets_left = Vec::with_capacity(bets.len());
+    for c in bets {
+        match pending_bet(tx, c.match_id, c.selection).await? {
+            Some(id) => found.pending.push(id),
+            None => bets_left.push(c),
+        }
+    }
+    let bets = bets_left;
+    let staked = staked_on(tx, day).await?;
+    let new: f64 = bets.iter().map(|c| c.stake).sum();
+    let scale = budget_scale(settings.daily_stake_budget, staked, new);
+    if bets.is_empty() {
+        return Ok(());
+    }
+    if scale <= 0.0 {
+        tracing::warn!(%day, staked, bets = bets.len(), "the day's stake budget is spent: value bets not stored");
+        return Ok(());
+    }
+    if scale < 1.0 {
+        tracing::info!(%day, staked, new, scale, "stakes scaled to the day's budget");
+    }
+    for c in bets {
+        let row = query(
+            tx,
+            "INSERT INTO value_bets (prediction_id, match_id, selection, bookmaker, price, edge, \
+             kelly_stake, confidence, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            vec![
+                c.prediction_id.into(),
+                c.match_id.into(),
+                c.selection.into(),
+                c.bookmaker.into(),
+                c.price.into(),
+                c.edge.into(),
+                (c.stake * scale).into(),
+                c.confidence.into(),
+                "pending".into(),
+                Utc::now().into(),
+            ],
+        )
+        .await?;
+        if let Some(r) = row.first() {
+            let id: i64 = r.try_get_by_index(0)?;
+            found.new.push(id);
+            found.pending.push(id);
         }
     }
     Ok(())
@@ -402,7 +461,7 @@ pub const LLM_MODEL: &str = "ensemble_llm";
 
 /// Forecasts `match_ids` (every upcoming match when empty) with `loaded`, and finds
 /// their value bets; with `llm`, the ensemble's adjustment is stored too.
-pub async fn run<C: ConnectionTrait>(
+pub async fn run<C: ConnectionTrait + TransactionTrait>(
     conn: &C,
     loaded: &Loaded,
     settings: &PredictSettings,

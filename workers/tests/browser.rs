@@ -79,7 +79,12 @@ async fn site() -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_script_rendered_page_is_scraped_through_chromium() {
     let base = site().await;
-    let settings = ScrapeSettings { browser_wait_secs: 5, browser_sessions: 1, ..ScrapeSettings::default() };
+    let settings = ScrapeSettings {
+        browser_wait_secs: 5,
+        browser_sessions: 1,
+        allowed_urls: vec![base.clone()],
+        ..ScrapeSettings::default()
+    };
     let browser = BrowserFetcher::start(settings, None)
         .await
         .expect("chromedriver and chromium (apt: chromium chromium-driver)");
@@ -107,5 +112,9 @@ async fn a_script_rendered_page_is_scraped_through_chromium() {
     );
     let again = tokio::time::timeout(Duration::from_secs(60), browser.fetch(&req)).await.unwrap().unwrap();
     assert_eq!(parse_fixtures_page(&url, &again.body).unwrap().len(), 400);
+
+    // The browser keeps to the fetch allowlist too.
+    let elsewhere = browser.fetch(&FetchRequest::get("http://169.254.169.254/latest/meta-data/")).await;
+    assert!(matches!(&elsewhere, Err(e @ FetchError::NotAllowed(_)) if !e.is_transient()), "{elsewhere:?}");
     browser.shutdown().await;
 }

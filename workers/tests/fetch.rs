@@ -32,6 +32,8 @@ struct Site {
     throttle_first: AtomicU32,
     /// `/flaky` answers 500 while this is set.
     failing: std::sync::atomic::AtomicBool,
+    /// Requests to `/page` that carried an `X-Secret` header.
+    secrets: AtomicU32,
 }
 
 struct State {
@@ -40,8 +42,11 @@ struct State {
 }
 
 #[handler]
-fn page(state: Data<&Arc<State>>) -> &'static str {
+fn page(state: Data<&Arc<State>>, req: &poem::Request) -> &'static str {
     state.site.hits.fetch_add(1, Ordering::SeqCst);
+    if req.headers().contains_key("x-secret") {
+        state.site.secrets.fetch_add(1, Ordering::SeqCst);
+    }
     if let Ok(mut a) = state.site.arrivals.lock() {
         a.push(state.started.elapsed());
     }
@@ -334,9 +339,24 @@ async fn only_configured_sources_are_fetched_and_bodies_are_capped() {
     assert!(refused(&hop) && hop.to_string().contains(&other), "{hop:?}");
     assert_eq!(other_site.hits.load(Ordering::SeqCst), 0, "nothing reached the unconfigured site");
 
-    // A redirect within the list is followed.
-    let within = f.fetch(&FetchRequest::get(format!("{base}/redirect?to=/page"))).await.unwrap();
+    // A redirect within the list is followed, the request's headers with it on the same
+    // origin only: an API key meant for one site never reaches another.
+    let secret = |url: String| FetchRequest {
+        headers: vec![("X-Secret".into(), "k".into())],
+        ..FetchRequest::get(url)
+    };
+    let within = f.fetch(&secret(format!("{base}/redirect?to=/page"))).await.unwrap();
     assert_eq!((within.body.as_slice(), site.hits.load(Ordering::SeqCst)), (b"ok".as_slice(), 1));
+    assert_eq!(site.secrets.load(Ordering::SeqCst), 1);
+    let s = ScrapeSettings { allowed_urls: vec![other.clone()], ..settings(&base, 6_000, 10) };
+    let both = HttpFetcher::new(s, None).unwrap();
+    let across = both.fetch(&secret(format!("{base}/redirect?to={other}/page"))).await.unwrap();
+    assert_eq!(across.body, b"ok");
+    assert_eq!(
+        (other_site.hits.load(Ordering::SeqCst), other_site.secrets.load(Ordering::SeqCst)),
+        (1, 0),
+        "followed to the other configured origin, without the header"
+    );
 
     let large = f.fetch(&FetchRequest::get(format!("{base}/big"))).await.unwrap_err();
     assert!(

@@ -1,5 +1,6 @@
 //! The admin API under `/api/v1/admin`: trigger jobs, watch and steer queues, workers,
-//! schedules and dead letters, read the audit log. Reads need any authenticated role;
+//! schedules and dead letters, read the audit log. Reads need reader (an end user's
+//! member role is refused: job arguments and dead-letter payloads are operator data);
 //! actions need operator (purging and the audit log need admin); every action is written
 //! to audit_log.
 

@@ -2,7 +2,8 @@
 //! API uses. A login (API key or JWT) becomes an encrypted, HttpOnly, SameSite=Strict
 //! session cookie holding the actor, the role and a CSRF token; every action is a POST
 //! form carrying that token, needs operator (or admin), and is written to audit_log. A
-//! reader sees every page and no buttons, and an action it forges is refused.
+//! reader sees every page but the audit log (admins only), and no buttons, and an action
+//! it forges is refused; an end user (member) cannot log in.
 
 mod audit;
 mod charts;

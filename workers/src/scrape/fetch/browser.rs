@@ -110,10 +110,6 @@ impl BrowserFetcher {
             return Err(FetchError::BadUrl(format!("{}: a browser cannot POST an API call", req.url)));
         }
         driver.goto(&req.url).await.map_err(|e| network(&req.url, e))?;
-        // Where the page ended up (after redirects, or script navigation) is held to the
-        // same allowlist as where it started.
-        let landed = driver.current_url().await.map_err(|e| network(&req.url, e))?;
-        self.allow.check(landed.as_str())?;
         if let Some(css) = &req.wait_for {
             let limit = Duration::from_secs(self.settings.browser_wait_secs.max(1));
             driver
@@ -123,7 +119,15 @@ impl BrowserFetcher {
                 .await
                 .map_err(|e| network(&req.url, format!("`{css}` did not appear within {limit:?}: {e}")))?;
         }
-        driver.source().await.map_err(|e| network(&req.url, e))
+        // Where the page ended up (after redirects, or script navigation) is held to the
+        // same allowlist as where it started, and its size to the same cap.
+        let landed = driver.current_url().await.map_err(|e| network(&req.url, e))?;
+        self.allow.check(landed.as_str())?;
+        let html = driver.source().await.map_err(|e| network(&req.url, e))?;
+        if html.len() as u64 > self.settings.max_body_bytes {
+            return Err(FetchError::TooLarge { url: req.url.clone(), limit: self.settings.max_body_bytes });
+        }
+        Ok(html)
     }
 
     async fn get(&self, req: &FetchRequest) -> Result<FetchResponse, FetchError> {

@@ -140,6 +140,7 @@ impl HttpFetcher {
         let (mut throttled, mut network, mut hops) = (0u32, 0u32, 0u32);
         // A redirect changes the URL (and turns a POST into a GET but for 307 and 308).
         let (mut url, mut body, mut domain) = (req.url.clone(), req.body.clone(), domain.to_owned());
+        let mut headers = req.headers.clone();
         loop {
             self.take_slot(&domain).await?;
             let (route, client) = self.pool.pick()?;
@@ -147,7 +148,7 @@ impl HttpFetcher {
                 Some(body) => client.post(&url).header(CONTENT_TYPE, "application/json").body(body.clone()),
                 None => client.get(&url),
             };
-            for (name, value) in &req.headers {
+            for (name, value) in &headers {
                 builder = builder.header(name.as_str(), value.as_str());
             }
             let sent = builder.header(USER_AGENT, self.user_agent()).send().await;
@@ -164,6 +165,8 @@ impl HttpFetcher {
                 }
             };
             self.pool.report(route, true);
+            // Where the answer came from is held to the list too, whatever the client did.
+            self.allow.check(response.url().as_str())?;
             let status = response.status().as_u16();
             if response.status().is_redirection()
                 && let Some(location) = response.headers().get(LOCATION)
@@ -178,7 +181,19 @@ impl HttpFetcher {
                     .and_then(|l| response.url().join(l).ok())
                     .ok_or_else(|| FetchError::BadUrl(format!("{url}: redirect to {location:?}")))?;
                 // Every hop stays within the allowlist: a redirect is no way around it.
-                let next = self.allow.check(next.as_str())?.to_string();
+                let next = self.allow.check(next.as_str())?;
+                let here = url::Url::parse(&url).map_err(|e| FetchError::BadUrl(format!("{url}: {e}")))?;
+                if here.scheme() == "https" && next.scheme() != "https" {
+                    return Err(FetchError::BadUrl(format!(
+                        "{url}: refused a redirect from https to {next}"
+                    )));
+                }
+                // Credentials and the body go to the origin they were meant for only.
+                if here.origin() != next.origin() {
+                    headers.clear();
+                    body = None;
+                }
+                let next = next.to_string();
                 tracing::debug!(from = %url, to = %next, status, "redirect");
                 if !matches!(status, 307 | 308) {
                     body = None;
