@@ -553,7 +553,9 @@ async fn two_worker_processes_share_one_domain_budget() {
     for i in 0..2 {
         let mut cmd =
             s.command(&["worker", "--queues", "scrape", "--concurrency", "scrape=4"], &format!("w{i}.log"));
-        cmd.env("KICKOFF__SCRAPE__DEFAULT_RATE_PER_MIN", "120")
+        // The local feed stands in for a configured source: the fetch allowlist lets it in.
+        cmd.env("KICKOFF__SCRAPE__ALLOWED_URLS", format!("[\"http://{addr}\"]"))
+            .env("KICKOFF__SCRAPE__DEFAULT_RATE_PER_MIN", "120")
             .env("KICKOFF__SCRAPE__DEFAULT_BURST", "2")
             .env("KICKOFF__SCRAPE__USER_AGENT", format!("worker-{i}"));
         s.children.push(cmd.spawn().unwrap());
