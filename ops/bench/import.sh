@@ -11,17 +11,18 @@
 #   ops/bench/import.sh [DIR] [RUNS]       DIR default ../shared/data/football, RUNS default 3
 #
 # Env: PG_URL (default postgres://postgres@127.0.0.1:5432), KICKOFF_BIN (default: build
-# target/release/kickoff), PROFILE=debug to use the debug build.
+# $CARGO_TARGET_DIR/release/kickoff, target/ without it), PROFILE=debug to use the debug build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dir=${1:-../shared/data/football}
 runs=${2:-3}
 pg=${PG_URL:-postgres://postgres@127.0.0.1:5432}
+target=${CARGO_TARGET_DIR:-target}
 if [ -z "${KICKOFF_BIN:-}" ]; then
   if [ "${PROFILE:-release}" = debug ]; then
-    cargo build -q --bin kickoff; KICKOFF_BIN=target/debug/kickoff
+    cargo build -q --bin kickoff; KICKOFF_BIN=$target/debug/kickoff
   else
-    cargo build -q --release --bin kickoff; KICKOFF_BIN=target/release/kickoff
+    cargo build -q --release --bin kickoff; KICKOFF_BIN=$target/release/kickoff
   fi
 fi
 db="kickoff_bench_$$"

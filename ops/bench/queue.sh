@@ -15,6 +15,7 @@ kit=${KIT:-../shared/bench}
 export BENCH_DIR=${BENCH_DIR:-$PWD/.bench-work}
 port=${REDIS_PORT:-6379}
 cargo build -q --release --bin kickoff
+bin=${CARGO_TARGET_DIR:-target}/release/kickoff
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
@@ -33,4 +34,4 @@ fi
 
 echo "== kickoff"
 KICKOFF__QUEUE__URL="redis://127.0.0.1:$port/0" KICKOFF__DATABASE__URL="sqlite://$scratch/bench.db" \
-  target/release/kickoff bench queue --jobs "$n" --workers 2 --concurrency 50 --runs "$runs"
+  "$bin" bench queue --jobs "$n" --workers 2 --concurrency 50 --runs "$runs"
