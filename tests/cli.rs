@@ -7,7 +7,9 @@ use std::process::{Command, Output};
 use entities::Engine;
 use entities::testing::TestDb;
 
-fn kickoff(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+/// `kickoff args` in `dir`, in the test environment with none of the caller's settings
+/// but `env`.
+fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kickoff"));
     cmd.current_dir(dir).args(args).env_remove("RUST_LOG").env("KICKOFF_ENV", "test");
     for (k, _) in std::env::vars() {
@@ -16,7 +18,11 @@ fn kickoff(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         }
     }
     cmd.envs(env.iter().copied());
-    cmd.output().expect("run kickoff")
+    cmd
+}
+
+fn kickoff(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    command(dir, args, env).output().expect("run kickoff")
 }
 
 fn stdout(o: &Output) -> String {
@@ -478,15 +484,11 @@ fn backtest_train_and_models_on_the_sample_seasons() {
 fn kickoff_until(dir: &Path, args: &[&str], env: &[(&str, &str)], until: Option<&str>) -> (bool, String) {
     use std::io::BufRead;
     use std::sync::mpsc::RecvTimeoutError;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kickoff"));
-    cmd.current_dir(dir).args(args).env_remove("RUST_LOG").env("KICKOFF_ENV", "test");
-    for (k, _) in std::env::vars() {
-        if k.starts_with("KICKOFF__") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.envs(env.iter().copied()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().expect("run kickoff");
+    let mut child = command(dir, args, env)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run kickoff");
     let (tx, rx) = std::sync::mpsc::channel();
     let err = child.stderr.take().unwrap();
     std::thread::spawn(move || {

@@ -205,7 +205,7 @@ struct FoundBets {
 
 /// A value bet found by this run, not yet stored: its stake still has to fit its day's
 /// budget.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Candidate {
     match_id: i64,
     prediction_id: i64,
@@ -298,7 +298,7 @@ async fn value_bets<C: ConnectionTrait>(
 
 /// The factor that fits `new` stakes into what is left of a day's budget once `staked`
 /// is taken: 1 when they fit, less when they must shrink together, 0 when nothing is left.
-pub fn budget_scale(budget: f64, staked: f64, new: f64) -> f64 {
+fn budget_scale(budget: f64, staked: f64, new: f64) -> f64 {
     let left = (budget - staked).max(0.0);
     if new <= left || new <= 0.0 { 1.0 } else { left / new }
 }
@@ -380,20 +380,20 @@ async fn store_day<C: ConnectionTrait>(
         }
     }
     // Another run may have stored some of these bets since they were found.
-    let mut bets_left = Vec::with_capacity(bets.len());
+    let mut unstored = Vec::with_capacity(bets.len());
     for c in bets {
         match pending_bet(tx, c.match_id, c.selection).await? {
             Some(id) => found.pending.push(id),
-            None => bets_left.push(c),
+            None => unstored.push(c),
         }
     }
-    let bets = bets_left;
-    let staked = staked_on(tx, day).await?;
-    let new: f64 = bets.iter().map(|c| c.stake).sum();
-    let scale = budget_scale(settings.daily_stake_budget, staked, new);
+    let bets = unstored;
     if bets.is_empty() {
         return Ok(());
     }
+    let staked = staked_on(tx, day).await?;
+    let new: f64 = bets.iter().map(|c| c.stake).sum();
+    let scale = budget_scale(settings.daily_stake_budget, staked, new);
     if scale <= 0.0 {
         tracing::warn!(%day, staked, bets = bets.len(), "the day's stake budget is spent: value bets not stored");
         return Ok(());
