@@ -1,6 +1,7 @@
 //! The `kickoff` binary end to end: demo, config, migrate and import, each in its own
 //! scratch directory with its own database.
 
+use jobs::JobQueue;
 use std::path::Path;
 use std::process::{Command, Output};
 

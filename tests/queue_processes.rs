@@ -115,6 +115,28 @@ impl Setup {
         self.children.len() - 1
     }
 
+    /// A worker that dies at the failpoints `failpoints` (see `jobs::failpoint`).
+    fn failing_worker(&mut self, concurrency: usize, log: &str, failpoints: &str) -> usize {
+        let c = format!("maintenance={concurrency}");
+        let args = ["worker", "--queues", "maintenance", "--concurrency", &c, "--grace-secs", "30"];
+        let child = self.command(&args, log).env(jobs::failpoint::ENV, failpoints).spawn().unwrap();
+        self.children.push(child);
+        self.children.len() - 1
+    }
+
+    /// Waits until the queue is empty and nothing runs; returns the runs of `tag`.
+    async fn wait_drained(&self, tag: &str, limit: Duration) -> HashMap<String, usize> {
+        let start = Instant::now();
+        loop {
+            let stats = self.queues.stats(queues::MAINTENANCE).await.unwrap();
+            if stats.pending + stats.scheduled + stats.running == 0 {
+                return self.runs(tag).await;
+            }
+            assert!(start.elapsed() < limit, "not drained after {limit:?}: {stats:?}\n{}", self.all_logs());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     fn worker(&mut self, concurrency: usize, log: &str) -> usize {
         let c = format!("maintenance={concurrency}");
         self.spawn(&["worker", "--queues", "maintenance", "--concurrency", &c, "--grace-secs", "30"], log)
@@ -298,6 +320,86 @@ async fn killed_worker(at: QueueAt<'_>) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_finished_before_a_kill_is_not_run_again() {
+    finished_then_killed(QueueAt::Redis(SHARED_REDIS)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_finished_before_a_kill_is_not_run_again_on_the_embedded_queue() {
+    finished_then_killed(QueueAt::Embedded).await;
+}
+
+/// Worker A dies right after recording the third job's outcome, before apalis
+/// acknowledges it (its acknowledgements are batched): worker B gets the unacknowledged
+/// jobs back and must not run any of them again.
+async fn finished_then_killed(at: QueueAt<'_>) {
+    let mut s = Setup::new(at).await;
+    let a = s.failing_worker(2, "a.log", "before_ack=3");
+    s.enqueue_probes(12, Probe { record: true, sleep_ms: 100, ..probe("acked") }, EnqueueOptions::default())
+        .await;
+    assert!(!s.wait_exit(a, Duration::from_secs(30)), "worker A should have died at its failpoint");
+    assert!(s.log("a.log").contains("failpoint before_ack"), "{}", s.log("a.log"));
+    s.worker(4, "b.log");
+    let runs = s.wait_drained("acked", Duration::from_secs(60)).await;
+    assert_eq!(runs.len(), 12, "lost jobs: {runs:?}");
+    assert!(runs.values().all(|n| *n == 1), "a finished job ran again: {runs:?}");
+    assert!(s.log("b.log").contains("acknowledged without running"), "{}", s.all_logs());
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poison_job_becomes_a_dead_letter_instead_of_killing_workers_forever() {
+    poison(QueueAt::Redis(SHARED_REDIS)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poison_job_becomes_a_dead_letter_on_the_embedded_queue() {
+    poison(QueueAt::Embedded).await;
+}
+
+/// A job that aborts its process on every run: each worker it kills is replaced (as a
+/// supervisor would), and after the kind's max attempts the job is dead-lettered
+/// without running, while the other jobs all run.
+async fn poison(at: QueueAt<'_>) {
+    use jobs::catalogue::Job;
+    let mut s = Setup::new(at).await;
+    let max = Probe::POLICY.max_attempts as usize;
+    s.enqueue_probes(1, Probe { abort: true, ..probe("poison") }, EnqueueOptions::default()).await;
+    s.enqueue_probes(5, probe("healthy"), EnqueueOptions::default()).await;
+    let db = entities::connect(&DatabaseSettings {
+        url: ConnUrl::new(format!("sqlite://{}", s.dir.path().join("kickoff.db").display())),
+        ..DatabaseSettings::default()
+    })
+    .await
+    .unwrap();
+    let start = Instant::now();
+    let mut deaths = 0;
+    let mut current = s.worker(1, "w0.log");
+    loop {
+        let letters = jobs::dead_letters::list(&db, &Default::default()).await.unwrap();
+        if !letters.is_empty() {
+            assert_eq!(letters.len(), 1);
+            assert!(jobs::dead_letters::errors_of(&letters[0])[0].error.contains("poison"));
+            break;
+        }
+        if s.children[current].try_wait().unwrap().is_some() {
+            deaths += 1;
+            current = s.worker(1, &format!("w{deaths}.log"));
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no dead letter after {deaths} deaths\n{}",
+            s.all_logs()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(deaths, max, "each delivery up to the max attempts killed a worker");
+    let runs = s.wait_drained("healthy", Duration::from_secs(60)).await;
+    assert_eq!((runs.len(), runs.values().all(|n| *n == 1)), (5, true), "{runs:?}");
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_in_flight_jobs_finish_and_loses_nothing() {
     sigterm(QueueAt::Redis(SHARED_REDIS)).await;
 }
@@ -442,7 +544,7 @@ async fn claims(s: &Setup) -> Vec<(i64, String)> {
     let pairs: Vec<(String, String)> = match &s.queues {
         QueueClient::Redis(q) => {
             let mut conn = q.connection();
-            let pattern = format!("{}sched:every_second:*", s.prefix);
+            let pattern = format!("{}idem:sched:every_second:*", s.prefix);
             let keys: Vec<String> = redis::cmd("KEYS").arg(&pattern).query_async(&mut conn).await.unwrap();
             let mut out = Vec::new();
             for k in keys {
@@ -453,7 +555,7 @@ async fn claims(s: &Setup) -> Vec<(i64, String)> {
         }
         QueueClient::Embedded(q) => {
             sqlx::query_as("SELECT key, value FROM kickoff_kv_claims WHERE key LIKE ?1")
-                .bind(format!("{}sched:every_second:%", s.prefix))
+                .bind(format!("{}idem:sched:every_second:%", s.prefix))
                 .fetch_all(q.pool())
                 .await
                 .unwrap()

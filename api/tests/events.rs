@@ -2,6 +2,7 @@
 //! unchanged, a reconnecting client gets what it missed, bad channels are 400s, and the
 //! embedded queue answers 503.
 
+use jobs::JobQueue;
 use std::time::Duration;
 
 use api::events::EventHub;

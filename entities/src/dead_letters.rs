@@ -9,6 +9,9 @@ use serde::Serialize;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    /// The job's id (its envelope's); with `attempts`, unique. `None` for letters
+    /// recorded before it was kept.
+    pub job_id: Option<String>,
     pub queue: String,
     pub kind: String,
     pub payload: Json,

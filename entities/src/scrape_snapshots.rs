@@ -16,6 +16,8 @@ pub struct Model {
     /// Hex SHA-256 of `body`.
     pub content_hash: String,
     pub body: String,
+    /// When processing finished with it; `None` until then (a sweep finds those).
+    pub processed_at: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -156,6 +156,9 @@ pub enum MaintenanceTask {
     VacuumQueue,
     /// Check the operator alerts and tell the ops chat of incidents that start or clear.
     OpsAlerts,
+    /// Queue the processing of snapshots stored but never processed (a worker killed
+    /// between storing a snapshot and queueing its processing).
+    ProcessPending,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -184,6 +187,13 @@ pub struct Probe {
     /// Panic instead of returning (tests that panics count as transient failures).
     #[serde(default)]
     pub panic: bool,
+    /// Write a `probe_runs` row, fenced by the attempt's done marker (the fault tests'
+    /// countable database effect).
+    #[serde(default)]
+    pub record: bool,
+    /// Abort the worker process on every run (a poison job).
+    #[serde(default)]
+    pub abort: bool,
 }
 job!(Probe, "probe", queues::MAINTENANCE, JobPolicy::new(4, 500, 5, 30));
 

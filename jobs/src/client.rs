@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::backend::{Delivery, JobQueue, OutboxEntry, SharedState};
 use crate::embedded_queue::EmbeddedQueues;
 use crate::envelope::Envelope;
 use crate::redis_queue::RedisQueues;
@@ -263,6 +264,47 @@ impl QueueClient {
     /// registering it.
     pub async fn keep_alive(&self, queue: &str, worker: &str) -> Result<(), QueueError> {
         on_backend!(self, q => q.keep_alive(queue, worker).await)
+    }
+
+    /// Gives the jobs of silent workers back to the front of the ready list.
+    pub async fn sweep_orphans(&self, queue: &str) -> Result<u64, QueueError> {
+        on_backend!(self, q => q.sweep_orphans(queue).await)
+    }
+
+    /// Counts a delivery of `task` and reads whether its outcome is recorded.
+    pub async fn begin_delivery(&self, queue: &str, task: &str) -> Result<Delivery, QueueError> {
+        on_backend!(self, q => q.begin_delivery(queue, task).await)
+    }
+
+    /// Records that `task`'s outcome is written.
+    pub async fn finish_delivery(&self, queue: &str, task: &str) -> Result<(), QueueError> {
+        on_backend!(self, q => q.finish_delivery(queue, task).await)
+    }
+
+    /// Keeps a dead letter the database could not take.
+    pub async fn outbox_put(&self, entry: &OutboxEntry) -> Result<(), QueueError> {
+        on_backend!(self, q => q.outbox_put(entry).await)
+    }
+
+    pub async fn outbox_list(&self, limit: usize) -> Result<Vec<OutboxEntry>, QueueError> {
+        on_backend!(self, q => q.outbox_list(limit).await)
+    }
+
+    pub async fn outbox_remove(&self, key: &str) -> Result<(), QueueError> {
+        on_backend!(self, q => q.outbox_remove(key).await)
+    }
+
+    /// Tasks the backend gave up on by itself, with their payloads.
+    pub async fn given_up(
+        &self,
+        queue: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Option<Vec<u8>>)>, QueueError> {
+        on_backend!(self, q => q.given_up(queue, limit).await)
+    }
+
+    pub async fn forget_given_up(&self, queue: &str, task: &str) -> Result<(), QueueError> {
+        on_backend!(self, q => q.forget_given_up(queue, task).await)
     }
 
     /// The workers registered on `queue`, newest heartbeat first, with those gone for

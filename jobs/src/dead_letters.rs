@@ -4,11 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use entities::dead_letters::{self, ActiveModel, Column, Entity, Model};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
-};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::catalogue::{AnyJob, JobError};
 use crate::client::{EnqueueOptions, Enqueued, QueueClient, QueueError};
@@ -41,7 +38,9 @@ pub struct DeadLetterFilter {
 }
 
 /// Records a job that will not run again: its arguments, every attempt's error
-/// (`envelope.errors` plus `last`), and when it first and last failed.
+/// (`envelope.errors` plus `last`), and when it first and last failed. Idempotent per
+/// job and attempt: recording the same outcome again (from the outbox, or by a
+/// delivery repeated after a crash) returns the letter already there.
 pub async fn record<C: ConnectionTrait>(
     db: &C,
     queue: &str,
@@ -52,7 +51,8 @@ pub async fn record<C: ConnectionTrait>(
     errors.push(last);
     let first = errors.first().map(|e| e.failed_at).unwrap_or_else(Utc::now);
     let last_at = errors.last().map(|e| e.failed_at).unwrap_or_else(Utc::now);
-    ActiveModel {
+    let letter = ActiveModel {
+        job_id: Set(Some(envelope.id.clone())),
         queue: Set(queue.to_owned()),
         kind: Set(envelope.kind.clone()),
         payload: Set(envelope.args.clone()),
@@ -62,9 +62,20 @@ pub async fn record<C: ConnectionTrait>(
         last_failed_at: Set(last_at),
         requeued_at: Set(None),
         ..Default::default()
+    };
+    let inserted = Entity::insert(letter)
+        .on_conflict(OnConflict::columns([Column::JobId, Column::Attempts]).do_nothing().to_owned())
+        .exec(db)
+        .await;
+    match inserted {
+        Ok(_) | Err(DbErr::RecordNotInserted) => Entity::find()
+            .filter(Column::JobId.eq(envelope.id.as_str()))
+            .filter(Column::Attempts.eq(envelope.attempt as i32))
+            .one(db)
+            .await?
+            .ok_or(DbErr::RecordNotFound(format!("dead letter of job {}", envelope.id))),
+        Err(e) => Err(e),
     }
-    .insert(db)
-    .await
 }
 
 /// The attempt errors of a dead letter.
@@ -101,8 +112,8 @@ pub async fn get<C: ConnectionTrait>(db: &C, id: i64) -> Result<Model, DeadLette
 
 /// Enqueues a dead letter again as a first attempt, optionally with edited
 /// arguments (validated against its kind). The letter stays, marked requeued, and the
-/// new job carries the earlier errors as history. A letter is requeued once: the mark is
-/// claimed before the enqueue, so a second call (a double click, two operators, a
+/// new job carries the earlier errors as history. A letter is requeued once: the job is
+/// keyed by the letter, so a second call (a double click, two operators, a
 /// retried request) gets [`DeadLetterError::AlreadyRequeued`] instead of a second job.
 pub async fn requeue<C: ConnectionTrait>(
     db: &C,
@@ -116,7 +127,16 @@ pub async fn requeue<C: ConnectionTrait>(
     }
     let args = edited_args.unwrap_or_else(|| letter.payload.clone());
     let job = AnyJob::from_parts(&letter.kind, args)?;
-    let claimed = Entity::update_many()
+    let mut envelope = Envelope::new(&job);
+    envelope.errors = errors_of(&letter);
+    // The job first, keyed by the letter: a requeue interrupted after this line (a
+    // crash, a lost response) is finished by the next call without a second job.
+    let key = format!("requeue:dead_letter:{id}");
+    let outcome = queues
+        .enqueue(&envelope, &EnqueueOptions { idempotency_key: Some(key), ..Default::default() })
+        .await?;
+    crate::failpoint::hit("requeue_after_enqueue");
+    let marked = Entity::update_many()
         .col_expr(Column::RequeuedAt, Expr::value(Utc::now()))
         .col_expr(Column::Payload, Expr::value(job.args()))
         .filter(Column::Id.eq(id))
@@ -124,26 +144,13 @@ pub async fn requeue<C: ConnectionTrait>(
         .exec(db)
         .await?
         .rows_affected;
-    if claimed == 0 {
-        // Another caller claimed it between the read and the update.
+    if marked == 0 {
+        // Another caller requeued it between the read and the update; the key kept
+        // this call from queueing a second job.
         let at = get(db, id).await?.requeued_at.unwrap_or_else(Utc::now);
         return Err(DeadLetterError::AlreadyRequeued { id, at });
     }
-    let mut envelope = Envelope::new(&job);
-    envelope.errors = errors_of(&letter);
-    match queues.enqueue(&envelope, &EnqueueOptions::default()).await {
-        Ok(outcome) => Ok(outcome),
-        Err(e) => {
-            // Nothing was queued: give the letter back as it was, to be requeued later.
-            Entity::update_many()
-                .col_expr(Column::RequeuedAt, Expr::value(Option::<DateTime<Utc>>::None))
-                .col_expr(Column::Payload, Expr::value(letter.payload))
-                .filter(Column::Id.eq(id))
-                .exec(db)
-                .await?;
-            Err(e.into())
-        }
-    }
+    Ok(outcome)
 }
 
 pub async fn delete<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<u64, DbErr> {

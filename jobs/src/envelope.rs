@@ -1,6 +1,8 @@
 //! What a queue stores: the job's kind and arguments plus the bookkeeping our own
 //! retry layer needs (attempt count, every attempt's error, the fan-out chain).
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -18,9 +20,20 @@ pub struct AttemptError {
     pub worker: String,
 }
 
+/// The envelope format written now. Version 1 (no `v` field) is what releases before
+/// versioning wrote; every later field has a default, so older envelopes still run.
+pub const ENVELOPE_VERSION: u32 = 2;
+
+fn first_version() -> u32 {
+    1
+}
+
 /// A queued job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
+    /// The format this envelope was written in (see [`ENVELOPE_VERSION`]).
+    #[serde(default = "first_version")]
+    pub v: u32,
     /// Stable across retries: the job's identity (a ULID).
     pub id: String,
     pub kind: String,
@@ -42,15 +55,25 @@ pub struct Envelope {
     /// The schedule entry whose tick (or "run now") started this job's chain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<String>,
+    /// Context propagated along the chain (trace ids and the like): children inherit it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub context: BTreeMap<String, String>,
 }
 
 impl Envelope {
     /// A first attempt of `job`.
     pub fn new(job: &AnyJob) -> Self {
+        Self::raw(job.kind(), job.args())
+    }
+
+    /// An envelope around what is not a valid job (an undecodable payload, a task
+    /// whose payload is gone), so its dead letter keeps what was found.
+    pub fn raw(kind: impl Into<String>, args: serde_json::Value) -> Self {
         Self {
+            v: ENVELOPE_VERSION,
             id: ulid::Ulid::generate().to_string(),
-            kind: job.kind().to_owned(),
-            args: job.args(),
+            kind: kind.into(),
+            args,
             attempt: 1,
             errors: Vec::new(),
             enqueued_at: Utc::now(),
@@ -58,6 +81,7 @@ impl Envelope {
             root: None,
             timeout_ms: None,
             schedule: None,
+            context: BTreeMap::new(),
         }
     }
 
@@ -79,6 +103,7 @@ impl Envelope {
         self.parent = Some(parent.id.clone());
         self.root = Some(parent.root.clone().unwrap_or_else(|| parent.id.clone()));
         self.schedule = parent.schedule.clone();
+        self.context = parent.context.clone();
         self
     }
 
@@ -106,6 +131,27 @@ impl Envelope {
 mod tests {
     use super::*;
     use crate::catalogue::{ProcessSnapshot, ScrapeFootballData};
+
+    /// An envelope as the release before versioning wrote it (a retry, with its error),
+    /// byte for byte: it must still decode, as version 1, to the same job.
+    #[test]
+    fn an_envelope_from_before_versioning_still_decodes() {
+        let old = r#"{"id":"01KBN2Z5Y3J8G6M5X0Q9R7T4VW","kind":"process_snapshot","args":{"snapshot_id":7},"attempt":2,"errors":[{"attempt":1,"error":"database: timed out","permanent":false,"started_at":"2026-12-06T10:00:00Z","failed_at":"2026-12-06T10:00:01Z","worker":"w-1-process-ab"}],"enqueued_at":"2026-12-06T09:59:59Z","parent":"01KBN2Z5Y3J8G6M5X0Q9R7T4VA","root":"01KBN2Z5Y3J8G6M5X0Q9R7T4VA","schedule":"results"}"#;
+        let env: Envelope = serde_json::from_str(old).unwrap();
+        assert_eq!((env.v, env.attempt, env.errors.len()), (1, 2, 1));
+        assert!(env.context.is_empty());
+        assert_eq!(env.job().unwrap(), AnyJob::ProcessSnapshot(ProcessSnapshot { snapshot_id: 7 }));
+        let new = Envelope::of(&ProcessSnapshot { snapshot_id: 7 }).unwrap();
+        assert_eq!(serde_json::to_value(&new).unwrap()["v"], ENVELOPE_VERSION);
+    }
+
+    #[test]
+    fn children_inherit_the_context() {
+        let mut parent = Envelope::of(&ProcessSnapshot { snapshot_id: 1 }).unwrap();
+        parent.context.insert("traceparent".into(), "00-abc-def-01".into());
+        let child = Envelope::of(&ProcessSnapshot { snapshot_id: 2 }).unwrap().child_of(&parent);
+        assert_eq!(child.context, parent.context);
+    }
 
     #[test]
     fn chain_and_retry_bookkeeping() {

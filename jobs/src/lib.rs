@@ -3,15 +3,14 @@
 //! queue settings shared by the workers that consume jobs and the API that enqueues
 //! them; and the Telegram bot's subscriber commands, which both answer.
 
+pub mod backend;
 pub mod catalogue;
 pub mod client;
 pub mod dead_letters;
-pub mod embedded_queue;
 pub mod envelope;
+pub mod failpoint;
 pub mod journal;
 pub mod policy;
-pub mod redis_queue;
-pub mod redis_server;
 pub mod schedule;
 pub mod schedule_state;
 pub mod series;
@@ -20,6 +19,11 @@ pub mod telegram;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+// The backends by their earlier module names, which callers and tests use.
+pub use backend::embedded as embedded_queue;
+pub use backend::redis as redis_queue;
+pub use backend::redis::server as redis_server;
+pub use backend::{Delivery, JobQueue, OutboxEntry, SharedState};
 pub use catalogue::{AnyJob, Job, JobError, queues};
 pub use client::{EnqueueOptions, Enqueued, QueueClient, QueueError, QueueStats, WorkerInfo};
 pub use envelope::{AttemptError, Envelope};

@@ -5,6 +5,7 @@
 use chrono::Utc;
 use redis::AsyncCommands;
 
+use crate::backend::SharedState;
 use crate::client::{QueueClient, QueueError, on_backend};
 use crate::embedded_queue::EmbeddedQueues;
 use crate::redis_queue::RedisQueues;

@@ -6,6 +6,7 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::SqlitePoolOptions;
 
 use crate::QueueClient;
+use crate::backend::JobQueue;
 use crate::embedded_queue::EmbeddedQueues;
 use crate::redis_queue::{RedisQueues, connect};
 
@@ -118,6 +119,16 @@ impl OwnRedis {
     pub fn restart(&mut self) {
         let _ =
             std::process::Command::new("redis-cli").args(["-p", &self.port.to_string(), "shutdown"]).status();
+        let _ = self.child.wait();
+        self.child = Self::spawn(self.port, &self.dir, &self.args);
+    }
+}
+
+impl OwnRedis {
+    /// Kills the server (SIGKILL: nothing flushed beyond what its fsync policy
+    /// already wrote) and starts it again on the same port, files and arguments.
+    pub fn crash_and_restart(&mut self) {
+        let _ = self.child.kill();
         let _ = self.child.wait();
         self.child = Self::spawn(self.port, &self.dir, &self.args);
     }

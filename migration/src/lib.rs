@@ -13,6 +13,7 @@ mod m20260201_000005_standings;
 mod m20261130_000006_match_order;
 mod m20261130_000007_odds_lines;
 mod m20261201_000008_odds_lines_key;
+mod m20261207_000009_delivery;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_match_order::Migration),
             Box::new(m20261130_000007_odds_lines::Migration),
             Box::new(m20261201_000008_odds_lines_key::Migration),
+            Box::new(m20261207_000009_delivery::Migration),
         ]
     }
 }

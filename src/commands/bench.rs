@@ -2,6 +2,7 @@
 //! dead-letter layers included) with 1..W worker processes on Redis, and a worker's
 //! RSS with 1,000 jobs in flight.
 
+use jobs::JobQueue;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 

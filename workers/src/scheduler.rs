@@ -1,7 +1,7 @@
 //! The scheduler: reads schedules.toml and enqueues each entry's job at each tick,
 //! exactly once across any number of scheduler processes. Every process computes the
-//! same ticks; the first to claim `{prefix}sched:{name}:{tick_ms}` (Redis `SET NX`, or a
-//! row on the embedded backend) enqueues. A tick no
+//! same ticks; the first to claim `{prefix}idem:sched:{name}:{tick_ms}` (Redis `SET NX` in the
+//! enqueue script, or a row in the enqueue's transaction on the embedded backend) enqueues. A tick no
 //! process claimed within the catch-up window is claimed as missed and counted, so an
 //! outage is visible instead of silently skipped. The scheduler only enqueues.
 
@@ -12,7 +12,7 @@ use jobs::Envelope;
 use jobs::schedule::{ScheduleEntry, Schedules};
 pub use jobs::schedule_state::EntryState;
 use jobs::schedule_state::{enabled_in, state_key};
-use jobs::{EnqueueOptions, QueueClient, QueueError};
+use jobs::{EnqueueOptions, Enqueued, QueueClient, QueueError};
 use tokio::sync::watch;
 
 /// How long claims are kept: far beyond any catch-up window.
@@ -89,14 +89,16 @@ impl Scheduler {
         let watermark =
             if ticks.len() == MAX_TICKS_PER_PASS { ticks.last().copied().unwrap_or(now) } else { now };
         for tick in ticks {
+            // One key per tick, claimed either by the tick's job (the enqueue's
+            // idempotency key: claim and push are one atomic step, so a kill between
+            // them cannot lose the tick) or by a scheduler too late to fire it.
             let claim = self.key(&format!("{}:{}", entry.name, tick.timestamp_millis()));
             let late = now - tick > self.catch_up;
-            let value = if late { "missed" } else { self.id.as_str() };
-            if !self.queues.claim(&claim, value, CLAIM_TTL).await? {
-                continue;
-            }
             let at = tick.timestamp_millis();
             if late {
+                if !self.queues.claim(&format!("idem:{claim}"), "missed", CLAIM_TTL).await? {
+                    continue;
+                }
                 self.queues.hash_incr_stamped(&state_key, "missed", 1, "last_missed_ms", at).await?;
                 self.queues.hash_set_max(LAST_MISSED_KEY, &entry.name, at).await?;
                 tracing::warn!(schedule = %entry.name, tick = %tick, "missed tick");
@@ -105,14 +107,11 @@ impl Scheduler {
                 continue;
             }
             let envelope = Envelope::new(&entry.job).scheduled_by(&entry.name);
-            if let Err(e) = self.queues.enqueue(&envelope, &EnqueueOptions::default()).await {
-                // Give the tick back: kept, the claim would stop every later pass from
-                // firing it. The watermark stays, so the next pass examines it again.
-                if let Err(release) = self.queues.release(&claim).await {
-                    tracing::warn!(schedule = %entry.name, error = %release, "releasing the tick's claim failed");
-                }
-                return Err(e);
+            let keyed = EnqueueOptions { idempotency_key: Some(claim), ..Default::default() };
+            if let Enqueued::Duplicate { .. } = self.queues.enqueue(&envelope, &keyed).await? {
+                continue;
             }
+            jobs::failpoint::hit("scheduler_after_enqueue");
             self.queues.hash_incr_stamped(&state_key, "fired", 1, "last_fire_ms", at).await?;
             tracing::info!(schedule = %entry.name, tick = %tick, job = %envelope.id, "tick fired");
         }
@@ -152,6 +151,7 @@ impl Scheduler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jobs::JobQueue;
     use jobs::redis_queue::{RedisQueues, connect};
 
     /// After an outage longer than one pass can examine, every missed tick is still

@@ -2,6 +2,7 @@
 //! (HTTP from a local server serving the sample files) → a snapshot → `process_snapshot`
 //! → matches in the database. A missing file dead-letters with its URL.
 
+use jobs::JobQueue;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;

@@ -268,7 +268,7 @@ async fn blocked_chat_is_deactivated_and_the_others_still_get_the_alert(backend:
 async fn bad_request_dead_letters_with_telegrams_description_after_the_other_chats(backend: Backend) {
     let (w, bet) = seeded(backend, &[31, 32, 33]).await;
     w.fail_chat(32, Failure::BadRequest);
-    let Outcome::DeadLettered { id } = w.run(bet).await else { panic!("not dead-lettered") };
+    let Outcome::DeadLettered { id: Some(id) } = w.run(bet).await else { panic!("not dead-lettered") };
     let error = w.letter_error(id).await;
     assert!(error.permanent);
     assert_eq!(error.error, "chat 32: the Bot API answered 400: Bad Request: message is too long");
@@ -339,7 +339,7 @@ async fn rate_limit_retries_after_telegrams_wait_and_skips_served_chats(backend:
 async fn a_missing_value_bet_dead_letters(backend: Backend) {
     let w = world(backend).await;
     w.subscribe(51, json!({}), true).await;
-    let Outcome::DeadLettered { id } = w.run(424_242).await else { panic!("not dead-lettered") };
+    let Outcome::DeadLettered { id: Some(id) } = w.run(424_242).await else { panic!("not dead-lettered") };
     assert_eq!(w.letter_error(id).await.error, "value bet 424242 does not exist");
     assert!(w.sent().is_empty());
 }

@@ -1,5 +1,5 @@
-//! `maintenance`: dead-letter retention, deleting finished tasks from the queues, and
-//! the operator alerts' check.
+//! `maintenance`: dead-letter retention, deleting finished tasks from the queues, the
+//! operator alerts' check, and queueing snapshots left unprocessed.
 
 use jobs::Envelope;
 use jobs::catalogue::{Job, Maintenance, MaintenanceTask};
@@ -29,6 +29,11 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &Maintenance) -> Result
         }
         MaintenanceTask::OpsAlerts => ops_alerts(rt, envelope).await,
         MaintenanceTask::VacuumQueue => vacuum_queues(rt, envelope).await,
+        MaintenanceTask::ProcessPending => {
+            let queued = super::process::queue_pending(rt, envelope).await?;
+            tracing::info!(queued, "unprocessed snapshots queued");
+            Ok(())
+        }
     }
 }
 
@@ -49,7 +54,8 @@ async fn vacuum_queues(rt: &Runtime, envelope: &Envelope) -> Result<(), JobFailu
             }
         }
     }
-    tracing::info!(removed, "finished jobs vacuumed");
+    let markers = crate::runtime::fence::prune(&rt.db).await.map_err(JobFailure::transient)?;
+    tracing::info!(removed, markers, "finished jobs vacuumed");
     Ok(())
 }
 

@@ -20,6 +20,13 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, probe: &Probe) -> Result<(),
     if probe.sleep_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(probe.sleep_ms)).await;
     }
+    if probe.abort {
+        eprintln!("probe {} aborts its process as asked", probe.tag);
+        std::process::abort();
+    }
+    if probe.record {
+        record(rt, envelope, &probe.tag).await?;
+    }
     if probe.panic {
         panic!("probe {} panics as asked", probe.tag);
     }
@@ -33,4 +40,24 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, probe: &Probe) -> Result<(),
         )));
     }
     Ok(())
+}
+
+/// Writes the probe's `probe_runs` row in its attempt's fenced transaction.
+async fn record(rt: &Runtime, envelope: &Envelope, tag: &str) -> Result<(), JobFailure> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let Some(txn) = rt.fenced(envelope).await.map_err(JobFailure::transient)? else {
+        return Ok(());
+    };
+    entities::probe_runs::ActiveModel {
+        tag: Set(tag.to_owned()),
+        job_id: Set(envelope.id.clone()),
+        attempt: Set(envelope.attempt as i32),
+        ran_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(JobFailure::transient)?;
+    jobs::failpoint::hit("probe_before_commit");
+    txn.commit().await.map_err(JobFailure::transient)
 }

@@ -1,11 +1,13 @@
 //! `process_snapshot`: turn a stored snapshot into entities with the parser of its
-//! source. A file that cannot be parsed fails permanently, naming the snapshot.
+//! source. A file that cannot be parsed fails permanently, naming the snapshot. Either
+//! way the snapshot is marked processed; `queue_pending` finds the ones never marked.
 
 use std::path::Path;
 
 use entities::scrape_snapshots;
 use jobs::catalogue::ProcessSnapshot;
-use sea_orm::EntityTrait;
+use jobs::{AnyJob, EnqueueOptions, Enqueued, Envelope, QueueError};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::process::events::{match_events, odds_event};
 use crate::process::football_data::{ImportSummary, import_bytes};
@@ -13,6 +15,15 @@ use crate::process::pages::{SourceKey, process_page};
 use crate::runtime::{JobFailure, Runtime};
 
 pub async fn run(rt: &Runtime, job: &ProcessSnapshot) -> Result<(), JobFailure> {
+    let result = process(rt, job).await;
+    // Done with it, processed or rejected for good: the sweep leaves it alone.
+    if matches!(result, Ok(()) | Err(JobFailure::Permanent(_))) {
+        mark_processed(rt, job.snapshot_id).await?;
+    }
+    result
+}
+
+async fn process(rt: &Runtime, job: &ProcessSnapshot) -> Result<(), JobFailure> {
     let snapshot = scrape_snapshots::Entity::find_by_id(job.snapshot_id)
         .one(&rt.db)
         .await
@@ -61,4 +72,50 @@ pub async fn run(rt: &Runtime, job: &ProcessSnapshot) -> Result<(), JobFailure> 
             Ok(())
         }
     }
+}
+
+/// Queues the processing of snapshot `id` as a child of `parent`, once per snapshot
+/// within the idempotency window (an unchanged scrape and the sweep may both ask).
+pub async fn queue(rt: &Runtime, parent: &Envelope, id: i64) -> Result<Enqueued, QueueError> {
+    let next = Envelope::new(&AnyJob::ProcessSnapshot(ProcessSnapshot { snapshot_id: id })).child_of(parent);
+    let keyed =
+        EnqueueOptions { idempotency_key: Some(format!("process_snapshot:{id}")), ..Default::default() };
+    rt.queues.enqueue(&next, &keyed).await
+}
+
+/// Snapshots older than this and still unprocessed are queued by the sweep: younger
+/// ones may have their processing queued or running.
+const PENDING_AFTER: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Queues every snapshot stored more than [`PENDING_AFTER`] ago and never processed;
+/// returns how many were queued.
+pub async fn queue_pending(rt: &Runtime, parent: &Envelope) -> Result<u64, JobFailure> {
+    let before = chrono::Utc::now() - PENDING_AFTER;
+    let ids: Vec<i64> = scrape_snapshots::Entity::find()
+        .select_only()
+        .column(scrape_snapshots::Column::Id)
+        .filter(scrape_snapshots::Column::ProcessedAt.is_null())
+        .filter(scrape_snapshots::Column::FetchedAt.lt(before))
+        .into_tuple()
+        .all(&rt.db)
+        .await
+        .map_err(JobFailure::transient)?;
+    let mut queued = 0;
+    for id in ids {
+        if let Enqueued::Queued { .. } = queue(rt, parent, id).await.map_err(JobFailure::transient)? {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
+/// Records that snapshot `id` is processed.
+async fn mark_processed(rt: &Runtime, id: i64) -> Result<(), JobFailure> {
+    scrape_snapshots::Entity::update_many()
+        .col_expr(scrape_snapshots::Column::ProcessedAt, sea_orm::sea_query::Expr::value(chrono::Utc::now()))
+        .filter(scrape_snapshots::Column::Id.eq(id))
+        .exec(&rt.db)
+        .await
+        .map_err(JobFailure::transient)?;
+    Ok(())
 }

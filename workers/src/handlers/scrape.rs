@@ -4,9 +4,8 @@
 
 use chrono::Utc;
 use entities::scrape_snapshots;
-use jobs::EnqueueOptions;
-use jobs::catalogue::{ProcessSnapshot, ScrapeBetfair, ScrapeFootballData, ScrapePage};
-use jobs::{AnyJob, Envelope};
+use jobs::Envelope;
+use jobs::catalogue::{ScrapeBetfair, ScrapeFootballData, ScrapePage};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
@@ -84,8 +83,12 @@ async fn store_snapshot(
         .one(&rt.db)
         .await
         .map_err(JobFailure::transient)?;
-    if previous.as_ref().is_some_and(|p| p.content_hash == hash) {
+    if let Some(previous) = previous.filter(|p| p.content_hash == hash) {
         tracing::info!(%url, "unchanged since the last snapshot");
+        if previous.processed_at.is_none() {
+            // Stored, but its processing was never queued or never finished.
+            super::process::queue(rt, envelope, previous.id).await.map_err(JobFailure::transient)?;
+        }
         return Ok(());
     }
     let snapshot = scrape_snapshots::ActiveModel {
@@ -100,9 +103,8 @@ async fn store_snapshot(
     .insert(&rt.db)
     .await
     .map_err(JobFailure::transient)?;
-    let next = Envelope::new(&AnyJob::ProcessSnapshot(ProcessSnapshot { snapshot_id: snapshot.id }))
-        .child_of(envelope);
-    if let Err(e) = rt.queues.enqueue(&next, &EnqueueOptions::default()).await {
+    jobs::failpoint::hit("scrape_after_snapshot");
+    if let Err(e) = super::process::queue(rt, envelope, snapshot.id).await {
         // Take the snapshot back: kept, the retry would find the body unchanged and
         // never queue its processing.
         scrape_snapshots::Entity::delete_by_id(snapshot.id)

@@ -1,10 +1,20 @@
-//! One delivery of one job: pause check, the handler under its timeout with panics
-//! caught, then our retry policy: success is counted; a transient failure is
-//! re-enqueued with exponential backoff and jitter until the kind's max attempts; a
-//! permanent failure or the last attempt becomes a dead letter. The backend always sees
-//! success, so it never retries on its own; only an infrastructure error (Redis or the
-//! database unreachable while recording the outcome) is returned, and the backend then
-//! delivers the job again: at least once, never lost.
+//! One delivery of one job: delivery marks, pause check, the handler under its timeout
+//! with panics caught, then our retry policy: success is counted; a transient failure
+//! is re-enqueued with exponential backoff and jitter until the kind's max attempts; a
+//! permanent failure or the last attempt becomes a dead letter (kept in the backend's
+//! outbox while the database cannot take it). The backend always sees success, so it
+//! never retries on its own; only a queue backend that cannot record the outcome at
+//! all makes the delivery fail, and the backend then delivers the job again: at least
+//! once, never lost.
+//!
+//! Fences, per task (one delivery of one attempt, as the backend hands it out):
+//! - its deliveries are counted before it runs: a task delivered more often than its
+//!   kind's max attempts kills its process each time (a poison job) and is
+//!   dead-lettered without running;
+//! - it is marked finished once its outcome is recorded: delivered again (a kill before
+//!   the batched acknowledgement), it is acknowledged without running;
+//! - what it re-enqueues (a retry, a deferral) is keyed by its task id, so a repeated
+//!   delivery cannot fork the job.
 
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
@@ -15,7 +25,7 @@ use jobs::EnqueueOptions;
 use jobs::catalogue::{policy_of, queue_of};
 use jobs::dead_letters;
 use jobs::series::Counter;
-use jobs::{AttemptError, Envelope};
+use jobs::{AttemptError, Envelope, OutboxEntry};
 use tracing::Instrument;
 
 use super::failure::JobFailure;
@@ -26,24 +36,102 @@ use crate::handlers;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     Succeeded,
+    /// An earlier delivery of the same task recorded its outcome: acknowledged, not run.
+    AlreadyFinished,
     Retried {
         attempt: u32,
         delay_ms: u64,
     },
+    /// `id` is `None` while the letter waits in the outbox for the database.
     DeadLettered {
-        id: i64,
+        id: Option<i64>,
     },
     /// The queue is paused: handed back untouched for later.
     Deferred,
 }
 
 impl Runtime {
+    /// Runs one delivery of `envelope` outside any queue (inline runs, tests): no
+    /// delivery marks.
     pub async fn execute(&self, envelope: Envelope, worker: &str) -> Result<Outcome, RuntimeError> {
+        self.run_delivery(envelope, worker, None).await
+    }
+
+    /// Runs the delivery of backend task `task`, fenced by its delivery marks.
+    pub async fn deliver(
+        &self,
+        envelope: Envelope,
+        worker: &str,
+        task: &str,
+    ) -> Result<Outcome, RuntimeError> {
+        let queue = queue_of(&envelope.kind).unwrap_or(jobs::queues::MAINTENANCE);
+        let delivery = self.queues.begin_delivery(queue, task).await?;
+        let labels = [("queue", queue.to_owned()), ("kind", envelope.kind.clone())];
+        if delivery.finished {
+            metrics::counter!("kickoff_jobs_redelivered_total", &labels).increment(1);
+            tracing::warn!(job = %envelope.id, kind = %envelope.kind, task, deliveries = delivery.deliveries,
+                "job delivered again after its outcome was recorded; acknowledged without running");
+            return Ok(Outcome::AlreadyFinished);
+        }
+        let max = policy_of(&envelope.kind).map(|p| p.max_attempts).unwrap_or(1).max(1);
+        let outcome = if delivery.deliveries > 1 {
+            metrics::counter!("kickoff_jobs_redelivered_total", &labels).increment(1);
+            tracing::warn!(job = %envelope.id, kind = %envelope.kind, task, deliveries = delivery.deliveries,
+                "job delivered again: the worker that held it stopped without an outcome");
+            if delivery.deliveries > max {
+                self.dead_letter_poison(envelope, worker, queue, delivery.deliveries).await?
+            } else {
+                self.run_delivery(envelope, worker, Some(task)).await?
+            }
+        } else {
+            self.run_delivery(envelope, worker, Some(task)).await?
+        };
+        jobs::failpoint::hit("before_finish");
+        if let Err(e) = self.queues.finish_delivery(queue, task).await {
+            // The outcome stands; a redelivery would run the job once more.
+            tracing::warn!(task, error = %e, "marking the delivery finished failed");
+        }
+        jobs::failpoint::hit("before_ack");
+        Ok(outcome)
+    }
+
+    /// A task whose deliveries kept ending without an outcome (each one killed its
+    /// process) becomes a dead letter without running again.
+    async fn dead_letter_poison(
+        &self,
+        envelope: Envelope,
+        worker: &str,
+        queue: &'static str,
+        deliveries: u32,
+    ) -> Result<Outcome, RuntimeError> {
+        let now = Utc::now();
+        let message = format!(
+            "delivered {deliveries} times without an outcome: every run ended its worker process (poison job)"
+        );
+        let error = AttemptError {
+            attempt: envelope.attempt,
+            error: message.clone(),
+            permanent: true,
+            started_at: now,
+            failed_at: now,
+            worker: worker.to_owned(),
+        };
+        metrics::counter!("kickoff_jobs_quarantined_total", "queue" => queue, "reason" => "poison")
+            .increment(1);
+        self.record_terminal(envelope, worker, queue, error, now).await
+    }
+
+    async fn run_delivery(
+        &self,
+        envelope: Envelope,
+        worker: &str,
+        task: Option<&str>,
+    ) -> Result<Outcome, RuntimeError> {
         let queue = queue_of(&envelope.kind).unwrap_or(jobs::queues::MAINTENANCE);
         if self.is_paused(queue) {
             let later = EnqueueOptions {
                 run_at: Some(Utc::now() + chrono::Duration::seconds(1)),
-                ..Default::default()
+                idempotency_key: task.map(successor_key),
             };
             self.queues.enqueue(&envelope, &later).await?;
             return Ok(Outcome::Deferred);
@@ -54,7 +142,7 @@ impl Runtime {
         // `enter()` held over an await leaves other tasks in it, and tracing-subscriber
         // then panics on a span closed under them.
         let span = tracing::info_span!("job", id = %envelope.id, kind = %envelope.kind, queue, attempt = envelope.attempt);
-        self.run_job(envelope, worker, queue).instrument(span).await
+        self.run_job(envelope, worker, queue, task).instrument(span).await
     }
 
     /// One delivery of a job, in its span: run the handler, then record the outcome.
@@ -63,6 +151,7 @@ impl Runtime {
         envelope: Envelope,
         worker: &str,
         queue: &'static str,
+        task: Option<&str>,
     ) -> Result<Outcome, RuntimeError> {
         let started_at = Utc::now();
         let clock = Instant::now();
@@ -82,6 +171,7 @@ impl Runtime {
                 }
             }
         };
+        jobs::failpoint::hit("after_handler");
         let elapsed = clock.elapsed();
         let labels = [("queue", queue.to_owned()), ("kind", envelope.kind.clone())];
         metrics::histogram!("kickoff_job_duration_seconds", &labels).record(elapsed.as_secs_f64());
@@ -109,9 +199,9 @@ impl Runtime {
                             p.backoff(envelope.attempt).max(failure.retry_after().unwrap_or_default());
                         let next = envelope.retry(error);
                         let run_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-                        self.queues
-                            .enqueue(&next, &EnqueueOptions { run_at: Some(run_at), ..Default::default() })
-                            .await?;
+                        let opts =
+                            EnqueueOptions { run_at: Some(run_at), idempotency_key: task.map(successor_key) };
+                        self.queues.enqueue(&next, &opts).await?;
                         metrics::counter!("kickoff_jobs_retried_total", &labels).increment(1);
                         let event = JobEvent {
                             error: Some(failure.message().to_owned()),
@@ -122,22 +212,56 @@ impl Runtime {
                         Ok(Outcome::Retried { attempt: next.attempt, delay_ms: delay.as_millis() as u64 })
                     }
                     None => {
-                        let letter = dead_letters::record(&self.db, queue, &envelope, error).await?;
-                        self.queues.record_dead(queue).await?;
-                        let event = JobEvent {
-                            dead_letter_id: Some(letter.id),
-                            error: Some(failure.message().to_owned()),
-                            ..JobEvent::of(EventKind::DeadLettered, &envelope, queue, worker, started_at)
-                        };
-                        self.emit(event).await;
-                        metrics::counter!("kickoff_jobs_dead_lettered_total", &labels).increment(1);
-                        tracing::error!(error = %failure, dead_letter = letter.id, "job dead-lettered");
-                        Ok(Outcome::DeadLettered { id: letter.id })
+                        metrics::counter!("kickoff_jobs_failed_for_good_total", &labels).increment(1);
+                        tracing::error!(error = %failure, "job failed for good");
+                        self.record_terminal(envelope, worker, queue, error, started_at).await
                     }
                 }
             }
         }
     }
+
+    /// Records a job that will not run again as a dead letter; while the database
+    /// cannot take it, the letter waits in the queue backend's outbox (moved by
+    /// `drain_outbox`). Only a backend that takes neither fails the delivery.
+    pub(crate) async fn record_terminal(
+        &self,
+        envelope: Envelope,
+        worker: &str,
+        queue: &str,
+        error: AttemptError,
+        started_at: chrono::DateTime<Utc>,
+    ) -> Result<Outcome, RuntimeError> {
+        jobs::failpoint::hit("before_dead_letter");
+        let message = error.error.clone();
+        let id = match dead_letters::record(&self.db, queue, &envelope, error.clone()).await {
+            Ok(letter) => Some(letter.id),
+            Err(e) => {
+                let entry = OutboxEntry { queue: queue.to_owned(), envelope: envelope.clone(), error };
+                self.queues.outbox_put(&entry).await?;
+                metrics::counter!("kickoff_outcome_writes_failed_total", "queue" => queue.to_owned())
+                    .increment(1);
+                tracing::warn!(job = %envelope.id, error = %e, "dead letter kept in the outbox: the database did not take it");
+                None
+            }
+        };
+        self.queues.record_dead(queue).await?;
+        let labels = [("queue", queue.to_owned()), ("kind", envelope.kind.clone())];
+        let event = JobEvent {
+            dead_letter_id: id,
+            error: Some(message),
+            ..JobEvent::of(EventKind::DeadLettered, &envelope, queue, worker, started_at)
+        };
+        self.emit(event).await;
+        metrics::counter!("kickoff_jobs_dead_lettered_total", &labels).increment(1);
+        tracing::error!(job = %envelope.id, dead_letter = ?id, "job dead-lettered");
+        Ok(Outcome::DeadLettered { id })
+    }
+}
+
+/// The idempotency key of what a delivery re-enqueues: one successor per task.
+fn successor_key(task: &str) -> String {
+    format!("next:{task}")
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

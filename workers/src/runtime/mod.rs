@@ -3,6 +3,7 @@
 
 mod execute;
 pub mod failure;
+pub mod fence;
 pub mod names;
 pub mod pool;
 mod watchdog;
@@ -72,6 +73,9 @@ pub use jobs::journal::{EventKind, JobEvent};
 const EVENT_BUFFER: usize = 4_096;
 /// Finished attempts held for the journal while the backend cannot take them.
 const JOURNAL_BUFFER: usize = 10_000;
+
+/// Outbox entries (and given-up tasks per queue) handled per housekeeping pass.
+const OUTBOX_BATCH: usize = 100;
 
 /// How often worker processes re-read the pause flags: pausing takes effect within this.
 pub const PAUSE_REFRESH: std::time::Duration = std::time::Duration::from_millis(250);
@@ -216,18 +220,8 @@ impl Runtime {
         worker: &str,
     ) -> Result<(), RuntimeError> {
         let now = chrono::Utc::now();
-        let envelope = Envelope {
-            id: ulid::Ulid::generate().to_string(),
-            kind: payload.get("kind").and_then(|k| k.as_str()).unwrap_or("unknown").to_owned(),
-            args: payload,
-            attempt: 1,
-            errors: Vec::new(),
-            enqueued_at: now,
-            parent: None,
-            root: None,
-            timeout_ms: None,
-            schedule: None,
-        };
+        let kind = payload.get("kind").and_then(|k| k.as_str()).unwrap_or("unknown").to_owned();
+        let envelope = Envelope::raw(kind, payload);
         let error = jobs::AttemptError {
             attempt: 1,
             error: format!("payload is not a job envelope: {error}"),
@@ -236,10 +230,59 @@ impl Runtime {
             failed_at: now,
             worker: worker.to_owned(),
         };
-        let letter = jobs::dead_letters::record(&self.db, queue, &envelope, error).await?;
-        self.queues.record_dead(queue).await?;
-        tracing::error!(queue, dead_letter = letter.id, "undecodable payload dead-lettered");
+        metrics::counter!("kickoff_jobs_quarantined_total", "queue" => queue.to_owned(), "reason" => "undecodable")
+            .increment(1);
+        tracing::warn!(queue, "undecodable payload");
+        self.record_terminal(envelope, worker, queue, error, now).await?;
         Ok(())
+    }
+
+    /// Moves dead letters kept in the backend's outbox (the database was away when
+    /// they were recorded) into `dead_letters`, and records the tasks the backend gave
+    /// up on by itself; returns how many letters were written.
+    pub async fn drain_outbox(&self, queues: &[String]) -> Result<u64, RuntimeError> {
+        let mut written = 0;
+        for entry in self.queues.outbox_list(OUTBOX_BATCH).await? {
+            let letter =
+                jobs::dead_letters::record(&self.db, &entry.queue, &entry.envelope, entry.error.clone())
+                    .await?;
+            self.queues.outbox_remove(&entry.key()).await?;
+            tracing::info!(job = %entry.envelope.id, dead_letter = letter.id, "dead letter moved from the outbox");
+            written += 1;
+        }
+        for queue in queues {
+            for (task, payload) in self.queues.given_up(queue, OUTBOX_BATCH).await? {
+                let now = chrono::Utc::now();
+                let decoded = payload.as_deref().map(serde_json::from_slice::<Envelope>);
+                let envelope = match decoded {
+                    Some(Ok(e)) => e,
+                    // The payload is gone or unreadable: keep what is known, the task id.
+                    other => Envelope::raw(
+                        "unknown",
+                        serde_json::json!({ "task": task, "payload_stored": other.is_some() }),
+                    ),
+                };
+                let error = jobs::AttemptError {
+                    attempt: envelope.attempt,
+                    error: format!("the queue backend gave up on task {task} after its own retries"),
+                    permanent: true,
+                    started_at: now,
+                    failed_at: now,
+                    worker: "backend".into(),
+                };
+                let letter = jobs::dead_letters::record(&self.db, queue, &envelope, error).await?;
+                self.queues.forget_given_up(queue, &task).await?;
+                self.queues.record_dead(queue).await?;
+                tracing::warn!(
+                    queue,
+                    task,
+                    dead_letter = letter.id,
+                    "task the backend gave up on dead-lettered"
+                );
+                written += 1;
+            }
+        }
+        Ok(written)
     }
 
     /// Receives every job outcome of this process as it happens (dashboards, the demo).

@@ -12,6 +12,7 @@ use jobs::Envelope;
 use jobs::QueueClient;
 use jobs::client::WORKER_CONCURRENCY_KEY;
 use tokio::sync::watch;
+use tokio_util::task::AbortOnDropHandle;
 
 use super::names::worker_name;
 use super::watchdog::{Liveness, stalled};
@@ -21,6 +22,14 @@ use super::{Runtime, RuntimeError};
 /// `HEARTBEAT × MISSED_HEARTBEATS`.
 pub const HEARTBEAT: Duration = Duration::from_secs(2);
 pub const MISSED_HEARTBEATS: usize = 3;
+/// apalis-redis's own orphan threshold, in heartbeats: five years. It subtracts the
+/// threshold from the unix time unchecked, so it must stay well below the epoch's age.
+const APALIS_MISSED_HEARTBEATS: usize = (5 * 365 * 24 * 3600 / HEARTBEAT.as_secs()) as usize;
+/// How often each process sweeps its queues for orphaned jobs, in promotion passes.
+const SWEEP_EVERY: u32 = (HEARTBEAT.as_millis() / POLL_INTERVAL.as_millis()) as u32;
+/// How often the dead-letter outbox is drained.
+const DRAIN_EVERY: Duration = Duration::from_secs(2);
+
 /// How often an idle worker looks for jobs, and delayed jobs are promoted.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
 /// How long an idle worker may go without a heartbeat before it is replaced: twice the
@@ -64,6 +73,7 @@ async fn handle(
     payload: serde_json::Value,
     pool: Data<Pool>,
     worker: WorkerContext,
+    task: TaskId,
 ) -> Result<(), BoxDynError> {
     let _running = pool.live.job();
     let rt: Arc<Runtime> = pool.rt.clone();
@@ -76,9 +86,12 @@ async fn handle(
         }
     };
     // Each job on its own task, so jobs of one worker run on every core and a slow one
-    // cannot stall the worker's heartbeat.
-    let joined = tokio::spawn(async move { rt.execute(envelope, &name).await }).await;
-    match joined {
+    // cannot stall the worker's heartbeat. The task is aborted when this future is
+    // dropped (its apalis worker ended): the job goes back to the queue with the
+    // worker, and no copy of it runs on without an owner.
+    let task = task.to_string();
+    let job = AbortOnDropHandle::new(tokio::spawn(async move { rt.deliver(envelope, &name, &task).await }));
+    match job.await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(Box::new(e)),
         Err(e) => Err(Box::new(e)),
@@ -112,7 +125,10 @@ async fn run_worker(
                 .queue(q.queue_key(&spec.queue))
                 .batch_size(batch)
                 .heartbeat_interval(HEARTBEAT)
-                .missed_heartbeats(MISSED_HEARTBEATS)
+                // apalis judges liveness on each host's clock and re-queues orphans at
+                // the back; its recovery is set out of the way and ours runs instead
+                // (`sweep_orphans`, on Redis server time, to the front).
+                .missed_heartbeats(APALIS_MISSED_HEARTBEATS)
                 // Locking only records the running worker in each task's metadata (our
                 // envelopes and the in-flight sets already tell); it costs a round trip per job.
                 .lock_tasks(false)
@@ -248,6 +264,17 @@ async fn promote(rt: Arc<Runtime>, queue: String, mut stop: watch::Receiver<bool
             metrics::gauge!("kickoff_queue_depth", "queue" => queue.clone()).set(depth as f64);
         }
         n = n.wrapping_add(1);
+        if n.is_multiple_of(SWEEP_EVERY) {
+            match rt.queues.sweep_orphans(&queue).await {
+                Ok(0) => {}
+                Ok(moved) => {
+                    metrics::counter!("kickoff_jobs_orphaned_total", "queue" => queue.clone())
+                        .increment(moved);
+                    tracing::warn!(queue = %queue, moved, "jobs of a silent worker given back to the front of the queue");
+                }
+                Err(e) => tracing::warn!(queue = %queue, error = %e, "orphan sweep failed"),
+            }
+        }
         if rt.vacuum_in_pools
             && n.is_multiple_of(VACUUM_EVERY)
             && let Err(e) = rt.queues.vacuum(&queue).await
@@ -261,6 +288,7 @@ async fn promote(rt: Arc<Runtime>, queue: String, mut stop: watch::Receiver<bool
 async fn housekeeping(rt: Arc<Runtime>, queues: Vec<String>, mut stop: watch::Receiver<bool>) {
     let mut last_pause_read = tokio::time::Instant::now();
     let mut last_prune = tokio::time::Instant::now();
+    let mut last_drain = tokio::time::Instant::now();
     loop {
         if pause_or_stop(&mut stop, POLL_INTERVAL).await {
             return;
@@ -275,6 +303,12 @@ async fn housekeeping(rt: Arc<Runtime>, queues: Vec<String>, mut stop: watch::Re
             last_pause_read = tokio::time::Instant::now();
             if let Err(e) = rt.refresh_paused(&queues).await {
                 tracing::warn!(error = %e, "reading pause flags failed");
+            }
+        }
+        if last_drain.elapsed() >= DRAIN_EVERY {
+            last_drain = tokio::time::Instant::now();
+            if let Err(e) = rt.drain_outbox(&queues).await {
+                tracing::warn!(error = %e, "moving dead letters from the outbox failed");
             }
         }
         if last_prune.elapsed() >= PRUNE_EVERY {

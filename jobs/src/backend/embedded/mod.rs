@@ -15,6 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::{Row, SqlitePool};
 
+use crate::backend::{Delivery, JobQueue, ORPHAN_AFTER, OutboxEntry, SharedState};
 use crate::client::{EnqueueOptions, Enqueued, QueueError, QueueStats, WorkerInfo};
 use crate::envelope::Envelope;
 
@@ -34,6 +35,11 @@ const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS kickoff_kv_log (
         id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, entry TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS kickoff_kv_log_key ON kickoff_kv_log (key, id)",
+    // Delivery marks (see `crate::backend::Delivery`), keyed by task id.
+    "CREATE TABLE IF NOT EXISTS kickoff_queue_runs (
+        task_id TEXT PRIMARY KEY, deliveries INTEGER NOT NULL, finished INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID",
+    // Dead letters the database could not take, keyed by prefix, job and attempt.
+    "CREATE TABLE IF NOT EXISTS kickoff_outbox (key TEXT PRIMARY KEY, entry TEXT NOT NULL) WITHOUT ROWID",
 ];
 
 /// Inserts a ready job in apalis-sqlite's layout. `max_attempts` is apalis's own
@@ -152,12 +158,6 @@ impl EmbeddedQueues {
         format!("{}{key}", self.prefix)
     }
 
-    /// Enqueues `envelope` (see [`crate::QueueClient::enqueue`]); retried while other
-    /// writers hold the file.
-    pub async fn enqueue(&self, envelope: &Envelope, opts: &EnqueueOptions) -> Result<Enqueued, QueueError> {
-        while_busy!(self.enqueue_once(envelope, opts))
-    }
-
     async fn enqueue_once(&self, envelope: &Envelope, opts: &EnqueueOptions) -> Result<Enqueued, QueueError> {
         let queue = crate::catalogue::queue_of(&envelope.kind).unwrap_or(crate::queues::MAINTENANCE);
         let task_id = ulid::Ulid::generate().to_string();
@@ -200,11 +200,6 @@ impl EmbeddedQueues {
         Ok(Enqueued::Queued { id: envelope.id.clone(), queue: queue.to_owned(), run_at })
     }
 
-    /// Moves due delayed jobs of `queue` into `Jobs`, in one transaction.
-    pub async fn promote_due(&self, queue: &str) -> Result<u64, QueueError> {
-        while_busy!(self.promote_once(queue))
-    }
-
     async fn promote_once(&self, queue: &str) -> Result<u64, QueueError> {
         let (job_type, now) = (self.queue_key(queue), now_ms());
         let mut tx = self.pool.begin().await?;
@@ -229,7 +224,43 @@ impl EmbeddedQueues {
         Ok(moved)
     }
 
-    pub async fn depth(&self, queue: &str) -> Result<u64, QueueError> {
+    /// Runs one of the `kickoff_kv_hash` upserts (`?1` key, `?2` field, `?3` value).
+    async fn hash_write(
+        &self,
+        sql: &'static str,
+        key: &str,
+        field: &str,
+        value: i64,
+    ) -> Result<(), QueueError> {
+        sqlx::query(sql).bind(self.key(key)).bind(field).bind(value).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub(crate) async fn hash_incr(&self, key: &str, field: &str, by: i64) -> Result<(), QueueError> {
+        self.hash_write(HASH_INCR, key, field, by).await
+    }
+
+    async fn claim_once(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, QueueError> {
+        let mut tx = self.pool.begin().await?;
+        let won = claim_in(&mut tx, &self.key(key), value, ttl).await?;
+        tx.commit().await?;
+        Ok(won)
+    }
+}
+
+impl JobQueue for EmbeddedQueues {
+    /// Enqueues `envelope` (see [`crate::QueueClient::enqueue`]); retried while other
+    /// writers hold the file.
+    async fn enqueue(&self, envelope: &Envelope, opts: &EnqueueOptions) -> Result<Enqueued, QueueError> {
+        while_busy!(self.enqueue_once(envelope, opts))
+    }
+
+    /// Moves due delayed jobs of `queue` into `Jobs`, in one transaction.
+    async fn promote_due(&self, queue: &str) -> Result<u64, QueueError> {
+        while_busy!(self.promote_once(queue))
+    }
+
+    async fn depth(&self, queue: &str) -> Result<u64, QueueError> {
         let row = sqlx::query(concat!(
             "SELECT (SELECT COUNT(*) FROM Jobs WHERE job_type = ?1 AND ",
             waiting_job!(),
@@ -241,11 +272,11 @@ impl EmbeddedQueues {
         Ok(row.try_get::<i64, _>(0)?.max(0) as u64)
     }
 
-    pub async fn pause(&self, queue: &str) -> Result<(), QueueError> {
+    async fn pause(&self, queue: &str) -> Result<(), QueueError> {
         self.hash_set(&format!("{queue}:flags"), "paused", 1).await
     }
 
-    pub async fn resume(&self, queue: &str) -> Result<(), QueueError> {
+    async fn resume(&self, queue: &str) -> Result<(), QueueError> {
         sqlx::query("DELETE FROM kickoff_kv_hash WHERE key = ?1 AND field = 'paused'")
             .bind(self.key(&format!("{queue}:flags")))
             .execute(&self.pool)
@@ -253,18 +284,18 @@ impl EmbeddedQueues {
         Ok(())
     }
 
-    pub async fn is_paused(&self, queue: &str) -> Result<bool, QueueError> {
+    async fn is_paused(&self, queue: &str) -> Result<bool, QueueError> {
         Ok(self.hash_get_all(&format!("{queue}:flags")).await?.get("paused").is_some_and(|v| *v != 0))
     }
 
-    pub async fn record_dead(&self, queue: &str) -> Result<(), QueueError> {
+    async fn record_dead(&self, queue: &str) -> Result<(), QueueError> {
         self.hash_incr(&format!("{queue}:count"), "dead", 1).await
     }
 
     /// Counts successes in minute buckets (the field is the unix minute).
     /// Deletes finished rows of `queue` (apalis-sqlite keeps them forever), done-counter
     /// buckets older than a day and expired claims.
-    pub async fn vacuum(&self, queue: &str) -> Result<u64, QueueError> {
+    async fn vacuum(&self, queue: &str) -> Result<u64, QueueError> {
         let deleted = sqlx::query(concat!(
             "DELETE FROM Jobs WHERE ROWID IN (SELECT ROWID FROM Jobs WHERE job_type = ?1 AND ",
             finished_job!(),
@@ -293,11 +324,15 @@ impl EmbeddedQueues {
             .bind(now_ms())
             .execute(&self.pool)
             .await?;
+        // Marks of tasks whose row is gone: acknowledged and vacuumed, never delivered again.
+        sqlx::query("DELETE FROM kickoff_queue_runs WHERE task_id NOT IN (SELECT id FROM Jobs)")
+            .execute(&self.pool)
+            .await?;
         Ok(deleted)
     }
 
     /// Finished rows still stored (what a vacuum would delete).
-    pub async fn finished_kept(&self, queue: &str) -> Result<u64, QueueError> {
+    async fn finished_kept(&self, queue: &str) -> Result<u64, QueueError> {
         let n: i64 = sqlx::query_scalar(concat!(
             "SELECT COUNT(*) FROM Jobs WHERE job_type = ?1 AND ",
             finished_job!()
@@ -308,7 +343,7 @@ impl EmbeddedQueues {
         Ok(u64::try_from(n).unwrap_or_default())
     }
 
-    pub async fn stats(&self, queue: &str) -> Result<QueueStats, QueueError> {
+    async fn stats(&self, queue: &str) -> Result<QueueStats, QueueError> {
         let job_type = self.queue_key(queue);
         let now = Utc::now();
         let (now_ms, now_s) = (now.timestamp_millis(), now.timestamp());
@@ -323,8 +358,8 @@ impl EmbeddedQueues {
                (SELECT COUNT(*) FROM kickoff_queue_scheduled WHERE job_type = ?1 AND run_at_ms > ?2), \
                (SELECT COUNT(*) FROM kickoff_queue_scheduled WHERE job_type = ?1 AND run_at_ms > ?2 AND retry), \
                (SELECT COUNT(*) FROM Jobs j JOIN Workers w ON j.lock_by = w.id WHERE j.job_type = ?1 \
-                  AND j.status IN ('Queued', 'Running') AND ?3 - w.last_seen < 60), \
-               (SELECT COUNT(*) FROM Workers WHERE worker_type = ?1 AND ?3 - last_seen < 60), \
+                  AND j.status IN ('Queued', 'Running') AND ?3 - w.last_seen <= ?4), \
+               (SELECT COUNT(*) FROM Workers WHERE worker_type = ?1 AND ?3 - last_seen <= ?4), \
                (SELECT MIN(run_at_ms) FROM kickoff_queue_scheduled WHERE job_type = ?1 AND run_at_ms <= ?2), \
                (SELECT job FROM Jobs WHERE job_type = ?1 AND status = 'Pending' ORDER BY ROWID LIMIT 1)"
             ),
@@ -332,6 +367,8 @@ impl EmbeddedQueues {
         .bind(&job_type)
         .bind(now_ms)
         .bind(now_s)
+        // A killed worker stops counting once it would be orphaned, not a minute later.
+        .bind(ORPHAN_AFTER.as_secs() as i64)
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -371,7 +408,7 @@ impl EmbeddedQueues {
 
     /// Refreshes a registered worker's heartbeat (apalis-sqlite's `Workers.last_seen`,
     /// unix seconds); an unknown worker is not added.
-    pub async fn keep_alive(&self, queue: &str, worker: &str) -> Result<(), QueueError> {
+    async fn keep_alive(&self, queue: &str, worker: &str) -> Result<(), QueueError> {
         let key = self.queue_key(queue);
         while_busy!(
             sqlx::query(
@@ -385,7 +422,122 @@ impl EmbeddedQueues {
     }
 
     /// apalis-sqlite's worker rows of `queue`, with the jobs each holds.
-    pub async fn workers(&self, queue: &str) -> Result<Vec<WorkerInfo>, QueueError> {
+    /// Jobs of workers silent for [`ORPHAN_AFTER`] go back to waiting, in their first
+    /// order (apalis-sqlite fetches by `run_at`, so they are first again), and the
+    /// workers' rows go. apalis-sqlite does the same at its heartbeat; one host's clock
+    /// judges both.
+    async fn sweep_orphans(&self, queue: &str) -> Result<u64, QueueError> {
+        let limit = ORPHAN_AFTER.as_secs() as i64;
+        let job_type = self.queue_key(queue);
+        let moved = while_busy!(
+            sqlx::query(
+                "UPDATE Jobs SET status = 'Pending', lock_by = NULL, lock_at = NULL WHERE lock_by IN \
+                 (SELECT id FROM Workers WHERE worker_type = ?1 AND strftime('%s', 'now') - last_seen > ?2) \
+                 AND status IN ('Queued', 'Running')",
+            )
+            .bind(&job_type)
+            .bind(limit)
+            .execute(&self.pool)
+        )?
+        .rows_affected();
+        while_busy!(
+            sqlx::query(
+                "DELETE FROM Workers WHERE worker_type = ?1 AND strftime('%s', 'now') - last_seen > ?2"
+            )
+            .bind(&job_type)
+            .bind(limit)
+            .execute(&self.pool)
+        )?;
+        Ok(moved)
+    }
+
+    async fn begin_delivery(&self, _queue: &str, task: &str) -> Result<Delivery, QueueError> {
+        let row = while_busy!(
+            sqlx::query(
+                "INSERT INTO kickoff_queue_runs (task_id, deliveries) VALUES (?1, 1) ON CONFLICT (task_id) \
+                 DO UPDATE SET deliveries = deliveries + 1 RETURNING deliveries, finished",
+            )
+            .bind(task)
+            .fetch_one(&self.pool)
+        )?;
+        Ok(Delivery {
+            deliveries: row.try_get::<i64, _>(0)?.clamp(0, i64::from(u32::MAX)) as u32,
+            finished: row.try_get::<i64, _>(1)? != 0,
+        })
+    }
+
+    async fn finish_delivery(&self, _queue: &str, task: &str) -> Result<(), QueueError> {
+        while_busy!(
+            sqlx::query("UPDATE kickoff_queue_runs SET finished = 1 WHERE task_id = ?1")
+                .bind(task)
+                .execute(&self.pool)
+        )?;
+        Ok(())
+    }
+
+    async fn outbox_put(&self, entry: &OutboxEntry) -> Result<(), QueueError> {
+        let json = serde_json::to_string(entry)?;
+        while_busy!(
+            sqlx::query("INSERT OR IGNORE INTO kickoff_outbox (key, entry) VALUES (?1, ?2)")
+                .bind(self.key(&entry.key()))
+                .bind(&json)
+                .execute(&self.pool)
+        )?;
+        Ok(())
+    }
+
+    async fn outbox_list(&self, limit: usize) -> Result<Vec<OutboxEntry>, QueueError> {
+        let like = format!("{}%", self.prefix.replace('%', "\\%").replace('_', "\\_"));
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT key, entry FROM kickoff_outbox WHERE key LIKE ?1 ESCAPE '\\' LIMIT ?2")
+                .bind(like)
+                .bind(limit as i64)
+                .fetch_all(&self.pool)
+                .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (key, entry) in rows {
+            match serde_json::from_str::<OutboxEntry>(&entry) {
+                Ok(e) => out.push(e),
+                Err(e) => tracing::warn!(%key, error = %e, "undecodable dead-letter outbox entry"),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn given_up(
+        &self,
+        queue: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Option<Vec<u8>>)>, QueueError> {
+        let rows: Vec<(String, Option<Vec<u8>>)> = sqlx::query_as(
+            "SELECT id, job FROM Jobs WHERE job_type = ?1 AND status = 'Failed' AND attempts >= max_attempts LIMIT ?2",
+        )
+        .bind(self.queue_key(queue))
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
+    /// `Killed` is finished: the vacuum deletes the row.
+    async fn forget_given_up(&self, queue: &str, task: &str) -> Result<(), QueueError> {
+        while_busy!(
+            sqlx::query("UPDATE Jobs SET status = 'Killed' WHERE id = ?1 AND job_type = ?2")
+                .bind(task)
+                .bind(self.queue_key(queue))
+                .execute(&self.pool)
+        )?;
+        Ok(())
+    }
+
+    async fn outbox_remove(&self, key: &str) -> Result<(), QueueError> {
+        while_busy!(
+            sqlx::query("DELETE FROM kickoff_outbox WHERE key = ?1").bind(self.key(key)).execute(&self.pool)
+        )?;
+        Ok(())
+    }
+
+    async fn workers(&self, queue: &str) -> Result<Vec<WorkerInfo>, QueueError> {
         let rows = sqlx::query(
             "SELECT w.id, w.last_seen, (SELECT COUNT(*) FROM Jobs j WHERE j.lock_by = w.id \
                AND j.status IN ('Queued', 'Running')) FROM Workers w WHERE w.worker_type = ?1",
@@ -404,7 +556,7 @@ impl EmbeddedQueues {
     }
 
     /// Deletes every job, worker and key under this prefix.
-    pub async fn flush_all(&self) -> Result<u64, QueueError> {
+    async fn flush_all(&self) -> Result<u64, QueueError> {
         let like = format!("{}%", self.prefix.replace('%', "\\%").replace('_', "\\_"));
         let mut tx = self.pool.begin().await?;
         let mut deleted = 0;
@@ -415,6 +567,7 @@ impl EmbeddedQueues {
             "DELETE FROM kickoff_kv_hash WHERE key LIKE ?1 ESCAPE '\\'",
             "DELETE FROM kickoff_kv_claims WHERE key LIKE ?1 ESCAPE '\\'",
             "DELETE FROM kickoff_kv_log WHERE key LIKE ?1 ESCAPE '\\'",
+            "DELETE FROM kickoff_outbox WHERE key LIKE ?1 ESCAPE '\\'",
         ] {
             deleted += sqlx::query(sql).bind(&like).execute(&mut *tx).await?.rows_affected();
         }
@@ -423,12 +576,14 @@ impl EmbeddedQueues {
     }
 
     /// Events have no cross-process channel here: one process runs everything.
-    pub async fn publish(&self, channel: &str, payload: &str) -> Result<(), QueueError> {
+    async fn publish(&self, channel: &str, payload: &str) -> Result<(), QueueError> {
         tracing::debug!(channel, payload, "event");
         Ok(())
     }
+}
 
-    pub async fn hash_get_all(&self, key: &str) -> Result<HashMap<String, i64>, QueueError> {
+impl SharedState for EmbeddedQueues {
+    async fn hash_get_all(&self, key: &str) -> Result<HashMap<String, i64>, QueueError> {
         let rows = sqlx::query("SELECT field, value FROM kickoff_kv_hash WHERE key = ?1")
             .bind(self.key(key))
             .fetch_all(&self.pool)
@@ -436,28 +591,12 @@ impl EmbeddedQueues {
         rows.iter().map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?))).collect()
     }
 
-    /// Runs one of the `kickoff_kv_hash` upserts (`?1` key, `?2` field, `?3` value).
-    async fn hash_write(
-        &self,
-        sql: &'static str,
-        key: &str,
-        field: &str,
-        value: i64,
-    ) -> Result<(), QueueError> {
-        sqlx::query(sql).bind(self.key(key)).bind(field).bind(value).execute(&self.pool).await?;
-        Ok(())
-    }
-
-    pub async fn hash_set(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
+    async fn hash_set(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
         self.hash_write(HASH_SET, key, field, value).await
     }
 
-    pub(crate) async fn hash_incr(&self, key: &str, field: &str, by: i64) -> Result<(), QueueError> {
-        self.hash_write(HASH_INCR, key, field, by).await
-    }
-
     /// Sets `field` unless it exists; true when this call set it.
-    pub async fn hash_set_if_absent(&self, key: &str, field: &str, value: i64) -> Result<bool, QueueError> {
+    async fn hash_set_if_absent(&self, key: &str, field: &str, value: i64) -> Result<bool, QueueError> {
         let done = while_busy!(
             sqlx::query(HASH_SET_IF_ABSENT).bind(self.key(key)).bind(field).bind(value).execute(&self.pool)
         )?;
@@ -465,7 +604,7 @@ impl EmbeddedQueues {
     }
 
     /// Removes `field`; true when it existed.
-    pub async fn hash_del(&self, key: &str, field: &str) -> Result<bool, QueueError> {
+    async fn hash_del(&self, key: &str, field: &str) -> Result<bool, QueueError> {
         let done = while_busy!(
             sqlx::query("DELETE FROM kickoff_kv_hash WHERE key = ?1 AND field = ?2")
                 .bind(self.key(key))
@@ -475,7 +614,7 @@ impl EmbeddedQueues {
         Ok(done.rows_affected() > 0)
     }
 
-    pub async fn hash_incr_stamped(
+    async fn hash_incr_stamped(
         &self,
         key: &str,
         field: &str,
@@ -491,18 +630,13 @@ impl EmbeddedQueues {
         Ok(())
     }
 
-    pub async fn hash_set_max(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
+    async fn hash_set_max(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
         self.hash_write(HASH_SET_MAX, key, field, value).await
     }
 
     /// Reserves the next slot of a rate-limit bucket (GCRA, as on Redis); returns how
     /// long to wait before using it. One host shares the file, so its clock is common.
-    pub async fn reserve_slot(
-        &self,
-        key: &str,
-        interval: Duration,
-        burst: u32,
-    ) -> Result<Duration, QueueError> {
+    async fn reserve_slot(&self, key: &str, interval: Duration, burst: u32) -> Result<Duration, QueueError> {
         let interval_ms = interval.as_millis().max(1) as i64;
         let tolerance = (i64::from(burst.max(1)) - 1) * interval_ms;
         let now = now_ms();
@@ -520,18 +654,11 @@ impl EmbeddedQueues {
         Ok(Duration::from_millis((tat_before - tolerance - now).max(0) as u64))
     }
 
-    pub async fn claim(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, QueueError> {
+    async fn claim(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, QueueError> {
         while_busy!(self.claim_once(key, value, ttl))
     }
 
-    async fn claim_once(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, QueueError> {
-        let mut tx = self.pool.begin().await?;
-        let won = claim_in(&mut tx, &self.key(key), value, ttl).await?;
-        tx.commit().await?;
-        Ok(won)
-    }
-
-    pub async fn release(&self, key: &str) -> Result<(), QueueError> {
+    async fn release(&self, key: &str) -> Result<(), QueueError> {
         while_busy!(
             sqlx::query("DELETE FROM kickoff_kv_claims WHERE key = ?1")
                 .bind(self.key(key))
@@ -540,7 +667,7 @@ impl EmbeddedQueues {
         Ok(())
     }
 
-    pub async fn log_push(&self, key: &str, entry: &str) -> Result<(), QueueError> {
+    async fn log_push(&self, key: &str, entry: &str) -> Result<(), QueueError> {
         sqlx::query("INSERT INTO kickoff_kv_log (key, entry) VALUES (?1, ?2)")
             .bind(self.key(key))
             .bind(entry)
@@ -549,7 +676,7 @@ impl EmbeddedQueues {
         Ok(())
     }
 
-    pub async fn log_range(&self, key: &str) -> Result<Vec<String>, QueueError> {
+    async fn log_range(&self, key: &str) -> Result<Vec<String>, QueueError> {
         let rows = sqlx::query("SELECT entry FROM kickoff_kv_log WHERE key = ?1 ORDER BY id")
             .bind(self.key(key))
             .fetch_all(&self.pool)

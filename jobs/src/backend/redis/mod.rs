@@ -16,10 +16,14 @@
 //! - its idempotency keys never expire unless a TTL is set and a duplicate push is not
 //!   reported. Our push claims `{prefix}idem:{key}` with `SET NX EX` and says so.
 
+mod delivery;
+pub mod server;
+
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use crate::backend::{Delivery, JobQueue, OutboxEntry, SharedState};
 use crate::client::{EnqueueOptions, Enqueued, QueueError, QueueStats, WorkerInfo};
 use crate::envelope::Envelope;
 use chrono::{DateTime, Utc};
@@ -67,12 +71,13 @@ return #ids
 
 /// Removes up to ARGV[1] finished task ids from the done set with their payload and
 /// metadata (apalis-redis keeps them forever).
-/// KEYS: done set, data hash, meta prefix
+/// KEYS: done set, data hash, meta prefix, delivery-mark prefix
 const VACUUM: &str = r#"
 local ids = redis.call("spop", KEYS[1], tonumber(ARGV[1]))
 for _, id in ipairs(ids) do
   redis.call("hdel", KEYS[2], id)
   redis.call("del", KEYS[3] .. ":" .. id)
+  redis.call("del", KEYS[4] .. ":" .. id)
 end
 return #ids
 "#;
@@ -172,9 +177,57 @@ impl RedisQueues {
         format!("{}{queue}:{suffix}", self.prefix)
     }
 
+    /// Runs `script` with `keys`, `args` and a chunk size as its last argument until it
+    /// reports a short chunk; returns the total it reported.
+    async fn in_chunks(
+        &self,
+        script: &redis::Script,
+        keys: &[String],
+        args: &[i64],
+    ) -> Result<u64, QueueError> {
+        let mut total = 0u64;
+        loop {
+            let mut invocation = script.prepare_invoke();
+            for k in keys {
+                invocation.key(k);
+            }
+            for a in args {
+                invocation.arg(*a);
+            }
+            let n: u64 = invocation.arg(PROMOTE_CHUNK).invoke_async(&mut self.conn.clone()).await?;
+            total += n;
+            if n < PROMOTE_CHUNK as u64 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Age of the oldest ready job: the head of the active list (its envelope's
+    /// enqueue time) or the oldest due scheduled job, whichever is older.
+    async fn oldest_pending(&self, queue: &str, now_ms: i64) -> Result<Option<f64>, QueueError> {
+        let mut conn = self.conn.clone();
+        let head: Option<String> = conn.lindex(self.key(queue, "active"), 0).await?;
+        let mut oldest: Option<f64> = None;
+        if let Some(id) = head {
+            let data: Option<Vec<u8>> = conn.hget(self.key(queue, "data"), &id).await?;
+            if let Some(env) = data.and_then(|d| serde_json::from_slice::<Envelope>(&d).ok()) {
+                oldest = Some((Utc::now() - env.enqueued_at).num_milliseconds().max(0) as f64 / 1000.0);
+            }
+        }
+        let first_due: Vec<(String, f64)> =
+            conn.zrangebyscore_limit_withscores(self.key(queue, "scheduled"), "-inf", now_ms, 0, 1).await?;
+        if let Some((_, at)) = first_due.first() {
+            let age = (now_ms as f64 - at).max(0.0) / 1000.0;
+            oldest = Some(oldest.map_or(age, |o: f64| o.max(age)));
+        }
+        Ok(oldest)
+    }
+}
+
+impl JobQueue for RedisQueues {
     /// Enqueues an envelope on its kind's queue. Each delivery gets a fresh task id
     /// (apalis ignores a repeated id); the job's identity is `envelope.id`.
-    pub async fn enqueue(&self, envelope: &Envelope, opts: &EnqueueOptions) -> Result<Enqueued, QueueError> {
+    async fn enqueue(&self, envelope: &Envelope, opts: &EnqueueOptions) -> Result<Enqueued, QueueError> {
         let queue = crate::catalogue::queue_of(&envelope.kind).unwrap_or(crate::queues::MAINTENANCE);
         let task_id = ulid::Ulid::generate().to_string();
         let payload = serde_json::to_vec(envelope)?;
@@ -207,38 +260,13 @@ impl RedisQueues {
 
     /// Moves due scheduled jobs of `queue` to its active list in bounded chunks;
     /// returns how many moved.
-    pub async fn promote_due(&self, queue: &str) -> Result<u64, QueueError> {
+    async fn promote_due(&self, queue: &str) -> Result<u64, QueueError> {
         let keys = [self.key(queue, "scheduled"), self.key(queue, "active")];
         self.in_chunks(&PROMOTE_SCRIPT, &keys, &[Utc::now().timestamp_millis()]).await
     }
 
-    /// Runs `script` with `keys`, `args` and a chunk size as its last argument until it
-    /// reports a short chunk; returns the total it reported.
-    async fn in_chunks(
-        &self,
-        script: &redis::Script,
-        keys: &[String],
-        args: &[i64],
-    ) -> Result<u64, QueueError> {
-        let mut total = 0u64;
-        loop {
-            let mut invocation = script.prepare_invoke();
-            for k in keys {
-                invocation.key(k);
-            }
-            for a in args {
-                invocation.arg(*a);
-            }
-            let n: u64 = invocation.arg(PROMOTE_CHUNK).invoke_async(&mut self.conn.clone()).await?;
-            total += n;
-            if n < PROMOTE_CHUNK as u64 {
-                return Ok(total);
-            }
-        }
-    }
-
     /// Jobs waiting in `queue`: ready plus scheduled (one round trip).
-    pub async fn depth(&self, queue: &str) -> Result<u64, QueueError> {
+    async fn depth(&self, queue: &str) -> Result<u64, QueueError> {
         let (active, scheduled): (u64, u64) = redis::pipe()
             .atomic()
             .llen(self.key(queue, "active"))
@@ -249,48 +277,53 @@ impl RedisQueues {
     }
 
     /// Pauses `queue` for every worker process.
-    pub async fn pause(&self, queue: &str) -> Result<(), QueueError> {
+    async fn pause(&self, queue: &str) -> Result<(), QueueError> {
         let _: () = self.conn.clone().set(self.key(queue, "paused"), 1).await?;
         Ok(())
     }
 
-    pub async fn resume(&self, queue: &str) -> Result<(), QueueError> {
+    async fn resume(&self, queue: &str) -> Result<(), QueueError> {
         let _: () = self.conn.clone().del(self.key(queue, "paused")).await?;
         Ok(())
     }
 
-    pub async fn is_paused(&self, queue: &str) -> Result<bool, QueueError> {
+    async fn is_paused(&self, queue: &str) -> Result<bool, QueueError> {
         Ok(self.conn.clone().exists(self.key(queue, "paused")).await?)
     }
 
     /// Counts a dead-lettered job for the statistics.
-    pub async fn record_dead(&self, queue: &str) -> Result<(), QueueError> {
+    async fn record_dead(&self, queue: &str) -> Result<(), QueueError> {
         let _: () = self.conn.clone().incr(self.key(queue, "count:dead"), 1).await?;
         Ok(())
     }
 
     /// Deletes finished tasks' payloads and metadata from `queue`, in chunks; returns
     /// how many went.
-    pub async fn vacuum(&self, queue: &str) -> Result<u64, QueueError> {
-        let keys = [self.key(queue, "done"), self.key(queue, "data"), self.key(queue, "meta")];
+    async fn vacuum(&self, queue: &str) -> Result<u64, QueueError> {
+        let keys = [
+            self.key(queue, "done"),
+            self.key(queue, "data"),
+            self.key(queue, "meta"),
+            self.key(queue, "run"),
+        ];
         self.in_chunks(&VACUUM_SCRIPT, &keys, &[]).await
     }
 
     /// Finished tasks still holding their payload and metadata.
-    pub async fn finished_kept(&self, queue: &str) -> Result<u64, QueueError> {
+    async fn finished_kept(&self, queue: &str) -> Result<u64, QueueError> {
         Ok(self.conn.clone().scard(self.key(queue, "done")).await?)
     }
 
     /// Statistics of `queue`, read from the keys.
-    pub async fn stats(&self, queue: &str) -> Result<QueueStats, QueueError> {
+    async fn stats(&self, queue: &str) -> Result<QueueStats, QueueError> {
         let mut conn = self.conn.clone();
         let now = Utc::now();
-        let ts = now.timestamp();
-        let workers: Vec<(String, f64)> =
-            conn.zrangebyscore_withscores(self.key(queue, "workers"), "-inf", "+inf").await?;
-        // Workers whose heartbeat is older than a minute are gone; their jobs are orphans.
+        // Workers whose heartbeat (server clock) is older than the orphan limit are gone;
+        // their jobs are orphans about to be swept back.
+        let (server_ms, beats) = self.beats(queue).await?;
+        let limit = crate::backend::ORPHAN_AFTER.as_millis() as i64;
         let live: Vec<&String> =
-            workers.iter().filter(|(_, hb)| (ts as f64 - hb) < 60.0).map(|(w, _)| w).collect();
+            beats.iter().filter(|(_, at)| server_ms - at <= limit).map(|(w, _)| w).collect();
         let mut running = 0u64;
         for w in &live {
             running += conn.scard::<_, u64>(self.key(queue, &format!("inflight:{w}"))).await?;
@@ -341,29 +374,8 @@ impl RedisQueues {
         })
     }
 
-    /// Age of the oldest ready job: the head of the active list (its envelope's
-    /// enqueue time) or the oldest due scheduled job, whichever is older.
-    async fn oldest_pending(&self, queue: &str, now_ms: i64) -> Result<Option<f64>, QueueError> {
-        let mut conn = self.conn.clone();
-        let head: Option<String> = conn.lindex(self.key(queue, "active"), 0).await?;
-        let mut oldest: Option<f64> = None;
-        if let Some(id) = head {
-            let data: Option<Vec<u8>> = conn.hget(self.key(queue, "data"), &id).await?;
-            if let Some(env) = data.and_then(|d| serde_json::from_slice::<Envelope>(&d).ok()) {
-                oldest = Some((Utc::now() - env.enqueued_at).num_milliseconds().max(0) as f64 / 1000.0);
-            }
-        }
-        let first_due: Vec<(String, f64)> =
-            conn.zrangebyscore_limit_withscores(self.key(queue, "scheduled"), "-inf", now_ms, 0, 1).await?;
-        if let Some((_, at)) = first_due.first() {
-            let age = (now_ms as f64 - at).max(0.0) / 1000.0;
-            oldest = Some(oldest.map_or(age, |o: f64| o.max(age)));
-        }
-        Ok(oldest)
-    }
-
     /// Publishes `payload` on `{prefix}{channel}`.
-    pub async fn publish(&self, channel: &str, payload: &str) -> Result<(), QueueError> {
+    async fn publish(&self, channel: &str, payload: &str) -> Result<(), QueueError> {
         let _: i64 = redis::cmd("PUBLISH")
             .arg(format!("{}{channel}", self.prefix))
             .arg(payload)
@@ -372,140 +384,70 @@ impl RedisQueues {
         Ok(())
     }
 
-    /// Every field of the hash `{prefix}{key}`.
-    pub async fn hash_get_all(&self, key: &str) -> Result<HashMap<String, i64>, QueueError> {
-        Ok(self.conn.clone().hgetall(format!("{}{key}", self.prefix)).await?)
+    async fn keep_alive(&self, queue: &str, worker: &str) -> Result<(), QueueError> {
+        self.beat(queue, worker).await
     }
 
-    pub async fn hash_set(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
-        let _: () = self.conn.clone().hset(format!("{}{key}", self.prefix), field, value).await?;
-        Ok(())
+    async fn sweep_orphans(&self, queue: &str) -> Result<u64, QueueError> {
+        self.sweep(queue).await
     }
 
-    /// Refreshes a registered worker's heartbeat (apalis's `q:workers` score, unix
-    /// seconds). `XX`: a worker not registered yet, or already declared dead and
-    /// removed by orphan recovery, is not brought back.
-    pub async fn keep_alive(&self, queue: &str, worker: &str) -> Result<(), QueueError> {
-        let () = redis::cmd("ZADD")
-            .arg(self.key(queue, "workers"))
-            .arg("XX")
-            .arg(Utc::now().timestamp())
-            .arg(worker)
-            .query_async(&mut self.conn.clone())
-            .await?;
-        Ok(())
+    async fn begin_delivery(&self, queue: &str, task: &str) -> Result<Delivery, QueueError> {
+        self.begin(queue, task).await
     }
 
-    /// The workers that registered on `queue` (apalis's heartbeat set) and the jobs
-    /// each holds.
-    pub async fn workers(&self, queue: &str) -> Result<Vec<WorkerInfo>, QueueError> {
+    async fn finish_delivery(&self, queue: &str, task: &str) -> Result<(), QueueError> {
+        self.finish(queue, task).await
+    }
+
+    async fn outbox_put(&self, entry: &OutboxEntry) -> Result<(), QueueError> {
+        self.outbox_add(entry).await
+    }
+
+    async fn outbox_list(&self, limit: usize) -> Result<Vec<OutboxEntry>, QueueError> {
+        self.outbox_read(limit).await
+    }
+
+    async fn outbox_remove(&self, key: &str) -> Result<(), QueueError> {
+        self.outbox_delete(key).await
+    }
+
+    async fn given_up(
+        &self,
+        queue: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Option<Vec<u8>>)>, QueueError> {
+        self.apalis_dead(queue, limit).await
+    }
+
+    async fn forget_given_up(&self, queue: &str, task: &str) -> Result<(), QueueError> {
+        self.forget_apalis_dead(queue, task).await
+    }
+
+    /// The workers that registered on `queue` (apalis's registry), their last
+    /// heartbeat on the server's clock, and the jobs each holds.
+    async fn workers(&self, queue: &str) -> Result<Vec<WorkerInfo>, QueueError> {
         let mut conn = self.conn.clone();
-        let workers: Vec<(String, f64)> =
+        let registered: Vec<(String, f64)> =
             conn.zrangebyscore_withscores(self.key(queue, "workers"), "-inf", "+inf").await?;
-        let mut out = Vec::with_capacity(workers.len());
-        for (name, heartbeat) in workers {
-            let Some(last_seen) = DateTime::from_timestamp(heartbeat as i64, 0) else { continue };
+        let (now_ms, beats) = self.beats(queue).await?;
+        let beats: HashMap<String, i64> = beats.into_iter().collect();
+        let mut out = Vec::with_capacity(registered.len());
+        for (name, registered_at) in registered {
+            let seen_ms = beats.get(&name).copied().unwrap_or(registered_at as i64 * 1000);
+            // Shown on this host's clock, judged on the server's.
+            let age = chrono::Duration::milliseconds((now_ms - seen_ms).max(0));
             let in_flight: u64 = conn.scard(self.key(queue, &format!("inflight:{name}"))).await?;
-            out.push(WorkerInfo::new(name, queue, last_seen, in_flight));
+            let mut info = WorkerInfo::new(name, queue, Utc::now() - age, in_flight);
+            info.alive = age < chrono::Duration::seconds(crate::client::WORKER_GONE_AFTER_SECS);
+            out.push(info);
         }
         Ok(out)
     }
 
-    /// Sets `field` unless it exists.
-    /// Sets `field` unless it exists; true when this call set it.
-    pub async fn hash_set_if_absent(&self, key: &str, field: &str, value: i64) -> Result<bool, QueueError> {
-        Ok(self.conn.clone().hset_nx(format!("{}{key}", self.prefix), field, value).await?)
-    }
-
-    /// Removes `field`; true when it existed.
-    pub async fn hash_del(&self, key: &str, field: &str) -> Result<bool, QueueError> {
-        let removed: i64 = self.conn.clone().hdel(format!("{}{key}", self.prefix), field).await?;
-        Ok(removed > 0)
-    }
-
-    /// Adds `by` to `field` and sets `stamp_field` to `stamp`, atomically.
-    pub async fn hash_incr_stamped(
-        &self,
-        key: &str,
-        field: &str,
-        by: i64,
-        stamp_field: &str,
-        stamp: i64,
-    ) -> Result<(), QueueError> {
-        let key = format!("{}{key}", self.prefix);
-        let _: () = redis::pipe()
-            .atomic()
-            .hincr(&key, field, by)
-            .hset(&key, stamp_field, stamp)
-            .query_async(&mut self.conn.clone())
-            .await?;
-        Ok(())
-    }
-
-    /// Raises `field` to `value` when it is lower (several processes race here).
-    pub async fn hash_set_max(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
-        let _: () = SET_MAX_SCRIPT
-            .key(format!("{}{key}", self.prefix))
-            .arg(field)
-            .arg(value)
-            .invoke_async(&mut self.conn.clone())
-            .await?;
-        Ok(())
-    }
-
-    /// Reserves the next slot of the rate-limit bucket `{prefix}{key}` (one request per
-    /// `interval`, bursts of `burst`); returns how long to wait before using it.
-    pub async fn reserve_slot(
-        &self,
-        key: &str,
-        interval: Duration,
-        burst: u32,
-    ) -> Result<Duration, QueueError> {
-        let interval_ms = interval.as_millis().max(1) as u64;
-        let ttl = interval_ms.saturating_mul(u64::from(burst.max(1)) + 1).max(60_000);
-        let wait: u64 = RESERVE_SCRIPT
-            .key(format!("{}{key}", self.prefix))
-            .arg(interval_ms)
-            .arg(burst.max(1))
-            .arg(ttl)
-            .invoke_async(&mut self.conn.clone())
-            .await?;
-        Ok(Duration::from_millis(wait))
-    }
-
-    /// Claims `{prefix}{key}` for `ttl` unless someone holds it; returns whether this call won.
-    pub async fn claim(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, QueueError> {
-        let won: Option<String> = redis::cmd("SET")
-            .arg(format!("{}{key}", self.prefix))
-            .arg(value)
-            .arg("NX")
-            .arg("EX")
-            .arg(ttl.as_secs().max(1))
-            .query_async(&mut self.conn.clone())
-            .await?;
-        Ok(won.is_some())
-    }
-
-    /// Gives up the claim on `{prefix}{key}`, so the next `claim` wins.
-    pub async fn release(&self, key: &str) -> Result<(), QueueError> {
-        let _: i64 = self.conn.clone().del(format!("{}{key}", self.prefix)).await?;
-        Ok(())
-    }
-
-    /// Appends `entry` to the log `{prefix}{key}`.
-    pub async fn log_push(&self, key: &str, entry: &str) -> Result<(), QueueError> {
-        let _: i64 = self.conn.clone().rpush(format!("{}{key}", self.prefix), entry).await?;
-        Ok(())
-    }
-
-    /// The log `{prefix}{key}`, oldest first.
-    pub async fn log_range(&self, key: &str) -> Result<Vec<String>, QueueError> {
-        Ok(self.conn.clone().lrange(format!("{}{key}", self.prefix), 0, -1).await?)
-    }
-
     /// Deletes every key under this prefix, and this prefix's entries in apalis's
     /// global queue index (tests and `kickoff queues flush`).
-    pub async fn flush_all(&self) -> Result<u64, QueueError> {
+    async fn flush_all(&self) -> Result<u64, QueueError> {
         let mut conn = self.conn.clone();
         let index: Vec<String> = conn.zrange(APALIS_QUEUE_INDEX, 0, -1).await?;
         let ours: Vec<&String> = index.iter().filter(|q| q.starts_with(&self.prefix)).collect();
@@ -532,5 +474,104 @@ impl RedisQueues {
             }
             cursor = next;
         }
+    }
+}
+
+impl SharedState for RedisQueues {
+    /// Every field of the hash `{prefix}{key}`.
+    async fn hash_get_all(&self, key: &str) -> Result<HashMap<String, i64>, QueueError> {
+        Ok(self.conn.clone().hgetall(format!("{}{key}", self.prefix)).await?)
+    }
+
+    async fn hash_set(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
+        let _: () = self.conn.clone().hset(format!("{}{key}", self.prefix), field, value).await?;
+        Ok(())
+    }
+
+    /// Sets `field` unless it exists.
+    /// Sets `field` unless it exists; true when this call set it.
+    async fn hash_set_if_absent(&self, key: &str, field: &str, value: i64) -> Result<bool, QueueError> {
+        Ok(self.conn.clone().hset_nx(format!("{}{key}", self.prefix), field, value).await?)
+    }
+
+    /// Removes `field`; true when it existed.
+    async fn hash_del(&self, key: &str, field: &str) -> Result<bool, QueueError> {
+        let removed: i64 = self.conn.clone().hdel(format!("{}{key}", self.prefix), field).await?;
+        Ok(removed > 0)
+    }
+
+    /// Adds `by` to `field` and sets `stamp_field` to `stamp`, atomically.
+    async fn hash_incr_stamped(
+        &self,
+        key: &str,
+        field: &str,
+        by: i64,
+        stamp_field: &str,
+        stamp: i64,
+    ) -> Result<(), QueueError> {
+        let key = format!("{}{key}", self.prefix);
+        let _: () = redis::pipe()
+            .atomic()
+            .hincr(&key, field, by)
+            .hset(&key, stamp_field, stamp)
+            .query_async(&mut self.conn.clone())
+            .await?;
+        Ok(())
+    }
+
+    /// Raises `field` to `value` when it is lower (several processes race here).
+    async fn hash_set_max(&self, key: &str, field: &str, value: i64) -> Result<(), QueueError> {
+        let _: () = SET_MAX_SCRIPT
+            .key(format!("{}{key}", self.prefix))
+            .arg(field)
+            .arg(value)
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        Ok(())
+    }
+
+    /// Reserves the next slot of the rate-limit bucket `{prefix}{key}` (one request per
+    /// `interval`, bursts of `burst`); returns how long to wait before using it.
+    async fn reserve_slot(&self, key: &str, interval: Duration, burst: u32) -> Result<Duration, QueueError> {
+        let interval_ms = interval.as_millis().max(1) as u64;
+        let ttl = interval_ms.saturating_mul(u64::from(burst.max(1)) + 1).max(60_000);
+        let wait: u64 = RESERVE_SCRIPT
+            .key(format!("{}{key}", self.prefix))
+            .arg(interval_ms)
+            .arg(burst.max(1))
+            .arg(ttl)
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        Ok(Duration::from_millis(wait))
+    }
+
+    /// Claims `{prefix}{key}` for `ttl` unless someone holds it; returns whether this call won.
+    async fn claim(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, QueueError> {
+        let won: Option<String> = redis::cmd("SET")
+            .arg(format!("{}{key}", self.prefix))
+            .arg(value)
+            .arg("NX")
+            .arg("EX")
+            .arg(ttl.as_secs().max(1))
+            .query_async(&mut self.conn.clone())
+            .await?;
+        Ok(won.is_some())
+    }
+
+    /// Gives up the claim on `{prefix}{key}`, so the next `claim` wins.
+    async fn release(&self, key: &str) -> Result<(), QueueError> {
+        let _: i64 = self.conn.clone().del(format!("{}{key}", self.prefix)).await?;
+        Ok(())
+    }
+
+    /// Appends `entry` to the log `{prefix}{key}`.
+    async fn log_push(&self, key: &str, entry: &str) -> Result<(), QueueError> {
+        let _: i64 = self.conn.clone().rpush(format!("{}{key}", self.prefix), entry).await?;
+        Ok(())
+    }
+
+    /// The log `{prefix}{key}`, oldest first.
+    async fn log_range(&self, key: &str) -> Result<Vec<String>, QueueError> {
+        Ok(self.conn.clone().lrange(format!("{}{key}", self.prefix), 0, -1).await?)
     }
 }

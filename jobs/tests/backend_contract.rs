@@ -1,0 +1,183 @@
+//! The backend contract (`jobs::backend`), one suite run against Redis (a fresh prefix
+//! on the shared server) and the embedded queue (an in-memory SQLite database): keyed
+//! enqueues, delivery marks, the outbox, and orphan sweeps that put a silent worker's
+//! jobs first on the backend's own clock, whatever the hosts' clocks say.
+
+use jobs::catalogue::Probe;
+use jobs::redis_queue::{RedisQueues, connect};
+use jobs::testing::{PrefixGuard, memory_queue, redis_url};
+use jobs::{AnyJob, AttemptError, EnqueueOptions, Enqueued, Envelope, OutboxEntry, QueueClient, queues};
+
+async fn redis() -> (QueueClient, PrefixGuard) {
+    let prefix = format!("kickoff_contract_{}:", ulid::Ulid::generate());
+    let guard = PrefixGuard::new(redis_url(), prefix.clone());
+    (RedisQueues::new(connect(&redis_url()).await.unwrap(), prefix).into(), guard)
+}
+
+/// Runs `$case(queues)` on each backend.
+macro_rules! contract {
+    ($($case:ident),* $(,)?) => {$(
+        mod $case {
+            #[tokio::test]
+            async fn redis() {
+                let (q, _guard) = super::redis().await;
+                super::$case(q).await
+            }
+            #[tokio::test]
+            async fn embedded() {
+                let (q, _pool) = jobs::testing::memory_queue().await;
+                super::$case(q).await
+            }
+        }
+    )*};
+}
+
+contract!(
+    an_idempotency_key_queues_one_job,
+    deliveries_are_counted_and_finished_tasks_say_so,
+    the_outbox_keeps_one_entry_per_job_and_attempt,
+);
+
+fn job(tag: &str) -> Envelope {
+    Envelope::new(&AnyJob::Probe(Probe { tag: tag.into(), ..Probe::default() }))
+}
+
+async fn an_idempotency_key_queues_one_job(q: QueueClient) {
+    let keyed = EnqueueOptions { idempotency_key: Some("k".into()), ..Default::default() };
+    assert!(matches!(q.enqueue(&job("a"), &keyed).await.unwrap(), Enqueued::Queued { .. }));
+    assert_eq!(q.enqueue(&job("b"), &keyed).await.unwrap(), Enqueued::Duplicate { key: "k".into() });
+    assert!(matches!(
+        q.enqueue(&job("c"), &EnqueueOptions::default()).await.unwrap(),
+        Enqueued::Queued { .. }
+    ));
+    assert_eq!(q.depth(queues::MAINTENANCE).await.unwrap(), 2);
+    let _ = q.flush_all().await;
+}
+
+async fn deliveries_are_counted_and_finished_tasks_say_so(q: QueueClient) {
+    let m = queues::MAINTENANCE;
+    let first = q.begin_delivery(m, "t1").await.unwrap();
+    assert_eq!((first.deliveries, first.finished), (1, false));
+    let second = q.begin_delivery(m, "t1").await.unwrap();
+    assert_eq!((second.deliveries, second.finished), (2, false));
+    q.finish_delivery(m, "t1").await.unwrap();
+    let third = q.begin_delivery(m, "t1").await.unwrap();
+    assert_eq!((third.deliveries, third.finished), (3, true));
+    // Marks are per task.
+    assert_eq!(q.begin_delivery(m, "t2").await.unwrap().deliveries, 1);
+    let _ = q.flush_all().await;
+}
+
+async fn the_outbox_keeps_one_entry_per_job_and_attempt(q: QueueClient) {
+    let env = job("x");
+    let error = AttemptError {
+        attempt: 1,
+        error: "boom".into(),
+        permanent: true,
+        started_at: chrono::Utc::now(),
+        failed_at: chrono::Utc::now(),
+        worker: "w".into(),
+    };
+    let entry = OutboxEntry { queue: "maintenance".into(), envelope: env.clone(), error: error.clone() };
+    q.outbox_put(&entry).await.unwrap();
+    q.outbox_put(&entry).await.unwrap();
+    let next = OutboxEntry { envelope: env.retry(error.clone()), ..entry.clone() };
+    q.outbox_put(&next).await.unwrap();
+    let mut kept: Vec<String> = q.outbox_list(10).await.unwrap().iter().map(OutboxEntry::key).collect();
+    kept.sort();
+    assert_eq!(kept, vec![format!("{}:1", env.id), format!("{}:2", env.id)]);
+    q.outbox_remove(&entry.key()).await.unwrap();
+    assert_eq!(q.outbox_list(10).await.unwrap(), vec![next]);
+    // Another prefix sees nothing of it.
+    assert!(q.with_prefix("other_prefix:").outbox_list(10).await.unwrap().is_empty());
+    let _ = q.flush_all().await;
+}
+
+/// A worker registered by apalis with a host clock ten minutes *ahead* (its score in
+/// the future), silent on the server's clock, loses its jobs; one whose host clock is
+/// ten minutes *behind* but which beats on the server's clock keeps its jobs. The
+/// orphans go to the front of the ready list, before jobs queued after them.
+#[tokio::test]
+async fn orphans_are_judged_on_redis_time_and_go_first() {
+    let (q, _guard) = redis().await;
+    let QueueClient::Redis(r) = &q else { unreachable!() };
+    let m = queues::MAINTENANCE;
+    let key = |s: &str| format!("{}{m}:{s}", r.prefix());
+    let mut c = r.connection();
+    let now = chrono::Utc::now().timestamp();
+    // apalis registers workers with each host's own clock.
+    let _: () = redis::pipe()
+        .zadd(key("workers"), "ahead", now + 600)
+        .zadd(key("workers"), "behind", now - 600)
+        .sadd(key("inflight:ahead"), &["o1", "o2"])
+        .sadd(key("inflight:behind"), "kept")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    for id in ["later1", "later2"] {
+        let _: () = redis::cmd("RPUSH").arg(key("active")).arg(id).query_async(&mut c).await.unwrap();
+    }
+    // First sight: both get a beat at the server's now; nothing moves.
+    assert_eq!(q.sweep_orphans(m).await.unwrap(), 0);
+    // "ahead" goes silent; "behind" keeps beating (on the server's clock).
+    let (server_ms, _) = server_time(&mut c).await;
+    let _: () = redis::cmd("ZADD")
+        .arg(key("beats"))
+        .arg(server_ms - 7_000)
+        .arg("ahead")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    q.keep_alive(m, "behind").await.unwrap();
+    assert_eq!(q.sweep_orphans(m).await.unwrap(), 2);
+    let active: Vec<String> =
+        redis::cmd("LRANGE").arg(key("active")).arg(0).arg(-1).query_async(&mut c).await.unwrap();
+    let mut head = active[..2].to_vec();
+    head.sort();
+    assert_eq!(
+        (head, &active[2..]),
+        (vec!["o1".to_owned(), "o2".to_owned()], &["later1".to_owned(), "later2".to_owned()][..])
+    );
+    let workers = q.workers(m).await.unwrap();
+    assert_eq!(
+        workers.iter().map(|w| (w.name.as_str(), w.alive, w.in_flight)).collect::<Vec<_>>(),
+        vec![("behind", true, 1)]
+    );
+    let stats = q.stats(m).await.unwrap();
+    assert_eq!((stats.workers, stats.running), (1, 1));
+    // The beat was the server's time, not this host's.
+    let beat: f64 = redis::cmd("ZSCORE").arg(key("beats")).arg("behind").query_async(&mut c).await.unwrap();
+    let (server_ms, _) = server_time(&mut c).await;
+    assert!((server_ms as f64 - beat).abs() < 5_000.0);
+    // A swept worker's heartbeat does not bring it back.
+    q.keep_alive(m, "ahead").await.unwrap();
+    assert!(q.workers(m).await.unwrap().iter().all(|w| w.name != "ahead"));
+    let _ = q.flush_all().await;
+}
+
+async fn server_time(c: &mut redis::aio::ConnectionManager) -> (i64, ()) {
+    let (s, us): (i64, i64) = redis::cmd("TIME").query_async(c).await.unwrap();
+    (s * 1000 + us / 1000, ())
+}
+
+/// The embedded queue's statistics stop counting a killed worker once its jobs would
+/// be orphaned, and the sweep hands its jobs back.
+#[tokio::test]
+async fn the_embedded_queue_forgets_a_silent_worker() {
+    let (q, pool) = memory_queue().await;
+    let m = queues::MAINTENANCE;
+    let QueueClient::Embedded(e) = &q else { unreachable!() };
+    q.enqueue(&job("held"), &EnqueueOptions::default()).await.unwrap();
+    let silent_since = chrono::Utc::now().timestamp() - 10;
+    sqlx::query("INSERT INTO Workers (id, worker_type, storage_name, layers, last_seen) VALUES ('dead', ?1, 'x', '', ?2)")
+        .bind(e.queue_key(m))
+        .bind(silent_since)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE Jobs SET status = 'Running', lock_by = 'dead'").execute(&pool).await.unwrap();
+    let stats = q.stats(m).await.unwrap();
+    assert_eq!((stats.workers, stats.running), (0, 0));
+    assert_eq!(q.sweep_orphans(m).await.unwrap(), 1);
+    assert_eq!(q.stats(m).await.unwrap().pending, 1);
+}
