@@ -124,12 +124,15 @@ impl Setup {
         self.children.len() - 1
     }
 
-    /// Waits until the queue is empty and nothing runs; returns the runs of `tag`.
+    /// Waits until the queue is empty and no worker, live or dead, holds a job;
+    /// returns the runs of `tag`.
     async fn wait_drained(&self, tag: &str, limit: Duration) -> HashMap<String, usize> {
         let start = Instant::now();
         loop {
             let stats = self.queues.stats(queues::MAINTENANCE).await.unwrap();
-            if stats.pending + stats.scheduled + stats.running == 0 {
+            let held: u64 =
+                self.queues.workers(queues::MAINTENANCE).await.unwrap().iter().map(|w| w.in_flight).sum();
+            if stats.pending + stats.scheduled + stats.running + held == 0 {
                 return self.runs(tag).await;
             }
             assert!(start.elapsed() < limit, "not drained after {limit:?}: {stats:?}\n{}", self.all_logs());
@@ -334,7 +337,8 @@ async fn a_job_finished_before_a_kill_is_not_run_again_on_the_embedded_queue() {
 /// jobs back and must not run any of them again.
 async fn finished_then_killed(at: QueueAt<'_>) {
     let mut s = Setup::new(at).await;
-    let a = s.failing_worker(2, "a.log", "before_ack=3");
+    // One at a time: when the third job finishes, no other job has started on A.
+    let a = s.failing_worker(1, "a.log", "before_ack=3");
     s.enqueue_probes(12, Probe { record: true, sleep_ms: 100, ..probe("acked") }, EnqueueOptions::default())
         .await;
     assert!(!s.wait_exit(a, Duration::from_secs(30)), "worker A should have died at its failpoint");
