@@ -26,10 +26,11 @@ async fn filters_purge_and_retention() {
     for engine in TestDb::engines() {
         let db = TestDb::new(engine).await;
         Migrator::up(&db.conn, None).await.unwrap();
-        let probe = Envelope::new(&AnyJob::Probe(Probe::default()));
-        let process = Envelope::new(&AnyJob::ProcessSnapshot(ProcessSnapshot { snapshot_id: 3 }));
-        // Ten letters, one a day, the oldest first; errors alternate.
+        // Ten letters of ten jobs (a letter is one per job and attempt), one a day, the
+        // oldest first; errors alternate.
         for day in (0..10).rev() {
+            let probe = Envelope::new(&AnyJob::Probe(Probe::default()));
+            let process = Envelope::new(&AnyJob::ProcessSnapshot(ProcessSnapshot { snapshot_id: 3 }));
             let (env, queue) = if day % 2 == 0 { (&probe, "maintenance") } else { (&process, "process") };
             let msg = if day % 2 == 0 { "connection refused" } else { "parse error in column Date" };
             dead_letters::record(&db.conn, queue, env, failure(1, msg, Duration::days(day))).await.unwrap();
