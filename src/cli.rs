@@ -74,9 +74,11 @@ pub enum Command {
         /// Per-queue concurrency, e.g. `scrape=4,process=2` (default 8 each).
         #[arg(long, value_delimiter = ',', value_parser = parse_concurrency)]
         concurrency: Vec<(String, usize)>,
-        /// Seconds in-flight jobs get to finish after a shutdown signal.
-        #[arg(long, default_value_t = 30)]
-        grace_secs: u64,
+        /// Seconds in-flight jobs get to finish after a shutdown signal, heartbeats going
+        /// on; jobs still running then are handed back to their queue at once (default:
+        /// the longest time limit of the kinds on these queues, so every job ends by itself).
+        #[arg(long)]
+        grace_secs: Option<u64>,
         /// Serve this process's Prometheus metrics (jobs, scrapes, inference) at
         /// http://ADDR/metrics, e.g. `0.0.0.0:9100`.
         #[arg(long)]

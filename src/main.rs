@@ -69,7 +69,7 @@ async fn main() -> anyhow::Result<()> {
                 db,
                 &queues,
                 &concurrency,
-                std::time::Duration::from_secs(grace_secs),
+                grace_secs.map(std::time::Duration::from_secs),
                 metrics_bind.as_deref(),
             )
             .await

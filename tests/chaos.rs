@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use entities::secret::ConnUrl;
 use entities::settings::DatabaseSettings;
+use entities::testing::OwnPostgres;
 use entities::testing::unique_name;
 use futures::StreamExt;
 use jobs::catalogue::Probe;
@@ -35,12 +36,20 @@ enum Queue {
     Embedded,
 }
 
+/// Where the data lives: the suite's SQLite file, or a PostgreSQL server of its own.
+enum Data {
+    Sqlite,
+    Postgres(OwnPostgres),
+}
+
 struct Chaos {
     name: &'static str,
     dir: tempfile::TempDir,
     queue: Queue,
     prefix: String,
     queues: QueueClient,
+    data: Data,
+    db_url: String,
     db: DatabaseConnection,
     workers: Vec<Child>,
     spawned: usize,
@@ -49,10 +58,22 @@ struct Chaos {
 
 impl Chaos {
     async fn new(name: &'static str, redis_args: Option<&[&str]>) -> Self {
+        Self::with_data(name, redis_args, false).await
+    }
+
+    /// With `postgres`, the data is on a PostgreSQL server of the suite's own (the queue
+    /// must then be on Redis).
+    async fn with_data(name: &'static str, redis_args: Option<&[&str]>, postgres: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let prefix = format!("{}:", unique_name("kickoff_chaos"));
-        let settings =
-            DatabaseSettings { url: ConnUrl::new(Self::db_url_in(&dir)), ..DatabaseSettings::default() };
+        let (data, db_url) = if postgres {
+            let pg = OwnPostgres::start(dir.path());
+            let url = pg.url("postgres");
+            (Data::Postgres(pg), url)
+        } else {
+            (Data::Sqlite, Self::db_url_in(&dir))
+        };
+        let settings = DatabaseSettings { url: ConnUrl::new(&db_url), ..DatabaseSettings::default() };
         let db = entities::connect(&settings).await.unwrap();
         Migrator::up(&db, None).await.unwrap();
         let (queue, queues): (Queue, QueueClient) = match redis_args {
@@ -66,7 +87,19 @@ impl Chaos {
                 (Queue::Embedded, EmbeddedQueues::open(pool, prefix.clone()).await.unwrap().into())
             }
         };
-        Self { name, dir, queue, prefix, queues, db, workers: Vec::new(), spawned: 0, ids: Vec::new() }
+        Self {
+            name,
+            dir,
+            queue,
+            prefix,
+            queues,
+            data,
+            db_url,
+            db,
+            workers: Vec::new(),
+            spawned: 0,
+            ids: Vec::new(),
+        }
     }
 
     fn db_url_in(dir: &tempfile::TempDir) -> String {
@@ -97,7 +130,7 @@ impl Chaos {
             .env("KICKOFF_ENV", "test")
             .env("KICKOFF__QUEUE__URL", self.queue_url())
             .env("KICKOFF__QUEUE__PREFIX", &self.prefix)
-            .env("KICKOFF__DATABASE__URL", Self::db_url_in(&self.dir))
+            .env("KICKOFF__DATABASE__URL", &self.db_url)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(log)
@@ -107,10 +140,18 @@ impl Chaos {
     }
 
     async fn enqueue(&mut self, n: usize) {
-        let job =
-            AnyJob::Probe(Probe { tag: self.name.into(), record: true, sleep_ms: 50, ..Probe::default() });
-        let envelopes: Vec<Envelope> = (0..n).map(|_| Envelope::new(&job)).collect();
+        let probe = Probe { tag: self.name.into(), record: true, sleep_ms: 50, ..Probe::default() };
+        self.enqueue_counted(n, probe).await;
+    }
+
+    /// Enqueues `n` of `probe`, each counted: it must commit or become a dead letter.
+    async fn enqueue_counted(&mut self, n: usize, probe: Probe) {
+        let envelopes: Vec<Envelope> = (0..n).map(|_| Envelope::new(&AnyJob::Probe(probe.clone()))).collect();
         self.ids.extend(envelopes.iter().map(|e| e.id.clone()));
+        self.push(envelopes).await;
+    }
+
+    async fn push(&self, envelopes: Vec<Envelope>) {
         futures::stream::iter(envelopes)
             .map(|e| {
                 let q = self.queues.clone();
@@ -123,9 +164,20 @@ impl Chaos {
 
     /// Committed attempts so far: job id → rows per attempt.
     async fn rows(&self) -> HashMap<String, HashMap<i64, usize>> {
-        let sql = "SELECT job_id, attempt FROM probe_runs";
-        let rows =
-            self.db.query_all_raw(Statement::from_string(self.db.get_database_backend(), sql)).await.unwrap();
+        let sql = "SELECT job_id, CAST(attempt AS BIGINT) FROM probe_runs";
+        // After a restart of the suite's PostgreSQL, pooled connections fail once each.
+        let mut tries = 0;
+        let rows = loop {
+            match self.db.query_all_raw(Statement::from_string(self.db.get_database_backend(), sql)).await {
+                Ok(rows) => break rows,
+                Err(e) if tries < 100 => {
+                    tries += 1;
+                    tracing::debug!(error = %e, "probe_runs not readable yet");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("probe_runs: {e}"),
+            }
+        };
         let mut out: HashMap<String, HashMap<i64, usize>> = HashMap::new();
         for r in rows {
             let (id, attempt): (String, i64) =
@@ -158,19 +210,30 @@ impl Chaos {
     /// Waits until every job committed or became a dead letter (or `limit` passes),
     /// then reports.
     async fn report(&mut self, started: Instant, limit: Duration) -> Report {
-        let letters: HashSet<String> = jobs::dead_letters::list(&self.db, &Default::default())
-            .await
-            .unwrap()
-            .into_iter()
-            .filter_map(|l| l.job_id)
-            .collect();
+        // Dead letters kept in the outbox while the database was away arrive later.
+        let letters_now = || async {
+            let mut tries = 0;
+            loop {
+                match jobs::dead_letters::list(&self.db, &Default::default()).await {
+                    Ok(l) => break l.into_iter().filter_map(|l| l.job_id).collect::<HashSet<String>>(),
+                    Err(e) if tries < 100 => {
+                        tries += 1;
+                        tracing::debug!(error = %e, "dead letters not readable yet");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    Err(e) => panic!("dead letters: {e}"),
+                }
+            }
+        };
+        let mut letters = letters_now().await;
         let mut rows = self.rows().await;
-        let all_accounted = |rows: &HashMap<String, HashMap<i64, usize>>| {
+        let all_accounted = |rows: &HashMap<String, HashMap<i64, usize>>, letters: &HashSet<String>| {
             self.ids.iter().all(|id| rows.contains_key(id) || letters.contains(id))
         };
-        while !all_accounted(&rows) && started.elapsed() < limit {
+        while !all_accounted(&rows, &letters) && started.elapsed() < limit {
             tokio::time::sleep(Duration::from_millis(100)).await;
             rows = self.rows().await;
+            letters = letters_now().await;
         }
         let drained = started.elapsed();
         let runs =
@@ -288,4 +351,64 @@ async fn chaos_redis_restarted_with_aof() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_redis_killed_with_appendfsync_always() {
     redis_faults("redis kill -9 (fsync always)", "always", true).await;
+}
+
+/// PostgreSQL unreachable mid-run, repeatedly (`KICKOFF_CHAOS_OUTAGE_SECS` each, 10 by
+/// default, 60 in the full run), with a quarter of the jobs failing permanently. Each
+/// outage: the jobs that need the database wait (the workers' breaker), the jobs that do
+/// not keep running (all of a batch queued at the outage's start finish during it), and
+/// the dead letters of jobs failing meanwhile wait in the outbox. After it every job
+/// committed once or is one dead letter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chaos_postgres_unreachable() {
+    let (n, rounds) = (scale("KICKOFF_CHAOS_N", 120), scale("KICKOFF_CHAOS_ROUNDS", 3));
+    let outage = Duration::from_secs(scale("KICKOFF_CHAOS_OUTAGE_SECS", 10) as u64);
+    let mut c = Chaos::with_data("postgres unreachable", Some(&["--appendonly", "yes"]), true).await;
+    c.start_worker();
+    c.start_worker();
+    let started = Instant::now();
+    c.enqueue(n).await;
+    let failing = n / 4;
+    let fails = Probe { tag: c.name.into(), permanent: true, sleep_ms: 50, ..Probe::default() };
+    c.enqueue_counted(failing, fails).await;
+    for round in 1..=rounds {
+        c.wait_committed(n * round / (rounds + 1), Duration::from_secs(120)).await;
+        let Data::Postgres(pg) = &c.data else { unreachable!() };
+        pg.stop_server();
+        let down = Instant::now();
+        let free = Probe { tag: format!("chaos-free-{round}"), sleep_ms: 50, ..Probe::default() };
+        c.push((0..20).map(|_| Envelope::new(&AnyJob::Probe(free.clone()))).collect()).await;
+        let key = workers::handlers::probe_log_key(&free.tag);
+        loop {
+            let ran = c.queues.log_range(&key).await.unwrap().len();
+            if ran >= 20 {
+                break;
+            }
+            assert!(
+                down.elapsed() < outage,
+                "round {round}: {ran} of 20 database-free jobs ran during the outage"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        println!(
+            "chaos | round {round}: 20 database-free jobs ran in {:.1} s of the outage",
+            down.elapsed().as_secs_f64()
+        );
+        tokio::time::sleep(outage.saturating_sub(down.elapsed())).await;
+        let Data::Postgres(pg) = &c.data else { unreachable!() };
+        pg.start_server();
+    }
+    let r = c.report(started, Duration::from_secs(240)).await;
+    assert_safe(&r);
+    assert_eq!(r.dead, failing, "each failing job is exactly one dead letter: {r}");
+    let rows =
+        c.db.query_all_raw(Statement::from_string(
+            c.db.get_database_backend(),
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM dead_letters".to_owned(),
+        ))
+        .await
+        .unwrap();
+    let letters: i64 = rows[0].try_get_by_index(0).unwrap();
+    assert_eq!(letters as usize, failing, "no letter recorded twice");
+    let _ = c.queues.flush_all().await;
 }

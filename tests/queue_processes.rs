@@ -92,7 +92,18 @@ impl Setup {
     }
 
     fn command(&self, args: &[&str], log: &str) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kickoff"));
+        self.command_via(Command::new(env!("CARGO_BIN_EXE_kickoff")), args, log)
+    }
+
+    /// `command` run by `faketime` with the wall clock `offset` away (`+10m`); timers
+    /// (the monotonic clock) keep real time.
+    fn skewed_command(&self, offset: &str, args: &[&str], log: &str) -> Command {
+        let mut faketime = Command::new("faketime");
+        faketime.args(["-f", offset, env!("CARGO_BIN_EXE_kickoff")]).env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+        self.command_via(faketime, args, log)
+    }
+
+    fn command_via(&self, mut cmd: Command, args: &[&str], log: &str) -> Command {
         let log = std::fs::File::create(self.dir.path().join(log)).unwrap();
         cmd.args(args)
             .current_dir(self.dir.path())
@@ -305,6 +316,9 @@ async fn killed_workers_jobs_complete_on_another_worker_on_the_embedded_queue() 
 }
 
 async fn killed_worker(at: QueueAt<'_>) {
+    // A killed worker counts as gone after 6 s on Redis, after 20 s on the embedded
+    // queue (its heartbeats wait out a busy file); then its jobs run in 5 s.
+    let limit = Duration::from_secs(if matches!(at, QueueAt::Embedded) { 45 } else { 30 });
     let mut s = Setup::new(at).await;
     let a = s.worker(20, "a.log");
     s.enqueue_probes(20, Probe { sleep_ms: 5_000, ..probe("slow") }, EnqueueOptions::default()).await;
@@ -314,8 +328,8 @@ async fn killed_worker(at: QueueAt<'_>) {
     s.wait_exit(a, Duration::from_secs(5));
     let killed_at = Instant::now();
     s.worker(20, "b.log");
-    s.wait_done(20, Duration::from_secs(30)).await;
-    assert!(killed_at.elapsed() <= Duration::from_secs(30));
+    s.wait_done(20, limit).await;
+    assert!(killed_at.elapsed() <= limit);
     let runs = s.runs("slow").await;
     assert_eq!(runs.len(), 20);
     assert!(runs.values().all(|n| *n == 2), "each job ran on A, then on B: {runs:?}");
@@ -391,7 +405,7 @@ async fn poison(at: QueueAt<'_>) {
             current = s.worker(1, &format!("w{deaths}.log"));
         }
         assert!(
-            start.elapsed() < Duration::from_secs(120),
+            start.elapsed() < Duration::from_secs(180),
             "no dead letter after {deaths} deaths\n{}",
             s.all_logs()
         );
@@ -483,6 +497,68 @@ async fn draining(at: QueueAt<'_>) {
     s.wait_done(1, Duration::from_secs(10)).await;
     let runs = s.runs("drain").await;
     assert_eq!(runs.values().copied().collect::<Vec<_>>(), [1], "{runs:?}\n{}", s.all_logs());
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_longer_than_the_grace_period_is_handed_back_at_once() {
+    past_grace(QueueAt::Redis(SHARED_REDIS)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_longer_than_the_grace_period_is_handed_back_on_the_embedded_queue() {
+    past_grace(QueueAt::Embedded).await;
+}
+
+/// SIGTERM to a worker whose job outlasts `--grace-secs 1`: the process exits after the
+/// grace period and the job is back in the ready list the moment it is gone (not once
+/// its heartbeat has expired), where the next worker runs it to the end.
+async fn past_grace(at: QueueAt<'_>) {
+    let mut s = Setup::new(at).await;
+    let args = ["worker", "--queues", "maintenance", "--concurrency", "maintenance=1", "--grace-secs", "1"];
+    let a = s.spawn(&args, "a.log");
+    s.enqueue_probes(1, Probe { sleep_ms: 8_000, ..probe("past") }, EnqueueOptions::default()).await;
+    s.wait_started("past", 1).await;
+    s.signal(a, "-TERM");
+    assert!(s.wait_exit(a, Duration::from_secs(20)), "worker failed on SIGTERM:\n{}", s.log("a.log"));
+    let stats = s.queues.stats(queues::MAINTENANCE).await.unwrap();
+    let held: u64 = s.queues.workers(queues::MAINTENANCE).await.unwrap().iter().map(|w| w.in_flight).sum();
+    assert_eq!((stats.pending, held), (1, 0), "{stats:?}\n{}", s.log("a.log"));
+    assert!(s.log("a.log").contains("handed back"), "{}", s.log("a.log"));
+    s.worker(1, "b.log");
+    let runs = s.wait_drained("past", Duration::from_secs(60)).await;
+    assert_eq!(runs.values().copied().collect::<Vec<_>>(), [2], "started twice, finished once: {runs:?}");
+    // Success counters are flushed a moment after the job ends.
+    s.wait_done(1, Duration::from_secs(10)).await;
+    assert_eq!(s.done().await, 1, "{}", s.all_logs());
+    s.finish().await;
+}
+
+/// Heartbeats and orphan sweeps run on Redis's clock: a worker whose host clock is ten
+/// minutes ahead sweeps every second or two, yet takes no job from the live worker
+/// running it. (Compared on each host's clock, it would see every other worker as ten
+/// minutes silent and run their jobs a second time.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_whose_clock_runs_ten_minutes_ahead_takes_no_live_workers_job() {
+    let mut s = Setup::new(QueueAt::Redis(SHARED_REDIS)).await;
+    let a = s.worker(2, "a.log");
+    s.enqueue_probes(2, Probe { sleep_ms: 10_000, ..probe("skew") }, EnqueueOptions::default()).await;
+    s.wait_started("skew", 2).await;
+    let args = ["worker", "--queues", "maintenance", "--concurrency", "maintenance=2", "--grace-secs", "30"];
+    let child = s.skewed_command("+10m", &args, "b.log").spawn().unwrap();
+    s.children.push(child);
+    let b = s.children.len() - 1;
+    // B is registered (so its sweeps have begun) while A still runs both jobs.
+    let start = Instant::now();
+    while s.queues.workers(queues::MAINTENANCE).await.unwrap().len() < 2 {
+        assert!(start.elapsed() < Duration::from_secs(20), "B never registered\n{}", s.all_logs());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let runs = s.wait_drained("skew", Duration::from_secs(60)).await;
+    assert_eq!(runs.values().copied().collect::<Vec<_>>(), [1, 1], "{runs:?}\n{}", s.all_logs());
+    assert!(!s.log("b.log").contains("given back"), "{}", s.log("b.log"));
+    s.signal(a, "-TERM");
+    s.signal(b, "-TERM");
     s.finish().await;
 }
 

@@ -60,6 +60,7 @@ type AdminApis = (
     admin::schedules::SchedulesApi,
     admin::dead_letters::DeadLettersApi,
     admin::audit_log::AuditApi,
+    admin::alert_deliveries::AlertDeliveriesApi,
 );
 type Apis = (ReadApis, AdminApis);
 
@@ -83,6 +84,7 @@ fn service(state: &ApiState) -> OpenApiService<Apis, ()> {
         admin::schedules::SchedulesApi { state: state.clone() },
         admin::dead_letters::DeadLettersApi { state: state.clone() },
         admin::audit_log::AuditApi { state: state.clone() },
+        admin::alert_deliveries::AlertDeliveriesApi { state: state.clone() },
     );
     let apis = (reads, admin);
     OpenApiService::new(apis, "Kickoff", env!("CARGO_PKG_VERSION")).server(API_PREFIX)

@@ -24,6 +24,8 @@ pub enum ApiTags {
     DeadLetters,
     /// Admin: who did what.
     Audit,
+    /// Admin: Telegram alert deliveries, and settling the uncertain ones.
+    AlertDeliveries,
     /// Live events (Server-Sent Events).
     Events,
     /// Squad members.

@@ -196,6 +196,14 @@ fn endpoints() -> Vec<(&'static str, &'static str, Option<Json>, Role, u16)> {
             200,
         ),
         ("GET", "/api/v1/admin/audit", None, Role::Admin, 200),
+        ("GET", "/api/v1/admin/alert-deliveries?state=uncertain", None, Role::Reader, 200),
+        (
+            "POST",
+            "/api/v1/admin/alert-deliveries/999999/resolve",
+            Some(json!({ "resolution": "sent" })),
+            Role::Operator,
+            404,
+        ),
     ]
 }
 
@@ -563,6 +571,73 @@ async fn dead_letters_lifecycle(engine: Engine) {
 }
 
 on_both_engines!(dead_letters_lifecycle);
+
+/// Uncertain deliveries are listed by state and settled by an operator: "sent" records
+/// it, "resend" queues the alert for that chat once; a delivery that is not uncertain is
+/// a conflict; both decisions are audited.
+#[tokio::test]
+async fn alert_deliveries_listed_by_state_and_settled() {
+    use entities::alert_deliveries;
+    use entities::enums::DeliveryState;
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    let h = harness(Engine::Sqlite).await;
+    let kickoff = Utc::now() + chrono::Duration::days(1);
+    let bet = entities::testing::seed_value_bet(
+        &h.db.conn,
+        ("E0", "Premier League"),
+        ("Arsenal", "Chelsea"),
+        kickoff,
+        [0.5, 0.3, 0.2],
+        ("home", 2.2, 0.1),
+    )
+    .await
+    .value_bet_id;
+    let row = |chat: i64, state: DeliveryState, minutes_ago: i64| alert_deliveries::ActiveModel {
+        value_bet_id: Set(bet),
+        chat_id: Set(chat),
+        state: Set(state),
+        message_id: Set((state == DeliveryState::Sent).then_some(500 + chat)),
+        job_id: Set("01JOB".into()),
+        error: Set((state == DeliveryState::Uncertain).then(|| "operation timed out".to_owned())),
+        created_at: Set(Utc::now() - chrono::Duration::minutes(minutes_ago)),
+        updated_at: Set(Utc::now() - chrono::Duration::minutes(minutes_ago)),
+        ..Default::default()
+    };
+    let mut ids = Vec::new();
+    for (chat, state, ago) in
+        [(1, DeliveryState::Sent, 9), (2, DeliveryState::Uncertain, 8), (3, DeliveryState::Uncertain, 7)]
+    {
+        ids.push(row(chat, state, ago).insert(&h.db.conn).await.unwrap().id);
+    }
+    let (reader, op) = (Who::Key(&h.reader), Who::Key(&h.operator));
+    let listed = h.ok("GET", "/api/v1/admin/alert-deliveries?state=uncertain", reader, None).await;
+    let chats: Vec<i64> = listed.as_array().unwrap().iter().map(|d| d["chat_id"].as_i64().unwrap()).collect();
+    assert_eq!(chats, [3, 2], "most recently changed first");
+    assert_eq!(listed[0]["error"], "operation timed out");
+    let all = h.ok("GET", "/api/v1/admin/alert-deliveries", reader, None).await;
+    assert_eq!(all.as_array().unwrap().len(), 3);
+    assert_eq!(all[2]["message_id"], 501);
+
+    let resolve = |id: i64| format!("/api/v1/admin/alert-deliveries/{id}/resolve");
+    let (status, json) = h.call("POST", &resolve(ids[0]), op, Some(json!({ "resolution": "resend" }))).await;
+    assert_eq!((status, json["error"]["code"].as_str()), (409, Some("CONFLICT")), "{json}");
+    let (status, _) = h.call("POST", &resolve(ids[1]), op, Some(json!({ "resolution": "maybe" }))).await;
+    assert_eq!(status, 400);
+
+    let sent = h.ok("POST", &resolve(ids[1]), op, Some(json!({ "resolution": "sent" }))).await;
+    assert_eq!(sent["resolution"], "sent");
+    let now = alert_deliveries::Entity::find_by_id(ids[1]).one(&h.db.conn).await.unwrap().unwrap();
+    assert_eq!(now.state, DeliveryState::Sent);
+
+    let resent = h.ok("POST", &resolve(ids[2]), op, Some(json!({ "resolution": "resend" }))).await;
+    assert_eq!(resent["outcome"], "queued");
+    assert_eq!(h.queues.stats("notify").await.unwrap().pending, 1);
+    assert!(alert_deliveries::Entity::find_by_id(ids[2]).one(&h.db.conn).await.unwrap().is_none());
+    let (status, _) = h.call("POST", &resolve(ids[2]), op, Some(json!({ "resolution": "resend" }))).await;
+    assert_eq!(status, 404);
+    let actions: Vec<String> = h.audit_actions().await.into_iter().map(|(_, a)| a).collect();
+    assert_eq!(actions, ["alert_delivery.resolve", "alert_delivery.resolve"]);
+}
 
 #[tokio::test]
 async fn jobs_by_state_with_filters_pages_and_one_job_with_its_attempts() {

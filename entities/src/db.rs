@@ -84,7 +84,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
                 .test_before_acquire(false)
                 .max_connections(settings.pool_size())
                 .min_connections(settings.min_connections)
-                .acquire_timeout(timeout)
+                .acquire_timeout(Duration::from_millis(settings.pg_acquire_timeout_ms))
                 .connect_with(opts)
                 .await
                 .map_err(connect_err)?;

@@ -96,3 +96,20 @@ pub enum Role {
     #[sea_orm(string_value = "admin")]
     Admin,
 }
+
+/// Where one alert's delivery to one chat stands (`alert_deliveries.state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Claimed; the Bot API call is under way (or its process died during it).
+    #[sea_orm(string_value = "sending")]
+    Sending,
+    /// Telegram accepted it and named the message.
+    #[sea_orm(string_value = "sent")]
+    Sent,
+    /// The call may have reached Telegram and nothing proves what became of it: listed to
+    /// operators, never sent again on its own.
+    #[sea_orm(string_value = "uncertain")]
+    Uncertain,
+}

@@ -9,6 +9,7 @@ pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub mod alert_deliveries;
 pub mod api_keys;
 pub mod audit_log;
 pub mod dead_letters;
@@ -23,6 +24,7 @@ pub mod odds_lines;
 pub mod players;
 pub mod predictions;
 pub mod probe_runs;
+pub mod queue_pauses;
 pub mod scrape_snapshots;
 pub mod standings;
 pub mod team_aliases;

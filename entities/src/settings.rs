@@ -14,6 +14,10 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     pub min_connections: u32,
     pub connect_timeout_secs: u64,
+    /// How long a caller waits for a PostgreSQL connection from the pool. While the
+    /// server is unreachable every wait lasts this long (the pool keeps trying to
+    /// connect), so it is short: a job holding a worker slot gives up soon.
+    pub pg_acquire_timeout_ms: u64,
     /// How long a SQLite connection waits on a lock held by another writer.
     pub sqlite_busy_timeout_ms: u64,
     /// Log every SQL statement at debug level.
@@ -27,7 +31,8 @@ impl Default for DatabaseSettings {
             max_connections: 0,
             min_connections: 1,
             connect_timeout_secs: 10,
-            sqlite_busy_timeout_ms: 5_000,
+            pg_acquire_timeout_ms: 3_000,
+            sqlite_busy_timeout_ms: 10_000,
             log_statements: false,
         }
     }

@@ -128,6 +128,10 @@ job!(RunInference, "run_inference", queues::INFERENCE, JobPolicy::new(3, 1_000, 
 #[serde(deny_unknown_fields)]
 pub struct NotifyValueBet {
     pub value_bet_id: i64,
+    /// Only this chat (an operator's resend of an uncertain delivery); every matching
+    /// subscription when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_id: Option<i64>,
 }
 job!(NotifyValueBet, "notify_value_bet", queues::NOTIFY, JobPolicy::new(8, 1_000, 600, 60));
 
@@ -243,6 +247,18 @@ pub const KINDS: [(&str, &str, JobPolicy); 12] = [
 /// The policy of a kind.
 pub fn policy_of(kind: &str) -> Option<JobPolicy> {
     KINDS.iter().find(|(k, _, _)| *k == kind).map(|(_, _, p)| *p)
+}
+
+/// The longest time limit of the kinds on `queue` (zero for a queue without kinds): how
+/// long a stopping worker of that queue may have to wait for its jobs to end.
+pub fn longest_timeout(queue: &str) -> std::time::Duration {
+    KINDS.iter().filter(|(_, q, _)| *q == queue).map(|(_, _, p)| p.timeout).max().unwrap_or_default()
+}
+
+/// Whether a job of `kind` with `args` needs the database (every kind but a probe that
+/// records nothing): while it is unreachable such jobs wait instead of holding slots.
+pub fn needs_database(kind: &str, args: &serde_json::Value) -> bool {
+    kind != Probe::KIND || args.get("record").and_then(serde_json::Value::as_bool).unwrap_or(false)
 }
 
 /// The queue of a kind.

@@ -271,6 +271,11 @@ impl QueueClient {
         on_backend!(self, q => q.sweep_orphans(queue).await)
     }
 
+    /// Gives a stopping worker's jobs back to the front of the ready list at once.
+    pub async fn hand_back(&self, queue: &str, worker: &str) -> Result<u64, QueueError> {
+        on_backend!(self, q => q.hand_back(queue, worker).await)
+    }
+
     /// Counts a delivery of `task` and reads whether its outcome is recorded.
     pub async fn begin_delivery(&self, queue: &str, task: &str) -> Result<Delivery, QueueError> {
         on_backend!(self, q => q.begin_delivery(queue, task).await)

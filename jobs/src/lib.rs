@@ -3,6 +3,7 @@
 //! queue settings shared by the workers that consume jobs and the API that enqueues
 //! them; and the Telegram bot's subscriber commands, which both answer.
 
+pub mod alert_deliveries;
 pub mod backend;
 pub mod catalogue;
 pub mod client;
@@ -10,6 +11,7 @@ pub mod dead_letters;
 pub mod envelope;
 pub mod failpoint;
 pub mod journal;
+pub mod pauses;
 pub mod policy;
 pub mod schedule;
 pub mod schedule_state;

@@ -14,6 +14,8 @@ mod m20261130_000006_match_order;
 mod m20261130_000007_odds_lines;
 mod m20261201_000008_odds_lines_key;
 mod m20261207_000009_delivery;
+mod m20261207_000010_alert_deliveries;
+mod m20261207_000011_queue_pauses;
 
 pub struct Migrator;
 
@@ -30,6 +32,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_odds_lines::Migration),
             Box::new(m20261201_000008_odds_lines_key::Migration),
             Box::new(m20261207_000009_delivery::Migration),
+            Box::new(m20261207_000010_alert_deliveries::Migration),
+            Box::new(m20261207_000011_queue_pauses::Migration),
         ]
     }
 }

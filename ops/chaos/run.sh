@@ -7,6 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kickoff-ci-target}"
 if [[ "${1:-}" == "--full" ]]; then
-  export KICKOFF_CHAOS_N=2000 KICKOFF_CHAOS_ROUNDS=10
+  export KICKOFF_CHAOS_N=2000 KICKOFF_CHAOS_ROUNDS=10 KICKOFF_CHAOS_OUTAGE_SECS=60
 fi
 cargo test --test chaos -- --nocapture --test-threads 1 2>&1 | grep -E '^chaos|^test result'

@@ -64,6 +64,37 @@ def container(dep):
     return dep["spec"]["template"]["spec"]["containers"][0]
 
 
+def job_timeouts():
+    """Each queue's longest job time limit, from the job catalogue (jobs/src/catalogue.rs)."""
+    with open(os.path.join(ROOT, "jobs", "src", "catalogue.rs"), encoding="utf-8") as f:
+        text = f.read()
+    longest = {}
+    pattern = r'job!\(\w+, "\w+", queues::(\w+), JobPolicy::new\(\s*[\d_]+,\s*[\d_]+,\s*[\d_]+,\s*([\d_]+)\s*\)\)'
+    for queue, secs in re.findall(pattern, text):
+        q = queue.lower()
+        longest[q] = max(longest.get(q, 0), int(secs.replace("_", "")))
+    if len(longest) < 8:
+        fail(f"jobs/src/catalogue.rs: found the time limits of only {sorted(longest)}")
+    return longest
+
+
+def worker_grace(where, args):
+    """The grace period of a `kickoff worker` command: --grace-secs, or the default (the
+    longest time limit of the queues served, plus 5 s). A grace period shorter than a
+    served queue's longest job cuts such jobs on every stop."""
+    timeouts = job_timeouts()
+    queues = timeouts.keys()
+    if "--queues" in args:
+        queues = args[args.index("--queues") + 1].split(",")
+    longest = max(timeouts.get(q, 0) for q in queues)
+    if "--grace-secs" not in args:
+        return longest + 5
+    grace = int(args[args.index("--grace-secs") + 1])
+    if grace < longest:
+        fail(f"{where}: --grace-secs {grace} is below the longest job time limit of its queues ({longest} s)")
+    return grace
+
+
 # 2. Kubernetes: the three roles, probes, budgets, grace, config copies.
 api = need("Deployment", "kickoff-api")
 if api:
@@ -83,10 +114,10 @@ worker = need("Deployment", "kickoff-worker")
 if worker:
     c = container(worker)
     args = c.get("args", [])
-    grace = int(args[args.index("--grace-secs") + 1]) if "--grace-secs" in args else 30
+    grace = worker_grace("ops/k8s/worker.yaml", args)
     tgps = worker["spec"]["template"]["spec"].get("terminationGracePeriodSeconds", 30)
     if tgps <= grace:
-        fail(f"kickoff-worker: terminationGracePeriodSeconds {tgps} must exceed --grace-secs {grace}")
+        fail(f"kickoff-worker: terminationGracePeriodSeconds {tgps} must exceed the grace period {grace}")
 sched = need("Deployment", "kickoff-scheduler")
 if sched and sched["spec"].get("replicas") != 2:
     fail("kickoff-scheduler: 2 replicas")
@@ -122,6 +153,16 @@ if redis_sts:
     if not redis_sts["spec"].get("volumeClaimTemplates"):
         fail("ops/k8s/redis.yaml: the AOF needs a persistent volume (volumeClaimTemplates)")
 compose = docs.get(os.path.join(ROOT, "ops", "compose.yaml"), [{}])[0]
+compose_worker = compose.get("services", {}).get("worker")
+if not compose_worker:
+    fail("ops/compose.yaml: no worker service")
+else:
+    cmd = compose_worker.get("command", [])
+    grace = worker_grace("ops/compose.yaml", cmd if isinstance(cmd, list) else cmd.split())
+    stop = str(compose_worker.get("stop_grace_period", "10s"))
+    secs = int(stop[:-1]) * {"s": 1, "m": 60}[stop[-1]] if stop[-1] in "sm" else int(stop)
+    if secs <= grace:
+        fail(f"ops/compose.yaml: worker stop_grace_period {stop} must exceed the grace period {grace} s")
 redis_svc = compose.get("services", {}).get("redis")
 if redis_svc is None:
     fail("ops/compose.yaml: no redis service")

@@ -200,14 +200,17 @@ pub async fn queues_cmd(settings: &Settings, command: QueuesCommand) -> anyhow::
                 );
             }
         }
+        // Recorded in the database too, so the pause outlives a Redis restart.
         QueuesCommand::Pause { queue } => {
             check_queue(&queue)?;
-            q.pause(&queue).await?;
+            let db = entities::connect(&settings.database).await?;
+            jobs::pauses::pause(&db, &q, &queue, Some("cli")).await?;
             println!("paused {queue}");
         }
         QueuesCommand::Resume { queue } => {
             check_queue(&queue)?;
-            q.resume(&queue).await?;
+            let db = entities::connect(&settings.database).await?;
+            jobs::pauses::resume(&db, &q, &queue).await?;
             println!("resumed {queue}");
         }
         QueuesCommand::Drain { queue } => {

@@ -22,8 +22,13 @@ pub async fn train(
     let rows = history::load(db, &HistoryFilter { leagues: leagues.clone(), ..Default::default() })
         .await
         .context("reading matches")?;
-    let opts =
-        TrainOptions { leagues, as_of, search, validation_seasons: settings.predict.validation_seasons };
+    let opts = TrainOptions {
+        leagues,
+        as_of,
+        search,
+        validation_seasons: settings.predict.validation_seasons,
+        cancel: Default::default(),
+    };
     let started = std::time::Instant::now();
     let trained =
         tokio::task::spawn_blocking(move || fit(&rows, &opts)).await.context("training thread")??;

@@ -40,10 +40,12 @@ pub async fn worker(
     db: DatabaseConnection,
     names: &[String],
     concurrency: &[(String, usize)],
-    grace: Duration,
+    grace: Option<Duration>,
     metrics_bind: Option<&str>,
 ) -> anyhow::Result<()> {
     let specs = pool_specs(names, concurrency)?;
+    let grace = grace.unwrap_or_else(|| default_grace(&specs));
+    tracing::info!(?grace, "in-flight jobs get this long to end after a shutdown signal");
     let stop = shutdown_signal();
     let metrics = match metrics_bind {
         Some(bind) => {
@@ -73,6 +75,13 @@ pub async fn worker(
         server.await??;
     }
     Ok(())
+}
+
+/// The longest time limit of the kinds the pools serve, and a little for the last
+/// outcome writes: every job then ends by itself (done or timed out) within it.
+pub fn default_grace(specs: &[PoolSpec]) -> Duration {
+    let longest = specs.iter().map(|s| jobs::catalogue::longest_timeout(&s.queue)).max().unwrap_or_default();
+    longest + Duration::from_secs(5)
 }
 
 pub async fn scheduler(

@@ -31,6 +31,40 @@ pub struct TrainOptions {
     /// Run the hyper-parameter search (otherwise the defaults).
     pub search: bool,
     pub validation_seasons: usize,
+    /// Set when whoever asked stopped waiting (the job timed out): the search stops at
+    /// its next trial instead of running on in its blocking thread.
+    pub cancel: Cancel,
+}
+
+/// A flag a blocking computation checks between steps; `on_drop` sets it when the
+/// future waiting for the computation is dropped.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Cancel {
+    pub fn is_set(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn set(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// A guard that sets the flag when dropped: held by the waiting future, it stops
+    /// the computation once nobody waits for it.
+    pub fn on_drop(&self) -> CancelOnDrop {
+        CancelOnDrop(self.clone())
+    }
+}
+
+/// Sets its [`Cancel`] when dropped.
+#[derive(Debug)]
+pub struct CancelOnDrop(Cancel);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.set();
+    }
 }
 
 /// One point of the search.
@@ -53,6 +87,8 @@ pub enum TrainError {
     Predict(#[from] PredictError),
     #[error(transparent)]
     Backtest(#[from] BacktestError),
+    #[error("training cancelled: nobody waits for it any more")]
+    Cancelled,
 }
 
 /// A trained model and what its validation found.
@@ -118,6 +154,9 @@ pub fn train(rows: &[MatchRow], opts: &TrainOptions) -> Result<Trained, TrainErr
         };
         if opts.search {
             for (xi, k, ha, l2) in GRID {
+                if opts.cancel.is_set() {
+                    return Err(TrainError::Cancelled);
+                }
                 let report = backtest::run(&history, &config(params_of(xi, k, ha, l2)), |_, _| {})?;
                 trials.push(Trial {
                     xi,
@@ -193,8 +232,41 @@ mod tests {
             as_of: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
             search: false,
             validation_seasons: 1,
+            cancel: Cancel::default(),
         };
         assert!(matches!(train(&[], &opts), Err(TrainError::NoHistory(_))));
+    }
+
+    /// A search whose waiter is gone stops before its next trial.
+    #[test]
+    fn a_cancelled_search_stops() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2022, 1, d).unwrap();
+        let row = |season: &str, d: u32| MatchRow {
+            id: i64::from(d),
+            league: "E0".into(),
+            season: season.into(),
+            kickoff: day(d).and_hms_opt(15, 0, 0).unwrap().and_utc(),
+            date: day(d),
+            home_id: 1,
+            away_id: 2,
+            home: "A".into(),
+            away: "B".into(),
+            status: "finished".into(),
+            home_goals: Some(1),
+            away_goals: Some(0),
+            home_xg: None,
+            away_xg: None,
+            home_shots: None,
+            away_shots: None,
+            prices: Default::default(),
+        };
+        let rows: Vec<MatchRow> = (1..20).flat_map(|d| [row("2020-21", d), row("2021-22", d)]).collect();
+        let cancel = Cancel::default();
+        let guard = cancel.on_drop();
+        drop(guard);
+        let opts =
+            TrainOptions { leagues: vec![], as_of: day(28), search: true, validation_seasons: 1, cancel };
+        assert!(matches!(train(&rows, &opts), Err(TrainError::Cancelled)));
     }
 
     #[test]

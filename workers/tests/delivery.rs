@@ -36,6 +36,108 @@ on_both_backends!(
     snapshots_never_processed_are_queued_once,
 );
 
+/// While the database does not answer, the breaker puts jobs that need it back for
+/// later, jobs that do not (probes) still run, and a dead letter goes straight to the
+/// outbox; the first good ping closes the breaker. The database here is a PostgreSQL
+/// address nothing listens on.
+#[tokio::test]
+async fn while_the_database_is_unreachable_jobs_that_need_it_wait_and_the_others_run() {
+    use jobs::catalogue::SettleBets;
+    let w = world(Backend::Redis).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut options = sea_orm::ConnectOptions::new(format!("postgres://postgres@127.0.0.1:{port}/none"));
+    options.connect_lazy(true).acquire_timeout(Duration::from_secs(30));
+    let away = sea_orm::Database::connect(options).await.unwrap();
+    let rt = Runtime::new(away, w.queues.clone());
+    assert!(!rt.db_breaker.check(&rt.db).await, "nothing listens there");
+    assert!(rt.db_breaker.is_open());
+
+    let settle = Envelope::new(&AnyJob::SettleBets(SettleBets {}));
+    let started = std::time::Instant::now();
+    assert_eq!(rt.deliver(settle, "w", "task-settle").await.unwrap(), Outcome::Deferred);
+    assert_eq!(w.queues.stats(queues::SETTLE).await.unwrap().scheduled, 1, "put back for later, once");
+    assert_eq!(rt.deliver(envelope(probe("db-away")), "w", "task-probe").await.unwrap(), Outcome::Succeeded);
+    assert_eq!(w.runs("db-away").await, 1);
+    let failing = envelope(Probe { permanent: true, ..probe("db-away-fails") });
+    assert_eq!(rt.deliver(failing, "w", "task-fails").await.unwrap(), Outcome::DeadLettered { id: None });
+    assert_eq!(w.queues.outbox_list(10).await.unwrap().len(), 1);
+    // None of it waited for the pool's 30 s acquire timeout.
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+
+    // A database that answers closes it.
+    let rt = Runtime::new(w.db.conn.clone(), w.queues.clone());
+    rt.db_breaker.set(true);
+    assert!(rt.db_breaker.check(&rt.db).await);
+    assert!(!rt.db_breaker.is_open());
+    let settle = Envelope::new(&AnyJob::SettleBets(SettleBets {}));
+    assert_eq!(rt.deliver(settle, "w", "task-settle-2").await.unwrap(), Outcome::Succeeded);
+}
+
+/// On the embedded queue a heartbeat is a write, which waits while another writer holds
+/// the file. A transaction holding it for 9 s (longer than Redis's 6 s orphan time)
+/// neither orphans the live worker's job nor gets the worker replaced: the job runs once.
+#[tokio::test]
+async fn a_long_write_transaction_does_not_orphan_a_live_worker_on_the_embedded_queue() {
+    let w = world(Backend::Embedded).await;
+    let rt = Arc::new(Runtime::new(w.db.conn.clone(), w.queues.clone()));
+    let (stop, rx) = watch::channel(false);
+    let spec = PoolSpec { queue: Probe::QUEUE.to_owned(), concurrency: 2 };
+    let pools = tokio::spawn(run_pools(rt, vec![spec], rx, Duration::from_secs(30)));
+    let long = envelope(Probe { sleep_ms: 12_000, ..probe("busy-file") });
+    w.queues.enqueue(&long, &EnqueueOptions::default()).await.unwrap();
+    wait_until(Duration::from_secs(20), || async { w.runs("busy-file").await == 1 }).await;
+    // The fault itself: a writer (a season import) keeps the file for 9 s.
+    let pool = w.db.conn.get_sqlite_connection_pool();
+    let mut writer = pool.acquire().await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut *writer).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    sqlx::query("COMMIT").execute(&mut *writer).await.unwrap();
+    drop(writer);
+    wait_until(Duration::from_secs(30), || async {
+        w.queues.stats(queues::MAINTENANCE).await.unwrap().done_last_hour == 1
+    })
+    .await;
+    stop.send(true).unwrap();
+    pools.await.unwrap().unwrap();
+    assert_eq!(w.runs("busy-file").await, 1, "the job was taken from its live worker and run again");
+}
+
+#[tokio::test]
+async fn a_task_id_without_its_payload_is_quarantined_and_the_others_run() {
+    let w = world(Backend::Redis).await;
+    let QueueClient::Redis(q) = &w.queues else { unreachable!() };
+    let jobs: Vec<Envelope> = (0..3).map(|_| envelope(probe("orphan-payload"))).collect();
+    for job in &jobs {
+        w.queues.enqueue(job, &EnqueueOptions::default()).await.unwrap();
+    }
+    // A partial restore: a task id is queued, its payload is not.
+    let key = |s: &str| format!("{}{}:{s}", q.prefix(), queues::MAINTENANCE);
+    let mut c = q.connection();
+    let tasks: Vec<String> = redis::AsyncCommands::lrange(&mut c, key("active"), 0, -1).await.unwrap();
+    assert_eq!(tasks.len(), 3);
+    let _: i64 = redis::AsyncCommands::hdel(&mut c, key("data"), &tasks[1]).await.unwrap();
+
+    let rt = Arc::new(Runtime::new(w.db.conn.clone(), w.queues.clone()));
+    let (stop, rx) = watch::channel(false);
+    let spec = PoolSpec { queue: Probe::QUEUE.to_owned(), concurrency: 4 };
+    let pools = tokio::spawn(run_pools(rt, vec![spec], rx, Duration::from_secs(5)));
+    // The fetch that takes the id fails; the sweep gives the others back and sets the
+    // id aside; housekeeping records it. No worker fetches it again.
+    wait_until(Duration::from_secs(30), || async {
+        w.runs("orphan-payload").await == 2 && w.letters().await.len() == 1
+    })
+    .await;
+    stop.send(true).unwrap();
+    pools.await.unwrap().unwrap();
+    let letters = w.letters().await;
+    let error = dead_letters::errors_of(&letters[0]).remove(0).error;
+    assert!(error.contains(&tasks[1]) && error.contains("without its payload"), "{error}");
+    assert_eq!(letters[0].kind, "unknown");
+    assert_eq!(w.runs("orphan-payload").await, 2, "the two whole jobs ran once each");
+    let stats = w.queues.stats(queues::MAINTENANCE).await.unwrap();
+    assert_eq!((stats.pending, stats.running), (0, 0), "{stats:?}");
+}
+
 struct World {
     _cleanup: Option<jobs::testing::PrefixGuard>,
     db: TestDb,
@@ -201,7 +303,17 @@ async fn tasks_the_backend_gave_up_on_become_dead_letters(backend: Backend) {
     let mut kinds: Vec<&str> = letters.iter().map(|l| l.kind.as_str()).collect();
     kinds.sort();
     assert_eq!(kinds, vec!["probe", "unknown"]);
-    assert!(letters.iter().all(|l| dead_letters::errors_of(l)[0].error.contains("gave up")));
+    let error_of = |kind: &str| {
+        let letter = letters.iter().find(|l| l.kind == kind).unwrap();
+        dead_letters::errors_of(letter).remove(0).error
+    };
+    assert!(error_of("probe").contains("gave up"), "{}", error_of("probe"));
+    // On Redis the second has no payload at all: it says so.
+    let gone = error_of("unknown");
+    match backend {
+        Backend::Redis => assert!(gone.contains("without its payload"), "{gone}"),
+        Backend::Embedded => assert!(gone.contains("gave up"), "{gone}"),
+    }
     // Recorded once: the backend forgot them.
     assert_eq!(w.rt.drain_outbox(&names).await.unwrap(), 0);
     assert_eq!(w.queues.given_up(queues::MAINTENANCE, 10).await.unwrap().len(), 0);

@@ -135,7 +135,13 @@ async fn inference_stores_the_adjustment_or_goes_on_without_it() {
     let cut = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
     let rows = history::load(&db.conn, &HistoryFilter::default()).await.unwrap();
     let ids: Vec<i64> = rows.iter().filter(|r| r.date >= cut).map(|r| r.id).take(3).collect();
-    let opts = TrainOptions { leagues: vec![], as_of: cut, search: false, validation_seasons: 1 };
+    let opts = TrainOptions {
+        leagues: vec![],
+        as_of: cut,
+        search: false,
+        validation_seasons: 1,
+        cancel: Default::default(),
+    };
     let t = tokio::task::spawn_blocking(move || train(&rows, &opts)).await.unwrap().unwrap();
     workers::registry::register(&db.conn, "kickoff", &t.model, t.metrics, true).await.unwrap();
     let loaded = workers::registry::ModelCache::default().active(&db.conn, "kickoff").await.unwrap();

@@ -10,12 +10,18 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use common::fake_bot::{Failure, Shared};
-use entities::enums::{BetStatus, MatchStatus};
-use entities::{leagues, matches, predictions, teams, telegram_subscriptions, value_bets};
+use entities::alert_deliveries;
+use entities::enums::{BetStatus, DeliveryState};
+use entities::{telegram_subscriptions, value_bets};
+use jobs::alert_deliveries::{DIED_DURING_SEND, Resolution, ReviewError};
 use jobs::catalogue::NotifyValueBet;
+use jobs::catalogue::{Maintenance, MaintenanceTask};
 use jobs::dead_letters::{self, DeadLetterFilter};
 use jobs::{AnyJob, AttemptError, Envelope};
-use sea_orm::{ActiveModelBehavior, ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    QueryFilter, Set,
+};
 use serde_json::{Value, json};
 use workers::runtime::Outcome;
 
@@ -36,6 +42,12 @@ on_both_backends!(
     a_burst_of_100_alerts_to_5_chats_keeps_one_message_a_second_per_chat,
     ninety_chats_share_the_limit_of_30_messages_a_second,
     a_group_gets_at_most_20_messages_a_minute,
+    a_send_that_times_out_after_telegram_took_it_is_uncertain_and_never_sent_again,
+    a_gateway_error_or_a_garbled_success_leaves_the_delivery_uncertain,
+    a_queue_backend_that_forgets_everything_sends_nothing_twice,
+    a_run_that_died_during_its_send_leaves_the_chat_uncertain_once_stale,
+    a_chat_another_run_is_sending_to_retries_the_job_without_sending,
+    an_uncertain_delivery_resent_by_an_operator_goes_to_that_chat_alone,
 );
 
 /// The alert of `seed_brighton_koln`'s value bet, exactly as the chats receive it.
@@ -77,54 +89,17 @@ impl World {
     /// A league, two teams, a match, a prediction and the value bet on the away side
     /// at 2.10; returns the value bet's id.
     async fn seed_brighton_koln(&self) -> i64 {
-        let db = &self.db.conn;
-        let league = leagues::ActiveModel {
-            code: Set("E0".into()),
-            name: Set("Premier League".into()),
-            external_ids: Set(json!({})),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap();
-        let team = |name: &str| teams::ActiveModel {
-            name: Set(name.into()),
-            league_id: Set(Some(league.id)),
-            external_ids: Set(json!({})),
-            ..Default::default()
-        };
-        let home = team("Brighton & Hove Albion").insert(db).await.unwrap();
-        let away = team("1. FC Köln").insert(db).await.unwrap();
         let kickoff = Utc.with_ymd_and_hms(2026, 12, 5, 15, 0, 0).unwrap();
-        let game = matches::ActiveModel {
-            league_id: Set(league.id),
-            season: Set("2026-27".into()),
-            match_date: Set(kickoff.date_naive()),
-            kickoff_at: Set(kickoff),
-            home_team_id: Set(home.id),
-            away_team_id: Set(away.id),
-            status: Set(MatchStatus::Scheduled),
-            external_ids: Set(json!({})),
-            updated_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(db)
+        entities::testing::seed_value_bet(
+            &self.db.conn,
+            ("E0", "Premier League"),
+            ("Brighton & Hove Albion", "1. FC Köln"),
+            kickoff,
+            [0.28, 0.2, 0.52],
+            ("away", 2.1, 0.092),
+        )
         .await
-        .unwrap();
-        let prediction = predictions::ActiveModel {
-            match_id: Set(game.id),
-            model_name: Set("ensemble".into()),
-            model_version: Set("v1".into()),
-            p_home: Set(0.28),
-            p_draw: Set(0.2),
-            p_away: Set(0.52),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap();
-        self.add_value_bet(game.id, prediction.id, 0.092).await
+        .value_bet_id
     }
 
     /// Another value bet on the same match and prediction, with `edge`.
@@ -157,8 +132,44 @@ impl World {
     }
 
     async fn run(&self, value_bet_id: i64) -> Outcome {
-        let job = Envelope::new(&AnyJob::NotifyValueBet(NotifyValueBet { value_bet_id }));
+        let job = Envelope::new(&AnyJob::NotifyValueBet(NotifyValueBet { value_bet_id, chat_id: None }));
         self.rt.execute(job, "notify-test").await.unwrap()
+    }
+
+    /// `run` with the job's time limit set to `ms`.
+    async fn run_within(&self, value_bet_id: i64, ms: u64) -> Outcome {
+        let mut job = Envelope::new(&AnyJob::NotifyValueBet(NotifyValueBet { value_bet_id, chat_id: None }));
+        job.timeout_ms = Some(ms);
+        self.rt.execute(job, "notify-test").await.unwrap()
+    }
+
+    /// The ledger's row of `value_bet_id` to `chat_id`.
+    async fn delivery(&self, value_bet_id: i64, chat_id: i64) -> Option<alert_deliveries::Model> {
+        alert_deliveries::Entity::find()
+            .filter(alert_deliveries::Column::ValueBetId.eq(value_bet_id))
+            .filter(alert_deliveries::Column::ChatId.eq(chat_id))
+            .one(&self.db.conn)
+            .await
+            .unwrap()
+    }
+
+    /// A claim of another run, `age` old, as a run that is sending (or died sending).
+    async fn claimed_elsewhere(&self, value_bet_id: i64, chat_id: i64, age: chrono::Duration) -> i64 {
+        let at = Utc::now() - age;
+        let row = alert_deliveries::ActiveModel {
+            value_bet_id: Set(value_bet_id),
+            chat_id: Set(chat_id),
+            state: Set(DeliveryState::Sending),
+            job_id: Set("01OTHERRUN".into()),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        };
+        save(&self.db.conn, row).await.id
+    }
+
+    fn calls_to(&self, chat_id: i64) -> usize {
+        self.sent().get(&chat_id).map_or(0, Vec::len)
     }
 
     /// The texts each chat was sent, in order.
@@ -236,7 +247,10 @@ async fn filters_pick_the_chats_by_league_and_min_edge(backend: Backend) {
 async fn a_job_run_twice_or_concurrently_sends_once_per_chat(backend: Backend) {
     let (w, bet) = seeded(backend, &[11, 12, 13]).await;
     let (a, b) = tokio::join!(w.run(bet), w.run(bet));
-    assert_eq!((a, b), (Outcome::Succeeded, Outcome::Succeeded));
+    // A run that met the other's claim on a chat retries to see how that send ended.
+    for outcome in [&a, &b] {
+        assert!(matches!(outcome, Outcome::Succeeded | Outcome::Retried { .. }), "{outcome:?}");
+    }
     assert_eq!(w.run(bet).await, Outcome::Succeeded);
     let sent = w.sent();
     assert_eq!(sent.len(), 3);
@@ -434,4 +448,132 @@ async fn a_group_gets_at_most_20_messages_a_minute(backend: Backend) {
     let private_gaps: Vec<Duration> = times[&private].windows(2).map(|p| p[1] - p[0]).collect();
     assert!(private_gaps.iter().all(|g| *g >= Duration::from_millis(900)), "{private_gaps:?}");
     assert_eq!((times[&group].len(), times[&private].len()), (3, 3));
+}
+
+/// Telegram took the message but its reply came after the send's limit: the chat may
+/// have it, so it is recorded uncertain with how the call ended, and no later run sends
+/// it again. The call stops inside the job's time limit (3 s here), not at it.
+async fn a_send_that_times_out_after_telegram_took_it_is_uncertain_and_never_sent_again(backend: Backend) {
+    let (w, bet) = seeded(backend, &[61, 62, 63]).await;
+    w.fail_chat(62, Failure::DeliveredButSlow);
+    let started = Instant::now();
+    // 62's call used the time for waits too, so 63 is left for a retry.
+    let first = w.run_within(bet, 3_000).await;
+    assert!(started.elapsed() < Duration::from_millis(3_000), "{:?}", started.elapsed());
+    assert!(matches!(first, Outcome::Retried { .. }), "{first:?}");
+    let row = w.delivery(bet, 62).await.unwrap();
+    assert_eq!(row.state, DeliveryState::Uncertain);
+    assert!(row.error.as_deref().unwrap().contains("timed out"), "{row:?}");
+    assert_eq!(w.delivery(bet, 63).await, None, "never sent: the claim was released");
+    w.fake.lock().unwrap().chat_failures.clear();
+    assert_eq!(w.run(bet).await, Outcome::Succeeded);
+    assert_eq!(w.run(bet).await, Outcome::Succeeded);
+    assert_eq!((w.calls_to(61), w.calls_to(62), w.calls_to(63)), (1, 1, 1));
+    let sent = w.delivery(bet, 61).await.unwrap();
+    assert_eq!((sent.state, sent.message_id), (DeliveryState::Sent, Some(77)));
+}
+
+/// A proxy's error page and a success reply that is not JSON prove nothing either way;
+/// Telegram's own 500 does (nothing was sent) and is retried, as before.
+async fn a_gateway_error_or_a_garbled_success_leaves_the_delivery_uncertain(backend: Backend) {
+    let (w, bet) = seeded(backend, &[64, 65, 66]).await;
+    w.fail_chat(64, Failure::GatewayError);
+    w.fail_chat(65, Failure::DeliveredGarbled);
+    assert_eq!(w.run(bet).await, Outcome::Succeeded);
+    let gateway = w.delivery(bet, 64).await.unwrap();
+    assert_eq!(gateway.state, DeliveryState::Uncertain);
+    assert!(gateway.error.as_deref().unwrap().contains("502"), "{gateway:?}");
+    let garbled = w.delivery(bet, 65).await.unwrap();
+    assert_eq!(garbled.state, DeliveryState::Uncertain);
+    assert!(garbled.error.as_deref().unwrap().contains("not the expected JSON"), "{garbled:?}");
+    assert_eq!(w.delivery(bet, 66).await.unwrap().state, DeliveryState::Sent);
+    w.fake.lock().unwrap().chat_failures.clear();
+    assert_eq!(w.run(bet).await, Outcome::Succeeded);
+    assert_eq!((w.calls_to(64), w.calls_to(65), w.calls_to(66)), (1, 1, 1));
+}
+
+/// The ledger is in the database: a queue backend that lost every key (a Redis restart
+/// without persistence, a flushed prefix) sends no alert a second time.
+async fn a_queue_backend_that_forgets_everything_sends_nothing_twice(backend: Backend) {
+    let (w, bet) = seeded(backend, &[67, 68]).await;
+    assert_eq!(w.run(bet).await, Outcome::Succeeded);
+    w.rt.queues.flush_all().await.unwrap();
+    assert_eq!(w.run(bet).await, Outcome::Succeeded);
+    assert_eq!((w.calls_to(67), w.calls_to(68)), (1, 1));
+}
+
+/// A claim left `sending` by a run that died during its call: while it is younger than
+/// any run can last it belongs to a live run; older, it turns uncertain, at the next run
+/// of the job or at the next queue vacuum, and the chat is never sent the alert again.
+async fn a_run_that_died_during_its_send_leaves_the_chat_uncertain_once_stale(backend: Backend) {
+    let (w, bet) = seeded(backend, &[71, 72]).await;
+    w.claimed_elsewhere(bet, 72, chrono::Duration::minutes(3)).await;
+    assert_eq!(w.run(bet).await, Outcome::Succeeded);
+    let row = w.delivery(bet, 72).await.unwrap();
+    assert_eq!((row.state, row.error.as_deref()), (DeliveryState::Uncertain, Some(DIED_DURING_SEND)));
+    assert_eq!((w.calls_to(71), w.calls_to(72)), (1, 0));
+
+    // With no later run of that job, housekeeping finds it.
+    let game = value_bets::Entity::find_by_id(bet).one(&w.db.conn).await.unwrap().unwrap();
+    let other = w.add_value_bet(game.match_id, game.prediction_id, 0.07).await;
+    let fresh = w.claimed_elsewhere(other, 71, chrono::Duration::seconds(5)).await;
+    let stale = w.claimed_elsewhere(other, 72, chrono::Duration::minutes(3)).await;
+    let vacuum = Envelope::new(&AnyJob::Maintenance(Maintenance { task: MaintenanceTask::VacuumQueue }));
+    assert_eq!(w.rt.execute(vacuum, "notify-test").await.unwrap(), Outcome::Succeeded);
+    let state = |id| {
+        let db = w.db.conn.clone();
+        async move { alert_deliveries::Entity::find_by_id(id).one(&db).await.unwrap().unwrap().state }
+    };
+    assert_eq!((state(fresh).await, state(stale).await), (DeliveryState::Sending, DeliveryState::Uncertain));
+}
+
+/// Two runs of one alert never both send to a chat: the one that finds the other's
+/// fresh claim leaves the chat alone and retries, and sends only if that claim was given
+/// up (the other run's send provably never reached Telegram).
+async fn a_chat_another_run_is_sending_to_retries_the_job_without_sending(backend: Backend) {
+    let (w, bet) = seeded(backend, &[73, 74]).await;
+    let claim = w.claimed_elsewhere(bet, 74, chrono::Duration::seconds(1)).await;
+    assert!(matches!(w.run(bet).await, Outcome::Retried { .. }));
+    assert_eq!((w.calls_to(73), w.calls_to(74)), (1, 0));
+    alert_deliveries::Entity::delete_by_id(claim).exec(&w.db.conn).await.unwrap();
+    assert_eq!(w.run(bet).await, Outcome::Succeeded);
+    assert_eq!((w.calls_to(73), w.calls_to(74)), (1, 1));
+}
+
+/// An operator settles an uncertain delivery: a resend queues the alert for that chat
+/// alone (a chat subscribed since does not get it), once however often it is asked;
+/// "the chat has it" records it sent. Only uncertain deliveries are settled by hand.
+async fn an_uncertain_delivery_resent_by_an_operator_goes_to_that_chat_alone(backend: Backend) {
+    let (w, bet) = seeded(backend, &[81, 82, 83]).await;
+    w.fail_chat(82, Failure::GatewayError);
+    w.fail_chat(83, Failure::GatewayError);
+    assert_eq!(w.run(bet).await, Outcome::Succeeded);
+    w.fake.lock().unwrap().chat_failures.clear();
+    w.subscribe(84, json!({}), true).await;
+    let (db, queues) = (&w.db.conn, &w.rt.queues);
+    let uncertain = w.delivery(bet, 82).await.unwrap();
+    let sent = w.delivery(bet, 81).await.unwrap();
+    let refused = jobs::alert_deliveries::resolve(db, queues, sent.id, Resolution::Resend).await;
+    assert!(matches!(refused, Err(ReviewError::NotUncertain { .. })), "{refused:?}");
+
+    let before = queues.depth(jobs::queues::NOTIFY).await.unwrap();
+    let queued = jobs::alert_deliveries::resolve(db, queues, uncertain.id, Resolution::Resend).await.unwrap();
+    assert!(matches!(queued, Some(jobs::Enqueued::Queued { .. })), "{queued:?}");
+    assert_eq!(queues.depth(jobs::queues::NOTIFY).await.unwrap(), before + 1);
+    let again = jobs::alert_deliveries::resolve(db, queues, uncertain.id, Resolution::Resend).await;
+    assert!(matches!(again, Err(ReviewError::NotFound(_))), "{again:?}");
+    assert_eq!(w.delivery(bet, 82).await, None);
+
+    let resend = NotifyValueBet { value_bet_id: bet, chat_id: Some(82) };
+    assert_eq!(
+        w.rt.execute(Envelope::new(&AnyJob::NotifyValueBet(resend)), "notify-test").await.unwrap(),
+        Outcome::Succeeded
+    );
+    assert_eq!((w.calls_to(81), w.calls_to(82), w.calls_to(83), w.calls_to(84)), (1, 2, 1, 0));
+    assert_eq!(w.delivery(bet, 82).await.unwrap().state, DeliveryState::Sent);
+
+    let other = w.delivery(bet, 83).await.unwrap();
+    assert_eq!(jobs::alert_deliveries::resolve(db, queues, other.id, Resolution::Sent).await.unwrap(), None);
+    assert_eq!(w.delivery(bet, 83).await.unwrap().state, DeliveryState::Sent);
+    assert_eq!(w.calls_to(83), 1);
 }

@@ -36,7 +36,13 @@ async fn seeded(engine: entities::Engine) -> TestDb {
 
 async fn trained(db: &TestDb, as_of: NaiveDate) -> workers::training::Trained {
     let rows = history::load(&db.conn, &HistoryFilter::default()).await.unwrap();
-    let opts = TrainOptions { leagues: vec![], as_of, search: false, validation_seasons: 1 };
+    let opts = TrainOptions {
+        leagues: vec![],
+        as_of,
+        search: false,
+        validation_seasons: 1,
+        cancel: Default::default(),
+    };
     tokio::task::spawn_blocking(move || train(&rows, &opts)).await.unwrap().unwrap()
 }
 

@@ -35,6 +35,7 @@ on_both_backends!(
     delayed_retries_count_as_retrying_and_first_runs_as_scheduled,
     a_released_claim_can_be_claimed_again,
     the_vacuum_queue_job_deletes_finished_jobs,
+    a_pause_outlives_the_queue_backend_losing_its_flags,
 );
 
 struct Harness {
@@ -73,6 +74,25 @@ async fn the_vacuum_queue_job_deletes_finished_jobs(backend: Backend) {
     })
     .await;
     assert!(dead_letters::list(&h.db.conn, &DeadLetterFilter::default()).await.unwrap().is_empty());
+    h.stop().await;
+}
+
+/// A pause is recorded in the database: when the backend loses its flag (Redis
+/// restarted without persistence, keys flushed), the running workers set it again, and
+/// a resume clears both.
+async fn a_pause_outlives_the_queue_backend_losing_its_flags(backend: Backend) {
+    let h = Harness::start(backend, 2).await;
+    jobs::pauses::pause(&h.db.conn, &h.queues, queues::MAINTENANCE, Some("test")).await.unwrap();
+    assert!(h.queues.is_paused(queues::MAINTENANCE).await.unwrap());
+    h.queues.flush_all().await.unwrap();
+    assert!(!h.queues.is_paused(queues::MAINTENANCE).await.unwrap());
+    wait_until(Duration::from_secs(10), || async { h.queues.is_paused(queues::MAINTENANCE).await.unwrap() })
+        .await;
+    jobs::pauses::resume(&h.db.conn, &h.queues, queues::MAINTENANCE).await.unwrap();
+    assert!(!h.queues.is_paused(queues::MAINTENANCE).await.unwrap());
+    assert!(jobs::pauses::paused(&h.db.conn).await.unwrap().is_empty());
+    h.enqueue(probe("after-resume"), EnqueueOptions::default()).await;
+    h.wait_for_runs("after-resume", 1).await;
     h.stop().await;
 }
 

@@ -4,6 +4,7 @@
 //! actions need operator (purging and the audit log need admin); every action is written
 //! to audit_log.
 
+pub mod alert_deliveries;
 pub mod audit_log;
 pub mod dead_letters;
 pub mod job_board;

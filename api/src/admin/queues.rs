@@ -109,11 +109,15 @@ impl QueuesApi {
         let who = actor(auth, Role::Operator)?;
         let queue = known_queue(queue)?;
         let client = queue_client(&self.state)?;
-        if paused {
-            client.pause(queue).await?;
+        let done = if paused {
+            jobs::pauses::pause(&self.state.db, client, queue, Some(&who.actor)).await
         } else {
-            client.resume(queue).await?;
-        }
+            jobs::pauses::resume(&self.state.db, client, queue).await
+        };
+        done.map_err(|e| match e {
+            jobs::pauses::PauseError::Db(d) => ApiError::Database(d),
+            jobs::pauses::PauseError::Queue(q) => ApiError::Queue(q),
+        })?;
         let action = if paused { "queue.pause" } else { "queue.resume" };
         audited(&self.state, &who, action, Some(queue.to_owned()), serde_json::Value::Null).await?;
         Ok(ok(client.stats(queue).await?.into(), None))

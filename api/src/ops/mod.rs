@@ -5,6 +5,7 @@
 //! reader sees every page but the audit log (admins only), and no buttons, and an action
 //! it forges is refused; an end user (member) cannot log in.
 
+mod alerts;
 mod audit;
 mod charts;
 mod dead_letters;
@@ -74,6 +75,8 @@ pub fn routes(state: &ApiState) -> impl IntoEndpoint + use<> {
         .at("/dead-letters/:id/delete", post(dead_letters::delete))
         .at("/trigger", get(trigger::page_of_forms))
         .at("/trigger/:kind", post(trigger::submit))
+        .at("/alerts", get(alerts::list))
+        .at("/alerts/:id/:action", post(alerts::resolve))
         .at("/audit", get(audit::log))
         .around(session::guard)
         .with(CookieSession::new(config))

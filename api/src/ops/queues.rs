@@ -234,16 +234,19 @@ pub async fn act(
     };
     let Some(client) = state.queues.as_ref() else { return unavailable("queue backend", "no job queue") };
     let done = match action.as_str() {
-        "pause" => client.pause(queue).await.map(|()| serde_json::Value::Null),
-        "resume" => client.resume(queue).await.map(|()| serde_json::Value::Null),
-        "drain" => client.drain(queue).await.map(|n| serde_json::json!({ "removed": n })),
+        "pause" => jobs::pauses::pause(&state.db, client, queue, Some(&op.actor))
+            .await
+            .map(|()| serde_json::Value::Null),
+        "resume" => jobs::pauses::resume(&state.db, client, queue).await.map(|()| serde_json::Value::Null),
+        "drain" => client.drain(queue).await.map(|n| serde_json::json!({ "removed": n })).map_err(Into::into),
         _ => return (StatusCode::NOT_FOUND, "no such action").into_response(),
     };
     match done {
         Ok(details) => {
             audited_redirect(&state, &op, &format!("queue.{action}"), queue, details, "/ops/").await
         }
-        Err(e) => unavailable("queue backend", e),
+        Err(jobs::pauses::PauseError::Db(e)) => unavailable("database", e),
+        Err(jobs::pauses::PauseError::Queue(e)) => unavailable("queue backend", e),
     }
 }
 

@@ -32,6 +32,12 @@ use crate::envelope::{AttemptError, Envelope};
 /// three missed heartbeats of two seconds.
 pub const ORPHAN_AFTER: Duration = Duration::from_secs(6);
 
+/// The same on the embedded queue, longer: a worker's heartbeat is a write to the SQLite
+/// file, which waits while another writer holds it (an import, a vacuum) for up to the
+/// busy timeout (10 s by default) and our retries. A live worker must never look dead
+/// for that wait, so a killed worker's jobs are given back after 20 s instead of 6.
+pub const EMBEDDED_ORPHAN_AFTER: Duration = Duration::from_secs(20);
+
 /// How long a task's delivery marks are kept at most (a vacuum deletes them sooner,
 /// once the task is acknowledged).
 pub const MARK_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -97,6 +103,10 @@ pub trait JobQueue {
     /// Gives the jobs of workers silent for [`ORPHAN_AFTER`] back to the front of the
     /// ready list and forgets those workers; returns how many jobs moved.
     async fn sweep_orphans(&self, queue: &str) -> Result<u64, QueueError>;
+    /// Gives the jobs `worker` holds back to the front of the ready list at once and
+    /// forgets the worker: its process is stopping and will not finish them. Returns
+    /// how many jobs moved.
+    async fn hand_back(&self, queue: &str, worker: &str) -> Result<u64, QueueError>;
     /// The workers registered on `queue` and the jobs each holds.
     async fn workers(&self, queue: &str) -> Result<Vec<WorkerInfo>, QueueError>;
     /// Counts a delivery of `task` and reads whether its outcome is already recorded.
@@ -121,7 +131,7 @@ pub trait JobQueue {
 }
 
 /// The key-value state processes share: the scheduler's ticks and claims, rate-limit
-/// buckets, notify's sent marks, counters and logs. Every operation is atomic on its
+/// buckets, counters and logs. Every operation is atomic on its
 /// own; a claim is won by exactly one caller until it expires or is released.
 #[allow(async_fn_in_trait)] // Dispatched through `QueueClient` by enum, never `dyn`.
 pub trait SharedState {

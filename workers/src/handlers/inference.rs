@@ -38,8 +38,9 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &RunInference) -> Resul
         // Every pending bet, not only new ones: an attempt that stored bets and then
         // failed before queueing their alerts must not lose them on its retry.
         for id in summary.pending_value_bets {
-            let next = Envelope::new(&AnyJob::NotifyValueBet(NotifyValueBet { value_bet_id: id }))
-                .child_of(envelope);
+            let next =
+                Envelope::new(&AnyJob::NotifyValueBet(NotifyValueBet { value_bet_id: id, chat_id: None }))
+                    .child_of(envelope);
             // The key queues each bet's alert once; the delivery's sent key covers
             // alerts queued again after it expires.
             let opts = EnqueueOptions { idempotency_key: Some(format!("notify:{id}")), ..Default::default() };
@@ -69,7 +70,11 @@ pub async fn retrain(rt: &Runtime, job: &TrainModel) -> Result<(), JobFailure> {
         as_of: Utc::now().date_naive(),
         search: true,
         validation_seasons: rt.predict.validation_seasons,
+        cancel: Default::default(),
     };
+    // The job's time limit drops this future, and with it the guard: the training
+    // thread then stops at its next trial instead of running on unowned.
+    let _stop_when_dropped = opts.cancel.on_drop();
     let trained = tokio::task::spawn_blocking(move || train(&rows, &opts))
         .await
         .map_err(|e| JobFailure::Transient(format!("training thread: {e}")))?

@@ -56,6 +56,13 @@ async fn vacuum_queues(rt: &Runtime, envelope: &Envelope) -> Result<(), JobFailu
     }
     let markers = crate::runtime::fence::prune(&rt.db).await.map_err(JobFailure::transient)?;
     tracing::info!(removed, markers, "finished jobs vacuumed");
+    let expired = jobs::alert_deliveries::expire_stale(&rt.db, chrono::Utc::now())
+        .await
+        .map_err(JobFailure::transient)?;
+    if expired > 0 {
+        tracing::warn!(expired, "alert deliveries whose run died during the send are now uncertain");
+        metrics::counter!("kickoff_alerts_uncertain_total").increment(expired);
+    }
     Ok(())
 }
 

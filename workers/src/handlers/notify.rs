@@ -3,14 +3,15 @@
 //! `notify::delivery`). Per chat, Telegram's answer decides: a rate limit or a server or
 //! network failure retries the job (served chats are skipped then); a blocked chat is
 //! deactivated and the others still served; any other refusal dead-letters the job
-//! with Telegram's description, after the other chats were served. Once the match has
-//! kicked off, nothing is sent.
+//! with Telegram's description, after the other chats were served. A chat whose
+//! delivery is uncertain is not sent to again (operators see it); one another run is
+//! sending to retries the job. Once the match has kicked off, nothing is sent.
 
 use jobs::Envelope;
 use jobs::catalogue::{Job, NotifyValueBet};
 use tokio::time::Instant;
 
-use crate::notify::delivery::{self, Delivered, DeliveryError};
+use crate::notify::delivery::{self, Deadlines, Delivered, DeliveryError};
 use crate::notify::{Disposition, alert, subscriptions};
 use crate::runtime::{JobFailure, Runtime};
 
@@ -19,11 +20,12 @@ pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) 
         return Err(JobFailure::Permanent("no Telegram bot token is configured on this worker".into()));
     };
     // Waits for rate-limit slots stop at half the job's time limit (the job retries
-    // instead), leaving the sends room: a timeout between a claim and its send's reply
-    // would cost that chat the alert.
+    // instead), leaving the sends room; each send must be answered before 90% of it, so
+    // the time limit never cuts a call short and leaves the delivery uncertain.
     let limit =
         envelope.timeout_ms.map(std::time::Duration::from_millis).unwrap_or(NotifyValueBet::POLICY.timeout);
-    let deadline = Instant::now() + limit / 2;
+    let started = Instant::now();
+    let deadlines = Deadlines { wait_until: started + limit / 2, send_until: started + limit * 9 / 10 };
     let alert = alert::load(&rt.db, job.value_bet_id)
         .await
         .map_err(|e| if e.is_permanent() { JobFailure::permanent(e) } else { JobFailure::transient(e) })?;
@@ -32,13 +34,29 @@ pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) 
         tracing::info!(value_bet = alert.value_bet_id, kickoff = %alert.kickoff_at, "kicked off: alert not sent");
         return Ok(());
     }
-    let chats = subscriptions::matching(&rt.db, &alert).await.map_err(JobFailure::transient)?;
+    let mut chats = subscriptions::matching(&rt.db, &alert).await.map_err(JobFailure::transient)?;
+    if let Some(only) = job.chat_id {
+        chats.retain(|sub| sub.chat_id == only);
+    }
     let text = alert.render();
-    let (mut sent, mut refused) = (0usize, Vec::new());
+    let (mut sent, mut uncertain, mut elsewhere, mut refused) = (0usize, 0usize, Vec::new(), Vec::new());
     for sub in chats {
-        match delivery::send_once(&rt.queues, api, alert.value_bet_id, sub.chat_id, &text, deadline).await {
-            Ok(Delivered::Sent) => sent += 1,
+        let delivered = delivery::send_once(
+            &rt.db,
+            &rt.queues,
+            api,
+            envelope.id.as_str(),
+            alert.value_bet_id,
+            sub.chat_id,
+            &text,
+            deadlines,
+        )
+        .await;
+        match delivered {
+            Ok(Delivered::Sent { .. }) => sent += 1,
             Ok(Delivered::AlreadySent) => {}
+            Ok(Delivered::Uncertain { .. }) => uncertain += 1,
+            Ok(Delivered::InProgress) => elsewhere.push(sub.chat_id),
             Err(DeliveryError::Api(e)) => match e.disposition() {
                 Disposition::Retry(wait) => {
                     let message = format!("chat {}: {e}", sub.chat_id);
@@ -60,11 +78,21 @@ pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) 
                 }
                 Disposition::DeadLetter => refused.push(format!("chat {}: {e}", sub.chat_id)),
             },
-            Err(e @ (DeliveryError::Queue(_) | DeliveryError::Busy { .. })) => {
+            Err(e @ (DeliveryError::Queue(_) | DeliveryError::Ledger(_) | DeliveryError::Busy { .. })) => {
                 return Err(JobFailure::transient(e));
             }
         }
     }
-    tracing::info!(value_bet = alert.value_bet_id, sent, refused = refused.len(), "value bet alert sent");
+    tracing::info!(
+        value_bet = alert.value_bet_id,
+        sent,
+        uncertain,
+        refused = refused.len(),
+        "value bet alert sent"
+    );
+    if !elsewhere.is_empty() {
+        // The other run may still fail and release its claims: come back to see.
+        return Err(JobFailure::Transient(format!("chats {elsewhere:?}: another run is sending this alert")));
+    }
     if refused.is_empty() { Ok(()) } else { Err(JobFailure::Permanent(refused.join("; "))) }
 }

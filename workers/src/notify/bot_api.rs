@@ -81,11 +81,23 @@ impl BotApi {
         text: &str,
         parse_mode: ParseMode,
     ) -> Result<Message, BotApiError> {
+        self.send_message_within(chat_id, text, parse_mode, CALL_TIMEOUT).await
+    }
+
+    /// `send_message` that gives up after `limit` (at most the usual call limit), for a
+    /// caller whose own time runs out sooner.
+    pub async fn send_message_within(
+        &self,
+        chat_id: i64,
+        text: &str,
+        parse_mode: ParseMode,
+        limit: Duration,
+    ) -> Result<Message, BotApiError> {
         let mut params = json!({"chat_id": chat_id, "text": text});
         if let Some(mode) = parse_mode.as_param() {
             params["parse_mode"] = json!(mode);
         }
-        self.call("sendMessage", &params, CALL_TIMEOUT).await
+        self.call("sendMessage", &params, limit.min(CALL_TIMEOUT)).await
     }
 
     /// Updates from `offset` on (the last seen `update_id` plus one, which also confirms
@@ -132,19 +144,24 @@ impl BotApi {
         if !(200..300).contains(&status) {
             return Err(self.scrub(classify(status, &body, wait)));
         }
-        let reply: Reply<T> =
-            serde_json::from_slice(&body).map_err(|e| self.scrub(BotApiError::Malformed(e.to_string())))?;
+        // A success status whose body is not Telegram's answer: the call may have
+        // done its work, so it is unconfirmed rather than refused.
+        let garbled = |m: String| self.scrub(BotApiError::Unconfirmed { status: Some(status), message: m });
+        let reply: Reply<T> = serde_json::from_slice(&body)
+            .map_err(|e| garbled(format!("the reply is not the expected JSON: {e}")))?;
         match reply {
             Reply { ok: true, result: Some(result) } => Ok(result),
-            Reply { ok: true, result: None } => Err(BotApiError::Malformed("no result".to_owned())),
+            Reply { ok: true, result: None } => Err(garbled("the reply has no result".to_owned())),
             Reply { ok: false, .. } => Err(self.scrub(classify(status, &body, wait))),
         }
     }
 
-    /// A transport failure as `Transient`, with the error's causes (which name the
-    /// failure, e.g. "connection refused") but not its URL.
+    /// A transport failure, with the error's causes (which name the failure, e.g.
+    /// "connection refused") but not its URL. Only a connection never made proves the
+    /// request never reached Telegram (`Transient`); any later failure is `Unconfirmed`.
     fn network(&self, e: reqwest::Error) -> BotApiError {
         let timed_out = e.is_timeout();
+        let never_sent = e.is_connect() || e.is_builder();
         let e = e.without_url();
         let mut message = e.to_string();
         let mut source = std::error::Error::source(&e);
@@ -156,7 +173,11 @@ impl BotApi {
         if timed_out {
             message.push_str(" (timed out)");
         }
-        self.scrub(BotApiError::Transient { status: None, message })
+        self.scrub(if never_sent {
+            BotApiError::Transient { status: None, message }
+        } else {
+            BotApiError::Unconfirmed { status: None, message }
+        })
     }
 
     /// `e` with every occurrence of the token masked: a proxy or fake may echo the URL.
@@ -176,6 +197,9 @@ impl BotApi {
             }
             BotApiError::Transient { status, message } => {
                 BotApiError::Transient { status, message: clean(message) }
+            }
+            BotApiError::Unconfirmed { status, message } => {
+                BotApiError::Unconfirmed { status, message: clean(message) }
             }
             BotApiError::Malformed(m) => BotApiError::Malformed(clean(m)),
             BotApiError::Setup(m) => BotApiError::Setup(clean(m)),

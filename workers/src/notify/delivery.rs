@@ -1,10 +1,14 @@
 //! Sending one alert to one chat at most once, within Telegram's limits.
 //!
-//! Once: the key `notify:sent:{value_bet}:{chat}` is claimed (SET NX) before the send
-//! and released when the send fails, so a retried or duplicated job skips the chats
-//! already served and two concurrent runs never both send. The price is a small
-//! at-most-once window: a process killed (or a job timed out) between the claim and the
-//! send's reply leaves the claim in place, and that chat misses this one alert.
+//! Once: the delivery is claimed in the database ledger (`jobs::alert_deliveries`) before the
+//! send. Telegram's message id marks it sent; a failure that proves the request never
+//! reached Telegram (a refused connection, Telegram's own error reply, a rate-limit wait
+//! past the deadline) releases the claim for a later run; any other failure (a timeout
+//! or a reset after sending, a gateway's error page) leaves a message possibly sent, so
+//! the delivery is recorded `uncertain`, listed to operators and never sent again. A
+//! process killed during the call leaves its claim `sending`, which turns `uncertain`
+//! once older than any run can last. The price of never sending twice is that an
+//! uncertain chat may miss that one alert, and operators see which.
 //!
 //! Limits: Telegram allows about one message a second to a chat, 20 a minute to a group
 //! and 30 a second in all. Each is a GCRA bucket on the queue backend, shared by every
@@ -13,18 +17,21 @@
 
 use std::time::Duration;
 
+use chrono::Utc;
+use jobs::alert_deliveries::{self as ledger, Claim};
 use jobs::{QueueClient, QueueError};
+use sea_orm::{DatabaseConnection, DbErr};
 use tokio::time::Instant;
 
 use super::bot_api::{BotApi, ParseMode};
 use super::error::BotApiError;
 
-/// How long a sent alert is remembered: far beyond any match's kickoff.
-const SENT_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 const PER_CHAT_INTERVAL: Duration = Duration::from_secs(1);
 /// Groups (negative chat ids) take 20 messages a minute.
 const PER_GROUP_INTERVAL: Duration = Duration::from_secs(3);
 const GLOBAL_INTERVAL: Duration = Duration::from_nanos(1_000_000_000 / 30);
+/// The least time a send is given; with less left, the job retries instead.
+const MIN_SEND_TIME: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
@@ -32,47 +39,79 @@ pub enum DeliveryError {
     Api(#[from] BotApiError),
     #[error("queue backend: {0}")]
     Queue(#[from] QueueError),
+    #[error("delivery ledger: {0}")]
+    Ledger(#[from] DbErr),
     /// The chat's next free slot is past the job's deadline; the job should retry.
     #[error("chat {chat_id} is busy for another {wait:?}")]
     Busy { chat_id: i64, wait: Duration },
 }
 
 /// What became of one chat's alert.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Delivered {
-    Sent,
-    /// An earlier run (or a concurrent one) has it.
+    /// Telegram took it as this message.
+    Sent { message_id: i64 },
+    /// An earlier run has it.
     AlreadySent,
+    /// It may have reached the chat, by this run (the error says how the call ended) or
+    /// an earlier one; it is listed to operators and not sent again.
+    Uncertain { error: Option<String> },
+    /// Another run is sending it now; this job should come back later.
+    InProgress,
 }
 
-pub fn sent_key(value_bet_id: i64, chat_id: i64) -> String {
-    format!("notify:sent:{value_bet_id}:{chat_id}")
+/// When a run must stop: waits for rate-limit slots end at `wait_until` (the job then
+/// retries), and a send must have its reply by `send_until`, ahead of the job's own
+/// time limit, so the limit never cuts a call short and leaves its outcome unknown.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadlines {
+    pub wait_until: Instant,
+    pub send_until: Instant,
 }
 
-/// Sends `text` (MarkdownV2) to `chat_id` unless this value bet's alert went there
-/// already; gives up with `Busy` rather than wait past `deadline`.
+/// Sends `text` (MarkdownV2) to `chat_id` unless the ledger says this value bet's alert
+/// went there already or may have; `job_id` is recorded with the claim.
+#[allow(clippy::too_many_arguments)]
 pub async fn send_once(
+    db: &DatabaseConnection,
     queues: &QueueClient,
     api: &BotApi,
+    job_id: &str,
     value_bet_id: i64,
     chat_id: i64,
     text: &str,
-    deadline: Instant,
+    deadlines: Deadlines,
 ) -> Result<Delivered, DeliveryError> {
-    let key = sent_key(value_bet_id, chat_id);
-    if !queues.claim(&key, "sent", SENT_TTL).await? {
-        return Ok(Delivered::AlreadySent);
-    }
-    let sent = throttled_send(queues, api, chat_id, text, deadline).await;
-    if let Err(e) = &sent {
-        // A failed send must not count as sent; if the release fails too, the chat
-        // misses this alert (the at-most-once side), which is logged.
-        if let Err(release) = queues.release(&key).await {
-            tracing::error!(chat = chat_id, value_bet = value_bet_id, error = %release, send_error = %e,
-                "claim of a failed alert not released; the chat will not get it");
+    let id = match ledger::claim(db, value_bet_id, chat_id, job_id, Utc::now()).await? {
+        Claim::Mine(id) => id,
+        Claim::Sent => return Ok(Delivered::AlreadySent),
+        Claim::Uncertain => return Ok(Delivered::Uncertain { error: None }),
+        Claim::InProgress => return Ok(Delivered::InProgress),
+    };
+    let sent = throttled_send_within(queues, api, chat_id, text, deadlines).await;
+    let recorded = match &sent {
+        Ok(message_id) => ledger::mark_sent(db, id, *message_id, Utc::now()).await,
+        Err(DeliveryError::Api(e)) if e.is_unconfirmed() => {
+            ledger::mark_uncertain(db, id, &e.to_string(), Utc::now()).await
         }
+        Err(_) => ledger::release(db, id).await,
+    };
+    if let Err(e) = recorded {
+        // The claim stays `sending` and turns `uncertain` when stale: the chat may miss
+        // this alert, and operators see it, but it is never sent twice.
+        tracing::error!(chat = chat_id, value_bet = value_bet_id, error = %e,
+            "outcome of an alert delivery not recorded; it will be listed as uncertain");
     }
-    sent.map(|()| Delivered::Sent)
+    match sent {
+        Ok(message_id) => Ok(Delivered::Sent { message_id }),
+        Err(DeliveryError::Api(e)) if e.is_unconfirmed() => {
+            tracing::warn!(chat = chat_id, value_bet = value_bet_id, error = %e,
+                "alert delivery uncertain: it may have reached the chat and is not sent again");
+            metrics::counter!("kickoff_alerts_uncertain_total").increment(1);
+            Ok(Delivered::Uncertain { error: Some(e.to_string()) })
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Sends `text` to `chat_id` within the per-chat and global limits; gives up with
@@ -84,14 +123,32 @@ pub async fn throttled_send(
     text: &str,
     deadline: Instant,
 ) -> Result<(), DeliveryError> {
+    // The call itself keeps the client's usual limit.
+    let deadlines =
+        Deadlines { wait_until: deadline, send_until: Instant::now() + Duration::from_secs(3600) };
+    throttled_send_within(queues, api, chat_id, text, deadlines).await.map(drop)
+}
+
+/// `throttled_send` with the call bounded by `send_until`; returns the message id.
+async fn throttled_send_within(
+    queues: &QueueClient,
+    api: &BotApi,
+    chat_id: i64,
+    text: &str,
+    deadlines: Deadlines,
+) -> Result<i64, DeliveryError> {
     let interval = if chat_id < 0 { PER_GROUP_INTERVAL } else { PER_CHAT_INTERVAL };
     let chat_wait = queues.reserve_slot(&format!("notify:rate:chat:{chat_id}"), interval, 1).await?;
-    wait_until_deadline(chat_id, chat_wait, deadline).await?;
+    wait_until_deadline(chat_id, chat_wait, deadlines.wait_until).await?;
     // The global slot is taken only once the chat's is due, so it matches the send time.
     let global_wait = queues.reserve_slot("notify:rate:global", GLOBAL_INTERVAL, 1).await?;
-    wait_until_deadline(chat_id, global_wait, deadline).await?;
-    api.send_message(chat_id, text, ParseMode::MarkdownV2).await?;
-    Ok(())
+    wait_until_deadline(chat_id, global_wait, deadlines.wait_until).await?;
+    let left = deadlines.send_until.saturating_duration_since(Instant::now());
+    if left < MIN_SEND_TIME {
+        return Err(DeliveryError::Busy { chat_id, wait: MIN_SEND_TIME - left });
+    }
+    let message = api.send_message_within(chat_id, text, ParseMode::MarkdownV2, left).await?;
+    Ok(message.message_id)
 }
 
 async fn wait_until_deadline(chat_id: i64, wait: Duration, deadline: Instant) -> Result<(), DeliveryError> {

@@ -27,9 +27,15 @@ pub enum BotApiError {
     /// fail the same way.
     #[error("the Bot API answered {status}: {description}")]
     Permanent { status: u16, description: String },
-    /// 5xx, a timeout or a network error: worth another attempt.
+    /// Telegram's own error reply with a 5xx, or a connection that was never made:
+    /// nothing was done, and another attempt may succeed.
     #[error("transient Bot API failure: {message}")]
     Transient { status: Option<u16>, message: String },
+    /// The request may have reached Telegram and no reply says what became of it (a
+    /// timeout or a reset after sending, a proxy's error page, a garbled success): a
+    /// message may exist. Other calls retry it; a send is recorded as uncertain.
+    #[error("unconfirmed Bot API call: {message}")]
+    Unconfirmed { status: Option<u16>, message: String },
     /// A success status with a body that is not the Bot API's envelope.
     #[error("the Bot API reply is not the expected JSON: {0}")]
     Malformed(String),
@@ -55,7 +61,7 @@ impl BotApiError {
     pub fn disposition(&self) -> Disposition {
         match self {
             Self::RateLimited { retry_after } => Disposition::Retry(Some(*retry_after)),
-            Self::Transient { .. } => Disposition::Retry(None),
+            Self::Transient { .. } | Self::Unconfirmed { .. } => Disposition::Retry(None),
             Self::Blocked { .. } => Disposition::Deactivate,
             Self::Migrated { to, .. } => Disposition::Migrate(*to),
             Self::Permanent { .. } | Self::Malformed(_) | Self::Setup(_) => Disposition::DeadLetter,
@@ -65,6 +71,11 @@ impl BotApiError {
     /// Whether a later attempt may succeed (rate limits and server or network failures).
     pub fn is_transient(&self) -> bool {
         matches!(self.disposition(), Disposition::Retry(_))
+    }
+
+    /// Whether the call may have had its effect although it failed.
+    pub fn is_unconfirmed(&self) -> bool {
+        matches!(self, Self::Unconfirmed { .. })
     }
 
     pub fn is_blocked(&self) -> bool {
@@ -100,9 +111,13 @@ pub(crate) struct ResponseParameters {
 
 /// Classifies a failed reply: HTTP `status`, its `body`, and the Retry-After header's
 /// wait (a fallback for a 429 whose body names none). Telegram sets the HTTP status to
-/// `error_code`; the body's code wins when a proxy answered 200 around an error.
+/// `error_code`; the body's code wins when a proxy answered 200 around an error. A 5xx
+/// without Telegram's error envelope came from something in between (a proxy's gateway
+/// error), which does not prove Telegram never took the request.
 pub(crate) fn classify(status: u16, body: &[u8], header_wait: Option<Duration>) -> BotApiError {
-    let reply: ErrorReply = serde_json::from_slice(body).unwrap_or_default();
+    let parsed: Option<ErrorReply> = serde_json::from_slice(body).ok();
+    let from_telegram = parsed.as_ref().is_some_and(|r| r.error_code.is_some());
+    let reply = parsed.unwrap_or_default();
     let status = match reply.error_code {
         Some(code) if status < 400 => code,
         _ => status,
@@ -123,7 +138,8 @@ pub(crate) fn classify(status: u16, body: &[u8], header_wait: Option<Duration>) 
         400..=499 => BotApiError::Permanent { status, description },
         // An `ok: false` reply that names no error code.
         0..=399 => BotApiError::Malformed(description),
-        _ => BotApiError::Transient { status: Some(status), message: description },
+        _ if from_telegram => BotApiError::Transient { status: Some(status), message: description },
+        _ => BotApiError::Unconfirmed { status: Some(status), message: description },
     }
 }
 
@@ -167,8 +183,12 @@ mod tests {
         );
         assert_eq!(moved.disposition(), Disposition::Migrate(-1_001_234_567_890));
         assert!(!moved.is_transient() && !moved.is_permanent());
-        let down = classify(502, b"<html>Bad Gateway</html>", None);
-        assert!(matches!(&down, BotApiError::Transient { status: Some(502), .. }) && down.is_transient());
+        let down =
+            classify(500, br#"{"ok":false,"error_code":500,"description":"Internal Server Error"}"#, None);
+        assert!(matches!(&down, BotApiError::Transient { status: Some(500), .. }) && down.is_transient());
+        let gateway = classify(502, b"<html>Bad Gateway</html>", None);
+        assert!(matches!(&gateway, BotApiError::Unconfirmed { status: Some(502), .. }), "{gateway:?}");
+        assert!(gateway.is_transient() && gateway.is_unconfirmed());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Telegram notifications: the Bot API client, its error classes (which decide retry,
 //! deactivation or dead letter), the escaping every message text goes through, and the
-//! value-bet alert with the subscriptions it goes to and its once-only delivery; and the
+//! value-bet alert with the subscriptions it goes to and its once-only delivery, kept in
+//! the delivery ledger; and the
 //! long poll that answers subscriber commands.
 
 pub mod alert;

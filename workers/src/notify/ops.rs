@@ -7,10 +7,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use entities::dead_letters;
+use entities::enums::DeliveryState;
+use entities::{alert_deliveries, dead_letters};
 use jobs::catalogue::queues;
 use jobs::{QueueClient, QueueError};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+};
 use tokio::time::Instant;
 
 use super::bot_api::BotApi;
@@ -47,6 +50,7 @@ pub fn title(key: &str) -> String {
         "dead_letters" => "Dead letters growing",
         "source_failing" => "Source failing",
         "missed_tick" => "Missed cron tick",
+        "uncertain_alerts" => "Alert deliveries uncertain",
         other => other,
     };
     format!("{what}: {subject}")
@@ -113,6 +117,18 @@ pub async fn detect(
                 ),
             ));
         }
+    }
+    // A delivery that may or may not have reached its chat needs a person to look.
+    let uncertain = alert_deliveries::Entity::find()
+        .filter(alert_deliveries::Column::State.eq(DeliveryState::Uncertain))
+        .filter(alert_deliveries::Column::UpdatedAt.gte(now - Duration::hours(24)))
+        .count(db)
+        .await?;
+    if uncertain > 0 {
+        found.push((
+            "uncertain_alerts:telegram".to_owned(),
+            format!("{uncertain} value-bet alerts in the last 24 hours may or may not have reached their chat; see /ops/alerts."),
+        ));
     }
     Ok(found.into_iter().map(|(key, detail)| (key.clone(), Incident { key, detail })).collect())
 }

@@ -22,15 +22,20 @@ use std::time::Instant;
 use chrono::Utc;
 use futures::FutureExt;
 use jobs::EnqueueOptions;
-use jobs::catalogue::{policy_of, queue_of};
+use jobs::catalogue::{needs_database, policy_of, queue_of};
 use jobs::dead_letters;
 use jobs::series::Counter;
 use jobs::{AttemptError, Envelope, OutboxEntry};
 use tracing::Instrument;
 
+use super::breaker;
 use super::failure::JobFailure;
 use super::{EventKind, JobEvent, Runtime, RuntimeError};
 use crate::handlers;
+
+/// The longest a job's slot waits for its dead letter to be written; past it the
+/// letter goes to the queue backend's outbox.
+const OUTCOME_WRITE_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What became of a delivery.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,12 +133,20 @@ impl Runtime {
         task: Option<&str>,
     ) -> Result<Outcome, RuntimeError> {
         let queue = queue_of(&envelope.kind).unwrap_or(jobs::queues::MAINTENANCE);
-        if self.is_paused(queue) {
+        let waits_for_database = self.db_breaker.is_open() && needs_database(&envelope.kind, &envelope.args);
+        if self.is_paused(queue) || waits_for_database {
+            let after =
+                if waits_for_database { breaker::RETRY_AFTER } else { std::time::Duration::from_secs(1) };
             let later = EnqueueOptions {
-                run_at: Some(Utc::now() + chrono::Duration::seconds(1)),
+                run_at: Some(Utc::now() + chrono::Duration::from_std(after).unwrap_or_default()),
                 idempotency_key: task.map(successor_key),
             };
             self.queues.enqueue(&envelope, &later).await?;
+            if waits_for_database {
+                metrics::counter!("kickoff_jobs_deferred_total", "queue" => queue, "reason" => "database")
+                    .increment(1);
+                tracing::debug!(job = %envelope.id, kind = %envelope.kind, "database unreachable: job put back");
+            }
             return Ok(Outcome::Deferred);
         }
         metrics::counter!("kickoff_jobs_started_total", "queue" => queue, "kind" => envelope.kind.clone())
@@ -234,7 +247,23 @@ impl Runtime {
     ) -> Result<Outcome, RuntimeError> {
         jobs::failpoint::hit("before_dead_letter");
         let message = error.error.clone();
-        let id = match dead_letters::record(&self.db, queue, &envelope, error.clone()).await {
+        // The slot waits for the database at most OUTCOME_WRITE_LIMIT, and not at all
+        // while the breaker says it is away: the outbox takes the letter meanwhile.
+        let written = if self.db_breaker.is_open() {
+            Err("the database is unreachable (breaker open)".to_owned())
+        } else {
+            match tokio::time::timeout(
+                OUTCOME_WRITE_LIMIT,
+                dead_letters::record(&self.db, queue, &envelope, error.clone()),
+            )
+            .await
+            {
+                Ok(Ok(letter)) => Ok(letter),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(_) => Err(format!("no answer from the database within {OUTCOME_WRITE_LIMIT:?}")),
+            }
+        };
+        let id = match written {
             Ok(letter) => Some(letter.id),
             Err(e) => {
                 let entry = OutboxEntry { queue: queue.to_owned(), envelope: envelope.clone(), error };

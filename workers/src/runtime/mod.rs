@@ -1,6 +1,7 @@
 //! The worker runtime: pools on apalis-redis or apalis-sqlite with our own retries,
 //! dead letters, pause flags and timeouts.
 
+pub mod breaker;
 mod execute;
 pub mod failure;
 pub mod fence;
@@ -54,6 +55,8 @@ pub struct Runtime {
     pub vacuum_in_pools: bool,
     /// What "now" is for judging whether a match has kicked off.
     pub clock: crate::clock::Clock,
+    /// Open while the database does not answer (see `breaker`).
+    pub db_breaker: breaker::Breaker,
     /// Paused queues as last read from the backend by `refresh_paused` (every
     /// `PAUSE_REFRESH`), so a delivery costs no extra round trip.
     paused: std::sync::RwLock<std::collections::HashSet<String>>,
@@ -100,6 +103,7 @@ impl Runtime {
             ops_alerts: Default::default(),
             vacuum_in_pools: true,
             clock: crate::clock::Clock::system(),
+            db_breaker: Default::default(),
             paused: Default::default(),
             done: Default::default(),
             journal: Default::default(),
@@ -197,6 +201,23 @@ impl Runtime {
         self.paused.read().map(|p| p.contains(queue)).unwrap_or(false)
     }
 
+    /// Restores on the backend the pauses the database holds and the backend lost (it
+    /// restarted empty, or its keys were flushed). With the database away, the
+    /// backend's flags alone decide until it answers.
+    pub async fn restore_pauses(&self, queues: &[String]) -> Result<(), QueueError> {
+        match jobs::pauses::restore(&self.db, &self.queues, queues).await {
+            Ok(restored) if !restored.is_empty() => {
+                tracing::warn!(?restored, "pauses the queue backend had lost restored from the database");
+            }
+            Ok(_) => {}
+            Err(jobs::pauses::PauseError::Queue(e)) => return Err(e),
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the recorded pauses failed; using the backend's flags")
+            }
+        }
+        Ok(())
+    }
+
     /// Re-reads the pause flags of `queues`.
     pub async fn refresh_paused(&self, queues: &[String]) -> Result<(), QueueError> {
         let mut now = std::collections::HashSet::new();
@@ -262,9 +283,21 @@ impl Runtime {
                         serde_json::json!({ "task": task, "payload_stored": other.is_some() }),
                     ),
                 };
+                let error = if payload.is_none() {
+                    // Quarantined by the orphan sweep (or found so in the dead set): a
+                    // task id whose payload is gone would fail every fetch that takes it.
+                    metrics::counter!("kickoff_jobs_quarantined_total", "queue" => queue.clone(), "reason" => "payload_missing")
+                        .increment(1);
+                    format!(
+                        "task {task} was queued without its payload (a flushed key or a partial restore); \
+                         quarantined instead of handed to a worker"
+                    )
+                } else {
+                    format!("the queue backend gave up on task {task} after its own retries")
+                };
                 let error = jobs::AttemptError {
                     attempt: envelope.attempt,
-                    error: format!("the queue backend gave up on task {task} after its own retries"),
+                    error,
                     permanent: true,
                     started_at: now,
                     failed_at: now,

@@ -27,6 +27,8 @@ pub const MISSED_HEARTBEATS: usize = 3;
 const APALIS_MISSED_HEARTBEATS: usize = (5 * 365 * 24 * 3600 / HEARTBEAT.as_secs()) as usize;
 /// How often each process sweeps its queues for orphaned jobs, in promotion passes.
 const SWEEP_EVERY: u32 = (HEARTBEAT.as_millis() / POLL_INTERVAL.as_millis()) as u32;
+/// How often pauses the backend lost are restored from the database.
+const RESTORE_PAUSES_EVERY: Duration = Duration::from_secs(2);
 /// How often the dead-letter outbox is drained.
 const DRAIN_EVERY: Duration = Duration::from_secs(2);
 
@@ -35,6 +37,17 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
 /// How long an idle worker may go without a heartbeat before it is replaced: twice the
 /// time after which the other workers treat it as dead.
 pub const STALL_LIMIT: Duration = Duration::from_secs(HEARTBEAT.as_secs() * MISSED_HEARTBEATS as u64 * 2);
+/// The embedded queue's heartbeats, in missed beats before a worker counts as gone, and
+/// its stall limit: a heartbeat there is a write that waits out a busy file
+/// (`jobs::backend::EMBEDDED_ORPHAN_AFTER`).
+pub const EMBEDDED_MISSED_HEARTBEATS: usize =
+    (jobs::backend::EMBEDDED_ORPHAN_AFTER.as_secs() / HEARTBEAT.as_secs()) as usize;
+pub const EMBEDDED_STALL_LIMIT: Duration =
+    Duration::from_secs(jobs::backend::EMBEDDED_ORPHAN_AFTER.as_secs() * 2);
+
+/// The apalis workers of this process now running, as (queue, worker name): whose jobs
+/// to hand back when the grace period ends before they do.
+type Running = Arc<std::sync::Mutex<std::collections::BTreeSet<(String, String)>>>;
 
 /// One queue's pool.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -149,7 +162,7 @@ async fn run_worker(
                 .queue(q.queue_key(&spec.queue))
                 .batch_size(batch)
                 .heartbeat_interval(HEARTBEAT)
-                .missed_heartbeats(MISSED_HEARTBEATS);
+                .missed_heartbeats(EMBEDDED_MISSED_HEARTBEATS);
             let storage: SqliteStorage<serde_json::Value> = SqliteStorage::new(q.pool()).with_config(config);
             WorkerBuilder::new(name)
                 .backend(storage.poll_with_interval(POLL_INTERVAL))
@@ -163,10 +176,31 @@ async fn run_worker(
     }
 }
 
+/// Marks a worker running for as long as it lives.
+struct RunningGuard {
+    running: Running,
+    entry: (String, String),
+}
+
+impl RunningGuard {
+    fn new(running: &Running, queue: &str, name: &str) -> Self {
+        let entry = (queue.to_owned(), name.to_owned());
+        running.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(entry.clone());
+        Self { running: running.clone(), entry }
+    }
+}
+
+impl Drop for RunningGuard {
+    fn drop(&mut self) {
+        self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.entry);
+    }
+}
+
 async fn run_one(
     rt: Arc<Runtime>,
     spec: PoolSpec,
     mut stop: watch::Receiver<bool>,
+    running: Running,
 ) -> Result<(), RuntimeError> {
     let mut backoff = Duration::from_millis(200);
     loop {
@@ -174,6 +208,11 @@ async fn run_one(
             return Ok(());
         }
         let name = worker_name(&spec.queue);
+        let _running = RunningGuard::new(&running, &spec.queue, &name);
+        let stall_limit = match &rt.queues {
+            QueueClient::Redis(_) => STALL_LIMIT,
+            QueueClient::Embedded(_) => EMBEDDED_STALL_LIMIT,
+        };
         tracing::info!(worker = %name, queue = %spec.queue, concurrency = spec.concurrency, "worker started");
         if let Err(e) = rt.queues.hash_set(WORKER_CONCURRENCY_KEY, &name, spec.concurrency as i64).await {
             tracing::warn!(worker = %name, error = %e, "recording the worker's concurrency failed");
@@ -182,7 +221,7 @@ async fn run_one(
         let result = tokio::select! {
             result = run_worker(&rt, &spec, &name, &live, stop.clone()) => result,
             never = keep_alive(&rt, &spec.queue, &name) => match never {},
-            silence = stalled(&live, STALL_LIMIT, HEARTBEAT) => {
+            silence = stalled(&live, stall_limit, HEARTBEAT) => {
                 forget_concurrency(&rt, &name).await;
                 metrics::counter!("kickoff_worker_stalls_total", "queue" => spec.queue.clone()).increment(1);
                 tracing::error!(worker = %name, ?silence, "worker idle without a heartbeat; replacing it");
@@ -289,6 +328,8 @@ async fn housekeeping(rt: Arc<Runtime>, queues: Vec<String>, mut stop: watch::Re
     let mut last_pause_read = tokio::time::Instant::now();
     let mut last_prune = tokio::time::Instant::now();
     let mut last_drain = tokio::time::Instant::now();
+    let mut last_restore = tokio::time::Instant::now();
+    let mut last_ping = tokio::time::Instant::now();
     loop {
         if pause_or_stop(&mut stop, POLL_INTERVAL).await {
             return;
@@ -299,13 +340,25 @@ async fn housekeeping(rt: Arc<Runtime>, queues: Vec<String>, mut stop: watch::Re
         if let Err(e) = rt.flush_journal().await {
             tracing::warn!(error = %e, "writing the job journal failed");
         }
+        if last_ping.elapsed() >= super::breaker::PING_EVERY {
+            last_ping = tokio::time::Instant::now();
+            rt.db_breaker.check(&rt.db).await;
+        }
+        // The database passes wait while the breaker says it is away.
+        let database_up = !rt.db_breaker.is_open();
+        if database_up && last_restore.elapsed() >= RESTORE_PAUSES_EVERY {
+            last_restore = tokio::time::Instant::now();
+            if let Err(e) = rt.restore_pauses(&queues).await {
+                tracing::warn!(error = %e, "restoring recorded pauses failed");
+            }
+        }
         if last_pause_read.elapsed() >= super::PAUSE_REFRESH {
             last_pause_read = tokio::time::Instant::now();
             if let Err(e) = rt.refresh_paused(&queues).await {
                 tracing::warn!(error = %e, "reading pause flags failed");
             }
         }
-        if last_drain.elapsed() >= DRAIN_EVERY {
+        if database_up && last_drain.elapsed() >= DRAIN_EVERY {
             last_drain = tokio::time::Instant::now();
             if let Err(e) = rt.drain_outbox(&queues).await {
                 tracing::warn!(error = %e, "moving dead letters from the outbox failed");
@@ -320,9 +373,10 @@ async fn housekeeping(rt: Arc<Runtime>, queues: Vec<String>, mut stop: watch::Re
     }
 }
 
-/// Runs the pools until `stop` turns true, then lets in-flight jobs finish (up to
-/// `grace`); jobs not finished by then stay in the worker's in-flight set and are
-/// re-run by another worker once this one's heartbeat expires.
+/// Runs the pools until `stop` turns true, then lets in-flight jobs finish, heartbeats
+/// going on, for up to `grace` (`kickoff worker` makes it the longest time limit of the
+/// kinds it serves, so every job ends by itself). Jobs still running after `grace` are
+/// stopped and handed back to the front of their queue at once, for another worker.
 pub async fn run_pools(
     rt: Arc<Runtime>,
     specs: Vec<PoolSpec>,
@@ -332,13 +386,15 @@ pub async fn run_pools(
     let mut tasks = tokio::task::JoinSet::new();
     let names: Vec<String> = specs.iter().map(|s| s.queue.clone()).collect();
     // Pause flags are known before the first job is taken.
+    rt.restore_pauses(&names).await?;
     rt.refresh_paused(&names).await?;
     tasks.spawn(housekeeping(rt.clone(), names, stop.clone()));
+    let running = Running::default();
     for spec in specs {
         tasks.spawn(promote(rt.clone(), spec.queue.clone(), stop.clone()));
-        let (rt, stop) = (rt.clone(), stop.clone());
+        let (rt, stop, running) = (rt.clone(), stop.clone(), running.clone());
         tasks.spawn(async move {
-            if let Err(e) = run_one(rt, spec, stop).await {
+            if let Err(e) = run_one(rt, spec, stop, running).await {
                 tracing::error!(error = %e, "pool ended");
             }
         });
@@ -346,8 +402,26 @@ pub async fn run_pools(
     let mut waiting = stop.clone();
     let _ = waiting.wait_for(|s| *s).await;
     if tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await.is_err() {
-        tracing::warn!(?grace, "grace period over; unfinished jobs will be re-run elsewhere");
+        // Which workers were still at work, read before their tasks go.
+        let unfinished: Vec<(String, String)> =
+            running.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().cloned().collect();
         tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
+        for (queue, worker) in unfinished {
+            match rt.queues.hand_back(&queue, &worker).await {
+                Ok(0) => {}
+                Ok(moved) => {
+                    metrics::counter!("kickoff_jobs_handed_back_total", "queue" => queue.clone())
+                        .increment(moved);
+                    tracing::warn!(?grace, queue = %queue, worker = %worker, moved,
+                        "grace period over: unfinished jobs handed back to the front of the queue");
+                }
+                // Not lost: the heartbeat stops with the process, so another worker's
+                // orphan sweep gives them back a few seconds later.
+                Err(e) => tracing::warn!(queue = %queue, worker = %worker, error = %e,
+                    "handing back unfinished jobs failed; they return once this worker counts as gone"),
+            }
+        }
     }
     rt.flush_done().await?;
     rt.flush_journal().await?;

@@ -30,6 +30,13 @@ pub enum Failure {
     ServerError,
     /// A 400 whose description repeats the request path, token included.
     EchoPath,
+    /// The message is delivered, but the reply comes only after a minute: the caller
+    /// times out not knowing.
+    DeliveredButSlow,
+    /// A proxy's 502 page instead of Telegram's answer.
+    GatewayError,
+    /// The message is delivered and the 200 reply is not JSON.
+    DeliveredGarbled,
 }
 
 pub struct Call {
@@ -93,6 +100,12 @@ fn failure(f: Failure, path: &str) -> Response {
         ),
         Failure::ServerError => error(500, "Internal Server Error", None),
         Failure::EchoPath => error(400, &format!("Bad Request: no route {path}"), None),
+        Failure::GatewayError => Response::builder()
+            .status(StatusCode::BAD_GATEWAY)
+            .content_type("text/html")
+            .body("<html><body>502 Bad Gateway</body></html>"),
+        Failure::DeliveredGarbled => Response::builder().content_type("text/html").body("<html>OK</html>"),
+        Failure::DeliveredButSlow => unreachable!("answered in bot_api"),
     }
 }
 
@@ -184,6 +197,10 @@ async fn bot_api(Path((bot, method)): Path<(String, String)>, body: String, fake
         let send = if method == "sendMessage" { f.send_failures.pop_front() } else { None };
         f.failures.pop_front().or(send).or(chat)
     };
+    if let Some(Failure::DeliveredButSlow) = scripted {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        return send_message(&params);
+    }
     if let Some(f) = scripted {
         return failure(f, &format!("/{bot}/{method}"));
     }

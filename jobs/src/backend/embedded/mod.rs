@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::{Row, SqlitePool};
 
-use crate::backend::{Delivery, JobQueue, ORPHAN_AFTER, OutboxEntry, SharedState};
+use crate::backend::{Delivery, EMBEDDED_ORPHAN_AFTER, JobQueue, OutboxEntry, SharedState};
 use crate::client::{EnqueueOptions, Enqueued, QueueError, QueueStats, WorkerInfo};
 use crate::envelope::Envelope;
 
@@ -368,7 +368,7 @@ impl JobQueue for EmbeddedQueues {
         .bind(now_ms)
         .bind(now_s)
         // A killed worker stops counting once it would be orphaned, not a minute later.
-        .bind(ORPHAN_AFTER.as_secs() as i64)
+        .bind(EMBEDDED_ORPHAN_AFTER.as_secs() as i64)
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -422,12 +422,12 @@ impl JobQueue for EmbeddedQueues {
     }
 
     /// apalis-sqlite's worker rows of `queue`, with the jobs each holds.
-    /// Jobs of workers silent for [`ORPHAN_AFTER`] go back to waiting, in their first
+    /// Jobs of workers silent for [`EMBEDDED_ORPHAN_AFTER`] go back to waiting, in their first
     /// order (apalis-sqlite fetches by `run_at`, so they are first again), and the
     /// workers' rows go. apalis-sqlite does the same at its heartbeat; one host's clock
     /// judges both.
     async fn sweep_orphans(&self, queue: &str) -> Result<u64, QueueError> {
-        let limit = ORPHAN_AFTER.as_secs() as i64;
+        let limit = EMBEDDED_ORPHAN_AFTER.as_secs() as i64;
         let job_type = self.queue_key(queue);
         let moved = while_busy!(
             sqlx::query(
@@ -447,6 +447,27 @@ impl JobQueue for EmbeddedQueues {
             .bind(&job_type)
             .bind(limit)
             .execute(&self.pool)
+        )?;
+        Ok(moved)
+    }
+
+    async fn hand_back(&self, queue: &str, worker: &str) -> Result<u64, QueueError> {
+        let job_type = self.queue_key(queue);
+        let moved = while_busy!(
+            sqlx::query(
+                "UPDATE Jobs SET status = 'Pending', lock_by = NULL, lock_at = NULL \
+                 WHERE lock_by = ?1 AND job_type = ?2 AND status IN ('Queued', 'Running')",
+            )
+            .bind(worker)
+            .bind(&job_type)
+            .execute(&self.pool)
+        )?
+        .rows_affected();
+        while_busy!(
+            sqlx::query("DELETE FROM Workers WHERE id = ?1 AND worker_type = ?2")
+                .bind(worker)
+                .bind(&job_type)
+                .execute(&self.pool)
         )?;
         Ok(moved)
     }

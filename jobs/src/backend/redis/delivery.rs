@@ -35,13 +35,37 @@ return 1
     ))
 });
 
+/// Lua: puts the task ids `ids` back at the front of the ready list (KEYS[3]); an id
+/// whose payload (in KEYS[6]) or metadata (`KEYS[7]:{id}`) is gone (a flushed key, a
+/// partial restore) would fail every fetch that takes it, so it goes to the dead set
+/// (KEYS[8]) instead, where housekeeping makes it a dead letter.
+const GIVE_BACK_IDS: &str = r#"local function give_back(ids)
+  local back, dead = {}, {}
+  for _, id in ipairs(ids) do
+    if redis.call("hexists", KEYS[6], id) == 1 and redis.call("exists", KEYS[7] .. ":" .. id) == 1 then
+      back[#back + 1] = id
+    else
+      dead[#dead + 1] = id
+    end
+  end
+  for i = 1, #back, 1000 do
+    redis.call("lpush", KEYS[3], unpack(back, i, math.min(i + 999, #back)))
+  end
+  for i = 1, #dead, 1000 do
+    redis.call("sadd", KEYS[8], unpack(dead, i, math.min(i + 999, #dead)))
+  end
+  return #back
+end
+"#;
+
 /// Gives the in-flight jobs of every worker silent for ARGV[1] ms back to the *front*
 /// of the ready list (they were fetched first) and forgets the worker. A registered
 /// worker not yet seen beating is first seen now.
-/// KEYS: workers (apalis), beats, active list, signal list, in-flight set prefix.
+/// KEYS: workers (apalis), beats, active list, signal list, in-flight set prefix,
+/// data hash, metadata prefix, dead set.
 static SWEEP: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(&format!(
-        r#"{NOW_MS}
+        r#"{NOW_MS}{GIVE_BACK_IDS}
 local limit = tonumber(ARGV[1])
 local moved = 0
 for _, worker in ipairs(redis.call("zrange", KEYS[1], 0, -1)) do
@@ -50,11 +74,7 @@ for _, worker in ipairs(redis.call("zrange", KEYS[1], 0, -1)) do
     redis.call("zadd", KEYS[2], now, worker)
   elseif now - tonumber(beat) > limit then
     local inflight = KEYS[5] .. ":" .. worker
-    local ids = redis.call("smembers", inflight)
-    for i = 1, #ids, 1000 do
-      redis.call("lpush", KEYS[3], unpack(ids, i, math.min(i + 999, #ids)))
-    end
-    moved = moved + #ids
+    moved = moved + give_back(redis.call("smembers", inflight))
     redis.call("del", inflight)
     redis.call("zrem", KEYS[1], worker)
     redis.call("zrem", KEYS[2], worker)
@@ -63,6 +83,25 @@ end
 for _, worker in ipairs(redis.call("zrange", KEYS[2], 0, -1)) do
   if not redis.call("zscore", KEYS[1], worker) then redis.call("zrem", KEYS[2], worker) end
 end
+if moved > 0 then
+  redis.call("del", KEYS[4])
+  redis.call("lpush", KEYS[4], 1)
+end
+return moved
+"#
+    ))
+});
+
+/// Gives one worker's in-flight jobs back to the front of the ready list and forgets
+/// the worker (its process is stopping).
+/// KEYS: as SWEEP, with the worker's own in-flight set as KEYS[5]. ARGV: worker.
+static HAND_BACK: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(&format!(
+        r#"{GIVE_BACK_IDS}
+local moved = give_back(redis.call("smembers", KEYS[5]))
+redis.call("del", KEYS[5])
+redis.call("zrem", KEYS[1], ARGV[1])
+redis.call("zrem", KEYS[2], ARGV[1])
 if moved > 0 then
   redis.call("del", KEYS[4])
   redis.call("lpush", KEYS[4], 1)
@@ -100,7 +139,26 @@ impl RedisQueues {
             .key(self.key(queue, "active"))
             .key(self.key(queue, "signal"))
             .key(self.key(queue, "inflight"))
+            .key(self.key(queue, "data"))
+            .key(self.key(queue, "meta"))
+            .key(self.key(queue, "dead"))
             .arg(ORPHAN_AFTER.as_millis() as u64)
+            .invoke_async(&mut self.connection())
+            .await?;
+        Ok(moved)
+    }
+
+    pub(super) async fn give_back(&self, queue: &str, worker: &str) -> Result<u64, QueueError> {
+        let moved: u64 = HAND_BACK
+            .key(self.key(queue, "workers"))
+            .key(self.key(queue, "beats"))
+            .key(self.key(queue, "active"))
+            .key(self.key(queue, "signal"))
+            .key(self.key(queue, &format!("inflight:{worker}")))
+            .key(self.key(queue, "data"))
+            .key(self.key(queue, "meta"))
+            .key(self.key(queue, "dead"))
+            .arg(worker)
             .invoke_async(&mut self.connection())
             .await?;
         Ok(moved)

@@ -392,6 +392,10 @@ impl JobQueue for RedisQueues {
         self.sweep(queue).await
     }
 
+    async fn hand_back(&self, queue: &str, worker: &str) -> Result<u64, QueueError> {
+        self.give_back(queue, worker).await
+    }
+
     async fn begin_delivery(&self, queue: &str, task: &str) -> Result<Delivery, QueueError> {
         self.begin(queue, task).await
     }

@@ -1,0 +1,77 @@
+//! Pausing a queue so that the pause survives the queue backend: the database row
+//! (`queue_pauses`) is the record, the backend's flag the cache workers read. A pause
+//! writes the row, then the flag; a resume clears both. Workers restore flags the
+//! backend lost (`restore`). A queue counts as paused when either says so, so a pause
+//! made on the backend alone (a benchmark, a test) still holds.
+
+use std::collections::BTreeSet;
+
+use chrono::Utc;
+use entities::queue_pauses::{ActiveModel, Column, Entity};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+
+use crate::{QueueClient, QueueError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PauseError {
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+/// Pauses `queue`: workers stop taking its jobs within a second.
+pub async fn pause(
+    db: &DatabaseConnection,
+    queues: &QueueClient,
+    queue: &str,
+    by: Option<&str>,
+) -> Result<(), PauseError> {
+    let row = ActiveModel {
+        queue: Set(queue.to_owned()),
+        paused_at: Set(Utc::now()),
+        paused_by: Set(by.map(str::to_owned)),
+        ..Default::default()
+    };
+    let kept = Entity::insert(row)
+        .on_conflict(OnConflict::column(Column::Queue).do_nothing().to_owned())
+        .exec(db)
+        .await;
+    match kept {
+        Ok(_) | Err(DbErr::RecordNotInserted) => {}
+        Err(e) => return Err(e.into()),
+    }
+    queues.pause(queue).await?;
+    Ok(())
+}
+
+/// Resumes `queue`, in the database and on the backend.
+pub async fn resume(db: &DatabaseConnection, queues: &QueueClient, queue: &str) -> Result<(), PauseError> {
+    Entity::delete_many().filter(Column::Queue.eq(queue)).exec(db).await?;
+    queues.resume(queue).await?;
+    Ok(())
+}
+
+/// The queues the database holds paused.
+pub async fn paused(db: &DatabaseConnection) -> Result<BTreeSet<String>, DbErr> {
+    Ok(Entity::find().all(db).await?.into_iter().map(|p| p.queue).collect())
+}
+
+/// Sets the backend's flag of every queue of `names` the database holds paused and the
+/// backend does not (it restarted empty, or its keys were flushed); returns those queues.
+pub async fn restore(
+    db: &DatabaseConnection,
+    queues: &QueueClient,
+    names: &[String],
+) -> Result<Vec<String>, PauseError> {
+    let recorded = paused(db).await?;
+    let mut restored = Vec::new();
+    for name in names.iter().filter(|n| recorded.contains(*n)) {
+        if !queues.is_paused(name).await? {
+            queues.pause(name).await?;
+            restored.push(name.clone());
+        }
+    }
+    Ok(restored)
+}
