@@ -697,3 +697,70 @@ async fn the_overview_charts_throughput_and_streams_fresh_counters() {
     let settle_row = next.split("data-queue=\"settle\"").nth(1).unwrap();
     assert!(settle_row.contains("state=pending&amp;queue=settle\">1</a>"), "{settle_row}");
 }
+
+/// An uncertain alert delivery of a fresh value bet to `chat`; returns its id.
+async fn uncertain_delivery(h: &Harness, chat: i64) -> i64 {
+    use entities::alert_deliveries;
+    use entities::enums::DeliveryState;
+    use sea_orm::{ActiveModelTrait, Set};
+    let (code, home, away) = (format!("L{chat}"), format!("Home {chat}"), format!("Away {chat}"));
+    let bet = entities::testing::seed_value_bet(
+        &h.db.conn,
+        (&code, "A league"),
+        (&home, &away),
+        Utc::now() + chrono::Duration::days(1),
+        [0.5, 0.3, 0.2],
+        ("home", 2.2, 0.1),
+    )
+    .await;
+    alert_deliveries::ActiveModel {
+        value_bet_id: Set(bet.value_bet_id),
+        chat_id: Set(chat),
+        state: Set(DeliveryState::Uncertain),
+        job_id: Set("01JOB".into()),
+        error: Set(Some("unconfirmed Bot API call: operation timed out".into())),
+        created_at: Set(Utc::now()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&h.db.conn)
+    .await
+    .unwrap()
+    .id
+}
+
+/// Uncertain alert deliveries are listed with how their call ended. A reader sees them
+/// without buttons and a forged settlement is refused; an operator settles one with the
+/// session's token ("the chat has it", or a resend queued for that chat), audited.
+#[tokio::test]
+async fn uncertain_alerts_are_listed_and_an_operator_settles_them() {
+    use entities::enums::DeliveryState;
+    use sea_orm::EntityTrait;
+    let h = harness().await;
+    let id = uncertain_delivery(&h, 4_001).await;
+    let reader = h.login(&token("ada@example.com", "reader", 3_600)).await;
+    let (status, page) = h.get("/ops/alerts", Some(&reader.cookie)).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("operation timed out") && page.contains("4001"), "{page}");
+    assert!(!page.contains("Send again"), "no buttons for a reader: {page}");
+    let resend = format!("/ops/alerts/{id}/resend");
+    assert_eq!(h.post(&resend, Some(&reader.cookie), Some(&reader.csrf)).await, 403);
+    assert_eq!(h.queues.stats("notify").await.unwrap().pending, 0);
+
+    let operator = h.key("alerts-op", Role::Operator).await;
+    let op = h.login(&operator).await;
+    let (_, page) = h.get("/ops/alerts", Some(&op.cookie)).await;
+    assert!(page.contains("Send again") && page.contains("The chat has it"), "{page}");
+    assert_eq!(h.post(&resend, Some(&op.cookie), None).await, 403, "no token, no action");
+    assert_eq!(h.post(&resend, Some(&op.cookie), Some(&op.csrf)).await, 303);
+    assert_eq!(h.queues.stats("notify").await.unwrap().pending, 1);
+    assert_eq!(h.post(&resend, Some(&op.cookie), Some(&op.csrf)).await, 404, "settled already");
+
+    let other = uncertain_delivery(&h, 4_002).await;
+    assert_eq!(h.post(&format!("/ops/alerts/{other}/sent"), Some(&op.cookie), Some(&op.csrf)).await, 303);
+    let row = entities::alert_deliveries::Entity::find_by_id(other).one(&h.db.conn).await.unwrap().unwrap();
+    assert_eq!(row.state, DeliveryState::Sent);
+    assert_eq!(h.post(&format!("/ops/alerts/{other}/sent"), Some(&op.cookie), Some(&op.csrf)).await, 409);
+    let audit = h.audit().await;
+    assert_eq!(audit.matches("alert_delivery.resolve").count(), 2, "{audit}");
+}

@@ -13,6 +13,7 @@ pub struct DatabaseSettings {
     /// Pool size per process; 0 sizes it from the CPU cores (see [`Self::pool_size`]).
     pub max_connections: u32,
     pub min_connections: u32,
+    /// How long a caller waits for a SQLite connection from the pool.
     pub connect_timeout_secs: u64,
     /// How long a caller waits for a PostgreSQL connection from the pool. While the
     /// server is unreachable every wait lasts this long (the pool keeps trying to
@@ -31,7 +32,7 @@ impl Default for DatabaseSettings {
             max_connections: 0,
             min_connections: 1,
             connect_timeout_secs: 10,
-            pg_acquire_timeout_ms: 3_000,
+            pg_acquire_timeout_ms: 5_000,
             sqlite_busy_timeout_ms: 10_000,
             log_statements: false,
         }

@@ -14,8 +14,8 @@ use entities::alert_deliveries::{ActiveModel, Column, Entity, Model};
 use entities::enums::DeliveryState;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use serde::{Deserialize, Serialize};
 
@@ -24,11 +24,15 @@ use crate::{EnqueueOptions, Enqueued, Envelope, QueueClient, QueueError};
 
 /// Older than this, a `sending` row outlived every run that could hold it: a send is
 /// bounded by its job's time limit (a minute for `notify_value_bet`), and this leaves
-/// the same again for clocks that disagree.
+/// the same again for the recording of its outcome.
 pub const STALE_AFTER: Duration = Duration::from_secs(120);
 
 /// The error recorded on a claim whose run stopped during its call.
-pub const DIED_DURING_SEND: &str = "the run sending it stopped before Telegram answered";
+pub const DIED_DURING_SEND: &str = "the run sending it stopped before its outcome was recorded";
+
+/// Sends Telegram accepted whose `sent` mark the database did not take: delivery id →
+/// message id, kept in the queue backend until housekeeping records them.
+pub const UNRECORDED_SENT_KEY: &str = "notify:sent_unrecorded";
 
 /// What a run may do about one chat.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,89 +43,141 @@ pub enum Claim {
     Sent,
     /// A message may exist; operators decide.
     Uncertain,
-    /// Another run is sending it now.
-    InProgress,
+    /// Another run is sending it now; its claim turns stale (if that run died) after
+    /// `stale_in`.
+    InProgress { stale_in: Duration },
+}
+
+/// Why the ledger could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+/// The database's clock: every age in the ledger is judged on it, so hosts whose clocks
+/// disagree judge a claim alike.
+pub async fn db_now(db: &DatabaseConnection) -> Result<DateTime<Utc>, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Sqlite => "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        _ => "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+    };
+    let row = db
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the database's time".to_owned()))?;
+    let text: String = row.try_get_by_index(0)?;
+    DateTime::parse_from_rfc3339(&text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| DbErr::Custom(format!("the database's time `{text}`: {e}")))
 }
 
 /// Claims the delivery of `value_bet_id` to `chat_id` for `job_id`.
 pub async fn claim(
     db: &DatabaseConnection,
+    queues: &QueueClient,
     value_bet_id: i64,
     chat_id: i64,
     job_id: &str,
-    now: DateTime<Utc>,
-) -> Result<Claim, DbErr> {
-    let row = ActiveModel {
-        value_bet_id: Set(value_bet_id),
-        chat_id: Set(chat_id),
-        state: Set(DeliveryState::Sending),
-        message_id: Set(None),
-        job_id: Set(job_id.to_owned()),
-        error: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    let inserted = Entity::insert(row)
-        .on_conflict(OnConflict::columns([Column::ValueBetId, Column::ChatId]).do_nothing().to_owned())
-        .exec(db)
-        .await;
-    match inserted {
-        Ok(done) => return Ok(Claim::Mine(done.last_insert_id)),
-        Err(DbErr::RecordNotInserted) => {}
-        Err(e) => return Err(e),
-    }
-    let held = Entity::find()
-        .filter(Column::ValueBetId.eq(value_bet_id))
-        .filter(Column::ChatId.eq(chat_id))
-        .one(db)
-        .await?;
-    let Some(held) = held else {
-        // Released between our insert and this read: the other run never reached
-        // Telegram, so try once more.
-        return Box::pin(claim(db, value_bet_id, chat_id, job_id, now)).await;
-    };
-    Ok(match held.state {
-        DeliveryState::Sent => Claim::Sent,
-        DeliveryState::Uncertain => Claim::Uncertain,
-        DeliveryState::Sending if is_stale(&held, now) => {
-            if expire(db, held.id, now).await? {
-                Claim::Uncertain
-            } else {
-                Claim::InProgress
-            }
+) -> Result<Claim, LedgerError> {
+    for _ in 0..2 {
+        let now = db_now(db).await?;
+        let row = ActiveModel {
+            value_bet_id: Set(value_bet_id),
+            chat_id: Set(chat_id),
+            state: Set(DeliveryState::Sending),
+            message_id: Set(None),
+            job_id: Set(job_id.to_owned()),
+            error: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        let inserted = Entity::insert(row)
+            .on_conflict(OnConflict::columns([Column::ValueBetId, Column::ChatId]).do_nothing().to_owned())
+            .exec(db)
+            .await;
+        match inserted {
+            Ok(done) => return Ok(Claim::Mine(done.last_insert_id)),
+            Err(DbErr::RecordNotInserted) => {}
+            Err(e) => return Err(e.into()),
         }
-        DeliveryState::Sending => Claim::InProgress,
-    })
+        let held = Entity::find()
+            .filter(Column::ValueBetId.eq(value_bet_id))
+            .filter(Column::ChatId.eq(chat_id))
+            .one(db)
+            .await?;
+        // None: released between our insert and this read (the other run never reached
+        // Telegram), so try once more.
+        let Some(held) = held else { continue };
+        return Ok(match held.state {
+            DeliveryState::Sent => Claim::Sent,
+            DeliveryState::Uncertain => Claim::Uncertain,
+            DeliveryState::Sending => match stale_in(&held, now) {
+                Some(stale_in) => Claim::InProgress { stale_in },
+                None => {
+                    settle_stale(db, queues, &held, now).await?;
+                    match Entity::find_by_id(held.id).one(db).await?.map(|r| r.state) {
+                        Some(DeliveryState::Sent) => Claim::Sent,
+                        _ => Claim::Uncertain,
+                    }
+                }
+            },
+        });
+    }
+    Ok(Claim::InProgress { stale_in: Duration::ZERO })
 }
 
-fn is_stale(row: &Model, now: DateTime<Utc>) -> bool {
-    now.signed_duration_since(row.updated_at).to_std().is_ok_and(|age| age > STALE_AFTER)
+/// How long until `row` counts as stale, or `None` when it does.
+fn stale_in(row: &Model, now: DateTime<Utc>) -> Option<Duration> {
+    let age = now.signed_duration_since(row.updated_at).to_std().unwrap_or_default();
+    STALE_AFTER.checked_sub(age).filter(|left| !left.is_zero())
 }
 
-/// Turns a stale `sending` row into `uncertain`; false when it was no longer `sending`.
-async fn expire(db: &DatabaseConnection, id: i64, now: DateTime<Utc>) -> Result<bool, DbErr> {
+/// A stale `sending` row: `sent` when its send's message id waits in the queue
+/// backend, `uncertain` otherwise (the run died during the call). Counted once.
+async fn settle_stale(
+    db: &DatabaseConnection,
+    queues: &QueueClient,
+    row: &Model,
+    now: DateTime<Utc>,
+) -> Result<(), LedgerError> {
+    let unrecorded = queues.hash_get_all(UNRECORDED_SENT_KEY).await?;
+    if let Some(message_id) = unrecorded.get(&row.id.to_string()) {
+        mark_sent(db, row.id, *message_id).await?;
+        queues.hash_del(UNRECORDED_SENT_KEY, &row.id.to_string()).await?;
+        return Ok(());
+    }
     let done = Entity::update_many()
         .col_expr(Column::State, Expr::value(DeliveryState::Uncertain))
         .col_expr(Column::Error, Expr::value(Some(DIED_DURING_SEND.to_owned())))
         .col_expr(Column::UpdatedAt, Expr::value(now))
-        .filter(Column::Id.eq(id))
+        .filter(Column::Id.eq(row.id))
         .filter(Column::State.eq(DeliveryState::Sending))
         .exec(db)
         .await?;
-    Ok(done.rows_affected == 1)
+    if done.rows_affected == 1 {
+        metrics::counter!("kickoff_alerts_uncertain_total").increment(1);
+        tracing::warn!(
+            delivery = row.id,
+            value_bet = row.value_bet_id,
+            chat = row.chat_id,
+            "alert delivery whose run stopped mid-send is now uncertain"
+        );
+    }
+    Ok(())
 }
 
 /// Telegram took the message and named it `message_id`.
-pub async fn mark_sent(
-    db: &DatabaseConnection,
-    id: i64,
-    message_id: i64,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+pub async fn mark_sent(db: &DatabaseConnection, id: i64, message_id: i64) -> Result<(), DbErr> {
+    let now = db_now(db).await?;
     Entity::update_many()
         .col_expr(Column::State, Expr::value(DeliveryState::Sent))
         .col_expr(Column::MessageId, Expr::value(Some(message_id)))
+        .col_expr(Column::Error, Expr::value(Option::<String>::None))
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::Id.eq(id))
         .exec(db)
@@ -129,13 +185,28 @@ pub async fn mark_sent(
         .map(drop)
 }
 
-/// The call may have reached Telegram; `error` says how it ended.
-pub async fn mark_uncertain(
+/// Records that Telegram took the message: in the ledger, or, while the database does
+/// not take it, in the queue backend, from where `expire_stale` (or the next claim of
+/// the chat) moves it into the ledger. A sent message is never reported as uncertain.
+pub async fn record_sent(
     db: &DatabaseConnection,
+    queues: &QueueClient,
     id: i64,
-    error: &str,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+    message_id: i64,
+) -> Result<(), LedgerError> {
+    match mark_sent(db, id, message_id).await {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            tracing::warn!(delivery = id, message_id, error = %e, "sent mark kept in the queue backend until the database takes it");
+            queues.hash_set(UNRECORDED_SENT_KEY, &id.to_string(), message_id).await?;
+            Ok(())
+        }
+    }
+}
+
+/// The call may have reached Telegram; `error` says how it ended.
+pub async fn mark_uncertain(db: &DatabaseConnection, id: i64, error: &str) -> Result<(), DbErr> {
+    let now = db_now(db).await?;
     Entity::update_many()
         .col_expr(Column::State, Expr::value(DeliveryState::Uncertain))
         .col_expr(Column::Error, Expr::value(Some(error.to_owned())))
@@ -157,20 +228,30 @@ pub async fn release(db: &DatabaseConnection, id: i64) -> Result<(), DbErr> {
         .map(drop)
 }
 
-/// Turns every stale `sending` row into `uncertain`; returns how many. Housekeeping
-/// runs it, so a run that died mid-call is listed to operators even when no later run
+/// Moves sent marks kept in the queue backend into the ledger, then turns every stale
+/// `sending` row into `uncertain`; returns how many turned. Housekeeping runs it every
+/// minute, so a run that died mid-call is listed to operators even when no later run
 /// of its job comes by.
-pub async fn expire_stale(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, DbErr> {
+pub async fn expire_stale(db: &DatabaseConnection, queues: &QueueClient) -> Result<u64, LedgerError> {
+    for (id, message_id) in queues.hash_get_all(UNRECORDED_SENT_KEY).await? {
+        if let Ok(id) = id.parse::<i64>() {
+            mark_sent(db, id, message_id).await?;
+        }
+        queues.hash_del(UNRECORDED_SENT_KEY, &id).await?;
+    }
+    let now = db_now(db).await?;
     let Ok(stale) = chrono::Duration::from_std(STALE_AFTER) else { return Ok(0) };
-    let done = Entity::update_many()
-        .col_expr(Column::State, Expr::value(DeliveryState::Uncertain))
-        .col_expr(Column::Error, Expr::value(Some(DIED_DURING_SEND.to_owned())))
-        .col_expr(Column::UpdatedAt, Expr::value(now))
+    let rows = Entity::find()
         .filter(Column::State.eq(DeliveryState::Sending))
         .filter(Column::UpdatedAt.lt(now - stale))
-        .exec(db)
+        .all(db)
         .await?;
-    Ok(done.rows_affected)
+    let mut expired = 0;
+    for row in rows {
+        settle_stale(db, queues, &row, now).await?;
+        expired += 1;
+    }
+    Ok(expired)
 }
 
 /// Why an operator's decision on a delivery was refused.
@@ -233,9 +314,10 @@ pub async fn resolve(
     }
     match resolution {
         Resolution::Sent => {
+            let now = db_now(db).await?;
             Entity::update_many()
                 .col_expr(Column::State, Expr::value(DeliveryState::Sent))
-                .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+                .col_expr(Column::UpdatedAt, Expr::value(now))
                 .filter(Column::Id.eq(id))
                 .filter(Column::State.eq(DeliveryState::Uncertain))
                 .exec(db)

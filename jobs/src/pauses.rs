@@ -1,8 +1,9 @@
 //! Pausing a queue so that the pause survives the queue backend: the database row
 //! (`queue_pauses`) is the record, the backend's flag the cache workers read. A pause
-//! writes the row, then the flag; a resume clears both. Workers restore flags the
-//! backend lost (`restore`). A queue counts as paused when either says so, so a pause
-//! made on the backend alone (a benchmark, a test) still holds.
+//! sets the flag, then records the row (best effort: a pause must work while the
+//! database is away); a resume deletes the row, then clears the flag. Workers restore
+//! flags the backend lost (`restore`). A queue counts as paused when either says so, so
+//! a pause made on the backend alone (a benchmark, a test) still holds.
 
 use std::collections::BTreeSet;
 
@@ -34,15 +35,18 @@ pub async fn pause(
         paused_by: Set(by.map(str::to_owned)),
         ..Default::default()
     };
+    queues.pause(queue).await?;
     let kept = Entity::insert(row)
         .on_conflict(OnConflict::column(Column::Queue).do_nothing().to_owned())
         .exec(db)
         .await;
     match kept {
         Ok(_) | Err(DbErr::RecordNotInserted) => {}
-        Err(e) => return Err(e.into()),
+        // Paused all the same; only a backend that loses its state meanwhile forgets it.
+        Err(e) => {
+            tracing::warn!(queue, error = %e, "pause not recorded in the database; the queue is paused")
+        }
     }
-    queues.pause(queue).await?;
     Ok(())
 }
 
@@ -70,6 +74,12 @@ pub async fn restore(
     for name in names.iter().filter(|n| recorded.contains(*n)) {
         if !queues.is_paused(name).await? {
             queues.pause(name).await?;
+            // A resume between our read and the flag: it deleted the row and cleared the
+            // flag first, so the flag just set is stale. Read again and take it back.
+            if !paused(db).await?.contains(name) {
+                queues.resume(name).await?;
+                continue;
+            }
             restored.push(name.clone());
         }
     }

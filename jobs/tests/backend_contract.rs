@@ -106,11 +106,16 @@ async fn orphans_are_judged_on_redis_time_and_go_first() {
     let mut c = r.connection();
     let now = chrono::Utc::now().timestamp();
     // apalis registers workers with each host's own clock.
+    // o1 is whole, o2 lost only its metadata, o3 its payload (a partial restore).
     let _: () = redis::pipe()
         .zadd(key("workers"), "ahead", now + 600)
         .zadd(key("workers"), "behind", now - 600)
-        .sadd(key("inflight:ahead"), &["o1", "o2"])
+        .sadd(key("inflight:ahead"), &["o1", "o2", "o3"])
         .sadd(key("inflight:behind"), "kept")
+        .hset(key("data"), "o1", "{}")
+        .hset(key("data"), "o2", "{}")
+        .hset(key("meta:o1"), "attempts", 0)
+        .hset(key("meta:o3"), "attempts", 0)
         .query_async(&mut c)
         .await
         .unwrap();
@@ -138,6 +143,13 @@ async fn orphans_are_judged_on_redis_time_and_go_first() {
         (head, &active[2..]),
         (vec!["o1".to_owned(), "o2".to_owned()], &["later1".to_owned(), "later2".to_owned()][..])
     );
+    // The task without its payload would fail every fetch: it is set aside for a dead
+    // letter. The one without metadata got the metadata a push writes.
+    let given_up = q.given_up(m, 10).await.unwrap();
+    assert_eq!(given_up, vec![("o3".to_owned(), None)]);
+    let status: Option<String> =
+        redis::cmd("HGET").arg(key("meta:o2")).arg("status").query_async(&mut c).await.unwrap();
+    assert_eq!(status.as_deref(), Some("Pending"));
     let workers = q.workers(m).await.unwrap();
     assert_eq!(
         workers.iter().map(|w| (w.name.as_str(), w.alive, w.in_flight)).collect::<Vec<_>>(),
@@ -168,7 +180,18 @@ async fn the_embedded_queue_forgets_a_silent_worker() {
     let m = queues::MAINTENANCE;
     let QueueClient::Embedded(e) = &q else { unreachable!() };
     q.enqueue(&job("held"), &EnqueueOptions::default()).await.unwrap();
-    let silent_since = chrono::Utc::now().timestamp() - 10;
+    // Silent for 10 s: a heartbeat write waiting out a busy file, still alive.
+    let waiting = chrono::Utc::now().timestamp() - 10;
+    sqlx::query("INSERT INTO Workers (id, worker_type, storage_name, layers, last_seen) VALUES ('busy', ?1, 'x', '', ?2)")
+        .bind(e.queue_key(m))
+        .bind(waiting)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(q.stats(m).await.unwrap().workers, 1);
+    assert_eq!(q.sweep_orphans(m).await.unwrap(), 0);
+    sqlx::query("DELETE FROM Workers WHERE id = 'busy'").execute(&pool).await.unwrap();
+    let silent_since = chrono::Utc::now().timestamp() - 30;
     sqlx::query("INSERT INTO Workers (id, worker_type, storage_name, layers, last_seen) VALUES ('dead', ?1, 'x', '', ?2)")
         .bind(e.queue_key(m))
         .bind(silent_since)
@@ -180,4 +203,51 @@ async fn the_embedded_queue_forgets_a_silent_worker() {
     assert_eq!((stats.workers, stats.running), (0, 0));
     assert_eq!(q.sweep_orphans(m).await.unwrap(), 1);
     assert_eq!(q.stats(m).await.unwrap().pending, 1);
+}
+
+/// A stopping worker's jobs go back to the front of the ready list at once (not after
+/// its heartbeat expires), and the worker is forgotten.
+#[tokio::test]
+async fn a_stopping_worker_hands_its_jobs_back_on_redis() {
+    let (q, _guard) = redis().await;
+    let QueueClient::Redis(r) = &q else { unreachable!() };
+    let m = queues::MAINTENANCE;
+    let key = |s: &str| format!("{}{m}:{s}", r.prefix());
+    let mut c = r.connection();
+    let _: () = redis::pipe()
+        .zadd(key("workers"), "leaving", chrono::Utc::now().timestamp())
+        .sadd(key("inflight:leaving"), &["h1", "gone"])
+        .hset(key("data"), "h1", "{}")
+        .hset(key("meta:h1"), "attempts", 0)
+        .rpush(key("active"), "later")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    q.keep_alive(m, "leaving").await.unwrap();
+    assert_eq!(q.hand_back(m, "leaving").await.unwrap(), 1);
+    let active: Vec<String> =
+        redis::cmd("LRANGE").arg(key("active")).arg(0).arg(-1).query_async(&mut c).await.unwrap();
+    assert_eq!(active, ["h1", "later"]);
+    assert_eq!(q.given_up(m, 10).await.unwrap(), vec![("gone".to_owned(), None)]);
+    assert!(q.workers(m).await.unwrap().is_empty());
+    let _ = q.flush_all().await;
+}
+
+#[tokio::test]
+async fn a_stopping_worker_hands_its_jobs_back_on_the_embedded_queue() {
+    let (q, pool) = memory_queue().await;
+    let m = queues::MAINTENANCE;
+    let QueueClient::Embedded(e) = &q else { unreachable!() };
+    q.enqueue(&job("held"), &EnqueueOptions::default()).await.unwrap();
+    sqlx::query("INSERT INTO Workers (id, worker_type, storage_name, layers, last_seen) VALUES ('leaving', ?1, 'x', '', ?2)")
+        .bind(e.queue_key(m))
+        .bind(chrono::Utc::now().timestamp())
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE Jobs SET status = 'Running', lock_by = 'leaving'").execute(&pool).await.unwrap();
+    assert_eq!(q.stats(m).await.unwrap().running, 1);
+    assert_eq!(q.hand_back(m, "leaving").await.unwrap(), 1);
+    let stats = q.stats(m).await.unwrap();
+    assert_eq!((stats.pending, stats.running, stats.workers), (1, 0, 0));
 }

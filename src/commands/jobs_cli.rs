@@ -203,8 +203,16 @@ pub async fn queues_cmd(settings: &Settings, command: QueuesCommand) -> anyhow::
         // Recorded in the database too, so the pause outlives a Redis restart.
         QueuesCommand::Pause { queue } => {
             check_queue(&queue)?;
-            let db = entities::connect(&settings.database).await?;
-            jobs::pauses::pause(&db, &q, &queue, Some("cli")).await?;
+            // A pause must work while the database is away; it is then not recorded.
+            match entities::connect(&settings.database).await {
+                Ok(db) => jobs::pauses::pause(&db, &q, &queue, Some("cli")).await?,
+                Err(e) => {
+                    q.pause(&queue).await?;
+                    eprintln!(
+                        "warning: the pause is not recorded in the database ({e}); a queue backend that loses its state forgets it"
+                    );
+                }
+            }
             println!("paused {queue}");
         }
         QueuesCommand::Resume { queue } => {

@@ -504,7 +504,9 @@ async fn a_queue_backend_that_forgets_everything_sends_nothing_twice(backend: Ba
 
 /// A claim left `sending` by a run that died during its call: while it is younger than
 /// any run can last it belongs to a live run; older, it turns uncertain, at the next run
-/// of the job or at the next queue vacuum, and the chat is never sent the alert again.
+/// of the job or at the minutely operator-alert check, and the chat is never sent the
+/// alert again. A claim whose send Telegram took, but whose `sent` mark the database
+/// refused, is recorded sent from the queue backend, never uncertain.
 async fn a_run_that_died_during_its_send_leaves_the_chat_uncertain_once_stale(backend: Backend) {
     let (w, bet) = seeded(backend, &[71, 72]).await;
     w.claimed_elsewhere(bet, 72, chrono::Duration::minutes(3)).await;
@@ -518,13 +520,30 @@ async fn a_run_that_died_during_its_send_leaves_the_chat_uncertain_once_stale(ba
     let other = w.add_value_bet(game.match_id, game.prediction_id, 0.07).await;
     let fresh = w.claimed_elsewhere(other, 71, chrono::Duration::seconds(5)).await;
     let stale = w.claimed_elsewhere(other, 72, chrono::Duration::minutes(3)).await;
-    let vacuum = Envelope::new(&AnyJob::Maintenance(Maintenance { task: MaintenanceTask::VacuumQueue }));
-    assert_eq!(w.rt.execute(vacuum, "notify-test").await.unwrap(), Outcome::Succeeded);
+    let check = Envelope::new(&AnyJob::Maintenance(Maintenance { task: MaintenanceTask::OpsAlerts }));
+    assert_eq!(w.rt.execute(check, "notify-test").await.unwrap(), Outcome::Succeeded);
     let state = |id| {
         let db = w.db.conn.clone();
         async move { alert_deliveries::Entity::find_by_id(id).one(&db).await.unwrap().unwrap().state }
     };
     assert_eq!((state(fresh).await, state(stale).await), (DeliveryState::Sending, DeliveryState::Uncertain));
+
+    let third = w.add_value_bet(game.match_id, game.prediction_id, 0.06).await;
+    let unrecorded = jobs::alert_deliveries::UNRECORDED_SENT_KEY;
+    // The check finds one such claim, the next run of the job the other.
+    let taken = w.claimed_elsewhere(third, 71, chrono::Duration::minutes(3)).await;
+    w.rt.queues.hash_set(unrecorded, &taken.to_string(), 4242).await.unwrap();
+    let check = Envelope::new(&AnyJob::Maintenance(Maintenance { task: MaintenanceTask::OpsAlerts }));
+    assert_eq!(w.rt.execute(check, "notify-test").await.unwrap(), Outcome::Succeeded);
+    let taken = w.claimed_elsewhere(third, 72, chrono::Duration::minutes(3)).await;
+    w.rt.queues.hash_set(unrecorded, &taken.to_string(), 4343).await.unwrap();
+    assert_eq!(w.run(third).await, Outcome::Succeeded);
+    for (chat, message) in [(71, 4242), (72, 4343)] {
+        let row = w.delivery(third, chat).await.unwrap();
+        assert_eq!((row.state, row.message_id), (DeliveryState::Sent, Some(message)), "{row:?}");
+    }
+    assert_eq!((w.calls_to(71), w.calls_to(72)), (1, 0), "nothing sent again");
+    assert!(w.rt.queues.hash_get_all(unrecorded).await.unwrap().is_empty());
 }
 
 /// Two runs of one alert never both send to a chat: the one that finds the other's
@@ -533,7 +552,11 @@ async fn a_run_that_died_during_its_send_leaves_the_chat_uncertain_once_stale(ba
 async fn a_chat_another_run_is_sending_to_retries_the_job_without_sending(backend: Backend) {
     let (w, bet) = seeded(backend, &[73, 74]).await;
     let claim = w.claimed_elsewhere(bet, 74, chrono::Duration::seconds(1)).await;
-    assert!(matches!(w.run(bet).await, Outcome::Retried { .. }));
+    // It comes back once that claim would be stale (if its run died, it is settled then).
+    match w.run(bet).await {
+        Outcome::Retried { delay_ms, .. } => assert!((115_000..=125_000).contains(&delay_ms), "{delay_ms}"),
+        other => panic!("{other:?}"),
+    }
     assert_eq!((w.calls_to(73), w.calls_to(74)), (1, 0));
     alert_deliveries::Entity::delete_by_id(claim).exec(&w.db.conn).await.unwrap();
     assert_eq!(w.run(bet).await, Outcome::Succeeded);

@@ -1,5 +1,5 @@
 //! Alert deliveries: the value-bet alerts that may or may not have reached their chat
-//! (listed first, with what the call ended on), then the latest ones sent. An operator
+//! (listed first, with what the call ended on), those being sent, then the latest sent. An operator
 //! settles an uncertain one: the chat has it, or it is sent again to that chat alone.
 
 use entities::alert_deliveries::Model;
@@ -52,10 +52,11 @@ pub async fn list(session: &Session, state: Data<&ApiState>) -> Response {
     let Some(op) = current(session) else { return Refusal::Login.into_response() };
     let read = async {
         let uncertain = alert_deliveries::list(&state.db, Some(DeliveryState::Uncertain), 0, SHOWN).await?;
+        let sending = alert_deliveries::list(&state.db, Some(DeliveryState::Sending), 0, SHOWN).await?;
         let sent = alert_deliveries::list(&state.db, Some(DeliveryState::Sent), 0, SHOWN).await?;
-        Ok::<_, sea_orm::DbErr>((uncertain, sent))
+        Ok::<_, sea_orm::DbErr>((uncertain, sending, sent))
     };
-    let ((uncertain, n_uncertain), (sent, n_sent)) = match read.await {
+    let ((uncertain, n_uncertain), (sending, n_sending), (sent, n_sent)) = match read.await {
         Ok(r) => r,
         Err(e) => return unavailable("database", e),
     };
@@ -66,6 +67,9 @@ pub async fn list(session: &Session, state: Data<&ApiState>) -> Response {
             h2 { "Uncertain (" (n_uncertain) ")" }
             p { "The call may have reached Telegram and no reply proves it: these are never sent again on their own. Ask the chat, then settle each." }
             (table(&op, "uncertain", &uncertain))
+            h2 { "Sending (" (n_sending) ")" }
+            p { "Claimed by a run that is sending now; one whose run died turns uncertain two minutes after its claim." }
+            (table(&op, "sending", &sending))
             h2 { "Sent (" (n_sent) ")" }
             (table(&op, "sent", &sent))
         },

@@ -33,9 +33,10 @@ use crate::envelope::{AttemptError, Envelope};
 pub const ORPHAN_AFTER: Duration = Duration::from_secs(6);
 
 /// The same on the embedded queue, longer: a worker's heartbeat is a write to the SQLite
-/// file, which waits while another writer holds it (an import, a vacuum) for up to the
-/// busy timeout (10 s by default) and our retries. A live worker must never look dead
-/// for that wait, so a killed worker's jobs are given back after 20 s instead of 6.
+/// file, which waits while another writer holds it (an import, a vacuum). 20 s is twice
+/// the busy timeout (10 s by default), so a writer holding the file for less than that
+/// does not make a live worker look dead; a killed worker's jobs are given back after
+/// 20 s instead of 6. A writer holding it longer still can (chunk such transactions).
 pub const EMBEDDED_ORPHAN_AFTER: Duration = Duration::from_secs(20);
 
 /// How long a task's delivery marks are kept at most (a vacuum deletes them sooner,

@@ -41,8 +41,8 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &RunInference) -> Resul
             let next =
                 Envelope::new(&AnyJob::NotifyValueBet(NotifyValueBet { value_bet_id: id, chat_id: None }))
                     .child_of(envelope);
-            // The key queues each bet's alert once; the delivery's sent key covers
-            // alerts queued again after it expires.
+            // The key queues each bet's alert once; the delivery ledger covers alerts
+            // queued again after it expires.
             let opts = EnqueueOptions { idempotency_key: Some(format!("notify:{id}")), ..Default::default() };
             rt.queues.enqueue(&next, &opts).await.map_err(JobFailure::transient)?;
         }

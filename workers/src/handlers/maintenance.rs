@@ -56,19 +56,15 @@ async fn vacuum_queues(rt: &Runtime, envelope: &Envelope) -> Result<(), JobFailu
     }
     let markers = crate::runtime::fence::prune(&rt.db).await.map_err(JobFailure::transient)?;
     tracing::info!(removed, markers, "finished jobs vacuumed");
-    let expired = jobs::alert_deliveries::expire_stale(&rt.db, chrono::Utc::now())
-        .await
-        .map_err(JobFailure::transient)?;
-    if expired > 0 {
-        tracing::warn!(expired, "alert deliveries whose run died during the send are now uncertain");
-        metrics::counter!("kickoff_alerts_uncertain_total").increment(expired);
-    }
     Ok(())
 }
 
 /// Without a bot or an ops chat the incidents are only logged (and still tracked, so
 /// each is logged once).
 async fn ops_alerts(rt: &Runtime, envelope: &Envelope) -> Result<(), JobFailure> {
+    // Alert deliveries whose run died mid-send become uncertain here, before the check
+    // that reports uncertain deliveries, so operators hear of them within minutes.
+    jobs::alert_deliveries::expire_stale(&rt.db, &rt.queues).await.map_err(JobFailure::transient)?;
     let chat = match (rt.telegram.as_ref(), rt.ops_chat) {
         (Some(api), Some(chat_id)) => Some(OpsChat { api, chat_id }),
         _ => None,

@@ -1,11 +1,13 @@
 //! `notify_value_bet`: the alert of one value bet to every active subscription whose
-//! filters want it, at most once per chat however often the job runs (see
-//! `notify::delivery`). Per chat, Telegram's answer decides: a rate limit or a server or
-//! network failure retries the job (served chats are skipped then); a blocked chat is
-//! deactivated and the others still served; any other refusal dead-letters the job
-//! with Telegram's description, after the other chats were served. A chat whose
-//! delivery is uncertain is not sent to again (operators see it); one another run is
-//! sending to retries the job. Once the match has kicked off, nothing is sent.
+//! filters want it, at most once per chat however often the job runs (the delivery
+//! ledger, see `notify::delivery`). Per chat, Telegram's answer decides: a rate limit,
+//! Telegram's own server error or a connection never made retries the job (served chats
+//! are skipped then); a call that may have reached Telegram without proof (a timeout
+//! after sending, a proxy's error page) leaves the chat uncertain, listed to operators
+//! and not sent again; a blocked chat is deactivated and the others still served; any
+//! other refusal dead-letters the job with Telegram's description, after the other chats
+//! were served. A chat another run is sending to retries the job once that run's claim
+//! would be stale. Once the match has kicked off, nothing is sent.
 
 use jobs::Envelope;
 use jobs::catalogue::{Job, NotifyValueBet};
@@ -37,9 +39,18 @@ pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) 
     let mut chats = subscriptions::matching(&rt.db, &alert).await.map_err(JobFailure::transient)?;
     if let Some(only) = job.chat_id {
         chats.retain(|sub| sub.chat_id == only);
+        if chats.is_empty() {
+            // An operator's resend to a chat that unsubscribed or no longer wants it.
+            tracing::warn!(
+                value_bet = alert.value_bet_id,
+                chat = only,
+                "resend not sent: the chat has no active subscription that wants this alert"
+            );
+        }
     }
     let text = alert.render();
     let (mut sent, mut uncertain, mut elsewhere, mut refused) = (0usize, 0usize, Vec::new(), Vec::new());
+    let mut come_back = std::time::Duration::ZERO;
     for sub in chats {
         let delivered = delivery::send_once(
             &rt.db,
@@ -56,7 +67,10 @@ pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) 
             Ok(Delivered::Sent { .. }) => sent += 1,
             Ok(Delivered::AlreadySent) => {}
             Ok(Delivered::Uncertain { .. }) => uncertain += 1,
-            Ok(Delivered::InProgress) => elsewhere.push(sub.chat_id),
+            Ok(Delivered::InProgress { stale_in }) => {
+                elsewhere.push(sub.chat_id);
+                come_back = come_back.max(stale_in);
+            }
             Err(DeliveryError::Api(e)) => match e.disposition() {
                 Disposition::Retry(wait) => {
                     let message = format!("chat {}: {e}", sub.chat_id);
@@ -71,7 +85,7 @@ pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) 
                 }
                 Disposition::Migrate(to) => {
                     // Follow the group to its new id; the retry sends there, and the
-                    // chats already served are skipped by their sent keys.
+                    // chats already served are skipped by the ledger.
                     tracing::info!(chat = sub.chat_id, to, "subscription moved to the chat's new id");
                     subscriptions::move_chat(&rt.db, sub.id, to).await.map_err(JobFailure::transient)?;
                     return Err(JobFailure::Transient(format!("chat {}: {e}", sub.chat_id)));
@@ -91,8 +105,10 @@ pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) 
         "value bet alert sent"
     );
     if !elsewhere.is_empty() {
-        // The other run may still fail and release its claims: come back to see.
-        return Err(JobFailure::Transient(format!("chats {elsewhere:?}: another run is sending this alert")));
+        // The other run may still fail and release its claims, or have died: come back
+        // once its claims would be stale, to send or to see them settled.
+        let message = format!("chats {elsewhere:?}: another run is sending this alert");
+        return Err(JobFailure::RetryAfter(message, come_back + std::time::Duration::from_secs(1)));
     }
     if refused.is_empty() { Ok(()) } else { Err(JobFailure::Permanent(refused.join("; "))) }
 }

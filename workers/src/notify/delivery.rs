@@ -17,10 +17,9 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
-use jobs::alert_deliveries::{self as ledger, Claim};
+use jobs::alert_deliveries::{self as ledger, Claim, LedgerError};
 use jobs::{QueueClient, QueueError};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DatabaseConnection;
 use tokio::time::Instant;
 
 use super::bot_api::{BotApi, ParseMode};
@@ -40,7 +39,7 @@ pub enum DeliveryError {
     #[error("queue backend: {0}")]
     Queue(#[from] QueueError),
     #[error("delivery ledger: {0}")]
-    Ledger(#[from] DbErr),
+    Ledger(#[from] LedgerError),
     /// The chat's next free slot is past the job's deadline; the job should retry.
     #[error("chat {chat_id} is busy for another {wait:?}")]
     Busy { chat_id: i64, wait: Duration },
@@ -56,8 +55,9 @@ pub enum Delivered {
     /// It may have reached the chat, by this run (the error says how the call ended) or
     /// an earlier one; it is listed to operators and not sent again.
     Uncertain { error: Option<String> },
-    /// Another run is sending it now; this job should come back later.
-    InProgress,
+    /// Another run is sending it now; this job should come back once that run's claim
+    /// would be stale (`stale_in`), to see how it ended.
+    InProgress { stale_in: Duration },
 }
 
 /// When a run must stop: waits for rate-limit slots end at `wait_until` (the job then
@@ -82,19 +82,19 @@ pub async fn send_once(
     text: &str,
     deadlines: Deadlines,
 ) -> Result<Delivered, DeliveryError> {
-    let id = match ledger::claim(db, value_bet_id, chat_id, job_id, Utc::now()).await? {
+    let id = match ledger::claim(db, queues, value_bet_id, chat_id, job_id).await? {
         Claim::Mine(id) => id,
         Claim::Sent => return Ok(Delivered::AlreadySent),
         Claim::Uncertain => return Ok(Delivered::Uncertain { error: None }),
-        Claim::InProgress => return Ok(Delivered::InProgress),
+        Claim::InProgress { stale_in } => return Ok(Delivered::InProgress { stale_in }),
     };
     let sent = throttled_send_within(queues, api, chat_id, text, deadlines).await;
     let recorded = match &sent {
-        Ok(message_id) => ledger::mark_sent(db, id, *message_id, Utc::now()).await,
+        Ok(message_id) => ledger::record_sent(db, queues, id, *message_id).await,
         Err(DeliveryError::Api(e)) if e.is_unconfirmed() => {
-            ledger::mark_uncertain(db, id, &e.to_string(), Utc::now()).await
+            ledger::mark_uncertain(db, id, &e.to_string()).await.map_err(LedgerError::from)
         }
-        Err(_) => ledger::release(db, id).await,
+        Err(_) => ledger::release(db, id).await.map_err(LedgerError::from),
     };
     if let Err(e) = recorded {
         // The claim stays `sending` and turns `uncertain` when stale: the chat may miss

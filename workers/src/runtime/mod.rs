@@ -89,6 +89,7 @@ impl Runtime {
         let scrape = crate::settings::ScrapeSettings::default();
         let fetcher = std::sync::Arc::new(HttpFetcher::direct(scrape.clone(), Some(queues.clone())));
         let (events, _) = tokio::sync::broadcast::channel(EVENT_BUFFER);
+        let db_breaker = breaker::Breaker::for_database(&db);
         Self {
             db,
             queues,
@@ -103,7 +104,7 @@ impl Runtime {
             ops_alerts: Default::default(),
             vacuum_in_pools: true,
             clock: crate::clock::Clock::system(),
-            db_breaker: Default::default(),
+            db_breaker,
             paused: Default::default(),
             done: Default::default(),
             journal: Default::default(),

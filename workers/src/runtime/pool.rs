@@ -342,7 +342,7 @@ async fn housekeeping(rt: Arc<Runtime>, queues: Vec<String>, mut stop: watch::Re
         }
         if last_ping.elapsed() >= super::breaker::PING_EVERY {
             last_ping = tokio::time::Instant::now();
-            rt.db_breaker.check(&rt.db).await;
+            rt.db_breaker.check().await;
         }
         // The database passes wait while the breaker says it is away.
         let database_up = !rt.db_breaker.is_open();

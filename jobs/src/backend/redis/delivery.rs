@@ -35,14 +35,19 @@ return 1
     ))
 });
 
-/// Lua: puts the task ids `ids` back at the front of the ready list (KEYS[3]); an id
-/// whose payload (in KEYS[6]) or metadata (`KEYS[7]:{id}`) is gone (a flushed key, a
-/// partial restore) would fail every fetch that takes it, so it goes to the dead set
-/// (KEYS[8]) instead, where housekeeping makes it a dead letter.
+/// Lua: puts the task ids `ids` back at the front of the ready list (KEYS[3]). An id
+/// whose payload (in KEYS[6]) is gone (a flushed key, a partial restore) would fail
+/// every fetch that takes it, so it goes to the dead set (KEYS[8]) instead, where
+/// housekeeping makes it a dead letter; an id that lost only its metadata
+/// (`KEYS[7]:{id}`) gets the metadata a push writes, and goes back.
 const GIVE_BACK_IDS: &str = r#"local function give_back(ids)
   local back, dead = {}, {}
   for _, id in ipairs(ids) do
-    if redis.call("hexists", KEYS[6], id) == 1 and redis.call("exists", KEYS[7] .. ":" .. id) == 1 then
+    if redis.call("hexists", KEYS[6], id) == 1 then
+      local meta = KEYS[7] .. ":" .. id
+      if redis.call("exists", meta) == 0 then
+        redis.call("hset", meta, "attempts", 0, "max_attempts", 1, "status", "Pending")
+      end
       back[#back + 1] = id
     else
       dead[#dead + 1] = id
