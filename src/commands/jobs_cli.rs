@@ -137,6 +137,15 @@ pub async fn dlq(settings: &Settings, db: &DatabaseConnection, command: DlqComma
     Ok(())
 }
 
+/// The database that records pauses, migrated (the queue commands may run before any
+/// worker has migrated it).
+async fn recorded_pauses(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    use migration::MigratorTrait;
+    let db = entities::connect(&settings.database).await?;
+    migration::Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
 pub async fn queues_cmd(settings: &Settings, command: QueuesCommand) -> anyhow::Result<()> {
     let q = open(settings, None).await?;
     match command {
@@ -204,7 +213,7 @@ pub async fn queues_cmd(settings: &Settings, command: QueuesCommand) -> anyhow::
         QueuesCommand::Pause { queue } => {
             check_queue(&queue)?;
             // A pause must work while the database is away; it is then not recorded.
-            match entities::connect(&settings.database).await {
+            match recorded_pauses(settings).await {
                 Ok(db) => jobs::pauses::pause(&db, &q, &queue, Some("cli")).await?,
                 Err(e) => {
                     q.pause(&queue).await?;
@@ -217,7 +226,7 @@ pub async fn queues_cmd(settings: &Settings, command: QueuesCommand) -> anyhow::
         }
         QueuesCommand::Resume { queue } => {
             check_queue(&queue)?;
-            let db = entities::connect(&settings.database).await?;
+            let db = recorded_pauses(settings).await?;
             jobs::pauses::resume(&db, &q, &queue).await?;
             println!("resumed {queue}");
         }
