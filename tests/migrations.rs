@@ -5,7 +5,7 @@ use entities::testing::TestDb;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::ConnectionTrait;
 
-const TABLES: [&str; 17] = [
+const TABLES: [&str; 21] = [
     "leagues",
     "teams",
     "team_aliases",
@@ -23,12 +23,27 @@ const TABLES: [&str; 17] = [
     "telegram_subscriptions",
     "api_keys",
     "audit_log",
+    "job_runs",
+    "probe_runs",
+    "alert_deliveries",
+    "queue_pauses",
 ];
 
 async fn names(db: &TestDb, sql: &str) -> Vec<String> {
     let mut v = db.strings(sql).await;
     v.sort();
     v
+}
+
+/// The columns of `table`.
+async fn columns(db: &TestDb, table: &str) -> Vec<String> {
+    let sql = match db.engine {
+        Engine::Sqlite => format!("SELECT name FROM pragma_table_info('{table}')"),
+        Engine::Postgres => format!(
+            "SELECT column_name::text FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '{table}'"
+        ),
+    };
+    names(db, &sql).await
 }
 
 async fn tables(db: &TestDb) -> Vec<String> {
@@ -90,6 +105,22 @@ async fn up_down_up_on_both_engines() {
         }
         // Full-text search is PostgreSQL's only.
         assert_eq!(idx.iter().any(|i| i == "idx_news_fulltext"), engine == Engine::Postgres);
+
+        // Down, newest first: the recorded pauses, the alert ledger, the delivery tables.
+        let step_down = |gone: &'static [&'static str]| {
+            let db = &db;
+            async move {
+                Migrator::down(&db.conn, Some(1)).await.unwrap();
+                let left = tables(db).await;
+                for table in gone {
+                    assert!(!left.iter().any(|t| t == table), "{table} left after its migration's down");
+                }
+            }
+        };
+        step_down(&["queue_pauses"]).await;
+        step_down(&["alert_deliveries"]).await;
+        step_down(&["job_runs", "probe_runs"]).await;
+        assert!(!columns(&db, "dead_letters").await.iter().any(|c| c == "job_id"), "{engine:?}");
 
         // On PostgreSQL the lines are keyed by their natural key alone, which is also
         // what replicates their updates; down restores the primary key on `id`.
@@ -173,8 +204,9 @@ async fn odds_rows_survive_the_move_to_price_lines_and_back() {
         let lines = names(&db, "SELECT CAST(COUNT(*) AS TEXT) FROM odds_lines").await;
         assert_eq!(lines, vec!["4".to_string()], "three prices of one quote share a line on {engine:?}");
 
-        // The natural key, then the price lines.
-        Migrator::down(&db.conn, Some(2)).await.unwrap();
+        // The migrations after the price lines, the natural key, then the price lines.
+        let after_price_lines = Migrator::migrations().len() as u32 - 6;
+        Migrator::down(&db.conn, Some(after_price_lines)).await.unwrap();
         assert_eq!(views(&db).await, Vec::<String>::new());
         assert_eq!(names(&db, prices).await, before, "down restores the rows on {engine:?}");
     }

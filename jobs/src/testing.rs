@@ -125,6 +125,19 @@ impl OwnRedis {
 }
 
 impl OwnRedis {
+    /// Shuts the server down (`SHUTDOWN`, its AOF written) and leaves it down, so every
+    /// client meets a refused connection until [`Self::start_again`].
+    pub fn stop(&mut self) {
+        let _ =
+            std::process::Command::new("redis-cli").args(["-p", &self.port.to_string(), "shutdown"]).status();
+        let _ = self.child.wait();
+    }
+
+    /// Starts a stopped server again on the same port, files and arguments.
+    pub fn start_again(&mut self) {
+        self.child = Self::spawn(self.port, &self.dir, &self.args);
+    }
+
     /// Kills the server (SIGKILL: nothing flushed beyond what its fsync policy
     /// already wrote) and starts it again on the same port, files and arguments.
     pub fn crash_and_restart(&mut self) {
