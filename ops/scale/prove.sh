@@ -166,7 +166,7 @@ for q in collect scrape process inference notify settle train maintenance; do
   redis-cli -u "$redis_url" LRANGE "${prefix}${q}:journal" 0 -1
 done > "$work/journal.jsonl"
 for name in scale_results scale_fixtures; do
-  redis-cli -u "$redis_url" --scan --pattern "${prefix}sched:${name}:[0-9]*" | sed "s/^${prefix}sched:${name}://" | sort -n > "$work/claims-$name"
+  redis-cli -u "$redis_url" --scan --pattern "${prefix}idem:sched:${name}:[0-9]*" | sed "s/^${prefix}idem:sched:${name}://" | sort -n > "$work/claims-$name"
   redis-cli -u "$redis_url" HGETALL "${prefix}sched:state:${name}" | paste - - > "$work/state-$name"
 done
 count() { psql -tA -h 127.0.0.1 -U "$pg_user" -d "$db" -c "SELECT count(*) FROM $1"; }
