@@ -322,9 +322,18 @@ async fn chaos_worker_kill9_on_the_embedded_queue() {
     worker_kills("worker kill -9 (embedded)", None).await;
 }
 
-/// Redis stopped mid-run, repeatedly: shut down cleanly (AOF written) with
-/// `appendfsync everysec`, or killed with `appendfsync always`.
-async fn redis_faults(name: &'static str, fsync: &str, crash: bool) {
+/// What happens to Redis each round.
+enum RedisFault {
+    /// `SHUTDOWN` (AOF written), then started again at once.
+    Restart,
+    /// SIGKILL, then started again at once.
+    Crash,
+    /// `SHUTDOWN`, left down this long (workers meet refused connections), then started.
+    Outage(Duration),
+}
+
+/// Redis stopped mid-run, repeatedly, with `appendfsync` set to `fsync`.
+async fn redis_faults(name: &'static str, fsync: &str, fault: RedisFault) {
     let (n, rounds) = (scale("KICKOFF_CHAOS_N", 120), scale("KICKOFF_CHAOS_ROUNDS", 3));
     let args = ["--appendonly", "yes", "--appendfsync", fsync];
     let mut c = Chaos::new(name, Some(&args)).await;
@@ -334,23 +343,32 @@ async fn redis_faults(name: &'static str, fsync: &str, crash: bool) {
     c.enqueue(n).await;
     for round in 1..=rounds {
         c.wait_committed(n * round / (rounds + 1), Duration::from_secs(120)).await;
-        if let Queue::Redis(r) = &mut c.queue {
-            if crash { r.crash_and_restart() } else { r.restart() }
+        let Queue::Redis(r) = &mut c.queue else { unreachable!("a Redis fault needs Redis") };
+        match fault {
+            RedisFault::Restart => r.restart(),
+            RedisFault::Crash => r.crash_and_restart(),
+            RedisFault::Outage(outage) => {
+                r.stop();
+                // The fault itself: the server stays away this long.
+                tokio::time::sleep(outage).await;
+                r.start_again();
+            }
         }
     }
-    let r = c.report(started, Duration::from_secs(180)).await;
+    let limit = Duration::from_secs(if matches!(fault, RedisFault::Outage(_)) { 240 } else { 180 });
+    let r = c.report(started, limit).await;
     assert_safe(&r);
     let _ = c.queues.flush_all().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_redis_restarted_with_aof() {
-    redis_faults("redis restart (AOF everysec)", "everysec", false).await;
+    redis_faults("redis restart (AOF everysec)", "everysec", RedisFault::Restart).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_redis_killed_with_appendfsync_always() {
-    redis_faults("redis kill -9 (fsync always)", "always", true).await;
+    redis_faults("redis kill -9 (fsync always)", "always", RedisFault::Crash).await;
 }
 
 /// PostgreSQL unreachable mid-run, repeatedly (`KICKOFF_CHAOS_OUTAGE_SECS` each, 10 by
@@ -421,26 +439,6 @@ async fn chaos_postgres_unreachable() {
 /// Workers meet refused connections the whole time and must lose nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_redis_unreachable() {
-    let (n, rounds) = (scale("KICKOFF_CHAOS_N", 120), scale("KICKOFF_CHAOS_ROUNDS", 3));
     let outage = Duration::from_secs(scale("KICKOFF_CHAOS_OUTAGE_SECS", 10) as u64);
-    let args = ["--appendonly", "yes", "--appendfsync", "everysec"];
-    let mut c = Chaos::new("redis unreachable", Some(&args)).await;
-    c.start_worker();
-    c.start_worker();
-    let started = Instant::now();
-    c.enqueue(n).await;
-    for round in 1..=rounds {
-        c.wait_committed(n * round / (rounds + 1), Duration::from_secs(120)).await;
-        if let Queue::Redis(r) = &mut c.queue {
-            r.stop();
-        }
-        // The fault itself: the server stays away this long.
-        tokio::time::sleep(outage).await;
-        if let Queue::Redis(r) = &mut c.queue {
-            r.start_again();
-        }
-    }
-    let r = c.report(started, Duration::from_secs(240)).await;
-    assert_safe(&r);
-    let _ = c.queues.flush_all().await;
+    redis_faults("redis unreachable", "everysec", RedisFault::Outage(outage)).await;
 }

@@ -138,7 +138,7 @@ fn stale_in(row: &Model, now: DateTime<Utc>) -> Option<Duration> {
 }
 
 /// A stale `sending` row: `sent` when its send's message id waits in the queue
-/// backend, `uncertain` otherwise (the run died during the call). Counted once.
+/// backend, `uncertain` otherwise (the run died during the call).
 async fn settle_stale(
     db: &DatabaseConnection,
     queues: &QueueClient,
@@ -151,6 +151,12 @@ async fn settle_stale(
         queues.hash_del(UNRECORDED_SENT_KEY, &row.id.to_string()).await?;
         return Ok(());
     }
+    expire(db, row, now).await?;
+    Ok(())
+}
+
+/// Turns stale `row` uncertain (unless it changed meanwhile); counted once.
+async fn expire(db: &DatabaseConnection, row: &Model, now: DateTime<Utc>) -> Result<(), DbErr> {
     let done = Entity::update_many()
         .col_expr(Column::State, Expr::value(DeliveryState::Uncertain))
         .col_expr(Column::Error, Expr::value(Some(DIED_DURING_SEND.to_owned())))
@@ -246,12 +252,11 @@ pub async fn expire_stale(db: &DatabaseConnection, queues: &QueueClient) -> Resu
         .filter(Column::UpdatedAt.lt(now - stale))
         .all(db)
         .await?;
-    let mut expired = 0;
-    for row in rows {
-        settle_stale(db, queues, &row, now).await?;
-        expired += 1;
+    // The unrecorded marks were all moved above: what is still stale died mid-send.
+    for row in &rows {
+        expire(db, row, now).await?;
     }
-    Ok(expired)
+    Ok(rows.len() as u64)
 }
 
 /// Why an operator's decision on a delivery was refused.

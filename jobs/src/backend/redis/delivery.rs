@@ -138,15 +138,8 @@ impl RedisQueues {
     }
 
     pub(super) async fn sweep(&self, queue: &str) -> Result<u64, QueueError> {
-        let moved: u64 = SWEEP
-            .key(self.key(queue, "workers"))
-            .key(self.key(queue, "beats"))
-            .key(self.key(queue, "active"))
-            .key(self.key(queue, "signal"))
-            .key(self.key(queue, "inflight"))
-            .key(self.key(queue, "data"))
-            .key(self.key(queue, "meta"))
-            .key(self.key(queue, "dead"))
+        let moved: u64 = self
+            .give_back_keys(&SWEEP, queue, &self.key(queue, "inflight"))
             .arg(ORPHAN_AFTER.as_millis() as u64)
             .invoke_async(&mut self.connection())
             .await?;
@@ -154,19 +147,36 @@ impl RedisQueues {
     }
 
     pub(super) async fn give_back(&self, queue: &str, worker: &str) -> Result<u64, QueueError> {
-        let moved: u64 = HAND_BACK
-            .key(self.key(queue, "workers"))
-            .key(self.key(queue, "beats"))
-            .key(self.key(queue, "active"))
-            .key(self.key(queue, "signal"))
-            .key(self.key(queue, &format!("inflight:{worker}")))
-            .key(self.key(queue, "data"))
-            .key(self.key(queue, "meta"))
-            .key(self.key(queue, "dead"))
+        let moved: u64 = self
+            .give_back_keys(&HAND_BACK, queue, &self.key(queue, &format!("inflight:{worker}")))
             .arg(worker)
             .invoke_async(&mut self.connection())
             .await?;
         Ok(moved)
+    }
+
+    /// `script` with the keys SWEEP and HAND_BACK share; `inflight` is KEYS[5] (the
+    /// in-flight set prefix, or one worker's set).
+    fn give_back_keys<'a>(
+        &self,
+        script: &'a redis::Script,
+        queue: &str,
+        inflight: &str,
+    ) -> redis::ScriptInvocation<'a> {
+        let mut invocation = script.prepare_invoke();
+        for key in [
+            self.key(queue, "workers"),
+            self.key(queue, "beats"),
+            self.key(queue, "active"),
+            self.key(queue, "signal"),
+            inflight.to_owned(),
+            self.key(queue, "data"),
+            self.key(queue, "meta"),
+            self.key(queue, "dead"),
+        ] {
+            invocation.key(key);
+        }
+        invocation
     }
 
     /// Server time and each worker's last heartbeat, both unix ms.
