@@ -619,32 +619,8 @@ fn schedule_file(dir: &Path) -> PathBuf {
     path
 }
 
-/// The scheduler's tick claims: (tick unix ms, who claimed it).
 async fn claims(s: &Setup) -> Vec<(i64, String)> {
-    let pairs: Vec<(String, String)> = match &s.queues {
-        QueueClient::Redis(q) => {
-            let mut conn = q.connection();
-            let pattern = format!("{}idem:sched:every_second:*", s.prefix);
-            let keys: Vec<String> = redis::cmd("KEYS").arg(&pattern).query_async(&mut conn).await.unwrap();
-            let mut out = Vec::new();
-            for k in keys {
-                let v: String = redis::cmd("GET").arg(&k).query_async(&mut conn).await.unwrap();
-                out.push((k, v));
-            }
-            out
-        }
-        QueueClient::Embedded(q) => {
-            sqlx::query_as("SELECT key, value FROM kickoff_kv_claims WHERE key LIKE ?1")
-                .bind(format!("{}idem:sched:every_second:%", s.prefix))
-                .fetch_all(q.pool())
-                .await
-                .unwrap()
-        }
-    };
-    let mut out: Vec<(i64, String)> =
-        pairs.into_iter().map(|(k, v)| (k.rsplit(':').next().unwrap().parse().unwrap(), v)).collect();
-    out.sort();
-    out
+    jobs::testing::schedule_claims(&s.queues, &s.prefix, "every_second").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,6 +27,39 @@ pub fn redis_url() -> String {
     std::env::var("KICKOFF_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".to_owned())
 }
 
+/// A schedule entry's tick claims under `prefix` (the scheduler's idempotency keys
+/// `idem:sched:{name}:{tick ms}`), as (tick unix ms, who claimed it: a scheduler, or
+/// `missed`), in tick order.
+pub async fn schedule_claims(queues: &QueueClient, prefix: &str, name: &str) -> Vec<(i64, String)> {
+    let pattern = format!("{prefix}idem:sched:{name}:");
+    let pairs: Vec<(String, String)> = match queues {
+        QueueClient::Redis(q) => {
+            let mut conn = q.connection();
+            let keys: Vec<String> =
+                redis::cmd("KEYS").arg(format!("{pattern}*")).query_async(&mut conn).await.expect("KEYS");
+            let mut out = Vec::new();
+            for k in keys {
+                let v: String = redis::cmd("GET").arg(&k).query_async(&mut conn).await.expect("GET");
+                out.push((k, v));
+            }
+            out
+        }
+        QueueClient::Embedded(q) => {
+            sqlx::query_as("SELECT key, value FROM kickoff_kv_claims WHERE key LIKE ?1")
+                .bind(format!("{pattern}%"))
+                .fetch_all(q.pool())
+                .await
+                .expect("kickoff_kv_claims")
+        }
+    };
+    let mut out: Vec<(i64, String)> = pairs
+        .into_iter()
+        .map(|(k, v)| (k.rsplit(':').next().and_then(|t| t.parse().ok()).expect("a tick in ms"), v))
+        .collect();
+    out.sort();
+    out
+}
+
 /// Every bot command in an order that shows each state, with the start of its
 /// MarkdownV2 reply, for one chat on a database without matches.
 pub const BOT_CONVERSATION: [(&str, &str); 9] = [

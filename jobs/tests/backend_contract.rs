@@ -1,6 +1,7 @@
 //! The backend contract (`jobs::backend`), one suite run against Redis (a fresh prefix
 //! on the shared server) and the embedded queue (an in-memory SQLite database): keyed
-//! enqueues, delivery marks, the outbox, and orphan sweeps that put a silent worker's
+//! enqueues, delayed jobs and statistics, delivery marks, the outbox, the shared state
+//! (hashes, claims, logs, rate-limit buckets), and orphan sweeps that put a silent worker's
 //! jobs first on the backend's own clock, whatever the hosts' clocks say.
 
 use jobs::catalogue::Probe;
@@ -36,6 +37,9 @@ contract!(
     an_idempotency_key_queues_one_job,
     deliveries_are_counted_and_finished_tasks_say_so,
     the_outbox_keeps_one_entry_per_job_and_attempt,
+    delayed_jobs_wait_until_due_and_stats_count_each_state,
+    hashes_claims_and_logs_behave_as_documented,
+    a_rate_limit_bucket_lets_a_burst_through_then_spaces_requests,
 );
 
 fn job(tag: &str) -> Envelope {
@@ -90,6 +94,77 @@ async fn the_outbox_keeps_one_entry_per_job_and_attempt(q: QueueClient) {
     assert_eq!(q.outbox_list(10).await.unwrap(), vec![next]);
     // Another prefix sees nothing of it.
     assert!(q.with_prefix("other_prefix:").outbox_list(10).await.unwrap().is_empty());
+    let _ = q.flush_all().await;
+}
+
+async fn delayed_jobs_wait_until_due_and_stats_count_each_state(q: QueueClient) {
+    use chrono::{Duration, Utc};
+    let m = queues::MAINTENANCE;
+    let at = |offset: Duration| EnqueueOptions { run_at: Some(Utc::now() + offset), ..Default::default() };
+    q.enqueue(&job("later"), &at(Duration::hours(1))).await.unwrap();
+    q.enqueue(&job("due"), &at(Duration::seconds(-1))).await.unwrap();
+    q.enqueue(&job("now"), &EnqueueOptions::default()).await.unwrap();
+    // The due job is ready once promoted (at the latest); the later one stays delayed.
+    q.promote_due(m).await.unwrap();
+    assert_eq!(q.promote_due(m).await.unwrap(), 0, "nothing else is due");
+    let stats = q.stats(m).await.unwrap();
+    assert_eq!((stats.pending, stats.scheduled, stats.retrying), (2, 1, 0), "{stats:?}");
+    assert_eq!(q.depth(m).await.unwrap(), 3);
+    assert!(!stats.paused);
+    q.pause(m).await.unwrap();
+    assert!(q.stats(m).await.unwrap().paused);
+    q.resume(m).await.unwrap();
+    q.record_dead(m).await.unwrap();
+    let stats = q.stats(m).await.unwrap();
+    assert_eq!((stats.dead, stats.paused, stats.running, stats.workers), (1, false, 0, 0), "{stats:?}");
+    // Other queues are untouched.
+    assert_eq!(q.stats(queues::SCRAPE).await.unwrap().pending, 0);
+    let _ = q.flush_all().await;
+}
+
+async fn hashes_claims_and_logs_behave_as_documented(q: QueueClient) {
+    assert!(q.hash_get_all("h").await.unwrap().is_empty());
+    q.hash_set("h", "a", 5).await.unwrap();
+    assert!(!q.hash_set_if_absent("h", "a", 9).await.unwrap(), "a is there");
+    assert!(q.hash_set_if_absent("h", "b", 1).await.unwrap());
+    q.hash_set_max("h", "a", 3).await.unwrap();
+    q.hash_set_max("h", "b", 7).await.unwrap();
+    q.hash_incr_stamped("h", "c", 2, "c_at", 100).await.unwrap();
+    q.hash_incr_stamped("h", "c", 3, "c_at", 200).await.unwrap();
+    let h = q.hash_get_all("h").await.unwrap();
+    let expected: std::collections::HashMap<String, i64> =
+        [("a", 5), ("b", 7), ("c", 5), ("c_at", 200)].into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    assert_eq!(h, expected);
+    assert!(q.hash_del("h", "a").await.unwrap());
+    assert!(!q.hash_del("h", "a").await.unwrap());
+
+    let ttl = std::time::Duration::from_secs(60);
+    assert!(q.claim("lock", "one", ttl).await.unwrap());
+    assert!(!q.claim("lock", "two", ttl).await.unwrap(), "held by one");
+    q.release("lock").await.unwrap();
+    assert!(q.claim("lock", "two", ttl).await.unwrap(), "released");
+
+    for entry in ["first", "second", "third"] {
+        q.log_push("log", entry).await.unwrap();
+    }
+    assert_eq!(q.log_range("log").await.unwrap(), ["first", "second", "third"]);
+    // Another prefix sees none of it.
+    let other = q.with_prefix("kickoff_contract_other:");
+    assert!(other.hash_get_all("h").await.unwrap().is_empty());
+    assert!(other.log_range("log").await.unwrap().is_empty());
+    let _ = q.flush_all().await;
+}
+
+async fn a_rate_limit_bucket_lets_a_burst_through_then_spaces_requests(q: QueueClient) {
+    let hour = std::time::Duration::from_secs(3600);
+    assert_eq!(q.reserve_slot("bucket", hour, 2).await.unwrap(), std::time::Duration::ZERO);
+    assert_eq!(q.reserve_slot("bucket", hour, 2).await.unwrap(), std::time::Duration::ZERO);
+    // The burst is spent: the next slot is an interval away, the one after two.
+    let third = q.reserve_slot("bucket", hour, 2).await.unwrap();
+    let fourth = q.reserve_slot("bucket", hour, 2).await.unwrap();
+    let minute = std::time::Duration::from_secs(60);
+    assert!(third > hour - minute && third <= hour, "{third:?}");
+    assert!(fourth > 2 * hour - minute && fourth <= 2 * hour, "{fourth:?}");
     let _ = q.flush_all().await;
 }
 

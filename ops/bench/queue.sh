@@ -32,6 +32,6 @@ else
   echo "== BullMQ skipped: run BENCH_DIR=$BENCH_DIR $kit/setup.sh first"
 fi
 
-echo "== kickoff"
-KICKOFF__QUEUE__URL="redis://127.0.0.1:$port/0" KICKOFF__DATABASE__URL="sqlite://$scratch/bench.db" \
+echo "== kickoff (workers with MIMALLOC_ARENA_EAGER_COMMIT=0, as compose and k8s run them)"
+MIMALLOC_ARENA_EAGER_COMMIT=0 KICKOFF__QUEUE__URL="redis://127.0.0.1:$port/0" KICKOFF__DATABASE__URL="sqlite://$scratch/bench.db" \
   "$bin" bench queue --jobs "$n" --workers 2 --concurrency 50 --runs "$runs"

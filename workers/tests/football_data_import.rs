@@ -476,3 +476,29 @@ async fn a_season_imported_again_writes_only_new_and_repriced_odds_lines() {
         assert_eq!(db.float(&price("draw", false)).await, draw);
     }
 }
+
+/// On SQLite a season is written a chunk of matches per transaction, so the embedded
+/// queue's writes get the file's one write lock in between: a failure midway keeps the
+/// chunks committed before it, and importing the file again finishes it.
+#[tokio::test]
+async fn sqlite_writes_a_season_in_chunks_and_a_failed_import_finishes_when_run_again() {
+    use workers::process::football_data::import::SQLITE_MATCHES_PER_TXN;
+    let path = data_dir().join("E0_2023-24.csv");
+    let matches = data_rows(&path);
+    let db = migrated(Engine::Sqlite).await;
+    let stop_at = SQLITE_MATCHES_PER_TXN + SQLITE_MATCHES_PER_TXN / 2;
+    let refuse = format!(
+        "CREATE TRIGGER refuse_matches BEFORE INSERT ON matches \
+         WHEN (SELECT COUNT(*) FROM matches) >= {stop_at} BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    );
+    db.conn.execute_unprepared(&refuse).await.unwrap();
+    let failed = import_paths(&db.conn, std::slice::from_ref(&path), &ProgressBar::hidden()).await;
+    assert!(failed.is_err(), "the import went through the refusal");
+    assert_eq!(db.count("matches").await, SQLITE_MATCHES_PER_TXN as i64, "the first chunk stays committed");
+
+    db.conn.execute_unprepared("DROP TRIGGER refuse_matches").await.unwrap();
+    let again = import(&db, std::slice::from_ref(&path)).await;
+    assert_eq!(again.matches_inserted, matches - SQLITE_MATCHES_PER_TXN as u64);
+    assert_eq!(again.matches_unchanged, SQLITE_MATCHES_PER_TXN as u64);
+    assert_eq!(db.count("matches").await, matches as i64);
+}

@@ -48,6 +48,7 @@ on_both_backends!(
     a_run_that_died_during_its_send_leaves_the_chat_uncertain_once_stale,
     a_chat_another_run_is_sending_to_retries_the_job_without_sending,
     an_uncertain_delivery_resent_by_an_operator_goes_to_that_chat_alone,
+    a_run_stopped_while_waiting_for_a_slot_holds_no_claim_and_a_later_run_sends,
 );
 
 /// The alert of `seed_brighton_koln`'s value bet, exactly as the chats receive it.
@@ -599,4 +600,22 @@ async fn an_uncertain_delivery_resent_by_an_operator_goes_to_that_chat_alone(bac
     assert_eq!(jobs::alert_deliveries::resolve(db, queues, other.id, Resolution::Sent).await.unwrap(), None);
     assert_eq!(w.delivery(bet, 83).await.unwrap().state, DeliveryState::Sent);
     assert_eq!(w.calls_to(83), 1);
+}
+
+/// The claim is taken after the rate-limit waits: a run stopped while it waits for the
+/// chat's slot (a kill, a deploy) leaves nothing behind, so the chat is not marked
+/// uncertain later and the next run sends.
+async fn a_run_stopped_while_waiting_for_a_slot_holds_no_claim_and_a_later_run_sends(backend: Backend) {
+    let (w, bet) = seeded(backend, &[91]).await;
+    // Three earlier messages to the chat: its next slot is about 3 s away.
+    for _ in 0..3 {
+        w.rt.queues.reserve_slot("notify:rate:chat:91", Duration::from_secs(1), 1).await.unwrap();
+    }
+    let stopped = tokio::time::timeout(Duration::from_millis(300), w.run(bet)).await;
+    assert!(stopped.is_err(), "the run ended before its slot: {stopped:?}");
+    assert_eq!(w.delivery(bet, 91).await, None, "a claim held through the wait");
+    assert_eq!(w.calls_to(91), 0);
+    assert_eq!(w.run(bet).await, Outcome::Succeeded);
+    let row = w.delivery(bet, 91).await.unwrap();
+    assert_eq!((row.state, w.calls_to(91)), (DeliveryState::Sent, 1));
 }

@@ -1,14 +1,16 @@
 //! Sending one alert to one chat at most once, within Telegram's limits.
 //!
-//! Once: the delivery is claimed in the database ledger (`jobs::alert_deliveries`) before the
-//! send. Telegram's message id marks it sent; a failure that proves the request never
-//! reached Telegram (a refused connection, Telegram's own error reply, a rate-limit wait
-//! past the deadline) releases the claim for a later run; any other failure (a timeout
-//! or a reset after sending, a gateway's error page) leaves a message possibly sent, so
-//! the delivery is recorded `uncertain`, listed to operators and never sent again. A
-//! process killed during the call leaves its claim `sending`, which turns `uncertain`
-//! once older than any run can last. The price of never sending twice is that an
-//! uncertain chat may miss that one alert, and operators see which.
+//! Once: the delivery is claimed in the database ledger (`jobs::alert_deliveries`) just
+//! before the send, after the rate-limit waits, so a run stopped while it waits (a kill,
+//! a deploy) holds no claim and a later run sends. Telegram's message id marks it sent;
+//! a failure that proves the request never reached Telegram (a refused connection,
+//! Telegram's own error reply, a rate-limit wait past the deadline) releases the claim
+//! for a later run; any other failure (a timeout or a reset after sending, a gateway's
+//! error page) leaves a message possibly sent, so the delivery is recorded `uncertain`,
+//! listed to operators and never sent again. A process killed during the call leaves
+//! its claim `sending`, which turns `uncertain` once older than any run can last. The
+//! price of never sending twice is that an uncertain chat may miss that one alert, and
+//! operators see which.
 //!
 //! Limits: Telegram allows about one message a second to a chat, 20 a minute to a group
 //! and 30 a second in all. Each is a GCRA bucket on the queue backend, shared by every
@@ -17,9 +19,11 @@
 
 use std::time::Duration;
 
+use entities::alert_deliveries::{Column, Entity};
+use entities::enums::DeliveryState;
 use jobs::alert_deliveries::{self as ledger, Claim, LedgerError};
 use jobs::{QueueClient, QueueError};
-use sea_orm::DatabaseConnection;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use tokio::time::Instant;
 
 use super::bot_api::{BotApi, ParseMode};
@@ -82,13 +86,28 @@ pub async fn send_once(
     text: &str,
     deadlines: Deadlines,
 ) -> Result<Delivered, DeliveryError> {
+    // A chat an earlier run served, or may have, costs no wait for a slot.
+    let earlier = Entity::find()
+        .filter(Column::ValueBetId.eq(value_bet_id))
+        .filter(Column::ChatId.eq(chat_id))
+        .one(db)
+        .await
+        .map_err(LedgerError::from)?;
+    match earlier.map(|row| row.state) {
+        Some(DeliveryState::Sent) => return Ok(Delivered::AlreadySent),
+        Some(DeliveryState::Uncertain) => return Ok(Delivered::Uncertain { error: None }),
+        _ => {}
+    }
+    // The waits come before the claim: the claim is held only around the call, so a
+    // run that stops while waiting leaves nothing that turns uncertain.
+    wait_for_slots(queues, chat_id, deadlines.wait_until).await?;
     let id = match ledger::claim(db, queues, value_bet_id, chat_id, job_id).await? {
         Claim::Mine(id) => id,
         Claim::Sent => return Ok(Delivered::AlreadySent),
         Claim::Uncertain => return Ok(Delivered::Uncertain { error: None }),
         Claim::InProgress { stale_in } => return Ok(Delivered::InProgress { stale_in }),
     };
-    let sent = throttled_send_within(queues, api, chat_id, text, deadlines).await;
+    let sent = send_within(api, chat_id, text, deadlines.send_until).await;
     let recorded = match &sent {
         Ok(message_id) => ledger::record_sent(db, queues, id, *message_id).await,
         Err(DeliveryError::Api(e)) if e.is_unconfirmed() => {
@@ -137,13 +156,33 @@ async fn throttled_send_within(
     text: &str,
     deadlines: Deadlines,
 ) -> Result<i64, DeliveryError> {
+    wait_for_slots(queues, chat_id, deadlines.wait_until).await?;
+    send_within(api, chat_id, text, deadlines.send_until).await
+}
+
+/// Waits for the chat's slot, then a global one; gives up with `Busy` rather than wait
+/// past `wait_until`.
+async fn wait_for_slots(
+    queues: &QueueClient,
+    chat_id: i64,
+    wait_until: Instant,
+) -> Result<(), DeliveryError> {
     let interval = if chat_id < 0 { PER_GROUP_INTERVAL } else { PER_CHAT_INTERVAL };
     let chat_wait = queues.reserve_slot(&format!("notify:rate:chat:{chat_id}"), interval, 1).await?;
-    wait_until_deadline(chat_id, chat_wait, deadlines.wait_until).await?;
+    wait_until_deadline(chat_id, chat_wait, wait_until).await?;
     // The global slot is taken only once the chat's is due, so it matches the send time.
     let global_wait = queues.reserve_slot("notify:rate:global", GLOBAL_INTERVAL, 1).await?;
-    wait_until_deadline(chat_id, global_wait, deadlines.wait_until).await?;
-    let left = deadlines.send_until.saturating_duration_since(Instant::now());
+    wait_until_deadline(chat_id, global_wait, wait_until).await
+}
+
+/// The call, answered by `send_until`; returns the message id.
+async fn send_within(
+    api: &BotApi,
+    chat_id: i64,
+    text: &str,
+    send_until: Instant,
+) -> Result<i64, DeliveryError> {
+    let left = send_until.saturating_duration_since(Instant::now());
     if left < MIN_SEND_TIME {
         return Err(DeliveryError::Busy { chat_id, wait: MIN_SEND_TIME - left });
     }

@@ -84,7 +84,8 @@ impl Runtime {
             tracing::warn!(job = %envelope.id, kind = %envelope.kind, task, deliveries = delivery.deliveries,
                 "job delivered again: the worker that held it stopped without an outcome");
             if delivery.deliveries > max {
-                self.dead_letter_poison(envelope, worker, queue, delivery.deliveries).await?
+                // Rare paths are boxed, so a job in flight holds only the common path's state.
+                Box::pin(self.dead_letter_poison(envelope, worker, queue, delivery.deliveries)).await?
             } else {
                 self.run_delivery(envelope, worker, Some(task)).await?
             }
@@ -227,7 +228,7 @@ impl Runtime {
                     None => {
                         metrics::counter!("kickoff_jobs_failed_for_good_total", &labels).increment(1);
                         tracing::error!(error = %failure, "job failed for good");
-                        self.record_terminal(envelope, worker, queue, error, started_at).await
+                        Box::pin(self.record_terminal(envelope, worker, queue, error, started_at)).await
                     }
                 }
             }

@@ -11,6 +11,7 @@ use apalis_sqlite::SqliteStorage;
 use jobs::Envelope;
 use jobs::QueueClient;
 use jobs::client::WORKER_CONCURRENCY_KEY;
+use serde::Deserialize;
 use tokio::sync::watch;
 use tokio_util::task::AbortOnDropHandle;
 
@@ -91,10 +92,11 @@ async fn handle(
     let _running = pool.live.job();
     let rt: Arc<Runtime> = pool.rt.clone();
     let name = worker.name().to_owned();
-    let envelope: Envelope = match serde_json::from_value(payload.clone()) {
+    let envelope = match Envelope::deserialize(&payload) {
         Ok(e) => e,
         Err(e) => {
-            rt.dead_letter_undecodable(&pool.queue, payload, &e.to_string(), &name).await?;
+            // Boxed: the rare path's future would otherwise size every job's.
+            Box::pin(rt.dead_letter_undecodable(&pool.queue, payload, &e.to_string(), &name)).await?;
             return Ok(());
         }
     };

@@ -187,6 +187,12 @@ pub async fn import_bytes(
     write_file(db, &parsed, summary).await.map_err(|source| ImportError::Db { path: name, source })
 }
 
+/// Matches written per transaction on SQLite. Its one write lock is held for a chunk,
+/// not a whole season with its odds, so the embedded queue's writes (fetches, acks,
+/// heartbeats) get in between; every write is an upsert, so a file that fails midway
+/// is finished by importing it again. PostgreSQL writes a file in one transaction.
+pub const SQLITE_MATCHES_PER_TXN: usize = 100;
+
 async fn write_file(
     db: &DatabaseConnection,
     parsed: &ParsedFile,
@@ -213,19 +219,29 @@ async fn write_file(
     // times faster than an upsert. Should it fail, the matches are there without those
     // odds until the lines are upserted below (or the file is imported again).
     let copy = db.get_database_backend() == DbBackend::Postgres;
+    let per_txn = if copy { usize::MAX } else { SQLITE_MATCHES_PER_TXN };
     let mut fresh: Vec<Line> = Vec::new();
-    let txn = db.begin().await?;
+    let mut txn = db.begin().await?;
+    let mut in_txn = 0;
     for (div, rows, teams) in plans {
-        // A write first: on SQLite it takes the write lock now, before the reads, so
-        // the transaction cannot meet a stale snapshot when it starts writing.
-        let league = league_id(&txn, div).await?;
-        let w = write_rows(&txn, &rows, league, &season, &teams, copy).await?;
-        summary.matches_inserted += w.matches_inserted;
-        summary.matches_updated += w.matches_updated;
-        summary.matches_unchanged += w.matches_unchanged;
-        summary.stats_rows += w.stats_rows;
-        summary.odds_rows += w.odds_rows;
-        fresh.extend(w.fresh_lines);
+        for part in rows.chunks(per_txn) {
+            if in_txn >= per_txn {
+                txn.commit().await?;
+                txn = db.begin().await?;
+                in_txn = 0;
+            }
+            // A write first: on SQLite it takes the write lock now, before the reads,
+            // so the transaction cannot meet a stale snapshot when it starts writing.
+            let league = league_id(&txn, div).await?;
+            let w = write_rows(&txn, part, league, &season, &teams, copy).await?;
+            in_txn += part.len();
+            summary.matches_inserted += w.matches_inserted;
+            summary.matches_updated += w.matches_updated;
+            summary.matches_unchanged += w.matches_unchanged;
+            summary.stats_rows += w.stats_rows;
+            summary.odds_rows += w.odds_rows;
+            fresh.extend(w.fresh_lines);
+        }
     }
     txn.commit().await?;
     if fresh.is_empty() {
