@@ -490,9 +490,11 @@ async fn chaos_redis_killed_with_appendfsync_always() {
     redis_faults("redis kill -9 (fsync always)", "always", RedisFault::Crash, true).await;
 }
 
-/// The measurement behind the `appendfsync` advice: with `everysec`, Redis writes each
-/// command to the AOF before it replies, so a process crash keeps what was acknowledged;
-/// only a machine crash can lose up to the last second not yet fsynced.
+/// The measurement behind the `appendfsync` advice: with `everysec`, Redis usually writes
+/// each command to the AOF before it replies, so a process crash keeps what was
+/// acknowledged; while a background fsync lags, it may reply with writes held back (up
+/// to 2 s), and a machine crash can lose the last second not yet fsynced. The loss is
+/// reported, not asserted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_redis_killed_with_appendfsync_everysec() {
     redis_faults("redis kill -9 (fsync everysec)", "everysec", RedisFault::Crash, false).await;

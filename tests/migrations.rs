@@ -106,7 +106,8 @@ async fn up_down_up_on_both_engines() {
         // Full-text search is PostgreSQL's only.
         assert_eq!(idx.iter().any(|i| i == "idx_news_fulltext"), engine == Engine::Postgres);
 
-        // Down, newest first: the recorded pauses, the alert ledger, the delivery tables.
+        // Down, newest first: the value bets' evidence, the recorded pauses, the alert
+        // ledger, the delivery tables.
         let step_down = |gone: &'static [&'static str]| {
             let db = &db;
             async move {
@@ -117,6 +118,13 @@ async fn up_down_up_on_both_engines() {
                 }
             }
         };
+        // The value bets' evidence, the newest.
+        let evidence = ["p_model", "p_market", "price_seen_at", "rule"];
+        let before = columns(&db, "value_bets").await;
+        assert!(evidence.iter().all(|c| before.iter().any(|b| b == c)), "{engine:?}: {before:?}");
+        step_down(&[]).await;
+        let left = columns(&db, "value_bets").await;
+        assert!(!evidence.iter().any(|c| left.iter().any(|l| l == c)), "{engine:?}: {left:?}");
         step_down(&["queue_pauses"]).await;
         step_down(&["alert_deliveries"]).await;
         step_down(&["job_runs", "probe_runs"]).await;

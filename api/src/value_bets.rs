@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entities::enums::BetStatus;
-use entities::{leagues, matches, value_bets};
+use entities::{leagues, matches, model_versions, value_bets};
 use poem_openapi::param::Query;
 use poem_openapi::{Enum, Object, OpenApi};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select};
@@ -158,6 +158,61 @@ pub struct ValueBetSummary {
     pub profit: f64,
     /// profit / staked; null when nothing is settled.
     pub roi: Option<f64>,
+    /// The value-bet rule the active model version's training chose walk-forward by
+    /// closing-line value, and its record there, beside the live one above; absent
+    /// without an active version that recorded one.
+    pub backtested: Option<BacktestedRule>,
+}
+
+/// The value-bet rule as training validated it.
+#[derive(Clone, Debug, Object)]
+pub struct BacktestedRule {
+    /// The model version whose training chose it.
+    pub version: String,
+    /// Whether any rule held a non-negative closing-line value; when not, no value bet is
+    /// alerted under the validated rule.
+    pub found: bool,
+    pub min_edge: Option<f64>,
+    pub max_edge: Option<f64>,
+    pub min_price: Option<f64>,
+    pub max_price: Option<f64>,
+    /// Leagues the rule bets in; empty: every league.
+    pub leagues: Vec<String>,
+    /// Validation bets with a closing line, their mean closing-line value
+    /// (p_close × price − 1) and ROI at one unit each.
+    pub bets: Option<u64>,
+    pub clv: Option<f64>,
+    pub roi: Option<f64>,
+    /// The backtest's words on it.
+    pub verdict: String,
+}
+
+impl BacktestedRule {
+    /// From a version's `metrics.value_rule` (`{"rule": {"rule", "validation"} | null,
+    /// "verdict"}`); `None` for versions trained before the rule was recorded.
+    fn from_metrics(version: String, metrics: &serde_json::Value) -> Option<Self> {
+        let record = metrics.get("value_rule")?;
+        let chosen = &record["rule"];
+        let rule = &chosen["rule"];
+        let validation = &chosen["validation"];
+        let leagues = rule["leagues"]
+            .as_array()
+            .map(|l| l.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        Some(Self {
+            version,
+            found: !chosen.is_null(),
+            min_edge: rule["min_edge"].as_f64(),
+            max_edge: rule["max_edge"].as_f64(),
+            min_price: rule["min_price"].as_f64(),
+            max_price: rule["max_price"].as_f64(),
+            leagues,
+            bets: validation["clv_bets"].as_u64(),
+            clv: validation["clv"].as_f64(),
+            roi: validation["roi"].as_f64(),
+            verdict: record["verdict"].as_str().unwrap_or_default().to_owned(),
+        })
+    }
 }
 
 pub struct ValueBetsApi {
@@ -205,6 +260,16 @@ impl ValueBetsApi {
         for b in &rows {
             l.add(b.status, b.kelly_stake, b.price);
         }
+        // The newest active version's record (one model name is served).
+        let active: Option<(String, serde_json::Value)> = model_versions::Entity::find()
+            .select_only()
+            .column(model_versions::Column::Version)
+            .column(model_versions::Column::Metrics)
+            .filter(model_versions::Column::Active.eq(true))
+            .order_by_desc(model_versions::Column::CreatedAt)
+            .into_tuple()
+            .one(&self.state.db)
+            .await?;
         let summary = ValueBetSummary {
             counts: StatusCounts { pending: l.pending, won: l.won, lost: l.lost, void: l.void },
             total: l.pending + l.settled(),
@@ -212,6 +277,7 @@ impl ValueBetsApi {
             staked: l.staked,
             profit: l.profit,
             roi: l.roi(),
+            backtested: active.and_then(|(version, metrics)| BacktestedRule::from_metrics(version, &metrics)),
         };
         Ok(ok(summary, None))
     }

@@ -8,7 +8,9 @@ use entities::testing::TestDb;
 use migration::{Migrator, MigratorTrait};
 use poem::Endpoint;
 use poem::test::TestClient;
-use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait, Value};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, Set, Statement, TransactionTrait, Value,
+};
 use serde_json::Value as Json;
 
 #[macro_use]
@@ -725,7 +727,7 @@ async fn prediction_list_filters_and_pages(engine: Engine) {
 }
 
 async fn value_bets_by_league_and_their_summary(engine: Engine) {
-    let (_db, cli) = setup_more(engine).await;
+    let (db, cli) = setup_more(engine).await;
     let q = |s: &str| format!("/api/v1/value-bets?{s}");
     assert_eq!(page(&cli, &q("league=E0")).await, (vec![6, 5, 2, 3, 1], meta(1, 20, 5)));
     assert_eq!(page(&cli, &q("league=SP1")).await, (vec![4], meta(1, 20, 1)));
@@ -760,6 +762,48 @@ async fn value_bets_by_league_and_their_summary(engine: Engine) {
         serde_json::json!({"counts": {"pending": 0, "won": 0, "lost": 0, "void": 0},
             "total": 0, "settled": 0, "staked": 0.0, "profit": 0.0}),
         "nothing settled: no ROI"
+    );
+
+    // Beside the live record, the rule the active version's training validated.
+    // Ids past the seeded versions' (inserted with explicit ids, which PostgreSQL's
+    // sequence does not see).
+    let version = |id: i64, v: &str, metrics: serde_json::Value| entities::model_versions::ActiveModel {
+        id: Set(id),
+        name: Set("kickoff".into()),
+        version: Set(v.into()),
+        params: Set(serde_json::json!({})),
+        metrics: Set(metrics),
+        artifact: Set(None),
+        active: Set(true),
+        created_at: Set(chrono::Utc::now()),
+    };
+    let validated = serde_json::json!({"value_rule": {
+        "rule": {"rule": {"min_edge": 0.03, "max_edge": 0.3, "min_price": 2.0, "max_price": 15.0, "leagues": ["E0"]},
+                 "validation": {"bets": 130, "won": 40, "clv": 0.045, "clv_bets": 119, "price_ratio": 0.06,
+                                "profit": -3.0, "roi": -0.023}},
+        "verdict": "Current rule: edge 3% to 30%"}});
+    version(1001, "v1", validated).insert(&db.conn).await.unwrap();
+    let with = data(&cli, "/api/v1/value-bets/summary").await;
+    assert_eq!(
+        with["backtested"],
+        serde_json::json!({"version": "v1", "found": true, "min_edge": 0.03, "max_edge": 0.3, "min_price": 2.0,
+            "max_price": 15.0, "leagues": ["E0"], "bets": 119, "clv": 0.045, "roi": -0.023,
+            "verdict": "Current rule: edge 3% to 30%"})
+    );
+    entities::model_versions::Entity::update_many()
+        .col_expr(entities::model_versions::Column::Active, sea_orm::sea_query::Expr::value(false))
+        .exec(&db.conn)
+        .await
+        .unwrap();
+    let none_held =
+        serde_json::json!({"value_rule": {"rule": null, "verdict": "Kickoff alerts no value bet."}});
+    version(1002, "v2", none_held).insert(&db.conn).await.unwrap();
+    let without = data(&cli, "/api/v1/value-bets/summary").await;
+    assert_eq!(
+        without["backtested"],
+        serde_json::json!({"version": "v2", "found": false, "min_edge": null, "max_edge": null, "min_price": null,
+            "max_price": null, "leagues": [], "bets": null, "clv": null, "roi": null,
+            "verdict": "Kickoff alerts no value bet."})
     );
 }
 

@@ -24,6 +24,15 @@ pub struct Model {
     pub status: BetStatus,
     pub created_at: DateTimeUtc,
     pub settled_at: Option<DateTimeUtc>,
+    /// The probability the bet was judged on (the blend of model and market, or the
+    /// configured forecast), and the market's margin-free one.
+    pub p_model: Option<f64>,
+    pub p_market: Option<f64>,
+    /// When the price was recorded.
+    pub price_seen_at: Option<DateTimeUtc>,
+    /// The rule that passed the bet and its backtested record
+    /// (`{"source", "min_edge", "max_edge", "clv", "roi", "bets"}`).
+    pub rule: Option<Json>,
     #[sea_orm(belongs_to, from = "prediction_id", to = "id")]
     pub prediction: HasOne<super::predictions::Entity>,
 }

@@ -48,6 +48,10 @@ pub fn json(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).json_binary().not_null().take()
 }
 
+pub fn json_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).json_binary().null().take()
+}
+
 pub fn ts(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).timestamp_with_time_zone().not_null().take()
 }

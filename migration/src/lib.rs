@@ -16,6 +16,7 @@ mod m20261201_000008_odds_lines_key;
 mod m20261207_000009_delivery;
 mod m20261207_000010_alert_deliveries;
 mod m20261207_000011_queue_pauses;
+mod m20261207_000012_value_bet_evidence;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000009_delivery::Migration),
             Box::new(m20261207_000010_alert_deliveries::Migration),
             Box::new(m20261207_000011_queue_pauses::Migration),
+            Box::new(m20261207_000012_value_bet_evidence::Migration),
         ]
     }
 }

@@ -14,8 +14,8 @@ case "${1:-}" in
     export KICKOFF_CHAOS_N=2000 KICKOFF_CHAOS_ROUNDS=10 KICKOFF_CHAOS_OUTAGE_SECS=60
     ;;
   --random)
-    cargo test --test chaos chaos_randomized -- --ignored --exact --nocapture 2>&1 | grep -E '^chaos|^test result|panicked'
+    cargo test --test chaos chaos_randomized -- --ignored --exact --nocapture 2>&1 | grep -oE 'chaos \|.*|test result.*|panicked.*'
     exit "${PIPESTATUS[0]}"
     ;;
 esac
-cargo test --test chaos -- --nocapture --test-threads 1 2>&1 | grep -E '^chaos|^test result'
+cargo test --test chaos -- --nocapture --test-threads 1 2>&1 | grep -oE 'chaos \|.*|test result.*'

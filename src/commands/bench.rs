@@ -139,17 +139,23 @@ async fn throughput(
     let prefix = format!("{}bench{}:", base.prefix(), ulid::Ulid::generate());
     let q = RedisQueues::new(base.connection(), prefix.clone());
     q.pause(queues::MAINTENANCE).await?;
-    let poll_cost = poll_cost(&q).await?;
-    let mut polls = 0u64;
+    // A poll costs more once workers are registered (one read per live worker).
+    let lone_poll_cost = poll_cost(&q).await?;
+    let mut lone_polls = 0u64;
     let first = commands_processed(&q).await?;
     let enqueue_rate = enqueue(&q, n, Probe::default()).await?;
     let procs = spawn_workers(settings, &prefix, workers, concurrency)?;
     // Let every worker register and read the pause flag before the clock starts.
     wait_for(Duration::from_secs(30), async || {
-        polls += 1;
+        lone_polls += 1;
         Ok(q.stats(queues::MAINTENANCE).await?.workers == workers as u64)
     })
     .await?;
+    let before_cost = commands_processed(&q).await?;
+    let poll_cost = poll_cost(&q).await?;
+    // The measurement's own reads, and whatever the idle workers sent meanwhile.
+    let measuring = commands_processed(&q).await?.saturating_sub(before_cost);
+    let mut polls = 0u64;
     let started = Instant::now();
     q.resume(queues::MAINTENANCE).await?;
     wait_for(Duration::from_secs(600), async || {
@@ -165,7 +171,10 @@ async fn throughput(
         Ok(q.stats(queues::MAINTENANCE).await?.running == 0)
     })
     .await?;
-    let spent = commands_processed(&q).await?.saturating_sub(first).saturating_sub(polls * poll_cost);
+    let spent = commands_processed(&q)
+        .await?
+        .saturating_sub(first)
+        .saturating_sub(lone_polls * lone_poll_cost + measuring + polls * poll_cost);
     drop(procs);
     q.flush_all().await?;
     Ok(Run { rate, enqueue_rate, commands_per_job: spent as f64 / n as f64 })

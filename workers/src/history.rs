@@ -1,9 +1,8 @@
 //! Matches as the models see them, read from the database: teams, kick-off, result,
-//! xG and shots where known, and the 1X2 prices of the bookmakers the backtest and the
-//! value-bet detector compare with (market average, market best, Pinnacle, Bet365),
-//! opening and closing, the latest of each.
+//! xG and shots where known, and the 1X2 prices of every bookmaker (the market average
+//! and best, Pinnacle and Bet365 by name), opening and closing, the latest of each.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Statement, Value};
@@ -31,40 +30,44 @@ pub struct BookPrices {
     pub closing: Option<Prices1x2>,
 }
 
-/// The prices the models are judged against.
+/// The prices the models are judged against, and every other bookmaker's (the best
+/// bookable price of a value bet is taken among all of them).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MarketPrices {
     pub average: BookPrices,
     pub best: BookPrices,
     pub pinnacle: BookPrices,
     pub bet365: BookPrices,
+    /// The other bookmakers and exchanges, by stored name.
+    pub others: BTreeMap<String, BookPrices>,
 }
 
 impl MarketPrices {
-    /// The prices of a stored bookmaker name, if it is one of those kept.
-    fn slot(&mut self, bookmaker: &str) -> Option<&mut BookPrices> {
-        Some(match bookmaker {
+    /// The prices of a stored bookmaker name.
+    fn slot(&mut self, bookmaker: &str) -> &mut BookPrices {
+        match bookmaker {
             "market_avg" => &mut self.average,
             "market_max" => &mut self.best,
             "pinnacle" => &mut self.pinnacle,
             "bet365" => &mut self.bet365,
-            _ => return None,
-        })
+            other => self.others.entry(other.to_owned()).or_default(),
+        }
     }
 
-    /// The prices of a stored bookmaker name, if it is one of those kept.
+    /// The prices of a stored bookmaker name, if it has any.
     pub fn book(&self, bookmaker: &str) -> Option<&BookPrices> {
         self.books().into_iter().find(|(b, _)| *b == bookmaker).map(|(_, p)| p)
     }
 
     /// Every bookmaker's prices, by stored name.
-    pub fn books(&self) -> [(&'static str, &BookPrices); 4] {
-        [
+    pub fn books(&self) -> Vec<(&str, &BookPrices)> {
+        let named = [
             ("market_avg", &self.average),
             ("market_max", &self.best),
             ("pinnacle", &self.pinnacle),
             ("bet365", &self.bet365),
-        ]
+        ];
+        named.into_iter().chain(self.others.iter().map(|(b, p)| (b.as_str(), p))).collect()
     }
 }
 
@@ -184,7 +187,7 @@ pub async fn load<C: ConnectionTrait>(conn: &C, filter: &HistoryFilter) -> Resul
     let odds_sql = format!(
         "SELECT o.match_id, o.bookmaker, o.selection, o.is_closing, o.price FROM odds o \
          JOIN matches m ON m.id = o.match_id JOIN leagues l ON l.id = m.league_id \
-         {} o.market = '1x2' AND o.bookmaker IN ('market_avg', 'market_max', 'pinnacle', 'bet365') \
+         {} o.market = '1x2' \
          ORDER BY o.match_id, o.recorded_at DESC",
         if filter_sql.is_empty() { "WHERE".to_owned() } else { format!("{filter_sql} AND") }
     );
@@ -203,14 +206,14 @@ pub async fn load<C: ConnectionTrait>(conn: &C, filter: &HistoryFilter) -> Resul
         if !seen.insert((id, book.clone(), i, closing)) {
             continue;
         }
-        let Some(slot) = out[at].prices.slot(&book) else { continue };
+        let slot = out[at].prices.slot(&book);
         let side = if closing { &mut slot.closing } else { &mut slot.opening };
         side.get_or_insert([0.0; 3])[i] = price;
     }
     // A bookmaker missing one of the three prices has no usable 1X2 line.
     for m in &mut out {
-        for book in [&mut m.prices.average, &mut m.prices.best, &mut m.prices.pinnacle, &mut m.prices.bet365]
-        {
+        let named = [&mut m.prices.average, &mut m.prices.best, &mut m.prices.pinnacle, &mut m.prices.bet365];
+        for book in named.into_iter().chain(m.prices.others.values_mut()) {
             for side in [&mut book.opening, &mut book.closing] {
                 if side.is_some_and(|p| p.iter().any(|x| *x <= 1.0)) {
                     *side = None;

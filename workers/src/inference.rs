@@ -8,15 +8,17 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, TransactionSession, TransactionTrait, Value};
 
 use crate::history::{self, HistoryFilter, MatchRow, SELECTIONS};
 use crate::llm::{LlmClient, MatchContext};
+use crate::predict::blend;
 use crate::predict::kelly::{self, ConfidenceBands};
 use crate::predict::suite::{ENSEMBLE, MEMBERS};
+use crate::predict::value_rule::{self, ValueRule};
 use crate::registry::Loaded;
-use crate::settings::PredictSettings;
+use crate::settings::{PredictSettings, RuleSource};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InferenceError {
@@ -76,7 +78,53 @@ pub fn forecasts(loaded: &Loaded, m: &MatchRow) -> Option<Vec<Forecast>> {
             expected_goals: goals,
         });
     }
+    // The probability value bets are judged on: the ensemble pooled with the market's
+    // margin-free pre-closing line, as much as each league's history earned it.
+    if let Some(line) = crate::backtest::pre_closing_line(m) {
+        let w = loaded.model.blend_weights.get(&m.league).copied().unwrap_or(0.0);
+        out.push(Forecast {
+            model: crate::backtest::BLEND.to_owned(),
+            probs: blend::pool(f.ensemble, line, w),
+            expected_goals: goals,
+        });
+    }
     Some(out)
+}
+
+/// The value-bet rule inference applies, and the record each bet carries of it.
+#[derive(Debug, Clone)]
+pub struct RuleInForce {
+    pub rule: ValueRule,
+    /// `{"source", "min_edge", "max_edge", "min_price", "max_price", "leagues"}`, and for a
+    /// validated rule its backtested `bets`, `clv` and `roi`.
+    pub record: serde_json::Value,
+}
+
+/// The configured rule, or the one the version's training validated (`None`: no rule
+/// held its closing-line value, and nothing is alerted).
+pub fn rule_in_force(loaded: &Loaded, settings: &PredictSettings) -> Option<RuleInForce> {
+    let (rule, evidence) = match settings.rule {
+        RuleSource::Fixed => (settings.fixed_rule(), None),
+        RuleSource::Validated => {
+            let chosen = loaded.model.value_rule.as_ref()?;
+            (chosen.rule.clone(), Some(&chosen.validation))
+        }
+    };
+    let mut record = serde_json::json!({
+        "source": if evidence.is_some() { "validated" } else { "fixed" },
+        "version": loaded.version,
+        "min_edge": rule.min_edge,
+        "max_edge": rule.max_edge,
+        "min_price": rule.min_price,
+        "max_price": rule.max_price,
+        "leagues": rule.leagues,
+    });
+    if let Some(v) = evidence {
+        record["bets"] = v.clv_bets.into();
+        record["clv"] = v.clv.into();
+        record["roi"] = v.roi.into();
+    }
+    Some(RuleInForce { rule, record })
 }
 
 async fn query<C: ConnectionTrait>(
@@ -161,34 +209,45 @@ async fn store_prediction<C: ConnectionTrait>(
     row.first().map(|r| r.try_get_by_index(0)).transpose()?.ok_or_else(|| DbErr::RecordNotInserted)
 }
 
-/// The best pre-match price of each selection among bookable bookmakers:
-/// `(bookmaker, price)` for home, draw, away.
-async fn best_prices<C: ConnectionTrait>(
+/// A price on offer: who offers it, what a bettor keeps per unit (net of an exchange's
+/// commission), and when it was recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Offer {
+    pub bookmaker: String,
+    pub price: f64,
+    pub seen_at: DateTime<Utc>,
+}
+
+/// The best latest pre-match price of each selection among bookable bookmakers (no
+/// market aggregate, exchanges net of commission, none above the price cap), for home,
+/// draw, away.
+pub async fn best_prices<C: ConnectionTrait>(
     conn: &C,
     match_id: i64,
     settings: &PredictSettings,
-) -> Result<[Option<(String, f64)>; 3], DbErr> {
+) -> Result<[Option<Offer>; 3], DbErr> {
     let rows = query(
         conn,
-        "SELECT bookmaker, selection, price FROM odds WHERE match_id = $1 AND market = '1x2' \
+        "SELECT bookmaker, selection, price, recorded_at FROM odds WHERE match_id = $1 AND market = '1x2' \
          AND is_closing = $2 ORDER BY recorded_at DESC",
         vec![match_id.into(), false.into()],
     )
     .await?;
-    let mut latest: HashMap<(String, String), f64> = HashMap::new();
+    let mut latest: HashMap<(String, String), (f64, DateTime<Utc>)> = HashMap::new();
     for r in rows {
-        let (book, sel, price): (String, String, f64) =
-            (r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?);
+        let (book, sel, price, at): (String, String, f64, DateTime<Utc>) =
+            (r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?, r.try_get_by_index(3)?);
         if settings.excluded_bookmakers.contains(&book) {
             continue;
         }
-        latest.entry((book, sel)).or_insert(price);
+        latest.entry((book, sel)).or_insert((price, at));
     }
-    let mut best: [Option<(String, f64)>; 3] = Default::default();
-    for ((book, sel), price) in latest {
+    let mut best: [Option<Offer>; 3] = Default::default();
+    for ((book, sel), (price, seen_at)) in latest {
         let Some(i) = SELECTIONS.iter().position(|s| *s == sel) else { continue };
-        if price > 1.0 && price <= settings.max_price && best[i].as_ref().is_none_or(|(_, p)| price > *p) {
-            best[i] = Some((book, price));
+        let Some(price) = value_rule::bookable(&book, price, settings.price_cap) else { continue };
+        if best[i].as_ref().is_none_or(|o| price > o.price) {
+            best[i] = Some(Offer { bookmaker: book, price, seen_at });
         }
     }
     Ok(best)
@@ -201,6 +260,8 @@ struct FoundBets {
     new: Vec<i64>,
     /// Still pending, whether stored by this run or an earlier one.
     pending: Vec<i64>,
+    /// Found by this run, to store once every match is done.
+    candidates: Vec<Candidate>,
 }
 
 /// A value bet found by this run, not yet stored: its stake still has to fit its day's
@@ -218,6 +279,10 @@ struct Candidate {
     /// The capped fractional Kelly stake, before the day's budget scales it.
     stake: f64,
     confidence: Option<f64>,
+    p_model: f64,
+    p_market: Option<f64>,
+    price_seen_at: DateTime<Utc>,
+    rule: serde_json::Value,
 }
 
 /// Finds the value bets of one prediction: new ones as candidates, and the ids of
@@ -228,30 +293,34 @@ async fn value_bets<C: ConnectionTrait>(
     prediction_id: i64,
     probs: [f64; 3],
     settings: &PredictSettings,
+    in_force: &RuleInForce,
     found: &mut FoundBets,
-    candidates: &mut Vec<Candidate>,
 ) -> Result<(), DbErr> {
+    let (rule, rule_record) = (&in_force.rule, &in_force.record);
     let prices = best_prices(conn, m.id, settings).await?;
     let bands = ConfidenceBands::default();
     let model_confidence = kelly::sharpness(&probs);
+    let market = crate::backtest::pre_closing_line(m);
     for (i, best) in prices.iter().enumerate() {
-        let Some((book, price)) = best else { continue };
+        let Some(Offer { bookmaker: book, price, seen_at }) = best else { continue };
         let edge = kelly::edge(probs[i], *price);
-        if edge.is_nan() || edge < settings.min_edge {
+        if edge.is_nan() || edge < rule.min_edge {
             continue;
         }
         let selection = SELECTIONS[i];
-        if edge > settings.max_edge {
-            // The market is rarely that wrong; the model is, more often.
-            tracing::warn!(
-                match_id = m.id,
-                selection,
-                bookmaker = %book,
-                price,
-                edge,
-                max_edge = settings.max_edge,
-                "edge above [predict] max_edge: treated as a model error, not a value bet"
-            );
+        if !rule.admits(&m.league, edge, *price) {
+            if edge > rule.max_edge {
+                // The market is rarely that wrong; the model is, more often.
+                tracing::warn!(
+                    match_id = m.id,
+                    selection,
+                    bookmaker = %book,
+                    price,
+                    edge,
+                    max_edge = rule.max_edge,
+                    "edge above the value-bet rule's maximum: treated as a model error, not a value bet"
+                );
+            }
             continue;
         }
         let Ok(stake) = kelly::kelly_stake(probs[i], *price, settings.kelly_fraction, settings.kelly_cap)
@@ -281,7 +350,7 @@ async fn value_bets<C: ConnectionTrait>(
             }
             continue;
         }
-        candidates.push(Candidate {
+        found.candidates.push(Candidate {
             match_id: m.id,
             prediction_id,
             day: m.kickoff.date_naive(),
@@ -291,6 +360,10 @@ async fn value_bets<C: ConnectionTrait>(
             edge,
             stake,
             confidence,
+            p_model: probs[i],
+            p_market: market.map(|p| p[i]),
+            price_seen_at: *seen_at,
+            rule: rule_record.clone(),
         });
     }
     Ok(())
@@ -405,8 +478,8 @@ async fn store_day<C: ConnectionTrait>(
         let row = query(
             tx,
             "INSERT INTO value_bets (prediction_id, match_id, selection, bookmaker, price, edge, \
-             kelly_stake, confidence, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+             kelly_stake, confidence, status, created_at, p_model, p_market, price_seen_at, rule) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
             vec![
                 c.prediction_id.into(),
                 c.match_id.into(),
@@ -418,6 +491,10 @@ async fn store_day<C: ConnectionTrait>(
                 c.confidence.into(),
                 "pending".into(),
                 Utc::now().into(),
+                c.p_model.into(),
+                c.p_market.into(),
+                c.price_seen_at.into(),
+                c.rule.into(),
             ],
         )
         .await?;
@@ -482,7 +559,13 @@ pub async fn run<C: ConnectionTrait + TransactionTrait>(
     .await
     .map_err(|e| InferenceError::Thread(e.to_string()))?;
     let mut found = FoundBets::default();
-    let mut candidates = Vec::new();
+    let rule = rule_in_force(loaded, settings);
+    if rule.is_none() {
+        tracing::info!(
+            version = %loaded.version,
+            "no value-bet rule held a non-negative closing-line value in training: no value bet is stored or alerted"
+        );
+    }
     for (all, m) in computed {
         summary.matches += 1;
         let Some(mut all) = all else {
@@ -497,11 +580,14 @@ pub async fn run<C: ConnectionTrait + TransactionTrait>(
         for f in &all {
             let id = store_prediction(conn, m.id, &loaded.version, f).await?;
             summary.predictions += 1;
-            if f.model == settings.value_model {
-                value_bets(conn, &m, id, f.probs, settings, &mut found, &mut candidates).await?;
+            if f.model == settings.value_model
+                && let Some(rule) = &rule
+            {
+                value_bets(conn, &m, id, f.probs, settings, rule, &mut found).await?;
             }
         }
     }
+    let candidates = std::mem::take(&mut found.candidates);
     store_candidates(conn, candidates, settings, &mut found).await?;
     summary.new_value_bets = found.new;
     summary.pending_value_bets = found.pending;

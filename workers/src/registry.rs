@@ -16,6 +16,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
+use crate::backtest::rule::Chosen;
 use crate::predict::ensemble::Weights;
 use crate::predict::suite::{Suite, SuiteParams};
 
@@ -38,6 +39,14 @@ pub struct TrainedModel {
     pub weights: Weights,
     /// The ensemble that also weighs the pre-closing market line.
     pub market_weights: Weights,
+    /// The ensemble's weight in each league's blend with the market's line (0, or a
+    /// league missing: the market's line alone). Absent from versions trained before.
+    #[serde(default)]
+    pub blend_weights: BTreeMap<String, f64>,
+    /// The value-bet rule training chose by closing-line value, with its evidence;
+    /// `None` when no rule held a non-negative CLV (or the version predates the rule).
+    #[serde(default)]
+    pub value_rule: Option<Chosen>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::predict::value_rule::ValueRule;
 use entities::secret::{ConnUrl, deserialize_secret, serialize_masked};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -219,42 +220,77 @@ impl Default for ScrapeSettings {
     }
 }
 
+/// Where the value-bet rule comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSource {
+    /// The rule the active model version's training chose by closing-line value,
+    /// walk-forward; when no rule held a non-negative CLV there is none, and nothing is
+    /// alerted.
+    Validated,
+    /// The thresholds below, as configured.
+    Fixed,
+}
+
 /// `[predict]`: the model registry's name, and how value bets are found and staked.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PredictSettings {
     /// Registry name of the models Kickoff trains and serves.
     pub model_name: String,
-    /// The forecast value bets are judged on (`ensemble`, `dixon_coles`, ...).
+    /// The forecast value bets are judged on: `blend` (the ensemble pooled with the
+    /// market's line), or any stored model (`ensemble`, `dixon_coles`, ...).
     pub value_model: String,
-    /// Smallest edge (`p × price − 1`) that makes a value bet.
+    /// `validated` (the default) or `fixed` (the thresholds below).
+    pub rule: RuleSource,
+    /// With `rule = "fixed"`: smallest edge (`p × price − 1`) that makes a value bet.
     pub min_edge: f64,
-    /// Largest edge believed: above it the model, not the market, is taken to be wrong,
-    /// and nothing is stored or alerted.
+    /// With `rule = "fixed"`: largest edge believed; above it the model, not the
+    /// market, is taken to be wrong, and nothing is stored or alerted.
     pub max_edge: f64,
-    /// Longest price considered: far longshots are where models are least calibrated.
+    /// With `rule = "fixed"`: the bookable price bounds.
+    pub min_price: f64,
     pub max_price: f64,
+    /// Prices above this are never taken, whatever the rule (errors, thin markets).
+    pub price_cap: f64,
     /// Fraction of the Kelly stake, and the cap on a stake (share of the bankroll).
     pub kelly_fraction: f64,
     pub kelly_cap: f64,
     /// Share of the bankroll the bets on one day's matches stake together at most.
     pub daily_stake_budget: f64,
-    /// Bookmakers whose prices are not bookable (market aggregates).
+    /// Bookmakers whose prices are not bookable, beside the market aggregates (which
+    /// never are).
     pub excluded_bookmakers: Vec<String>,
     /// Walk-forward validation seasons of `kickoff train`'s hyper-parameter search.
     pub validation_seasons: usize,
+}
+
+impl PredictSettings {
+    /// The configured thresholds as a rule (every league).
+    pub fn fixed_rule(&self) -> ValueRule {
+        ValueRule {
+            min_edge: self.min_edge,
+            max_edge: self.max_edge,
+            min_price: self.min_price,
+            max_price: self.max_price,
+            leagues: Vec::new(),
+        }
+    }
 }
 
 impl Default for PredictSettings {
     fn default() -> Self {
         Self {
             model_name: "kickoff".into(),
-            value_model: "ensemble".into(),
-            min_edge: 0.05,
-            max_edge: 0.25,
+            value_model: crate::backtest::BLEND.into(),
+            rule: RuleSource::Validated,
+            min_edge: 0.03,
+            max_edge: 0.15,
+            min_price: 1.0,
             max_price: 10.0,
+            price_cap: 15.0,
             kelly_fraction: 0.25,
-            kelly_cap: 0.05,
+            kelly_cap: 0.02,
             daily_stake_budget: 0.10,
             excluded_bookmakers: vec!["market_avg".into(), "market_max".into()],
             validation_seasons: 1,

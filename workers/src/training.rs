@@ -142,6 +142,9 @@ pub fn train(rows: &[MatchRow], opts: &TrainOptions) -> Result<Trained, TrainErr
     let mut chosen = SuiteParams::default();
     let mut weights = Weights::equal(&MEMBERS);
     let mut market_weights = Weights::equal(&backtest::market_members());
+    let mut blend_weights = BTreeMap::new();
+    let mut value_rule = None;
+    let mut verdict = None;
     let mut scores = serde_json::Map::new();
     if !validation.is_empty() {
         let config = |params: SuiteParams| BacktestConfig {
@@ -185,6 +188,9 @@ pub fn train(rows: &[MatchRow], opts: &TrainOptions) -> Result<Trained, TrainErr
         if let Some(w) = report.weights.get(ENSEMBLE_MARKET) {
             market_weights = w.clone();
         }
+        blend_weights = report.blend_weights.clone();
+        value_rule = report.value_rule.current.clone();
+        verdict = Some(report.value_rule.verdict.clone());
     }
 
     let mut leagues: BTreeMap<String, LeagueModel> = BTreeMap::new();
@@ -214,9 +220,18 @@ pub fn train(rows: &[MatchRow], opts: &TrainOptions) -> Result<Trained, TrainErr
         "validation_seasons": validation,
         "scores": scores,
         "search": trials,
+        "value_rule": { "rule": value_rule, "verdict": verdict },
     });
     Ok(Trained {
-        model: TrainedModel { as_of: opts.as_of, params: chosen, leagues, weights, market_weights },
+        model: TrainedModel {
+            as_of: opts.as_of,
+            params: chosen,
+            leagues,
+            weights,
+            market_weights,
+            blend_weights,
+            value_rule,
+        },
         metrics,
     })
 }

@@ -493,12 +493,23 @@ async fn sqlite_writes_a_season_in_chunks_and_a_failed_import_finishes_when_run_
     );
     db.conn.execute_unprepared(&refuse).await.unwrap();
     let failed = import_paths(&db.conn, std::slice::from_ref(&path), &ProgressBar::hidden()).await;
-    assert!(failed.is_err(), "the import went through the refusal");
+    let error = format!("{:?}", failed.expect_err("the import went through the refusal"));
+    assert!(error.contains("refused"), "{error}");
     assert_eq!(db.count("matches").await, SQLITE_MATCHES_PER_TXN as i64, "the first chunk stays committed");
+    // The committed chunk is whole: each match with both teams' statistics and its odds.
+    assert_eq!(db.count("match_stats").await, 2 * SQLITE_MATCHES_PER_TXN as i64);
+    let chunk_odds = db.count("odds_lines").await;
+    assert!(chunk_odds > 0);
 
     db.conn.execute_unprepared("DROP TRIGGER refuse_matches").await.unwrap();
     let again = import(&db, std::slice::from_ref(&path)).await;
     assert_eq!(again.matches_inserted, matches - SQLITE_MATCHES_PER_TXN as u64);
     assert_eq!(again.matches_unchanged, SQLITE_MATCHES_PER_TXN as u64);
+    // The same rows as one clean import, none written twice.
+    let clean = migrated(Engine::Sqlite).await;
+    import(&clean, std::slice::from_ref(&path)).await;
+    for table in ["matches", "match_stats", "odds_lines"] {
+        assert_eq!(db.count(table).await, clean.count(table).await, "{table}");
+    }
     assert_eq!(db.count("matches").await, matches as i64);
 }

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use chrono::{TimeZone, Utc};
 use common::fake_bot::{Failure, Shared};
 use entities::alert_deliveries;
-use entities::enums::{BetStatus, DeliveryState};
-use entities::{telegram_subscriptions, value_bets};
+use entities::enums::{BetStatus, DeliveryState, Market};
+use entities::{odds_lines, telegram_subscriptions, value_bets};
 use jobs::alert_deliveries::{DIED_DURING_SEND, Resolution, ReviewError};
 use jobs::catalogue::NotifyValueBet;
 use jobs::catalogue::{Maintenance, MaintenanceTask};
@@ -49,6 +49,7 @@ on_both_backends!(
     a_chat_another_run_is_sending_to_retries_the_job_without_sending,
     an_uncertain_delivery_resent_by_an_operator_goes_to_that_chat_alone,
     a_run_stopped_while_waiting_for_a_slot_holds_no_claim_and_a_later_run_sends,
+    an_alert_whose_edge_is_gone_at_the_latest_price_is_not_sent,
 );
 
 /// The alert of `seed_brighton_koln`'s value bet, exactly as the chats receive it.
@@ -607,15 +608,62 @@ async fn an_uncertain_delivery_resent_by_an_operator_goes_to_that_chat_alone(bac
 /// uncertain later and the next run sends.
 async fn a_run_stopped_while_waiting_for_a_slot_holds_no_claim_and_a_later_run_sends(backend: Backend) {
     let (w, bet) = seeded(backend, &[91]).await;
-    // Three earlier messages to the chat: its next slot is about 3 s away.
-    for _ in 0..3 {
+    // Six earlier messages to the chat: its next slot is about 6 s away, so a run
+    // stopped after 1 s is certainly waiting for it.
+    for _ in 0..6 {
         w.rt.queues.reserve_slot("notify:rate:chat:91", Duration::from_secs(1), 1).await.unwrap();
     }
-    let stopped = tokio::time::timeout(Duration::from_millis(300), w.run(bet)).await;
+    let stopped = tokio::time::timeout(Duration::from_secs(1), w.run(bet)).await;
     assert!(stopped.is_err(), "the run ended before its slot: {stopped:?}");
     assert_eq!(w.delivery(bet, 91).await, None, "a claim held through the wait");
     assert_eq!(w.calls_to(91), 0);
     assert_eq!(w.run(bet).await, Outcome::Succeeded);
     let row = w.delivery(bet, 91).await.unwrap();
     assert_eq!((row.state, w.calls_to(91)), (DeliveryState::Sent, 1));
+}
+
+/// Before sending, the latest stored price is checked against the rule the bet passed: a
+/// price shortened below the rule's minimum edge sends nothing; one that still leaves it
+/// sends, with the bet's evidence (market probability, when the price was seen, the
+/// rule's backtested record).
+async fn an_alert_whose_edge_is_gone_at_the_latest_price_is_not_sent(backend: Backend) {
+    let (w, bet) = seeded(backend, &[95]).await;
+    let row = value_bets::Entity::find_by_id(bet).one(&w.db.conn).await.unwrap().unwrap();
+    let seen = Utc.with_ymd_and_hms(2026, 12, 5, 13, 2, 0).unwrap();
+    let mut evidence: value_bets::ActiveModel = row.clone().into();
+    evidence.p_model = Set(Some(0.52));
+    evidence.p_market = Set(Some(0.45));
+    evidence.price_seen_at = Set(Some(seen));
+    evidence.rule =
+        Set(Some(json!({"source": "validated", "min_edge": 0.05, "bets": 300, "clv": 0.01, "roi": 0.02})));
+    evidence.update(&w.db.conn).await.unwrap();
+    let quote = |at: chrono::DateTime<Utc>, away: f64| odds_lines::ActiveModel {
+        match_id: Set(row.match_id),
+        bookmaker: Set("bet365".into()),
+        market: Set(Market::OneXTwo),
+        line: Set(0.0),
+        is_closing: Set(false),
+        recorded_at: Set(at),
+        price_home: Set(Some(4.0)),
+        price_draw: Set(Some(3.5)),
+        price_away: Set(Some(away)),
+        ..Default::default()
+    };
+    // Shortened to 1.95: 0.52 × 1.95 − 1 = 1.4%, under the rule's 5%.
+    save(&w.db.conn, quote(seen + chrono::Duration::minutes(30), 1.95)).await;
+    assert_eq!(w.run(bet).await, Outcome::Succeeded);
+    assert_eq!(w.calls_to(95), 0, "an alert sent at a price that has gone");
+
+    // Out again to 2.20: 14.4%.
+    save(&w.db.conn, quote(seen + chrono::Duration::minutes(40), 2.2)).await;
+    assert_eq!(w.run(bet).await, Outcome::Succeeded);
+    let sent = w.sent();
+    let text = &sent[&95][0];
+    assert!(
+        text.ends_with(
+            "Market probability: 45\\.0%\nPrice seen: 2026\\-12\\-05 13:02 UTC\n\
+             Rule's backtest: CLV \\+1\\.0%, ROI \\+2\\.0% over 300 bets"
+        ),
+        "{text}"
+    );
 }

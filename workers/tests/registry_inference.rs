@@ -12,7 +12,7 @@ use sea_orm::ConnectionTrait;
 use workers::history::{self, HistoryFilter};
 use workers::process::football_data::{ImportSummary, import_bytes};
 use workers::registry::{self, ModelCache};
-use workers::settings::PredictSettings;
+use workers::settings::{PredictSettings, RuleSource};
 use workers::training::{TrainOptions, train};
 use workers::{inference, predict::suite::MEMBERS};
 
@@ -46,6 +46,12 @@ async fn trained(db: &TestDb, as_of: NaiveDate) -> workers::training::Trained {
     tokio::task::spawn_blocking(move || train(&rows, &opts)).await.unwrap().unwrap()
 }
 
+/// A fixed value-bet rule (the configured thresholds), judged on the ensemble: its
+/// larger disagreements with the market give these tests bets to count.
+fn fixed() -> PredictSettings {
+    PredictSettings { rule: RuleSource::Fixed, value_model: "ensemble".into(), ..PredictSettings::default() }
+}
+
 async fn held_back(db: &TestDb) -> Vec<i64> {
     let rows = history::load(&db.conn, &HistoryFilter::default()).await.unwrap();
     rows.iter().filter(|r| r.date >= cut()).map(|r| r.id).collect()
@@ -67,12 +73,13 @@ async fn forecasts_value_bets_and_settlement_are_idempotent() {
         let loaded = cache.active(&db.conn, NAME).await.unwrap();
         let ids = held_back(&db).await;
         assert_eq!(ids.len(), 34, "{engine:?}: the matches from 1 May 2024 on");
-        let settings = PredictSettings::default();
+        let settings = fixed();
         let first = inference::run(&db.conn, &loaded, &settings, None, &ids).await.unwrap();
         assert_eq!((first.matches, first.skipped), (34, 0));
-        // Four members, the ensemble, and the market ensemble (every match has a line).
-        assert_eq!(first.predictions, 34 * 6);
-        assert_eq!(db.count("predictions").await, 204);
+        // Four members, the ensemble, the market ensemble and the blend (every match has
+        // a line).
+        assert_eq!(first.predictions, 34 * 7);
+        assert_eq!(db.count("predictions").await, 238);
         let sums = db
             .scalar(
                 "SELECT COUNT(*) FROM predictions WHERE ABS(p_home + p_draw + p_away - 1) > 1e-9 \
@@ -85,8 +92,8 @@ async fn forecasts_value_bets_and_settlement_are_idempotent() {
         assert_eq!(db.count("value_bets").await, bets);
         let bad = db
             .scalar(
-                "SELECT COUNT(*) FROM value_bets WHERE edge < 0.05 OR price > 10 OR kelly_stake <= 0 \
-                     OR kelly_stake > 0.05 OR bookmaker IN ('market_avg', 'market_max')",
+                "SELECT COUNT(*) FROM value_bets WHERE edge < 0.03 OR edge > 0.15 OR price > 10 \
+                     OR kelly_stake <= 0 OR kelly_stake > 0.02 OR bookmaker IN ('market_avg', 'market_max')",
             )
             .await;
         assert_eq!(bad, 0);
@@ -102,7 +109,7 @@ async fn forecasts_value_bets_and_settlement_are_idempotent() {
         };
         assert_eq!(sorted(first.pending_value_bets.clone()), sorted(first.new_value_bets.clone()));
         assert_eq!(sorted(again.pending_value_bets), sorted(first.new_value_bets.clone()));
-        assert_eq!((db.count("predictions").await, db.count("value_bets").await), (204, bets));
+        assert_eq!((db.count("predictions").await, db.count("value_bets").await), (238, bets));
 
         // A new version (the same model registered again) finds the same value: no bet is
         // stored or offered twice, the standing ones are offered again.
@@ -112,7 +119,7 @@ async fn forecasts_value_bets_and_settlement_are_idempotent() {
         let by_v2 = inference::run(&db.conn, &retrained, &settings, None, &ids).await.unwrap();
         assert!(by_v2.new_value_bets.is_empty(), "{:?}", by_v2.new_value_bets);
         assert_eq!(sorted(by_v2.pending_value_bets), sorted(first.new_value_bets.clone()));
-        assert_eq!((db.count("predictions").await, db.count("value_bets").await), (408, bets));
+        assert_eq!((db.count("predictions").await, db.count("value_bets").await), (476, bets));
 
         // The matches are finished: every bet settles, once.
         let settled = inference::settle(&db.conn).await.unwrap();
@@ -159,11 +166,10 @@ async fn value_bets_stay_under_the_edge_ceiling_and_the_days_stake_budget() {
     let ids = held_back(&db).await;
 
     // Unbounded, for the record of what the bounds remove.
-    let unbounded =
-        PredictSettings { max_edge: f64::INFINITY, daily_stake_budget: f64::INFINITY, ..Default::default() };
+    let unbounded = PredictSettings { max_edge: f64::INFINITY, daily_stake_budget: f64::INFINITY, ..fixed() };
     inference::run(&db.conn, &loaded, &unbounded, None, &ids).await.unwrap();
     let (raw_days, raw_max_edge) = stakes_by_day(&db).await;
-    let settings = PredictSettings::default();
+    let settings = fixed();
     assert!(raw_max_edge > settings.max_edge, "the data has edges past the ceiling: {raw_max_edge}");
     assert!(
         raw_days.values().any(|s| *s > settings.daily_stake_budget),
@@ -247,9 +253,7 @@ async fn a_run_inference_job_queues_one_notification_per_new_value_bet() {
     let prefix = format!("{}:", unique_name("kickoff_infer"));
     let queues: QueueClient =
         EmbeddedQueues::open(db.conn.get_sqlite_connection_pool().clone(), prefix).await.unwrap().into();
-    let rt = Arc::new(
-        Runtime::new(db.conn.clone(), queues.clone()).with_predict(PredictSettings::default(), true),
-    );
+    let rt = Arc::new(Runtime::new(db.conn.clone(), queues.clone()).with_predict(fixed(), true));
     let mut events = rt.subscribe();
     let (stop, rx) = watch::channel(false);
     let pools = tokio::spawn(run_pools(
@@ -272,4 +276,57 @@ async fn a_run_inference_job_queues_one_notification_per_new_value_bet() {
     let _ = stop.send(true);
     pools.await.unwrap().unwrap();
     queues.flush_all().await.unwrap();
+}
+
+/// By default the rule is the one training validated, applied to the blend: a version
+/// without one (no rule held its closing-line value) stores no value bet at all; with
+/// one, every bet passes it, and a rule for other leagues bets nothing here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_validated_rule_decides_and_without_one_nothing_is_bet() {
+    use workers::backtest::rule::{BetStats, Chosen};
+    use workers::predict::value_rule::ValueRule;
+
+    let db = seeded(entities::Engine::Sqlite).await;
+    let mut t = trained(&db, cut()).await;
+    let ids = held_back(&db).await;
+    let settings = PredictSettings::default();
+    assert_eq!((settings.rule, settings.value_model.as_str()), (RuleSource::Validated, "blend"));
+    let metrics = t.metrics.clone();
+    let run = async |model: &workers::registry::TrainedModel| {
+        registry::register(&db.conn, NAME, model, metrics.clone(), true).await.unwrap();
+        let loaded = ModelCache::default().active(&db.conn, NAME).await.unwrap();
+        db.conn.execute_unprepared("DELETE FROM value_bets").await.unwrap();
+        inference::run(&db.conn, &loaded, &settings, None, &ids).await.unwrap()
+    };
+
+    t.model.value_rule = None;
+    let none = run(&t.model).await;
+    assert!(none.new_value_bets.is_empty(), "{:?}", none.new_value_bets);
+    assert_eq!(none.predictions, 34 * 7, "forecasts are still stored");
+
+    // A wide rule, so that the blend's edges at the best bookable prices show up.
+    let rule = ValueRule {
+        min_edge: 0.0,
+        max_edge: 0.5,
+        min_price: 1.0,
+        max_price: 15.0,
+        leagues: vec!["E0".into()],
+    };
+    t.model.value_rule = Some(Chosen { rule: rule.clone(), validation: BetStats::default() });
+    let some = run(&t.model).await;
+    assert!(!some.new_value_bets.is_empty(), "the blend found no edge at all");
+    let outside = db
+        .scalar(
+            "SELECT COUNT(*) FROM value_bets v JOIN predictions p ON p.id = v.prediction_id \
+             WHERE p.model_name <> 'blend' OR v.edge > 0.5 OR v.price > 15 \
+             OR v.bookmaker IN ('market_avg', 'market_max')",
+        )
+        .await;
+    assert_eq!(outside, 0);
+
+    t.model.value_rule = Some(Chosen {
+        rule: ValueRule { leagues: vec!["D1".into()], ..rule },
+        validation: BetStats::default(),
+    });
+    assert!(run(&t.model).await.new_value_bets.is_empty());
 }

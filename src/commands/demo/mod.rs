@@ -22,6 +22,7 @@ use tokio::sync::{broadcast, watch};
 use workers::history::{self, HistoryFilter, MatchRow};
 use workers::runtime::{EventKind, JobEvent, PoolSpec, Runtime, run_pools};
 use workers::scheduler::Scheduler;
+use workers::settings::{PredictSettings, RuleSource};
 
 use super::queue::open;
 use crate::config::Settings;
@@ -97,6 +98,30 @@ fn demo_scrape_settings(settings: &Settings, base: &str) -> workers::settings::S
     scrape
 }
 
+/// The demo alerts under a fixed rule on the results-only ensemble, said so on screen: the
+/// blend sits so close to the market's line that the held-back matches offer it no edge,
+/// and the validated rule (the default) may be none, so a demo on the defaults would
+/// show nothing of the alerts.
+fn demo_predict_settings(settings: &Settings) -> PredictSettings {
+    let predict = PredictSettings {
+        rule: RuleSource::Fixed,
+        value_model: workers::predict::suite::ENSEMBLE.to_owned(),
+        ..settings.predict.clone()
+    };
+    let rule = predict.fixed_rule();
+    println!(
+        "Value bets: the {} forecast under a fixed rule, to show the alerts (edge {:.0}% to {:.0}%, prices {:.2} \
+         to {:.2}); a deployment judges the blend of model and market under the rule training validated by \
+         closing-line value, or alerts nothing.",
+        predict.value_model,
+        rule.min_edge * 100.0,
+        rule.max_edge * 100.0,
+        rule.min_price,
+        rule.max_price
+    );
+    predict
+}
+
 pub async fn run(settings: &Settings, db: &DatabaseConnection, serve: bool) -> anyhow::Result<()> {
     Migrator::up(db, None).await?;
     let (stop_tx, stop) = watch::channel(false);
@@ -124,7 +149,7 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection, serve: bool) -> a
     let rt = Arc::new(
         Runtime::new(db.clone(), queues.clone())
             .with_scrape(demo_scrape_settings(settings, &base))?
-            .with_predict(settings.predict.clone(), true)
+            .with_predict(demo_predict_settings(settings), true)
             .with_telegram(&tg.settings)?
             .with_clock(replay_clock()?),
     );

@@ -9,6 +9,7 @@
 //! training window; every model and baseline is scored on exactly those matches.
 
 pub mod report;
+pub mod rule;
 pub mod value;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -18,6 +19,7 @@ use serde::Serialize;
 
 use crate::history::{MatchRow, fair};
 use crate::predict::PredictError;
+use crate::predict::blend;
 use crate::predict::data::{MatchRecord, Outcome};
 use crate::predict::ensemble::{self, Weights};
 use crate::predict::metrics::{self, CalibrationBin, Scores};
@@ -28,6 +30,11 @@ pub const ENSEMBLE_MARKET: &str = "ensemble_market";
 
 /// The market's member of [`ENSEMBLE_MARKET`]: the pre-closing average line.
 pub const MARKET_MEMBER: &str = "market_avg_opening";
+
+/// The results-only ensemble pooled with the margin-free pre-closing line (Pinnacle's,
+/// else the market average's), its weight fitted per league on earlier weeks: the
+/// probability value bets are judged on.
+pub const BLEND: &str = "blend";
 
 /// The members of [`ENSEMBLE_MARKET`], in forecast order.
 pub fn market_members() -> Vec<&'static str> {
@@ -58,6 +65,8 @@ pub struct BacktestConfig {
     pub warmup_seasons: usize,
     pub params: SuiteParams,
     pub value: value::ValueConfig,
+    /// How the value-bet rule is chosen and judged.
+    pub rule: rule::RuleSearch,
     /// Bins of the calibration tables.
     pub calibration_bins: usize,
     /// Earlier forecasts needed before the ensemble weights are fitted (equal before).
@@ -72,6 +81,7 @@ impl Default for BacktestConfig {
             warmup_seasons: 1,
             params: SuiteParams::default(),
             value: value::ValueConfig::default(),
+            rule: rule::RuleSearch::default(),
             calibration_bins: 10,
             min_ensemble_matches: 200,
         }
@@ -122,8 +132,12 @@ pub struct BacktestReport {
     pub value_bets: Vec<value::ValueSummary>,
     /// Cumulative profit (units) of the Kelly-staked bets of each model, bet by bet.
     pub profit_curves: value::ProfitCurves,
+    /// The value-bet rule chosen walk-forward, and how its bets did.
+    pub value_rule: rule::RuleReport,
     /// The ensembles' last weights.
     pub weights: BTreeMap<String, Weights>,
+    /// The model's last weight in each league's [`BLEND`] (0: the market's line alone).
+    pub blend_weights: BTreeMap<String, f64>,
     /// Forecasts a member could not make (a fit on too little data), by member; the
     /// ensemble used the other members' mean in their place.
     pub invalid_forecasts: BTreeMap<String, usize>,
@@ -187,12 +201,18 @@ pub fn run(
     let mut market_weights = Weights::equal(&market_members);
     let total = weeks.len();
     let mut invalid: BTreeMap<String, usize> = BTreeMap::new();
+    let mut blend_pool: BTreeMap<String, Vec<blend::Sample>> = BTreeMap::new();
+    let mut blend_weights: BTreeMap<String, f64> = BTreeMap::new();
     for (done, monday) in weeks.iter().copied().enumerate() {
         // Weights from every earlier week only.
         if outcome_pool.len() >= config.min_ensemble_matches.max(1) {
             weights = ensemble::fit(&MEMBERS, &member_pool, &outcome_pool)?;
             market_weights = ensemble::fit(&market_members, &market_pool, &outcome_pool)?;
         }
+        for (league, samples) in &blend_pool {
+            blend_weights.insert(league.clone(), blend::fit(samples)?);
+        }
+        let mut blended_this_week = Vec::new();
         let next_monday = monday + Duration::days(7);
         let mut this_week = Vec::new();
         for (_, records) in leagues.values() {
@@ -231,6 +251,11 @@ pub fn run(
                 let mut with_market = f.members.clone();
                 with_market.push(market);
                 forecasts.insert(ENSEMBLE_MARKET.to_owned(), market_weights.combine(&with_market));
+                if let Some(line) = pre_closing_line(row) {
+                    let w = blend_weights.get(&row.league).copied().unwrap_or(0.0);
+                    forecasts.insert(BLEND.to_owned(), blend::pool(f.ensemble, line, w));
+                    blended_this_week.push((row.league.clone(), (f.ensemble, line, m.outcome())));
+                }
                 this_week.push((f.members, with_market, m.outcome()));
                 matches.push(Scored {
                     match_id: row.id,
@@ -245,6 +270,9 @@ pub fn run(
                 });
             }
         }
+        for (league, sample) in blended_this_week {
+            blend_pool.entry(league).or_default().push(sample);
+        }
         for (members, with_market, outcome) in this_week {
             member_pool.push(members);
             market_pool.push(with_market);
@@ -257,7 +285,14 @@ pub fn run(
     final_weights.insert(ENSEMBLE_MARKET.to_owned(), market_weights);
     let mut report = report::assemble(config, matches, final_weights, rows)?;
     report.invalid_forecasts = invalid;
+    report.blend_weights = blend_weights;
     Ok(report)
+}
+
+/// The market's margin-free pre-closing line a blend pools with: Pinnacle's (the
+/// sharpest book), else the market average's, by Shin's method.
+pub fn pre_closing_line(row: &MatchRow) -> Option<[f64; 3]> {
+    fair(row.prices.pinnacle.opening, true).or_else(|| fair(row.prices.average.opening, true))
 }
 
 /// Scores of every model on the scored matches: per league, then pooled.
@@ -424,6 +459,49 @@ mod tests {
                 .collect()
         };
         assert_ne!(after(&base), after(&other));
+    }
+
+    /// The closing prices are known only at kick-off: changing them changes no model's
+    /// forecast and no blend, only the closing baselines scored beside them.
+    #[test]
+    fn no_forecast_sees_the_closing_prices() {
+        let rows = league(4);
+        let base = run(&rows, &config(), |_, _| {}).unwrap();
+        let mut changed = rows.clone();
+        for r in &mut changed {
+            for book in [&mut r.prices.average, &mut r.prices.pinnacle] {
+                book.closing = book.closing.map(|c| [c[2], c[1], c[0]]);
+            }
+        }
+        let other = run(&changed, &config(), |_, _| {}).unwrap();
+        let forecasts = |r: &BacktestReport| -> Vec<(i64, BTreeMap<String, [f64; 3]>)> {
+            r.matches
+                .iter()
+                .map(|m| {
+                    let kept = m.forecasts.iter().filter(|(name, _)| !name.contains("closing"));
+                    (m.match_id, kept.map(|(k, v)| (k.clone(), *v)).collect())
+                })
+                .collect()
+        };
+        assert!(base.matches.iter().all(|m| m.forecasts.contains_key(BLEND)));
+        assert_eq!(forecasts(&base), forecasts(&other));
+        // The closing baselines did change (the check can fail).
+        let closing = |r: &BacktestReport| r.matches[0].forecasts["pinnacle_closing_shin"];
+        assert_ne!(closing(&base), closing(&other));
+    }
+
+    /// Where the market's line is the truth, the blend leans on it, and scores at least
+    /// as well as the results-only ensemble.
+    #[test]
+    fn the_blend_leans_on_a_market_that_knows_more() {
+        let report = run(&league(5), &config(), |_, _| {}).unwrap();
+        let w = report.blend_weights["X1"];
+        assert!(w < 0.5, "{w}");
+        let rps = |model: &str| {
+            report.scores.iter().find(|s| s.model == model && s.league == "all").unwrap().scores.rps
+        };
+        assert!(rps(BLEND) <= rps(ENSEMBLE), "{} {}", rps(BLEND), rps(ENSEMBLE));
+        assert!(report.table().contains("value-bet rule"));
     }
 
     #[test]

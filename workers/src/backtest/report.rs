@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
-use super::{BacktestConfig, BacktestError, BacktestReport, Scored, score_all, value};
+use super::{BacktestConfig, BacktestError, BacktestReport, Scored, rule, score_all, value};
 use crate::history::{MarketPrices, MatchRow};
 use crate::predict::ensemble::Weights;
 use crate::predict::metrics;
@@ -28,13 +28,17 @@ pub(super) fn assemble(
     }
     let prices: HashMap<i64, &MarketPrices> = rows.iter().map(|r| (r.id, &r.prices)).collect();
     let (value_bets, profit_curves) = value::evaluate(&matches, &prices, &config.value);
+    let candidates = rule::candidates(&matches, &prices, &config.rule);
+    let value_rule = rule::evaluate(&candidates, &config.test_seasons, &config.rule);
     Ok(BacktestReport {
         config: config.clone(),
         scores,
         calibration,
         value_bets,
         profit_curves,
+        value_rule,
         weights,
+        blend_weights: BTreeMap::new(),
         invalid_forecasts: BTreeMap::new(),
         matches,
     })
@@ -112,7 +116,7 @@ impl BacktestReport {
         let _ = writeln!(
             out,
             "{:<18} {:>6} {:>6} {:>10} {:>8} {:>10} {:>8} {:>8} {:>8}",
-            "model", "bets", "won", "flat P/L", "flat ROI", "Kelly P/L", "Kelly ROI", "CLV", "beat cl."
+            "model", "bets", "won", "flat P/L", "flat ROI", "Kelly P/L", "Kelly ROI", "pr./cl.", "beat cl."
         );
         for v in &self.value_bets {
             let _ = writeln!(
@@ -135,6 +139,57 @@ impl BacktestReport {
                 "{name}: {n} forecast(s) not a distribution, replaced by the other members' mean"
             );
         }
+        let r = &self.value_rule;
+        let _ = writeln!(
+            out,
+            "\nvalue-bet rule on {} at the best bookable price, chosen walk-forward:",
+            r.search.model
+        );
+        for s in &r.seasons {
+            let rule = s.chosen.as_ref().map_or("no rule (nothing bet)".to_owned(), |c| {
+                format!(
+                    "edge {:.0}–{:.0}%, price {:.2}–{:.2}, {} (validation CLV {:+.2}% over {} bets)",
+                    c.rule.min_edge * 100.0,
+                    c.rule.max_edge * 100.0,
+                    c.rule.min_price,
+                    c.rule.max_price,
+                    if c.rule.leagues.is_empty() {
+                        "all leagues".to_owned()
+                    } else {
+                        c.rule.leagues.join(" ")
+                    },
+                    c.validation.clv * 100.0,
+                    c.validation.clv_bets
+                )
+            });
+            let _ = writeln!(
+                out,
+                "{}: {rule}; {} bets, CLV {:+.2}%, price ratio {:+.2}%, ROI {:+.2}%",
+                s.season,
+                s.test.bets,
+                s.test.clv * 100.0,
+                s.test.price_ratio * 100.0,
+                s.test.roi * 100.0
+            );
+        }
+        let _ = writeln!(
+            out,
+            "pooled: {} bets, CLV {:+.2}% [{:+.2}%, {:+.2}%], ROI {:+.2}% [{:+.2}%, {:+.2}%] (95%, matchdays \
+             resampled); Kelly staked {:.1}, profit {:+.2}, largest day {:.1}% of the bankroll",
+            r.test.bets,
+            r.test.clv * 100.0,
+            r.clv_interval.low * 100.0,
+            r.clv_interval.high * 100.0,
+            r.test.roi * 100.0,
+            r.roi_interval.low * 100.0,
+            r.roi_interval.high * 100.0,
+            r.kelly.staked,
+            r.kelly.profit,
+            r.kelly.max_day_exposure * 100.0
+        );
+        let _ = writeln!(out, "{}", r.verdict);
+        let blend: Vec<String> = self.blend_weights.iter().map(|(l, w)| format!("{l} {w:.2}")).collect();
+        let _ = writeln!(out, "blend: the model's weight by league: {}", blend.join(", "));
         for (name, w) in &self.weights {
             let parts: Vec<String> =
                 w.members.iter().zip(&w.weights).map(|(m, x)| format!("{m} {x:.3}")).collect();

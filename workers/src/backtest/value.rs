@@ -30,7 +30,12 @@ pub struct ValueConfig {
 impl Default for ValueConfig {
     fn default() -> Self {
         Self {
-            models: vec!["ensemble".into(), "ensemble_market".into(), "dixon_coles".into()],
+            models: vec![
+                "ensemble".into(),
+                "ensemble_market".into(),
+                super::BLEND.into(),
+                "dixon_coles".into(),
+            ],
             min_edge: 0.05,
             kelly_fraction: 0.25,
             kelly_cap: 0.05,

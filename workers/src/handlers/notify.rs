@@ -7,14 +7,18 @@
 //! and not sent again; a blocked chat is deactivated and the others still served; any
 //! other refusal dead-letters the job with Telegram's description, after the other chats
 //! were served. A chat another run is sending to retries the job once that run's claim
-//! would be stale. Once the match has kicked off, nothing is sent.
+//! would be stale. Once the match has kicked off, or once the latest stored price leaves
+//! less than the rule's minimum edge, nothing is sent.
 
 use jobs::Envelope;
 use jobs::catalogue::{Job, NotifyValueBet};
 use tokio::time::Instant;
 
+use crate::history::SELECTIONS;
+use crate::inference::{self, Offer};
 use crate::notify::delivery::{self, Deadlines, Delivered, DeliveryError};
 use crate::notify::{Disposition, alert, subscriptions};
+use crate::predict::kelly;
 use crate::runtime::{JobFailure, Runtime};
 
 pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) -> Result<(), JobFailure> {
@@ -34,6 +38,11 @@ pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) 
     if alert.kickoff_at <= rt.clock.now() {
         // A price of a match under way is gone: the alert would only mislead.
         tracing::info!(value_bet = alert.value_bet_id, kickoff = %alert.kickoff_at, "kicked off: alert not sent");
+        return Ok(());
+    }
+    if let Some(gone) = edge_gone(rt, &alert).await.map_err(JobFailure::transient)? {
+        tracing::info!(value_bet = alert.value_bet_id, price = gone.price, bookmaker = %gone.bookmaker,
+            "the latest price leaves no edge: alert not sent");
         return Ok(());
     }
     let mut chats = subscriptions::matching(&rt.db, &alert).await.map_err(JobFailure::transient)?;
@@ -111,4 +120,16 @@ pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) 
         return Err(JobFailure::RetryAfter(message, come_back + std::time::Duration::from_secs(1)));
     }
     if refused.is_empty() { Ok(()) } else { Err(JobFailure::Permanent(refused.join("; "))) }
+}
+
+/// The latest best bookable price of the alert's selection, when it leaves less than the
+/// rule's minimum edge (no edge at all for a bet without a recorded rule); `None` while
+/// the edge stands or no price is stored.
+async fn edge_gone(rt: &Runtime, alert: &alert::Alert) -> Result<Option<Offer>, sea_orm::DbErr> {
+    let Some(i) = SELECTIONS.iter().position(|s| *s == alert.selection) else { return Ok(None) };
+    let offers = inference::best_prices(&rt.db, alert.match_id, &rt.predict).await?;
+    let Some(offer) = offers.into_iter().nth(i).flatten() else { return Ok(None) };
+    let min_edge = alert.rule.as_ref().and_then(|r| r.min_edge).unwrap_or(0.0);
+    let edge = kelly::edge(alert.probability, offer.price);
+    Ok((edge < min_edge || edge.is_nan()).then_some(offer))
 }

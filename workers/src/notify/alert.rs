@@ -30,6 +30,7 @@ impl AlertError {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Alert {
     pub value_bet_id: i64,
+    pub match_id: i64,
     pub home: String,
     pub away: String,
     pub league_code: String,
@@ -46,6 +47,38 @@ pub struct Alert {
     /// Share of the bankroll.
     pub kelly_stake: f64,
     pub confidence: Option<f64>,
+    /// The market's margin-free probability of the selection.
+    pub market_probability: Option<f64>,
+    /// When the price was recorded.
+    pub price_seen_at: Option<DateTime<Utc>>,
+    /// The rule that passed the bet, and its backtested record.
+    pub rule: Option<RuleRecord>,
+}
+
+/// The rule a bet passed, as its alert states it.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+pub struct RuleRecord {
+    /// `validated` (chosen by closing-line value in training) or `fixed` (configured).
+    pub source: String,
+    /// The smallest edge the rule passes.
+    pub min_edge: Option<f64>,
+    /// The validated rule's backtested bets, mean closing-line value and ROI.
+    pub bets: Option<u64>,
+    pub clv: Option<f64>,
+    pub roi: Option<f64>,
+}
+
+impl RuleRecord {
+    fn line(&self) -> String {
+        match (self.bets, self.clv, self.roi) {
+            (Some(bets), Some(clv), Some(roi)) if self.source == "validated" => format!(
+                "Rule's backtest: CLV {:+.1}%, ROI {:+.1}% over {bets} bets",
+                clv * 100.0,
+                roi * 100.0
+            ),
+            _ => "Rule: set by the operator, without a backtested record".to_owned(),
+        }
+    }
 }
 
 impl Alert {
@@ -53,7 +86,7 @@ impl Alert {
     pub fn render(&self) -> String {
         let e = escape_markdown_v2;
         let confidence = self.confidence.map_or_else(|| "n/a".to_owned(), percent);
-        format!(
+        let mut text = format!(
             "*Value bet*\n\
              *{home}* v *{away}*\n\
              League: {league} \\({code}\\)\n\
@@ -76,7 +109,18 @@ impl Alert {
             edge = e(&format!("{:+.1}%", self.edge * 100.0)),
             kelly = e(&percent(self.kelly_stake)),
             confidence = e(&confidence),
-        )
+        );
+        // The evidence, for bets that carry it (bets stored before it was recorded don't).
+        if let Some(p) = self.market_probability {
+            text.push_str(&format!("\nMarket probability: {}", e(&percent(p))));
+        }
+        if let Some(at) = self.price_seen_at {
+            text.push_str(&format!("\nPrice seen: {}", e(&at.format("%Y-%m-%d %H:%M UTC").to_string())));
+        }
+        if let Some(rule) = &self.rule {
+            text.push_str(&format!("\n{}", e(&rule.line())));
+        }
+        text
     }
 
     /// The selection in words, naming the team backed.
@@ -123,6 +167,7 @@ pub async fn load(db: &DatabaseConnection, id: i64) -> Result<Alert, AlertError>
     };
     Ok(Alert {
         value_bet_id: bet.id,
+        match_id: bet.match_id,
         home,
         away,
         league_code: league.code,
@@ -135,6 +180,9 @@ pub async fn load(db: &DatabaseConnection, id: i64) -> Result<Alert, AlertError>
         edge: bet.edge,
         kelly_stake: bet.kelly_stake,
         confidence: bet.confidence,
+        market_probability: bet.p_market,
+        price_seen_at: bet.price_seen_at,
+        rule: bet.rule.and_then(|r| serde_json::from_value(r).ok()),
     })
 }
 
@@ -147,6 +195,7 @@ mod tests {
     fn brighton_koln() -> Alert {
         Alert {
             value_bet_id: 9,
+            match_id: 3,
             home: "Brighton & Hove Albion".into(),
             away: "1. FC Köln".into(),
             league_code: "E0".into(),
@@ -159,6 +208,9 @@ mod tests {
             edge: 0.092,
             kelly_stake: 0.023,
             confidence: Some(0.71),
+            market_probability: None,
+            price_seen_at: None,
+            rule: None,
         }
     }
 
@@ -191,5 +243,32 @@ mod tests {
         assert!(text.contains("Edge: \\-1\\.5%\n"), "{text}");
         assert!(text.contains("League: Serie A \\[Italy\\] \\(E0\\)\n"), "{text}");
         assert!(text.ends_with("Confidence: n/a"), "{text}");
+    }
+
+    #[test]
+    fn the_evidence_follows_when_the_bet_carries_it() {
+        let record = |source: &str| RuleRecord {
+            source: source.into(),
+            min_edge: Some(0.03),
+            bets: Some(412),
+            clv: Some(0.012),
+            roi: Some(-0.034),
+        };
+        let alert = Alert {
+            market_probability: Some(0.476),
+            price_seen_at: Some(Utc.with_ymd_and_hms(2026, 12, 5, 13, 2, 0).unwrap()),
+            rule: Some(record("validated")),
+            ..brighton_koln()
+        };
+        let text = alert.render();
+        assert!(
+            text.ends_with(
+                "Confidence: 71\\.0%\nMarket probability: 47\\.6%\nPrice seen: 2026\\-12\\-05 13:02 UTC\n\
+                 Rule's backtest: CLV \\+1\\.2%, ROI \\-3\\.4% over 412 bets"
+            ),
+            "{text}"
+        );
+        let fixed = Alert { rule: Some(record("fixed")), ..brighton_koln() }.render();
+        assert!(fixed.ends_with("Rule: set by the operator, without a backtested record"), "{fixed}");
     }
 }

@@ -4,8 +4,8 @@
 //! before the send, after the rate-limit waits, so a run stopped while it waits (a kill,
 //! a deploy) holds no claim and a later run sends. Telegram's message id marks it sent;
 //! a failure that proves the request never reached Telegram (a refused connection,
-//! Telegram's own error reply, a rate-limit wait past the deadline) releases the claim
-//! for a later run; any other failure (a timeout or a reset after sending, a gateway's
+//! Telegram's own error reply, too little of the job's time left for the call) releases
+//! the claim for a later run; any other failure (a timeout or a reset after sending, a gateway's
 //! error page) leaves a message possibly sent, so the delivery is recorded `uncertain`,
 //! listed to operators and never sent again. A process killed during the call leaves
 //! its claim `sending`, which turns `uncertain` once older than any run can last. The
@@ -86,27 +86,40 @@ pub async fn send_once(
     text: &str,
     deadlines: Deadlines,
 ) -> Result<Delivered, DeliveryError> {
-    // A chat an earlier run served, or may have, costs no wait for a slot.
+    // A chat an earlier run served, may have served, or is serving costs no wait for a
+    // slot: the ledger answers at once.
     let earlier = Entity::find()
         .filter(Column::ValueBetId.eq(value_bet_id))
         .filter(Column::ChatId.eq(chat_id))
         .one(db)
         .await
         .map_err(LedgerError::from)?;
-    match earlier.map(|row| row.state) {
+    // The waits come before the claim: the claim is held only around the call, so a run
+    // that stops while waiting leaves nothing that turns uncertain.
+    let waited = match earlier.map(|row| row.state) {
         Some(DeliveryState::Sent) => return Ok(Delivered::AlreadySent),
         Some(DeliveryState::Uncertain) => return Ok(Delivered::Uncertain { error: None }),
-        _ => {}
-    }
-    // The waits come before the claim: the claim is held only around the call, so a
-    // run that stops while waiting leaves nothing that turns uncertain.
-    wait_for_slots(queues, chat_id, deadlines.wait_until).await?;
+        // Another run's claim, live or stale: the ledger settles it without a wait.
+        Some(DeliveryState::Sending) => false,
+        None => {
+            wait_for_slots(queues, chat_id, deadlines.wait_until).await?;
+            true
+        }
+    };
     let id = match ledger::claim(db, queues, value_bet_id, chat_id, job_id).await? {
         Claim::Mine(id) => id,
         Claim::Sent => return Ok(Delivered::AlreadySent),
         Claim::Uncertain => return Ok(Delivered::Uncertain { error: None }),
         Claim::InProgress { stale_in } => return Ok(Delivered::InProgress { stale_in }),
     };
+    if !waited {
+        // The other run gave its claim up in between: this one waits holding its claim,
+        // and gives it back if the wait runs past the deadline.
+        if let Err(e) = wait_for_slots(queues, chat_id, deadlines.wait_until).await {
+            ledger::release(db, id).await.map_err(LedgerError::from)?;
+            return Err(e);
+        }
+    }
     let sent = send_within(api, chat_id, text, deadlines.send_until).await;
     let recorded = match &sent {
         Ok(message_id) => ledger::record_sent(db, queues, id, *message_id).await,
@@ -142,22 +155,9 @@ pub async fn throttled_send(
     text: &str,
     deadline: Instant,
 ) -> Result<(), DeliveryError> {
+    wait_for_slots(queues, chat_id, deadline).await?;
     // The call itself keeps the client's usual limit.
-    let deadlines =
-        Deadlines { wait_until: deadline, send_until: Instant::now() + Duration::from_secs(3600) };
-    throttled_send_within(queues, api, chat_id, text, deadlines).await.map(drop)
-}
-
-/// `throttled_send` with the call bounded by `send_until`; returns the message id.
-async fn throttled_send_within(
-    queues: &QueueClient,
-    api: &BotApi,
-    chat_id: i64,
-    text: &str,
-    deadlines: Deadlines,
-) -> Result<i64, DeliveryError> {
-    wait_for_slots(queues, chat_id, deadlines.wait_until).await?;
-    send_within(api, chat_id, text, deadlines.send_until).await
+    send_within(api, chat_id, text, Instant::now() + Duration::from_secs(3600)).await.map(drop)
 }
 
 /// Waits for the chat's slot, then a global one; gives up with `Busy` rather than wait
@@ -170,7 +170,7 @@ async fn wait_for_slots(
     let interval = if chat_id < 0 { PER_GROUP_INTERVAL } else { PER_CHAT_INTERVAL };
     let chat_wait = queues.reserve_slot(&format!("notify:rate:chat:{chat_id}"), interval, 1).await?;
     wait_until_deadline(chat_id, chat_wait, wait_until).await?;
-    // The global slot is taken only once the chat's is due, so it matches the send time.
+    // The global slot is taken only once the chat's is due, so it is close to the send.
     let global_wait = queues.reserve_slot("notify:rate:global", GLOBAL_INTERVAL, 1).await?;
     wait_until_deadline(chat_id, global_wait, wait_until).await
 }

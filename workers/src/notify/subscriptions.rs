@@ -82,6 +82,7 @@ mod tests {
     fn alert(league: &str, edge: f64) -> Alert {
         Alert {
             value_bet_id: 1,
+            match_id: 1,
             home: "A".into(),
             away: "B".into(),
             league_code: league.into(),
@@ -94,6 +95,9 @@ mod tests {
             edge,
             kelly_stake: 0.01,
             confidence: None,
+            market_probability: None,
+            price_seen_at: None,
+            rule: None,
         }
     }
 

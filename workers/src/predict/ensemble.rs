@@ -90,17 +90,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     use super::*;
-
-    fn draw(rng: &mut StdRng, p: [f64; 3]) -> Outcome {
-        let u: f64 = rng.random();
-        if u < p[0] {
-            Outcome::Home
-        } else if u < p[0] + p[1] {
-            Outcome::Draw
-        } else {
-            Outcome::Away
-        }
-    }
+    use crate::predict::testutil::draw;
 
     #[test]
     fn the_informative_member_takes_the_weight() {

@@ -4,6 +4,8 @@
 //!
 //! - [`data`]: match records and the team index;
 //! - [`margin`], [`kelly`]: bookmaker margin removal, edge and stakes;
+//! - [`blend`], [`value_rule`]: the model pooled with the market, and which value bets
+//!   pass (bookable prices, edge bounds, closing-line value);
 //! - [`metrics`]: RPS, log loss, Brier, accuracy, calibration;
 //! - [`score_matrix`]: Poisson / Dixon-Coles score grids and what follows from them;
 //! - [`model`]: the [`Model`] trait and [`Prediction`];
@@ -14,6 +16,7 @@
 //! - [`learned`]: multinomial logistic regression (or a one-hidden-layer MLP) on those
 //!   features, trained with candle.
 
+pub mod blend;
 pub mod data;
 pub mod dixon_coles;
 pub mod elo;
@@ -32,6 +35,7 @@ pub mod score_matrix;
 pub mod suite;
 #[cfg(test)]
 mod testutil;
+pub mod value_rule;
 
 pub use data::{MatchRecord, Outcome, TeamIndex};
 pub use error::PredictError;

@@ -5,7 +5,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-use super::data::MatchRecord;
+use super::data::{MatchRecord, Outcome};
 use super::model::Model;
 
 /// The parameters a league is simulated with (the Dixon-Coles parametrisation).
@@ -132,4 +132,16 @@ pub fn assert_walk_forward<M: Model>(params: &M::Params) {
         std::mem::swap(&mut m.home_goals, &mut m.away_goals);
     }
     assert_ne!(predict_all(&earlier), base, "a result before as_of did not change the fit");
+}
+
+/// An outcome drawn from the probabilities `p`.
+pub fn draw(rng: &mut StdRng, p: [f64; 3]) -> Outcome {
+    let u: f64 = rng.random();
+    if u < p[0] {
+        Outcome::Home
+    } else if u < p[0] + p[1] {
+        Outcome::Draw
+    } else {
+        Outcome::Away
+    }
 }

@@ -123,7 +123,9 @@ fn pg_files_at_once() -> usize {
 }
 
 /// Imports files (or directories of `.csv` files). Each file is written in its own
-/// transaction; a bad row is counted and skipped, a bad header skips the file, and
+/// transaction on PostgreSQL, in transactions of at most [`SQLITE_MATCHES_PER_TXN`]
+/// matches on SQLite (a re-run finishes an interrupted one; every write is an upsert);
+/// a bad row is counted and skipped, a bad header skips the file, and
 /// only an I/O or database failure stops the import.
 pub async fn import_paths(
     db: &DatabaseConnection,
@@ -225,7 +227,7 @@ async fn write_file(
     let mut in_txn = 0;
     for (div, rows, teams) in plans {
         for part in rows.chunks(per_txn) {
-            if in_txn >= per_txn {
+            if in_txn > 0 && in_txn + part.len() > per_txn {
                 txn.commit().await?;
                 txn = db.begin().await?;
                 in_txn = 0;
