@@ -456,7 +456,13 @@ fn backtest_train_and_models_on_the_sample_seasons() {
     let n = pooled.unwrap()["scores"]["n"].as_u64().unwrap();
     assert!(n > 300, "{n} matches scored of 380");
     let page = std::fs::read_to_string(&html).unwrap();
-    assert_eq!(page.matches("<svg").count(), 2, "calibration and profit plots");
+    // Calibration and profit; then the rule's profit band and CLV spread when it bet.
+    let rule_bets = report["value_rule"]["test"]["bets"].as_u64().unwrap();
+    let plots = if rule_bets > 0 { 4 } else { 2 };
+    assert_eq!(page.matches("<svg").count(), plots, "{rule_bets} rule bets");
+    let verdict = report["value_rule"]["verdict"].as_str().unwrap();
+    assert!(page.contains("<h2>Value-bet rule</h2>") && page.contains(verdict), "{verdict}");
+    assert!(page.contains("<td>2023-24</td>"), "the rule chosen before the test season");
 
     let bad = kickoff(dir.path(), &["backtest", "--test-seasons", "1999-00"], &[]);
     assert!(!bad.status.success());

@@ -178,23 +178,26 @@ pub struct BacktestedRule {
     pub max_price: Option<f64>,
     /// Leagues the rule bets in; empty: every league.
     pub leagues: Vec<String>,
-    /// Validation bets with a closing line, their mean closing-line value
-    /// (p_close × price − 1) and ROI at one unit each.
+    /// The walk-forward record: bets of the rules chosen before each season on the seasons
+    /// before it only, their mean closing-line value (p_close × price − 1) with its 95%
+    /// interval (matchdays resampled), and ROI at one unit each.
     pub bets: Option<u64>,
     pub clv: Option<f64>,
+    pub clv_low: Option<f64>,
+    pub clv_high: Option<f64>,
     pub roi: Option<f64>,
     /// The backtest's words on it.
     pub verdict: String,
 }
 
 impl BacktestedRule {
-    /// From a version's `metrics.value_rule` (`{"rule": {"rule", "validation"} | null,
-    /// "verdict"}`); `None` for versions trained before the rule was recorded.
+    /// From a version's `metrics.value_rule` (`{"rule": {"rule", "walk_forward", ...} |
+    /// null, "verdict"}`); `None` for versions trained before the rule was recorded.
     fn from_metrics(version: String, metrics: &serde_json::Value) -> Option<Self> {
         let record = metrics.get("value_rule")?;
         let chosen = &record["rule"];
         let rule = &chosen["rule"];
-        let validation = &chosen["validation"];
+        let record_of = &chosen["walk_forward"];
         let leagues = rule["leagues"]
             .as_array()
             .map(|l| l.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
@@ -207,9 +210,11 @@ impl BacktestedRule {
             min_price: rule["min_price"].as_f64(),
             max_price: rule["max_price"].as_f64(),
             leagues,
-            bets: validation["clv_bets"].as_u64(),
-            clv: validation["clv"].as_f64(),
-            roi: validation["roi"].as_f64(),
+            bets: record_of["bets"].as_u64(),
+            clv: record_of["clv"].as_f64(),
+            clv_low: record_of["clv_low"].as_f64(),
+            clv_high: record_of["clv_high"].as_f64(),
+            roi: record_of["roi"].as_f64(),
             verdict: record["verdict"].as_str().unwrap_or_default().to_owned(),
         })
     }

@@ -780,14 +780,17 @@ async fn value_bets_by_league_and_their_summary(engine: Engine) {
     let validated = serde_json::json!({"value_rule": {
         "rule": {"rule": {"min_edge": 0.03, "max_edge": 0.3, "min_price": 2.0, "max_price": 15.0, "leagues": ["E0"]},
                  "validation": {"bets": 130, "won": 40, "clv": 0.045, "clv_bets": 119, "price_ratio": 0.06,
-                                "profit": -3.0, "roi": -0.023}},
+                                "profit": -3.0, "roi": -0.023},
+                 "model": "blend",
+                 "walk_forward": {"bets": 188, "clv": 0.0098, "clv_low": -0.0093, "clv_high": 0.0297, "roi": -0.0465}},
         "verdict": "Current rule: edge 3% to 30%"}});
     version(1001, "v1", validated).insert(&db.conn).await.unwrap();
     let with = data(&cli, "/api/v1/value-bets/summary").await;
     assert_eq!(
         with["backtested"],
         serde_json::json!({"version": "v1", "found": true, "min_edge": 0.03, "max_edge": 0.3, "min_price": 2.0,
-            "max_price": 15.0, "leagues": ["E0"], "bets": 119, "clv": 0.045, "roi": -0.023,
+            "max_price": 15.0, "leagues": ["E0"], "bets": 188, "clv": 0.0098, "clv_low": -0.0093,
+            "clv_high": 0.0297, "roi": -0.0465,
             "verdict": "Current rule: edge 3% to 30%"})
     );
     entities::model_versions::Entity::update_many()
@@ -802,7 +805,8 @@ async fn value_bets_by_league_and_their_summary(engine: Engine) {
     assert_eq!(
         without["backtested"],
         serde_json::json!({"version": "v2", "found": false, "min_edge": null, "max_edge": null, "min_price": null,
-            "max_price": null, "leagues": [], "bets": null, "clv": null, "roi": null,
+            "max_price": null, "leagues": [], "bets": null, "clv": null, "clv_low": null, "clv_high": null,
+            "roi": null,
             "verdict": "Kickoff alerts no value bet."})
     );
 }

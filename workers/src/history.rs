@@ -182,12 +182,14 @@ pub async fn load<C: ConnectionTrait>(conn: &C, filter: &HistoryFilter) -> Resul
             prices: MarketPrices::default(),
         });
     }
-    // Latest 1X2 price per match, bookmaker, selection and opening/closing; the odds
-    // index is ordered by match and time, so newest-first is cheap.
+    // Latest 1X2 price per match, bookmaker, selection and opening/closing (a price not
+    // marked closing counts only from before kick-off: in-play prices are no bet a
+    // forecast could have taken); the odds index is ordered by match and time, so
+    // newest-first is cheap.
     let odds_sql = format!(
         "SELECT o.match_id, o.bookmaker, o.selection, o.is_closing, o.price FROM odds o \
          JOIN matches m ON m.id = o.match_id JOIN leagues l ON l.id = m.league_id \
-         {} o.market = '1x2' \
+         {} o.market = '1x2' AND (o.is_closing OR o.recorded_at < m.kickoff_at) \
          ORDER BY o.match_id, o.recorded_at DESC",
         if filter_sql.is_empty() { "WHERE".to_owned() } else { format!("{filter_sql} AND") }
     );

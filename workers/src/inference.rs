@@ -96,7 +96,7 @@ pub fn forecasts(loaded: &Loaded, m: &MatchRow) -> Option<Vec<Forecast>> {
 pub struct RuleInForce {
     pub rule: ValueRule,
     /// `{"source", "min_edge", "max_edge", "min_price", "max_price", "leagues"}`, and for a
-    /// validated rule its backtested `bets`, `clv` and `roi`.
+    /// validated rule its walk-forward `bets`, `clv` and `roi`.
     pub record: serde_json::Value,
 }
 
@@ -106,8 +106,25 @@ pub fn rule_in_force(loaded: &Loaded, settings: &PredictSettings) -> Option<Rule
     let (rule, evidence) = match settings.rule {
         RuleSource::Fixed => (settings.fixed_rule(), None),
         RuleSource::Validated => {
-            let chosen = loaded.model.value_rule.as_ref()?;
-            (chosen.rule.clone(), Some(&chosen.validation))
+            let Some(chosen) = loaded.model.value_rule.as_ref() else {
+                tracing::warn!(
+                    version = %loaded.version,
+                    "the active version has no validated value-bet rule (none kept its closing-line value, \
+                     or it was trained before rules were recorded): no value bet is stored or alerted"
+                );
+                return None;
+            };
+            // A rule is evidence about the forecast it was chosen on, and no other.
+            if !chosen.model.is_empty() && chosen.model != settings.value_model {
+                tracing::warn!(
+                    version = %loaded.version,
+                    rule_model = %chosen.model,
+                    value_model = %settings.value_model,
+                    "the validated value-bet rule was chosen on another forecast: no value bet is stored or alerted"
+                );
+                return None;
+            }
+            (chosen.rule.clone(), chosen.walk_forward.as_ref())
         }
     };
     let mut record = serde_json::json!({
@@ -119,10 +136,10 @@ pub fn rule_in_force(loaded: &Loaded, settings: &PredictSettings) -> Option<Rule
         "max_price": rule.max_price,
         "leagues": rule.leagues,
     });
-    if let Some(v) = evidence {
-        record["bets"] = v.clv_bets.into();
-        record["clv"] = v.clv.into();
-        record["roi"] = v.roi.into();
+    if let Some(w) = evidence {
+        record["bets"] = w.bets.into();
+        record["clv"] = w.clv.into();
+        record["roi"] = w.roi.into();
     }
     Some(RuleInForce { rule, record })
 }
@@ -560,12 +577,6 @@ pub async fn run<C: ConnectionTrait + TransactionTrait>(
     .map_err(|e| InferenceError::Thread(e.to_string()))?;
     let mut found = FoundBets::default();
     let rule = rule_in_force(loaded, settings);
-    if rule.is_none() {
-        tracing::info!(
-            version = %loaded.version,
-            "no value-bet rule held a non-negative closing-line value in training: no value bet is stored or alerted"
-        );
-    }
     for (all, m) in computed {
         summary.matches += 1;
         let Some(mut all) = all else {

@@ -623,8 +623,8 @@ async fn a_run_stopped_while_waiting_for_a_slot_holds_no_claim_and_a_later_run_s
 }
 
 /// Before sending, the latest stored price is checked against the rule the bet passed: a
-/// price shortened below the rule's minimum edge sends nothing; one that still leaves it
-/// sends, with the bet's evidence (market probability, when the price was seen, the
+/// price shortened below the rule's minimum edge, or drifted past its maximum, sends
+/// nothing; one the rule still passes sends, with the bet's evidence (market probability, when the price was seen, the
 /// rule's backtested record).
 async fn an_alert_whose_edge_is_gone_at_the_latest_price_is_not_sent(backend: Backend) {
     let (w, bet) = seeded(backend, &[95]).await;
@@ -634,8 +634,10 @@ async fn an_alert_whose_edge_is_gone_at_the_latest_price_is_not_sent(backend: Ba
     evidence.p_model = Set(Some(0.52));
     evidence.p_market = Set(Some(0.45));
     evidence.price_seen_at = Set(Some(seen));
-    evidence.rule =
-        Set(Some(json!({"source": "validated", "min_edge": 0.05, "bets": 300, "clv": 0.01, "roi": 0.02})));
+    evidence.rule = Set(Some(
+        json!({"source": "validated", "min_edge": 0.05, "max_edge": 0.15, "bets": 300, "clv": 0.01,
+            "roi": 0.02}),
+    ));
     evidence.update(&w.db.conn).await.unwrap();
     let quote = |at: chrono::DateTime<Utc>, away: f64| odds_lines::ActiveModel {
         match_id: Set(row.match_id),
@@ -654,7 +656,12 @@ async fn an_alert_whose_edge_is_gone_at_the_latest_price_is_not_sent(backend: Ba
     assert_eq!(w.run(bet).await, Outcome::Succeeded);
     assert_eq!(w.calls_to(95), 0, "an alert sent at a price that has gone");
 
-    // Out again to 2.20: 14.4%.
+    // Drifted to 2.40: 24.8%, past the rule's 15%, where the model is more likely wrong.
+    save(&w.db.conn, quote(seen + chrono::Duration::minutes(35), 2.4)).await;
+    assert_eq!(w.run(bet).await, Outcome::Succeeded);
+    assert_eq!(w.calls_to(95), 0, "an alert sent past the rule's maximum edge");
+
+    // Back to 2.20: 14.4%.
     save(&w.db.conn, quote(seen + chrono::Duration::minutes(40), 2.2)).await;
     assert_eq!(w.run(bet).await, Outcome::Succeeded);
     let sent = w.sent();
@@ -662,7 +669,7 @@ async fn an_alert_whose_edge_is_gone_at_the_latest_price_is_not_sent(backend: Ba
     assert!(
         text.ends_with(
             "Market probability: 45\\.0%\nPrice seen: 2026\\-12\\-05 13:02 UTC\n\
-             Rule's backtest: CLV \\+1\\.0%, ROI \\+2\\.0% over 300 bets"
+             Rule's walk\\-forward backtest: CLV \\+1\\.0%, ROI \\+2\\.0% over 300 bets"
         ),
         "{text}"
     );

@@ -283,7 +283,7 @@ async fn a_run_inference_job_queues_one_notification_per_new_value_bet() {
 /// one, every bet passes it, and a rule for other leagues bets nothing here.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_validated_rule_decides_and_without_one_nothing_is_bet() {
-    use workers::backtest::rule::{BetStats, Chosen};
+    use workers::backtest::rule::{BetStats, Chosen, WalkForward};
     use workers::predict::value_rule::ValueRule;
 
     let db = seeded(entities::Engine::Sqlite).await;
@@ -312,7 +312,13 @@ async fn the_validated_rule_decides_and_without_one_nothing_is_bet() {
         max_price: 15.0,
         leagues: vec!["E0".into()],
     };
-    t.model.value_rule = Some(Chosen { rule: rule.clone(), validation: BetStats::default() });
+    let chosen = |rule: ValueRule, model: &str| Chosen {
+        rule,
+        validation: BetStats::default(),
+        model: model.into(),
+        walk_forward: Some(WalkForward { bets: 250, clv: 0.01, clv_low: -0.005, clv_high: 0.025, roi: 0.02 }),
+    };
+    t.model.value_rule = Some(chosen(rule.clone(), "blend"));
     let some = run(&t.model).await;
     assert!(!some.new_value_bets.is_empty(), "the blend found no edge at all");
     let outside = db
@@ -323,10 +329,15 @@ async fn the_validated_rule_decides_and_without_one_nothing_is_bet() {
         )
         .await;
     assert_eq!(outside, 0);
+    let record = db
+        .scalar("SELECT COUNT(*) FROM value_bets WHERE p_model IS NULL OR p_market IS NULL OR price_seen_at IS NULL")
+        .await;
+    assert_eq!(record, 0, "every bet carries its evidence");
 
-    t.model.value_rule = Some(Chosen {
-        rule: ValueRule { leagues: vec!["D1".into()], ..rule },
-        validation: BetStats::default(),
-    });
+    t.model.value_rule = Some(chosen(ValueRule { leagues: vec!["D1".into()], ..rule.clone() }, "blend"));
+    assert!(run(&t.model).await.new_value_bets.is_empty());
+
+    // A rule chosen on another forecast is no evidence about the blend's bets.
+    t.model.value_rule = Some(chosen(rule, "ensemble"));
     assert!(run(&t.model).await.new_value_bets.is_empty());
 }

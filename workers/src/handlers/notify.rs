@@ -7,8 +7,8 @@
 //! and not sent again; a blocked chat is deactivated and the others still served; any
 //! other refusal dead-letters the job with Telegram's description, after the other chats
 //! were served. A chat another run is sending to retries the job once that run's claim
-//! would be stale. Once the match has kicked off, or once the latest stored price leaves
-//! less than the rule's minimum edge, nothing is sent.
+//! would be stale. Once the match has kicked off, or once the latest stored price no longer
+//! passes the rule the bet passed, nothing is sent.
 
 use jobs::Envelope;
 use jobs::catalogue::{Job, NotifyValueBet};
@@ -19,6 +19,7 @@ use crate::inference::{self, Offer};
 use crate::notify::delivery::{self, Deadlines, Delivered, DeliveryError};
 use crate::notify::{Disposition, alert, subscriptions};
 use crate::predict::kelly;
+use crate::predict::value_rule::ValueRule;
 use crate::runtime::{JobFailure, Runtime};
 
 pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) -> Result<(), JobFailure> {
@@ -122,14 +123,24 @@ pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) 
     if refused.is_empty() { Ok(()) } else { Err(JobFailure::Permanent(refused.join("; "))) }
 }
 
-/// The latest best bookable price of the alert's selection, when it leaves less than the
-/// rule's minimum edge (no edge at all for a bet without a recorded rule); `None` while
-/// the edge stands or no price is stored.
+/// The latest best bookable price of the alert's selection, when the rule the bet passed
+/// would no longer pass it (an edge under the minimum or past the maximum, a price out of
+/// bounds; no edge at all for a bet without a recorded rule); `None` while the bet stands
+/// or no price is stored.
 async fn edge_gone(rt: &Runtime, alert: &alert::Alert) -> Result<Option<Offer>, sea_orm::DbErr> {
     let Some(i) = SELECTIONS.iter().position(|s| *s == alert.selection) else { return Ok(None) };
     let offers = inference::best_prices(&rt.db, alert.match_id, &rt.predict).await?;
     let Some(offer) = offers.into_iter().nth(i).flatten() else { return Ok(None) };
-    let min_edge = alert.rule.as_ref().and_then(|r| r.min_edge).unwrap_or(0.0);
+    let r = alert.rule.as_ref();
+    // The bounds the bet passed (none recorded: any positive edge), league aside: the
+    // bet's league passed when it was found.
+    let rule = ValueRule {
+        min_edge: r.and_then(|r| r.min_edge).unwrap_or(0.0),
+        max_edge: r.and_then(|r| r.max_edge).unwrap_or(f64::INFINITY),
+        min_price: r.and_then(|r| r.min_price).unwrap_or(1.0),
+        max_price: r.and_then(|r| r.max_price).unwrap_or(f64::INFINITY),
+        leagues: Vec::new(),
+    };
     let edge = kelly::edge(alert.probability, offer.price);
-    Ok((edge < min_edge || edge.is_nan()).then_some(offer))
+    Ok((!rule.admits(&alert.league_code, edge, offer.price)).then_some(offer))
 }

@@ -60,8 +60,11 @@ pub struct Alert {
 pub struct RuleRecord {
     /// `validated` (chosen by closing-line value in training) or `fixed` (configured).
     pub source: String,
-    /// The smallest edge the rule passes.
+    /// The rule's bounds, re-checked against the latest price before sending.
     pub min_edge: Option<f64>,
+    pub max_edge: Option<f64>,
+    pub min_price: Option<f64>,
+    pub max_price: Option<f64>,
     /// The validated rule's backtested bets, mean closing-line value and ROI.
     pub bets: Option<u64>,
     pub clv: Option<f64>,
@@ -72,7 +75,7 @@ impl RuleRecord {
     fn line(&self) -> String {
         match (self.bets, self.clv, self.roi) {
             (Some(bets), Some(clv), Some(roi)) if self.source == "validated" => format!(
-                "Rule's backtest: CLV {:+.1}%, ROI {:+.1}% over {bets} bets",
+                "Rule's walk-forward backtest: CLV {:+.1}%, ROI {:+.1}% over {bets} bets",
                 clv * 100.0,
                 roi * 100.0
             ),
@@ -250,6 +253,9 @@ mod tests {
         let record = |source: &str| RuleRecord {
             source: source.into(),
             min_edge: Some(0.03),
+            max_edge: Some(0.15),
+            min_price: None,
+            max_price: None,
             bets: Some(412),
             clv: Some(0.012),
             roi: Some(-0.034),
@@ -264,7 +270,7 @@ mod tests {
         assert!(
             text.ends_with(
                 "Confidence: 71\\.0%\nMarket probability: 47\\.6%\nPrice seen: 2026\\-12\\-05 13:02 UTC\n\
-                 Rule's backtest: CLV \\+1\\.2%, ROI \\-3\\.4% over 412 bets"
+                 Rule's walk\\-forward backtest: CLV \\+1\\.2%, ROI \\-3\\.4% over 412 bets"
             ),
             "{text}"
         );
