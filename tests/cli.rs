@@ -80,9 +80,9 @@ fn demo_runs_on_embedded_defaults() {
         // to the fake Bot API for the chats whose filters let it through, escaped.
         assert!(text.contains("chat 1001: /subscribe E0 8%  →  Subscribed: E0, edge at least 8%"), "{text}");
         if run == 0 {
-            assert!(text.contains("Telegram (fake Bot API): 11 alerts sent to 2 chat(s)."), "{text}");
+            assert!(text.contains("Telegram (fake Bot API): 20 alerts sent to 2 chat(s)."), "{text}");
             assert!(
-                text.contains("chat 1001: 5 alert(s)") && text.contains("chat 1002: 6 alert(s)"),
+                text.contains("chat 1001: 10 alert(s)") && text.contains("chat 1002: 10 alert(s)"),
                 "{text}"
             );
         } else {
@@ -442,6 +442,9 @@ fn backtest_train_and_models_on_the_sample_seasons() {
         "elo",
         "learned",
         "poisson",
+        "pi_ratings",
+        "bivariate",
+        "xg_ratings",
         "market_avg_closing",
         "pinnacle_closing_shin",
     ] {

@@ -60,7 +60,8 @@ print("\n== side by side (pooled over the test seasons of every league)")
 print(f"{'forecast':<34} {'n':>6} {'RPS':>8} {'log loss':>9}")
 rows = [("kickoff ensemble (results only)", pooled["ensemble"]), ("kickoff ensemble + market", pooled["ensemble_market"]),
         ("kickoff dixon_coles", pooled["dixon_coles"]), ("kickoff poisson", pooled["poisson"]), ("kickoff elo", pooled["elo"]),
-        ("kickoff learned", pooled["learned"]),
+        ("kickoff learned", pooled["learned"]), ("kickoff bivariate", pooled["bivariate"]),
+        ("kickoff xg_ratings", pooled["xg_ratings"]), ("kickoff pi_ratings", pooled["pi_ratings"]),
         ("penaltyblog dixon_coles", pm["penaltyblog_dixon_coles"]), ("penaltyblog poisson", pm["penaltyblog_poisson"]),
         ("market average closing", pm["market_avg_closing"]), ("pinnacle closing", pm["pinnacle_closing"])]
 for name, s in rows:
@@ -69,6 +70,17 @@ for name, s in rows:
 dc = pm["penaltyblog_dixon_coles"]
 e, m = pooled["ensemble"], pooled["ensemble_market"]
 print(f"\nensemble vs penaltyblog Dixon-Coles: RPS {e['rps'] - dc['rps']:+.4f}, log loss {e['log_loss'] - dc['log_loss']:+.4f} (negative is better)")
+by_league = {(s["model"], s["league"]): s["scores"] for s in ours["scores"]}
+for league, models in sorted(peers.get("by_league", {}).items()):
+    ours_l = by_league.get(("ensemble", league))
+    if ours_l:
+        d = ours_l["rps"] - models["penaltyblog_dixon_coles"]["rps"]
+        print(f"  {league}: ensemble {ours_l['rps']:.4f} vs penaltyblog Dixon-Coles {models['penaltyblog_dixon_coles']['rps']:.4f} ({d:+.4f}{', trails' if d > 0 else ''})")
+promoted = {s["model"]: s["scores"] for s in ours.get("promoted", [])}
+if promoted:
+    n = promoted["ensemble"]["n"]
+    print(f"promoted teams' first ten matches ({n}): " + ", ".join(f"{k} {promoted[k]['rps']:.4f}" for k in ["ensemble", "dixon_coles", "elo", "pi_ratings", "pinnacle_opening_shin"] if k in promoted))
+print(f"ensemble + market vs its input, the market-average pre-closing line (Shin): RPS {m['rps'] - pooled['market_avg_opening_shin']['rps']:+.4f} (negative: it adds information)")
 print(f"ensemble + market vs market-average closing: RPS {m['rps'] - pm['market_avg_closing']['rps']:+.4f} (target within +0.002)")
 speed = open(f"{work}/speed.log").read()
 ours_ms = float(re.search(r"Dixon-Coles fit: median ([0-9.]+) ms", speed).group(1))

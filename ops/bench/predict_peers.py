@@ -131,6 +131,12 @@ def main():
                     lines.append(row)
             print(f"{league} {season}: {sum(1 for r in lines if r['league'] == league)} matches so far", flush=True)
     result = {"protocol": {"test_seasons": tests, "xi": a.xi, "refit": "weekly"}, "models": scores(preds)}
+    # Per league, so a league where a kickoff model trails can be named.
+    result["by_league"] = {
+        league: scores({"penaltyblog_" + k: [(r[k], r["outcome"]) for r in lines if r["league"] == league] for k in ["dixon_coles", "poisson"]})
+        for league in a.leagues.split(",")
+        if any(r["league"] == league for r in lines)
+    }
 
     # One Dixon-Coles fit on three seasons of the first league.
     league = a.leagues.split(",")[0]

@@ -26,6 +26,8 @@ pub async fn train(
         leagues,
         as_of,
         search,
+        trials: workers::training::search::TRIALS,
+        rule: workers::backtest::rule::RuleSearch::from_settings(&settings.predict),
         validation_seasons: settings.predict.validation_seasons,
         cancel: Default::default(),
     };
@@ -41,16 +43,20 @@ pub async fn train(
         started.elapsed().as_secs_f64()
     );
     if let Some(trials) = trained.metrics["search"].as_array().filter(|t| !t.is_empty()) {
-        println!("Search (walk-forward on {}):", trained.metrics["validation_seasons"]);
+        println!(
+            "Search: {} trials, walk-forward on {}; each model's best:",
+            trials.len(),
+            trained.metrics["validation_seasons"]
+        );
+        let mut best: std::collections::BTreeMap<&str, &serde_json::Value> = Default::default();
         for t in trials {
-            println!(
-                "  xi {:<7} Elo K {:<4} home {:<4} → Dixon-Coles RPS {:.4}, Elo RPS {:.4}",
-                t["xi"],
-                t["elo_k"],
-                t["elo_home_advantage"],
-                t["dixon_coles_rps"].as_f64().unwrap_or(f64::NAN),
-                t["elo_rps"].as_f64().unwrap_or(f64::NAN)
-            );
+            let (Some(model), Some(rps)) = (t["model"].as_str(), t["rps"].as_f64()) else { continue };
+            if best.get(model).and_then(|b| b["rps"].as_f64()).is_none_or(|b| rps < b) {
+                best.insert(model, t);
+            }
+        }
+        for (model, t) in best {
+            println!("  {model:<12} RPS {:.4}  {}", t["rps"].as_f64().unwrap_or(f64::NAN), t["params"]);
         }
     }
     let w = &trained.model.weights;

@@ -90,6 +90,8 @@ pub struct MatchRow {
     pub away_xg: Option<f64>,
     pub home_shots: Option<i32>,
     pub away_shots: Option<i32>,
+    pub home_shots_on_target: Option<i32>,
+    pub away_shots_on_target: Option<i32>,
     pub prices: MarketPrices,
 }
 
@@ -104,7 +106,11 @@ impl MatchRow {
         r.away_xg = self.away_xg.map(|x| x as f32);
         r.home_shots = self.home_shots.and_then(|s| u16::try_from(s).ok());
         r.away_shots = self.away_shots.and_then(|s| u16::try_from(s).ok());
+        r.home_shots_on_target = self.home_shots_on_target.and_then(|s| u16::try_from(s).ok());
+        r.away_shots_on_target = self.away_shots_on_target.and_then(|s| u16::try_from(s).ok());
         r.market = fair(self.prices.average.opening, false).map(|p| p.map(|x| x as f32));
+        // `2023-24` or `2023`: the start year; anything else leaves it to the date.
+        r.season = self.season.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
         Some(r)
     }
 
@@ -149,7 +155,7 @@ pub async fn load<C: ConnectionTrait>(conn: &C, filter: &HistoryFilter) -> Resul
     let sql = format!(
         "SELECT m.id, l.code, m.season, m.kickoff_at, m.match_date, m.home_team_id, m.away_team_id, \
          th.name, ta.name, m.status, m.home_goals, m.away_goals, \
-         sh.xg, sa.xg, sh.shots, sa.shots \
+         sh.xg, sa.xg, sh.shots, sa.shots, sh.shots_on_target, sa.shots_on_target \
          FROM matches m JOIN leagues l ON l.id = m.league_id \
          JOIN teams th ON th.id = m.home_team_id JOIN teams ta ON ta.id = m.away_team_id \
          LEFT JOIN match_stats sh ON sh.match_id = m.id AND sh.team_id = m.home_team_id \
@@ -179,6 +185,8 @@ pub async fn load<C: ConnectionTrait>(conn: &C, filter: &HistoryFilter) -> Resul
             away_xg: r.try_get_by_index(13)?,
             home_shots: r.try_get_by_index(14)?,
             away_shots: r.try_get_by_index(15)?,
+            home_shots_on_target: r.try_get_by_index(16)?,
+            away_shots_on_target: r.try_get_by_index(17)?,
             prices: MarketPrices::default(),
         });
     }

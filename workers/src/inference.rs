@@ -71,7 +71,7 @@ pub fn forecasts(loaded: &Loaded, m: &MatchRow) -> Option<Vec<Forecast>> {
     if let Some(market) = history::fair(m.prices.average.opening, false) {
         let mut members = f.members.clone();
         members.push(market);
-        let probs = loaded.model.market_weights.combine(&members);
+        let probs = loaded.model.market_weights.combine(&crate::backtest::market_members(), &members);
         out.push(Forecast {
             model: crate::backtest::ENSEMBLE_MARKET.to_owned(),
             probs,

@@ -139,6 +139,8 @@ async fn inference_stores_the_adjustment_or_goes_on_without_it() {
         leagues: vec![],
         as_of: cut,
         search: false,
+        trials: 0,
+        rule: Default::default(),
         validation_seasons: 1,
         cancel: Default::default(),
     };

@@ -40,6 +40,8 @@ async fn trained(db: &TestDb, as_of: NaiveDate) -> workers::training::Trained {
         leagues: vec![],
         as_of,
         search: false,
+        trials: 0,
+        rule: Default::default(),
         validation_seasons: 1,
         cancel: Default::default(),
     };
@@ -76,10 +78,11 @@ async fn forecasts_value_bets_and_settlement_are_idempotent() {
         let settings = fixed();
         let first = inference::run(&db.conn, &loaded, &settings, None, &ids).await.unwrap();
         assert_eq!((first.matches, first.skipped), (34, 0));
-        // Four members, the ensemble, the market ensemble and the blend (every match has
+        // Every member, the ensemble, the market ensemble and the blend (every match has
         // a line).
-        assert_eq!(first.predictions, 34 * 7);
-        assert_eq!(db.count("predictions").await, 238);
+        let per_match = MEMBERS.len() as u64 + 3;
+        assert_eq!(first.predictions as u64, 34 * per_match);
+        assert_eq!(db.count("predictions").await as u64, 34 * per_match);
         let sums = db
             .scalar(
                 "SELECT COUNT(*) FROM predictions WHERE ABS(p_home + p_draw + p_away - 1) > 1e-9 \
@@ -109,7 +112,10 @@ async fn forecasts_value_bets_and_settlement_are_idempotent() {
         };
         assert_eq!(sorted(first.pending_value_bets.clone()), sorted(first.new_value_bets.clone()));
         assert_eq!(sorted(again.pending_value_bets), sorted(first.new_value_bets.clone()));
-        assert_eq!((db.count("predictions").await, db.count("value_bets").await), (238, bets));
+        assert_eq!(
+            (db.count("predictions").await as u64, db.count("value_bets").await),
+            (34 * per_match, bets)
+        );
 
         // A new version (the same model registered again) finds the same value: no bet is
         // stored or offered twice, the standing ones are offered again.
@@ -119,7 +125,10 @@ async fn forecasts_value_bets_and_settlement_are_idempotent() {
         let by_v2 = inference::run(&db.conn, &retrained, &settings, None, &ids).await.unwrap();
         assert!(by_v2.new_value_bets.is_empty(), "{:?}", by_v2.new_value_bets);
         assert_eq!(sorted(by_v2.pending_value_bets), sorted(first.new_value_bets.clone()));
-        assert_eq!((db.count("predictions").await, db.count("value_bets").await), (476, bets));
+        assert_eq!(
+            (db.count("predictions").await as u64, db.count("value_bets").await),
+            (68 * per_match, bets)
+        );
 
         // The matches are finished: every bet settles, once.
         let settled = inference::settle(&db.conn).await.unwrap();
@@ -302,7 +311,7 @@ async fn the_validated_rule_decides_and_without_one_nothing_is_bet() {
     t.model.value_rule = None;
     let none = run(&t.model).await;
     assert!(none.new_value_bets.is_empty(), "{:?}", none.new_value_bets);
-    assert_eq!(none.predictions, 34 * 7, "forecasts are still stored");
+    assert_eq!(none.predictions as usize, 34 * (MEMBERS.len() + 3), "forecasts are still stored");
 
     // A wide rule, so that the blend's edges at the best bookable prices show up.
     let rule = ValueRule {

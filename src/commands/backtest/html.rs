@@ -148,18 +148,7 @@ fn rule_table(report: &BacktestReport) -> String {
     for s in &report.value_rule.seasons {
         let (rule, validation) = match &s.chosen {
             Some(c) => (
-                format!(
-                    "edge {:.0}–{:.0}%, prices {:.2}–{:.2}, {}",
-                    c.rule.min_edge * 100.0,
-                    c.rule.max_edge * 100.0,
-                    c.rule.min_price,
-                    c.rule.max_price,
-                    if c.rule.leagues.is_empty() {
-                        "all leagues".to_owned()
-                    } else {
-                        c.rule.leagues.join(", ")
-                    }
-                ),
+                c.rule.to_string(),
                 format!("{:+.2}% ({} bets)", c.validation.clv * 100.0, c.validation.clv_bets),
             ),
             None => ("none: nothing bet".to_owned(), "negative".to_owned()),

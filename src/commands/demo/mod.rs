@@ -108,16 +108,11 @@ fn demo_predict_settings(settings: &Settings) -> PredictSettings {
         value_model: workers::predict::suite::ENSEMBLE.to_owned(),
         ..settings.predict.clone()
     };
-    let rule = predict.fixed_rule();
     println!(
-        "Value bets: the {} forecast under a fixed rule, to show the alerts (edge {:.0}% to {:.0}%, prices {:.2} \
-         to {:.2}); a deployment judges the blend of model and market under the rule training validated by \
-         closing-line value, or alerts nothing.",
+        "Value bets: the {} forecast under a fixed rule, to show the alerts ({}); a deployment judges the blend \
+         of model and market under the rule training validated by closing-line value, or alerts nothing.",
         predict.value_model,
-        rule.min_edge * 100.0,
-        rule.max_edge * 100.0,
-        rule.min_price,
-        rule.max_price
+        predict.fixed_rule()
     );
     predict
 }

@@ -10,6 +10,8 @@
 
 pub mod report;
 pub mod rule;
+#[cfg(test)]
+pub(crate) mod sample;
 pub mod value;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -127,6 +129,8 @@ pub struct BacktestReport {
     pub config: BacktestConfig,
     /// Per model and league, then pooled (`league = "all"`).
     pub scores: Vec<ModelScores>,
+    /// Pooled, on the matches of promoted teams' first ten of their season only.
+    pub promoted: Vec<ModelScores>,
     /// Pooled calibration per model, the three outcomes together.
     pub calibration: BTreeMap<String, Vec<CalibrationBin>>,
     pub value_bets: Vec<value::ValueSummary>,
@@ -206,8 +210,8 @@ pub fn run(
     for (done, monday) in weeks.iter().copied().enumerate() {
         // Weights from every earlier week only.
         if outcome_pool.len() >= config.min_ensemble_matches.max(1) {
-            weights = ensemble::fit(&MEMBERS, &member_pool, &outcome_pool)?;
-            market_weights = ensemble::fit(&market_members, &market_pool, &outcome_pool)?;
+            weights = ensemble::fit_logarithmic(&MEMBERS, &member_pool, &outcome_pool)?;
+            market_weights = ensemble::fit_logarithmic(&market_members, &market_pool, &outcome_pool)?;
         }
         for (league, samples) in &blend_pool {
             blend_weights.insert(league.clone(), blend::fit(samples)?);
@@ -250,7 +254,10 @@ pub fn run(
                 let market = forecasts.get(MARKET_MEMBER).copied().unwrap_or(f.ensemble);
                 let mut with_market = f.members.clone();
                 with_market.push(market);
-                forecasts.insert(ENSEMBLE_MARKET.to_owned(), market_weights.combine(&with_market));
+                forecasts.insert(
+                    ENSEMBLE_MARKET.to_owned(),
+                    market_weights.combine(&market_members, &with_market),
+                );
                 if let Some(line) = pre_closing_line(row) {
                     let w = blend_weights.get(&row.league).copied().unwrap_or(0.0);
                     forecasts.insert(BLEND.to_owned(), blend::pool(f.ensemble, line, w));
@@ -323,73 +330,9 @@ fn score_all(matches: &[Scored]) -> Result<Vec<ModelScores>, PredictError> {
 
 #[cfg(test)]
 mod tests {
-    use rand::rngs::StdRng;
-    use rand::{Rng, SeedableRng};
-
     use super::*;
-    use crate::history::{BookPrices, MarketPrices};
 
-    fn poisson(rng: &mut StdRng, lambda: f64) -> i32 {
-        let (mut k, mut p, u) = (0, (-lambda).exp(), rng.random::<f64>());
-        let mut cdf = p;
-        while u > cdf && k < 15 {
-            k += 1;
-            p *= lambda / f64::from(k);
-            cdf += p;
-        }
-        k
-    }
-
-    /// Three seasons of a 10-team league with known strengths; the bookmaker prices the
-    /// true probabilities with a 5% margin.
-    fn league(seed: u64) -> Vec<MatchRow> {
-        let mut rng = StdRng::seed_from_u64(seed);
-        let strength: Vec<f64> = (0..10).map(|i| 0.5 - f64::from(i) * 0.1).collect();
-        let mut rows = Vec::new();
-        let start = NaiveDate::from_ymd_opt(2021, 8, 7).unwrap();
-        for (s, season) in ["2021-22", "2022-23", "2023-24"].iter().enumerate() {
-            let mut day = start + Duration::days(365 * s as i64);
-            for round in 0..18 {
-                for pair in 0..5 {
-                    let (h, a) = ((pair + round) % 10, (9 - pair + round) % 10);
-                    if h == a {
-                        continue;
-                    }
-                    let (lh, la) =
-                        ((0.25 + strength[h] - strength[a]).exp(), (strength[a] - strength[h]).exp());
-                    let (hg, ag) = (poisson(&mut rng, lh), poisson(&mut rng, la));
-                    let id = rows.len() as i64 + 1;
-                    let truth = crate::predict::score_matrix::ScoreMatrix::new(lh, la, 0.0).outcomes();
-                    let line = truth.map(|p| 1.0 / (p * 1.05));
-                    rows.push(MatchRow {
-                        id,
-                        league: "X1".into(),
-                        season: season.to_string(),
-                        kickoff: day.and_hms_opt(15, 0, 0).unwrap().and_utc(),
-                        date: day,
-                        home_id: h as i64,
-                        away_id: a as i64,
-                        home: format!("T{h}"),
-                        away: format!("T{a}"),
-                        status: "finished".into(),
-                        home_goals: Some(hg),
-                        away_goals: Some(ag),
-                        home_xg: None,
-                        away_xg: None,
-                        home_shots: None,
-                        away_shots: None,
-                        prices: MarketPrices {
-                            average: BookPrices { opening: Some(line), closing: Some(line) },
-                            pinnacle: BookPrices { opening: Some(line), closing: Some(line) },
-                            ..MarketPrices::default()
-                        },
-                    });
-                }
-                day += Duration::days(7);
-            }
-        }
-        rows
-    }
+    use super::sample::league;
 
     fn config() -> BacktestConfig {
         BacktestConfig {
@@ -423,10 +366,12 @@ mod tests {
         // The warm-up season is forecast but not scored.
         assert!(report.matches.iter().any(|m| !m.scored && m.season == "2022-23"));
         assert!(report.matches.iter().filter(|m| m.scored).all(|m| m.season == "2023-24"));
-        // The ensemble's weights were fitted, not left equal.
+        // The ensemble's weights were fitted (a logarithmic pool), not left equal.
         let w = &report.weights[ENSEMBLE];
-        assert!((w.weights.iter().sum::<f64>() - 1.0).abs() < 1e-9);
-        assert!(w.weights.iter().any(|x| (x - 1.0 / 3.0).abs() > 0.01), "{w:?}");
+        assert_eq!(w.pool, crate::predict::ensemble::Pool::Logarithmic);
+        assert!(w.weights.iter().all(|x| *x >= 0.0), "{w:?}");
+        let equal = 1.0 / MEMBERS.len() as f64;
+        assert!(w.weights.iter().any(|x| (x - equal).abs() > 0.01), "{w:?}");
         // The market knows the truth here: the market ensemble leans on it.
         let market = &report.weights[ENSEMBLE_MARKET];
         let at = market.members.iter().position(|m| m == MARKET_MEMBER).unwrap();
@@ -502,6 +447,32 @@ mod tests {
         };
         assert!(rps(BLEND) <= rps(ENSEMBLE), "{} {}", rps(BLEND), rps(ENSEMBLE));
         assert!(report.table().contains("value-bet rule"));
+    }
+
+    /// A team that replaces another in the test season: its first ten matches are
+    /// picked out, and every model is scored on those it could forecast (all but the
+    /// first, when the team had no result yet).
+    #[test]
+    fn promoted_teams_first_matches_are_scored_apart() {
+        let mut rows = league(6);
+        for r in rows.iter_mut().filter(|r| r.season == "2023-24") {
+            for id in [&mut r.home_id, &mut r.away_id] {
+                if *id == 9 {
+                    *id = 10;
+                }
+            }
+        }
+        let ids = report::promoted_first_matches(&rows);
+        let mut theirs: Vec<&MatchRow> = rows.iter().filter(|r| r.home_id == 10 || r.away_id == 10).collect();
+        theirs.sort_by_key(|r| r.kickoff);
+        assert_eq!(theirs.len(), 18);
+        let first: BTreeSet<i64> = theirs[..10].iter().map(|r| r.id).collect();
+        assert_eq!(ids.into_iter().collect::<BTreeSet<i64>>(), first);
+        let report = run(&rows, &config(), |_, _| {}).unwrap();
+        let ensemble = report.promoted.iter().find(|s| s.model == ENSEMBLE).unwrap();
+        assert_eq!(ensemble.scores.n, 9);
+        assert!(report.table().contains("promoted teams' first 10 matches"));
+        assert!(run(&league(6), &config(), |_, _| {}).unwrap().promoted.is_empty());
     }
 
     #[test]

@@ -1,13 +1,56 @@
 //! Putting a backtest's forecasts together: scores, calibration, value bets, and the
 //! terminal table.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write;
 
-use super::{BacktestConfig, BacktestError, BacktestReport, Scored, rule, score_all, value};
+use super::{BacktestConfig, BacktestError, BacktestReport, ModelScores, Scored, rule, score_all, value};
 use crate::history::{MarketPrices, MatchRow};
 use crate::predict::ensemble::Weights;
 use crate::predict::metrics;
+
+/// A promoted team's first matches of its season, where results-only models know least
+/// about it: measured apart from the rest.
+pub const PROMOTED_MATCHES: usize = 10;
+
+/// The ids of the matches in which a team promoted that season (in the league's season
+/// but not in the one before, which the rows must hold) plays one of its first
+/// [`PROMOTED_MATCHES`] matches.
+pub fn promoted_first_matches(rows: &[MatchRow]) -> HashSet<i64> {
+    let start_year = |season: &str| season.get(..4).and_then(|y| y.parse::<i32>().ok());
+    let mut rosters: HashMap<(&str, i32), BTreeSet<i64>> = HashMap::new();
+    for r in rows {
+        if let Some(y) = start_year(&r.season) {
+            rosters.entry((r.league.as_str(), y)).or_default().extend([r.home_id, r.away_id]);
+        }
+    }
+    let mut ordered: Vec<&MatchRow> = rows.iter().collect();
+    ordered.sort_by_key(|r| (r.kickoff, r.id));
+    let mut played: HashMap<(&str, i32, i64), usize> = HashMap::new();
+    let mut out = HashSet::new();
+    for r in ordered {
+        let Some(y) = start_year(&r.season) else { continue };
+        let Some(before) = rosters.get(&(r.league.as_str(), y - 1)) else { continue };
+        for team in [r.home_id, r.away_id] {
+            if before.contains(&team) {
+                continue;
+            }
+            let n = played.entry((r.league.as_str(), y, team)).or_default();
+            *n += 1;
+            if *n <= PROMOTED_MATCHES {
+                out.insert(r.id);
+            }
+        }
+    }
+    out
+}
+
+/// Every model's pooled scores on the scored matches among `ids`.
+fn scores_on(matches: &[Scored], ids: &HashSet<i64>) -> Result<Vec<ModelScores>, BacktestError> {
+    let slice: Vec<Scored> =
+        matches.iter().filter(|m| m.scored && ids.contains(&m.match_id)).cloned().collect();
+    Ok(score_all(&slice)?.into_iter().filter(|s| s.league == "all").collect())
+}
 
 pub(super) fn assemble(
     config: &BacktestConfig,
@@ -16,6 +59,7 @@ pub(super) fn assemble(
     rows: &[MatchRow],
 ) -> Result<BacktestReport, BacktestError> {
     let scores = score_all(&matches)?;
+    let promoted = scores_on(&matches, &promoted_first_matches(rows))?;
     let mut calibration = BTreeMap::new();
     let models: Vec<String> = scores.iter().filter(|s| s.league == "all").map(|s| s.model.clone()).collect();
     for model in &models {
@@ -33,6 +77,7 @@ pub(super) fn assemble(
     Ok(BacktestReport {
         config: config.clone(),
         scores,
+        promoted,
         calibration,
         value_bets,
         profit_curves,
@@ -82,6 +127,17 @@ impl BacktestReport {
                 );
             }
             out.push('\n');
+        }
+        if !self.promoted.is_empty() {
+            let mut p: Vec<&ModelScores> = self.promoted.iter().collect();
+            p.sort_by(|a, b| a.scores.rps.total_cmp(&b.scores.rps));
+            let _ = writeln!(
+                out,
+                "\npromoted teams' first {PROMOTED_MATCHES} matches of their season ({} matches): RPS",
+                p[0].scores.n
+            );
+            let cells: Vec<String> = p.iter().map(|s| format!("{} {:.4}", s.model, s.scores.rps)).collect();
+            let _ = writeln!(out, "{}", cells.join(", "));
         }
         if let (Some(ens), Some(mkt)) =
             (self.calibration.get("ensemble"), self.calibration.get(super::ENSEMBLE_MARKET))
@@ -148,16 +204,8 @@ impl BacktestReport {
         for s in &r.seasons {
             let rule = s.chosen.as_ref().map_or("no rule (nothing bet)".to_owned(), |c| {
                 format!(
-                    "edge {:.0}–{:.0}%, price {:.2}–{:.2}, {} (validation CLV {:+.2}% over {} bets)",
-                    c.rule.min_edge * 100.0,
-                    c.rule.max_edge * 100.0,
-                    c.rule.min_price,
-                    c.rule.max_price,
-                    if c.rule.leagues.is_empty() {
-                        "all leagues".to_owned()
-                    } else {
-                        c.rule.leagues.join(" ")
-                    },
+                    "{} (validation CLV {:+.2}% over {} bets)",
+                    c.rule,
                     c.validation.clv * 100.0,
                     c.validation.clv_bets
                 )

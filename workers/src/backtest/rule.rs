@@ -29,6 +29,8 @@ pub struct RuleSearch {
     pub model: String,
     /// Prices above this are never taken.
     pub price_cap: f64,
+    /// Bookmakers whose prices are not bookable, beside the aggregates (which never are).
+    pub excluded_bookmakers: Vec<String>,
     /// A rule needs this many validation bets with a closing line to be chosen.
     pub min_validation_bets: usize,
     /// A league needs this many validation bets to be judged on its own.
@@ -48,6 +50,7 @@ impl Default for RuleSearch {
         Self {
             model: super::BLEND.into(),
             price_cap: 15.0,
+            excluded_bookmakers: Vec::new(),
             min_validation_bets: 100,
             min_league_bets: 30,
             resamples: 1_000,
@@ -55,6 +58,23 @@ impl Default for RuleSearch {
             kelly_cap: 0.02,
             day_budget: 0.10,
             bankroll: 100.0,
+        }
+    }
+}
+
+impl RuleSearch {
+    /// The search a deployment's `[predict]` settings imply: the same bookable prices
+    /// and the same stakes inference uses, so the rule is judged on the bets it would
+    /// really make.
+    pub fn from_settings(p: &crate::settings::PredictSettings) -> Self {
+        Self {
+            model: p.value_model.clone(),
+            price_cap: p.price_cap,
+            excluded_bookmakers: p.excluded_bookmakers.clone(),
+            kelly_fraction: p.kelly_fraction,
+            kelly_cap: p.kelly_cap,
+            day_budget: p.daily_stake_budget,
+            ..Self::default()
         }
     }
 }
@@ -99,7 +119,9 @@ pub fn candidates(
             let best = market
                 .books()
                 .into_iter()
-                .filter(|(book, _)| !AGGREGATES.contains(book))
+                .filter(|(book, _)| {
+                    !AGGREGATES.contains(book) && !search.excluded_bookmakers.iter().any(|x| x == book)
+                })
                 .filter_map(|(book, line)| {
                     let quoted = line.opening?[sel];
                     let taken = value_rule::bookable(book, quoted, search.price_cap)?;
@@ -476,14 +498,7 @@ fn verdict(seasons: &[SeasonRule], test: &BetStats, clv: &Interval, current: Opt
         ));
     }
     match current {
-        Some(c) => out.push_str(&format!(
-            "Current rule, chosen on every season: edge {:.0}% to {:.0}%, prices {:.2} to {:.2}, {}.",
-            c.rule.min_edge * 100.0,
-            c.rule.max_edge * 100.0,
-            c.rule.min_price,
-            c.rule.max_price,
-            if c.rule.leagues.is_empty() { "every league".to_owned() } else { c.rule.leagues.join(", ") },
-        )),
+        Some(c) => out.push_str(&format!("Current rule, chosen on every season: {}.", c.rule)),
         None => out.push_str(
             "No rule kept a non-negative closing-line value walk-forward on the seasons so far: Kickoff alerts \
              no value bet.",
@@ -508,6 +523,55 @@ mod tests {
             clv: Some(clv),
             price_ratio: Some(0.0),
         }
+    }
+
+    /// The best bookable price skips the aggregates and the bookmakers the settings
+    /// exclude, and the settings' price cap.
+    #[test]
+    fn candidates_take_the_best_price_a_deployment_could_book() {
+        use crate::history::BookPrices;
+        let line = |home: f64| BookPrices { opening: Some([home, 3.5, 4.0]), closing: Some([2.0, 3.5, 4.0]) };
+        let mut prices = MarketPrices {
+            average: line(2.3),
+            best: line(2.6),
+            pinnacle: line(2.1),
+            bet365: line(2.2),
+            ..MarketPrices::default()
+        };
+        prices.others.insert("longshot_book".into(), line(40.0));
+        let scored = Scored {
+            match_id: 1,
+            league: "E0".into(),
+            season: "2023-24".into(),
+            date: NaiveDate::from_ymd_opt(2024, 1, 6).unwrap(),
+            home: "A".into(),
+            away: "B".into(),
+            outcome: crate::predict::Outcome::Home,
+            forecasts: [(crate::backtest::BLEND.to_owned(), [0.55, 0.25, 0.20])].into(),
+            scored: true,
+        };
+        let by_id = std::collections::HashMap::from([(1, &prices)]);
+        let home_price = |search: &RuleSearch| {
+            candidates(std::slice::from_ref(&scored), &by_id, search)
+                .iter()
+                .find(|b| b.p == 0.55)
+                .map(|b| b.price)
+        };
+        let mut search = RuleSearch::default();
+        assert_eq!(home_price(&search), Some(2.2), "not the aggregates' 2.3 and 2.6, not 40 above the cap");
+        search.excluded_bookmakers = vec!["bet365".into()];
+        assert_eq!(home_price(&search), Some(2.1));
+        search.price_cap = 50.0;
+        assert_eq!(home_price(&search), Some(40.0));
+        let settings = crate::settings::PredictSettings {
+            excluded_bookmakers: vec!["pinnacle".into()],
+            price_cap: 12.0,
+            kelly_cap: 0.01,
+            ..Default::default()
+        };
+        let from = RuleSearch::from_settings(&settings);
+        assert_eq!((from.price_cap, from.kelly_cap, from.model.as_str()), (12.0, 0.01, "blend"));
+        assert_eq!(home_price(&from), Some(2.2));
     }
 
     /// Small edges hold their value at the close, large ones lose it (the model's

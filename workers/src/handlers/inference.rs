@@ -69,6 +69,8 @@ pub async fn retrain(rt: &Runtime, job: &TrainModel) -> Result<(), JobFailure> {
         leagues: Vec::new(),
         as_of: Utc::now().date_naive(),
         search: true,
+        trials: crate::training::search::TRIALS,
+        rule: crate::backtest::rule::RuleSearch::from_settings(&rt.predict),
         validation_seasons: rt.predict.validation_seasons,
         cancel: Default::default(),
     };

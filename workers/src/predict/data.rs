@@ -33,9 +33,23 @@ pub struct MatchRecord {
     /// Away shots, where known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub away_shots: Option<u16>,
+    /// Home shots on target, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_shots_on_target: Option<u16>,
+    /// Away shots on target, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub away_shots_on_target: Option<u16>,
     /// Pre-match market probabilities `[home, draw, away]` with the margin removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub market: Option<[f32; 3]>,
+    /// Year the match's season started (`2023` for 2023-24); 0 when unknown, in which
+    /// case [`MatchRecord::season_year`] reads it off the date.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub season: u16,
+}
+
+fn is_zero(v: &u16) -> bool {
+    *v == 0
 }
 
 impl MatchRecord {
@@ -51,8 +65,22 @@ impl MatchRecord {
             away_xg: None,
             home_shots: None,
             away_shots: None,
+            home_shots_on_target: None,
+            away_shots_on_target: None,
             market: None,
+            season: 0,
         }
+    }
+
+    /// The season's start year: the recorded one, else the date's (a season starting in
+    /// July or later, as European leagues' do).
+    pub fn season_year(&self) -> u16 {
+        use chrono::Datelike;
+        if self.season != 0 {
+            return self.season;
+        }
+        let year = u16::try_from(self.date.year()).unwrap_or(0);
+        if self.date.month() >= 7 { year } else { year.saturating_sub(1) }
     }
 
     /// The 1X2 result of the match.

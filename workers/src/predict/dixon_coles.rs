@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::data::MatchRecord;
 use super::error::PredictError;
-use super::goal_model::{self, FitOptions, TeamRatings};
+use super::goal_model::{self, Dependence, FitOptions, TeamRatings};
 use super::model::{Model, Prediction};
+use super::promotion::PROMOTED_PRIOR;
 
 /// Hyper-parameters of a Dixon-Coles fit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -19,13 +20,16 @@ pub struct DixonColesParams {
     pub xi: f64,
     /// L2 penalty on ratings, in matches' weight (see [`super::poisson::PoissonParams::ridge`]).
     pub ridge: f64,
+    /// Pull of a promoted team towards the teams it replaced, in matches' weight
+    /// (see [`super::promotion`]).
+    pub promoted_prior: f64,
     /// Optimiser iteration limit.
     pub max_iters: u64,
 }
 
 impl Default for DixonColesParams {
     fn default() -> Self {
-        Self { xi: 0.0018, ridge: 0.01, max_iters: 500 }
+        Self { xi: 0.0018, ridge: 0.01, promoted_prior: PROMOTED_PRIOR, max_iters: 500 }
     }
 }
 
@@ -48,8 +52,14 @@ impl Model for DixonColes {
         as_of: NaiveDate,
         params: &DixonColesParams,
     ) -> Result<Self, PredictError> {
-        let opt =
-            FitOptions { xi: params.xi, ridge: params.ridge, with_rho: true, max_iters: params.max_iters };
+        let opt = FitOptions {
+            xi: params.xi,
+            ridge: params.ridge,
+            dependence: Dependence::DixonColes,
+            promoted_prior: params.promoted_prior,
+            goal_weight: None,
+            max_iters: params.max_iters,
+        };
         Ok(Self { params: *params, as_of, ratings: goal_model::fit(history, as_of, opt)? })
     }
 

@@ -8,6 +8,7 @@ use super::data::{self, MatchRecord, Outcome};
 use super::error::PredictError;
 use super::model::{Model, Prediction};
 use super::optim;
+use super::promotion::{Rosters, mean_of};
 
 /// Hyper-parameters of the Elo model.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -112,6 +113,24 @@ impl OrderedLogit {
     }
 }
 
+impl OrderedLogit {
+    /// Fits on the walk's pre-match `xs` and the matches' outcomes, leaving out the first
+    /// `burn_in` matches while ratings settle.
+    pub(crate) fn fit_after(
+        matches: &[MatchRecord],
+        xs: &[f64],
+        burn_in: usize,
+        as_of: NaiveDate,
+    ) -> Result<Self, PredictError> {
+        let skip = burn_in.min(matches.len());
+        if skip == matches.len() {
+            return Err(PredictError::NoHistory { as_of });
+        }
+        let outcomes: Vec<Outcome> = matches[skip..].iter().map(MatchRecord::outcome).collect();
+        Self::fit(&xs[skip..], &outcomes)
+    }
+}
+
 /// A fitted Elo model: the ratings after the last match before `as_of`, and the logit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Elo {
@@ -123,6 +142,10 @@ pub struct Elo {
     pub ratings: Vec<f64>,
     /// Outcome model on the rating difference.
     pub logit: OrderedLogit,
+    /// Rating of a team the fit never saw: the mean of the teams relegated at the latest
+    /// season boundary (`None`: `params.initial`).
+    #[serde(default)]
+    pub newcomer: Option<f64>,
 }
 
 /// World Football Elo's goal-difference multiplier.
@@ -147,19 +170,37 @@ pub(crate) fn rating_delta(home: f64, away: f64, m: &MatchRecord, params: &EloPa
     params.k * g * (score - expected)
 }
 
-/// Walk the matches in order, returning final ratings and, for every match, the
-/// pre-match rating difference over 400 (what the ordered logit sees).
-fn walk(matches: &[MatchRecord], n: usize, params: &EloParams) -> (Vec<f64>, Vec<f64>) {
+/// Walk the matches in order, returning final ratings, for every match the pre-match
+/// rating difference over 400 (what the ordered logit sees), and the rating a team never
+/// seen gets. A team first seen in a season it was promoted into starts from the mean
+/// rating of the teams relegated at that boundary (see [`super::promotion`]).
+fn walk(matches: &[MatchRecord], n: usize, params: &EloParams) -> (Vec<f64>, Vec<f64>, Option<f64>) {
+    let rosters = Rosters::of(matches);
     let mut r = vec![params.initial; n];
+    let mut seen = vec![false; n];
     let mut xs = Vec::with_capacity(matches.len());
+    let (mut season, mut relegated) = (None, Vec::new());
     for m in matches {
+        if season != Some(m.season_year()) {
+            season = Some(m.season_year());
+            relegated = rosters.relegated(m.season_year());
+        }
+        for t in [m.home as usize, m.away as usize] {
+            if !std::mem::replace(&mut seen[t], true)
+                && let Some(start) = mean_of(&relegated, |j| r[j as usize])
+            {
+                r[t] = start;
+            }
+        }
         let (h, a) = (m.home as usize, m.away as usize);
         xs.push((r[h] - r[a]) / 400.0);
         let delta = rating_delta(r[h], r[a], m, params);
         r[h] += delta;
         r[a] -= delta;
     }
-    (r, xs)
+    let latest = rosters.latest().map(|s| rosters.relegated(s)).unwrap_or_default();
+    let newcomer = mean_of(&latest, |j| r[j as usize]);
+    (r, xs, newcomer)
 }
 
 impl Model for Elo {
@@ -173,18 +214,14 @@ impl Model for Elo {
             });
         }
         let matches = data::history_before(history, as_of);
-        let (ratings, xs) = walk(&matches, data::team_count(&matches), params);
-        let skip = params.burn_in.min(matches.len());
-        if skip == matches.len() {
-            return Err(PredictError::NoHistory { as_of });
-        }
-        let outcomes: Vec<Outcome> = matches[skip..].iter().map(MatchRecord::outcome).collect();
-        let logit = OrderedLogit::fit(&xs[skip..], &outcomes)?;
-        Ok(Self { params: *params, as_of, ratings, logit })
+        let (ratings, xs, newcomer) = walk(&matches, data::team_count(&matches), params);
+        let logit = OrderedLogit::fit_after(&matches, &xs, params.burn_in, as_of)?;
+        Ok(Self { params: *params, as_of, ratings, logit, newcomer })
     }
 
     fn predict(&self, home: u32, away: u32) -> Prediction {
-        let rating = |t: u32| self.ratings.get(t as usize).copied().unwrap_or(self.params.initial);
+        let unseen = self.newcomer.unwrap_or(self.params.initial);
+        let rating = |t: u32| self.ratings.get(t as usize).copied().unwrap_or(unseen);
         let [p_home, p_draw, p_away] = self.logit.probs((rating(home) - rating(away)) / 400.0);
         Prediction { p_home, p_draw, p_away, expected_goals: None, score_matrix: None }
     }
@@ -249,7 +286,8 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
         let m = [MatchRecord::new(d, 0, 1, 2, 0)];
         let p = EloParams { k: 20.0, home_advantage: 100.0, ..Default::default() };
-        let (r, xs) = walk(&m, 2, &p);
+        let (r, xs, newcomer) = walk(&m, 2, &p);
+        assert_eq!(newcomer, None);
         let delta = 20.0 * 1.5 * (1.0 - 1.0 / (1.0 + 10f64.powf(-0.25)));
         assert!((r[0] - 1500.0 - delta).abs() < 1e-9 && (r[1] - 1500.0 + delta).abs() < 1e-9);
         assert_eq!(xs, vec![0.0]);
@@ -271,6 +309,27 @@ mod tests {
         let p = m.predict(best as u32, worst as u32);
         assert!(p.p_home > p.p_away);
         assert!(p.score_matrix.is_none());
+    }
+
+    /// A team promoted in the second season starts from the rating of the team it
+    /// replaced, not from 1500; a team never seen is rated like it.
+    #[test]
+    fn a_newcomer_starts_from_the_relegated_team() {
+        let d = |y: i32, day: u32| NaiveDate::from_ymd_opt(y, 9, day).unwrap();
+        let mut history = Vec::new();
+        for day in 1..=10 {
+            history.push(MatchRecord::new(d(2022, day), 0, 2, 3, 0));
+            history.push(MatchRecord::new(d(2022, day), 2, 1, 0, 2));
+        }
+        history.push(MatchRecord::new(d(2023, 1), 3, 0, 1, 1));
+        history.push(MatchRecord::new(d(2023, 2), 1, 0, 1, 1));
+        let (r, xs, newcomer) = walk(&data::history_before(&history, d(2024, 1)), 4, &EloParams::default());
+        assert_eq!(newcomer, Some(r[2]));
+        assert!(r[2] < 1400.0, "{r:?}");
+        // Team 3's first match was rated from team 2's rating.
+        assert!(xs[20] < -0.5, "{}", xs[20]);
+        let m = Elo::fit(&history, d(2024, 1), &EloParams::default()).unwrap();
+        assert_eq!(m.predict(9, 0), m.predict(2, 0));
     }
 
     #[test]

@@ -10,12 +10,15 @@
 //! - [`score_matrix`]: Poisson / Dixon-Coles score grids and what follows from them;
 //! - [`model`]: the [`Model`] trait and [`Prediction`];
 //! - [`goal_model`]: attack/defence ratings by maximum likelihood, shared by the goal models;
-//! - [`poisson`], [`dixon_coles`], [`elo`]: the models;
+//! - [`poisson`], [`dixon_coles`], [`bivariate`], [`xg_ratings`], [`elo`], [`pi_ratings`]:
+//!   the models;
+//! - [`promotion`]: who came up and went down, for a promoted team's starting ratings;
 //! - [`features`]: walk-forward match features (form, venue, head-to-head, xG, shots,
 //!   rest, Elo, market) rolled forward match by match;
 //! - [`learned`]: multinomial logistic regression (or a one-hidden-layer MLP) on those
 //!   features, trained with candle.
 
+pub mod bivariate;
 pub mod blend;
 pub mod data;
 pub mod dixon_coles;
@@ -30,12 +33,15 @@ pub mod margin;
 pub mod metrics;
 pub mod model;
 mod optim;
+pub mod pi_ratings;
 pub mod poisson;
+pub mod promotion;
 pub mod score_matrix;
 pub mod suite;
 #[cfg(test)]
 mod testutil;
 pub mod value_rule;
+pub mod xg_ratings;
 
 pub use data::{MatchRecord, Outcome, TeamIndex};
 pub use error::PredictError;

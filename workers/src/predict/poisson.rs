@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use super::data::MatchRecord;
 use super::error::PredictError;
-use super::goal_model::{self, FitOptions, TeamRatings};
+use super::goal_model::{self, Dependence, FitOptions, TeamRatings};
 use super::model::{Model, Prediction};
+use super::promotion::PROMOTED_PRIOR;
 
 /// Hyper-parameters of a Poisson fit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -18,13 +19,16 @@ pub struct PoissonParams {
     /// L2 penalty on ratings, in matches' weight; a small one keeps a team with a handful
     /// of goalless matches from running off to minus infinity.
     pub ridge: f64,
+    /// Pull of a promoted team towards the teams it replaced, in matches' weight
+    /// (see [`super::promotion`]).
+    pub promoted_prior: f64,
     /// Optimiser iteration limit.
     pub max_iters: u64,
 }
 
 impl Default for PoissonParams {
     fn default() -> Self {
-        Self { xi: 0.0, ridge: 0.01, max_iters: 500 }
+        Self { xi: 0.0, ridge: 0.01, promoted_prior: PROMOTED_PRIOR, max_iters: 500 }
     }
 }
 
@@ -43,8 +47,14 @@ impl Model for Poisson {
     type Params = PoissonParams;
 
     fn fit(history: &[MatchRecord], as_of: NaiveDate, params: &PoissonParams) -> Result<Self, PredictError> {
-        let opt =
-            FitOptions { xi: params.xi, ridge: params.ridge, with_rho: false, max_iters: params.max_iters };
+        let opt = FitOptions {
+            xi: params.xi,
+            ridge: params.ridge,
+            dependence: Dependence::Independent,
+            promoted_prior: params.promoted_prior,
+            goal_weight: None,
+            max_iters: params.max_iters,
+        };
         Ok(Self { params: *params, as_of, ratings: goal_model::fit(history, as_of, opt)? })
     }
 

@@ -70,6 +70,19 @@ impl ScoreMatrix {
         }
     }
 
+    /// The bivariate Poisson grid: home goals `X + Z`, away goals `Y + Z` with `X`, `Y`,
+    /// `Z` Poisson of rates `lambda`, `mu` and `lambda3`.
+    pub fn bivariate(lambda: f64, mu: f64, lambda3: f64) -> Self {
+        let (ph, pa, pz) = (poisson_pmf(lambda), poisson_pmf(mu), poisson_pmf(lambda3));
+        let mut m = Self::default();
+        for (i, row) in m.probs.iter_mut().enumerate() {
+            for (j, cell) in row.iter_mut().enumerate() {
+                *cell = (0..=i.min(j)).map(|k| pz[k] * ph[i - k] * pa[j - k]).sum();
+            }
+        }
+        m
+    }
+
     /// Probability of the scoreline `home`–`away` (0 beyond the grid).
     pub fn get(&self, home: usize, away: usize) -> f64 {
         self.probs.get(home).and_then(|r| r.get(away)).copied().unwrap_or(0.0)
@@ -157,6 +170,31 @@ mod tests {
     fn pmf_direct(k: usize, lambda: f64) -> f64 {
         let fact: f64 = (1..=k).map(|i| i as f64).product();
         lambda.powi(k as i32) * (-lambda).exp() / fact
+    }
+
+    /// The bivariate grid agrees with Karlis and Ntzoufras' closed form, its marginal
+    /// means are `λ + λ₃` and `μ + λ₃`, it has more draws than independent goals of the
+    /// same means, and `λ₃ = 0` is independent Poisson.
+    #[test]
+    fn bivariate_grid() {
+        let (l1, l2, l3) = (1.2, 0.9, 0.15);
+        let m = ScoreMatrix::bivariate(l1, l2, l3);
+        let closed = |x: usize, y: usize| {
+            let fact = |n: usize| (1..=n).map(|i| i as f64).product::<f64>();
+            let choose = |n: usize, k: usize| fact(n) / (fact(k) * fact(n - k));
+            let s: f64 = (0..=x.min(y))
+                .map(|k| choose(x, k) * choose(y, k) * fact(k) * (l3 / (l1 * l2)).powi(k as i32))
+                .sum();
+            (-(l1 + l2 + l3)).exp() * l1.powi(x as i32) / fact(x) * l2.powi(y as i32) / fact(y) * s
+        };
+        for (x, y) in [(0, 0), (1, 0), (2, 3), (4, 1)] {
+            assert!((m.get(x, y) - closed(x, y)).abs() < 1e-12, "{x}-{y}");
+        }
+        let (eh, ea) = m.expected_goals();
+        assert!((eh - (l1 + l3)).abs() < 1e-3 && (ea - (l2 + l3)).abs() < 1e-3, "{eh} {ea}");
+        let independent = ScoreMatrix::new(l1 + l3, l2 + l3, 0.0);
+        assert!(m.outcomes()[1] > independent.outcomes()[1] + 0.005);
+        assert_eq!(ScoreMatrix::bivariate(l1, l2, 0.0), ScoreMatrix::new(l1, l2, 0.0));
     }
 
     #[test]

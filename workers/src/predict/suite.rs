@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::bivariate::{Bivariate, BivariateParams};
 use super::data::MatchRecord;
 use super::dixon_coles::{DixonColes, DixonColesParams};
 use super::elo::{Elo, EloParams};
@@ -12,10 +13,15 @@ use super::ensemble::Weights;
 use super::error::PredictError;
 use super::learned::{Learned, LearnedParams};
 use super::model::{Fixture, Model, Prediction};
+use super::pi_ratings::{PiParams, PiRatings};
 use super::poisson::{Poisson, PoissonParams};
+use super::xg_ratings::{XgParams, XgRatings};
 
-/// The members of the results-only ensemble, in forecast order.
-pub const MEMBERS: [&str; 4] = ["poisson", "dixon_coles", "elo", "learned"];
+/// The members of the results-only ensemble, in forecast order. New members go last:
+/// stored weights are positional, so a model trained before a member existed still
+/// weighs the others right (and the newcomer nothing).
+pub const MEMBERS: [&str; 7] =
+    ["poisson", "dixon_coles", "elo", "learned", "pi_ratings", "bivariate", "xg_ratings"];
 
 /// The name of the results-only ensemble.
 pub const ENSEMBLE: &str = "ensemble";
@@ -28,6 +34,9 @@ pub struct SuiteParams {
     pub dixon_coles: DixonColesParams,
     pub elo: EloParams,
     pub learned: LearnedParams,
+    pub pi_ratings: PiParams,
+    pub bivariate: BivariateParams,
+    pub xg_ratings: XgParams,
 }
 
 /// The models fitted on one league as of one day.
@@ -38,6 +47,14 @@ pub struct Suite {
     pub dixon_coles: DixonColes,
     pub elo: Elo,
     pub learned: Learned,
+    /// Absent from suites stored before the member existed: forecast as invalid, so the
+    /// ensemble uses the other members.
+    #[serde(default)]
+    pub pi_ratings: Option<PiRatings>,
+    #[serde(default)]
+    pub bivariate: Option<Bivariate>,
+    #[serde(default)]
+    pub xg_ratings: Option<XgRatings>,
 }
 
 /// Every member's forecast of one match, and the ensemble's.
@@ -91,6 +108,9 @@ impl Suite {
             dixon_coles: DixonColes::fit(history, as_of, &params.dixon_coles)?,
             elo: Elo::fit(history, as_of, &params.elo)?,
             learned: Learned::fit(history, as_of, &params.learned)?,
+            pi_ratings: Some(PiRatings::fit(history, as_of, &params.pi_ratings)?),
+            bivariate: Some(Bivariate::fit(history, as_of, &params.bivariate)?),
+            xg_ratings: Some(XgRatings::fit(history, as_of, &params.xg_ratings)?),
         })
     }
 
@@ -105,9 +125,12 @@ impl Suite {
             goals.probs(),
             self.elo.predict(home, away).probs(),
             self.learned.predict_fixture(&fixture).probs(),
+            self.pi_ratings.as_ref().map_or([f64::NAN; 3], |m| m.predict(home, away).probs()),
+            self.bivariate.as_ref().map_or([f64::NAN; 3], |m| m.predict(home, away).probs()),
+            self.xg_ratings.as_ref().map_or([f64::NAN; 3], |m| m.predict(home, away).probs()),
         ];
         let invalid = repair(&mut members);
-        SuiteForecast { ensemble: weights.combine(&members), members, goals, invalid }
+        SuiteForecast { ensemble: weights.combine(&MEMBERS, &members), members, goals, invalid }
     }
 }
 
@@ -117,12 +140,20 @@ mod tests {
 
     #[test]
     fn invalid_members_are_replaced_by_the_others() {
-        let mut members = vec![[0.5, 0.3, 0.2], [f64::NAN, 0.3, 0.2], [0.3, 0.3, 0.4], [0.6, 0.6, 0.6]];
+        let mut members = vec![
+            [0.5, 0.3, 0.2],
+            [f64::NAN, 0.3, 0.2],
+            [0.3, 0.3, 0.4],
+            [0.6, 0.6, 0.6],
+            [0.4, 0.3, 0.3],
+            [0.4, 0.3, 0.3],
+            [0.4, 0.3, 0.3],
+        ];
         assert_eq!(repair(&mut members), ["dixon_coles", "learned"]);
         assert!(members.iter().all(is_distribution));
         assert!((members[1][0] - 0.4).abs() < 1e-12);
-        let mut none = vec![[f64::NAN; 3]; 4];
-        assert_eq!(repair(&mut none).len(), 4);
+        let mut none = vec![[f64::NAN; 3]; 7];
+        assert_eq!(repair(&mut none).len(), 7);
         assert_eq!(none[0], [1.0 / 3.0; 3]);
     }
 

@@ -59,6 +59,26 @@ impl ValueRule {
     }
 }
 
+/// `edge 2–15%, prices 1.00–10.00, E0, I1` (or `all leagues`): how reports and alerts
+/// name a rule.
+impl std::fmt::Display for ValueRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "edge {:.0}–{:.0}%, prices {:.2}–{:.2}, ",
+            self.min_edge * 100.0,
+            self.max_edge * 100.0,
+            self.min_price,
+            self.max_price
+        )?;
+        if self.leagues.is_empty() {
+            f.write_str("all leagues")
+        } else {
+            f.write_str(&self.leagues.join(", "))
+        }
+    }
+}
+
 /// `p_close × price − 1`: the bet's expected value at the margin-free closing line.
 pub fn closing_value(p_close: f64, price: f64) -> f64 {
     p_close * price - 1.0
@@ -100,8 +120,10 @@ mod tests {
         assert!(!rule.admits("E0", 0.05, 1.4));
         assert!(!rule.admits("E0", 0.05, 6.0));
         assert!(!rule.admits("E0", f64::NAN, 2.0));
+        assert_eq!(rule.to_string(), "edge 3–15%, prices 1.50–5.00, E0");
         let everywhere = ValueRule { leagues: Vec::new(), ..rule };
         assert!(everywhere.admits("D1", 0.05, 2.0));
+        assert_eq!(everywhere.to_string(), "edge 3–15%, prices 1.50–5.00, all leagues");
     }
 
     /// A long shot taken at 11 that closes at 10 looks 10% better by price ratio; at a

@@ -1,18 +1,20 @@
 //! Training: a hyper-parameter search by walk-forward validation, then every league's
 //! models fitted on all history before the cut-off day, ready to register.
 //!
-//! The search tries a few settings of the time decay (Poisson and Dixon-Coles) and of
-//! Elo's K and home advantage, each scored by walk-forward backtest on the validation
-//! seasons (the latest before the cut-off); the decay is chosen by Dixon-Coles' RPS and
-//! Elo's settings by Elo's. The ensemble weights are those the final validation run
-//! fitted on its out-of-sample forecasts.
+//! The search ([`search`]) tunes each model family on its own walk-forward RPS over the
+//! validation seasons (the latest before the cut-off). The ensemble's weights, the
+//! market blend's weight per league and the value-bet rule are then fitted by a
+//! walk-forward backtest of the chosen parameters over the same seasons, on its
+//! out-of-sample forecasts.
+
+pub mod search;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
-use serde::Serialize;
 use serde_json::json;
 
+use crate::backtest::rule::RuleSearch;
 use crate::backtest::{self, BacktestConfig, BacktestError, ENSEMBLE_MARKET};
 use crate::history::MatchRow;
 use crate::predict::PredictError;
@@ -30,6 +32,11 @@ pub struct TrainOptions {
     pub as_of: NaiveDate,
     /// Run the hyper-parameter search (otherwise the defaults).
     pub search: bool,
+    /// Trials per model family when searching ([`search::TRIALS`] by default).
+    pub trials: usize,
+    /// How the value-bet rule is chosen: the deployment's bookable prices and stakes
+    /// ([`RuleSearch::from_settings`]).
+    pub rule: RuleSearch,
     pub validation_seasons: usize,
     /// Set when whoever asked stopped waiting (the job timed out): the search stops at
     /// its next trial instead of running on in its blocking thread.
@@ -67,18 +74,6 @@ impl Drop for CancelOnDrop {
     }
 }
 
-/// One point of the search.
-#[derive(Debug, Clone, Serialize)]
-pub struct Trial {
-    pub xi: f64,
-    pub elo_k: f64,
-    pub elo_home_advantage: f64,
-    pub learned_l2: f64,
-    pub dixon_coles_rps: f64,
-    pub elo_rps: f64,
-    pub learned_rps: f64,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
     #[error("no finished match before {0} to train on")]
@@ -89,6 +84,8 @@ pub enum TrainError {
     Backtest(#[from] BacktestError),
     #[error("training cancelled: nobody waits for it any more")]
     Cancelled,
+    #[error("hyper-parameter search: {0}")]
+    Search(String),
 }
 
 /// A trained model and what its validation found.
@@ -96,30 +93,6 @@ pub enum TrainError {
 pub struct Trained {
     pub model: TrainedModel,
     pub metrics: serde_json::Value,
-}
-
-/// The settings the search tries together: (decay per day, Elo K, Elo home advantage,
-/// the learned model's L2 penalty). Each model's part is chosen by that model's score.
-const GRID: [(f64, f64, f64, f64); 3] =
-    [(0.0009, 15.0, 45.0, 0.003), (0.0018, 20.0, 60.0, 0.01), (0.0036, 30.0, 80.0, 0.03)];
-
-fn params_of(xi: f64, k: f64, home_advantage: f64, l2: f64) -> SuiteParams {
-    let mut p = SuiteParams::default();
-    p.poisson.xi = xi;
-    p.dixon_coles.xi = xi;
-    p.elo.k = k;
-    p.elo.home_advantage = home_advantage;
-    p.learned.l2 = l2;
-    p
-}
-
-fn pooled_rps(report: &backtest::BacktestReport, model: &str) -> f64 {
-    report
-        .scores
-        .iter()
-        .find(|s| s.model == model && s.league == "all")
-        .map(|s| s.scores.rps)
-        .unwrap_or(f64::INFINITY)
 }
 
 /// Trains on `rows` (any matches; only finished ones before the cut-off are used).
@@ -153,30 +126,15 @@ pub fn train(rows: &[MatchRow], opts: &TrainOptions) -> Result<Trained, TrainErr
             warmup_seasons: 1,
             params,
             min_ensemble_matches: 50,
+            rule: opts.rule.clone(),
             ..BacktestConfig::default()
         };
         if opts.search {
-            for (xi, k, ha, l2) in GRID {
-                if opts.cancel.is_set() {
-                    return Err(TrainError::Cancelled);
-                }
-                let report = backtest::run(&history, &config(params_of(xi, k, ha, l2)), |_, _| {})?;
-                trials.push(Trial {
-                    xi,
-                    elo_k: k,
-                    elo_home_advantage: ha,
-                    learned_l2: l2,
-                    dixon_coles_rps: pooled_rps(&report, "dixon_coles"),
-                    elo_rps: pooled_rps(&report, "elo"),
-                    learned_rps: pooled_rps(&report, "learned"),
-                });
-            }
-            let best = |score: fn(&Trial) -> f64| trials.iter().min_by(|a, b| score(a).total_cmp(&score(b)));
-            if let (Some(x), Some(e), Some(l)) =
-                (best(|t| t.dixon_coles_rps), best(|t| t.elo_rps), best(|t| t.learned_rps))
-            {
-                chosen = params_of(x.xi, e.elo_k, e.elo_home_advantage, l.learned_l2);
-            }
+            (chosen, trials) =
+                search::search(&search::folds(&history, &validation), opts.trials, &opts.cancel)?;
+        }
+        if opts.cancel.is_set() {
+            return Err(TrainError::Cancelled);
         }
         let report = backtest::run(&history, &config(chosen.clone()), |_, _| {})?;
         for s in report.scores.iter().filter(|s| s.league == "all") {
@@ -246,6 +204,8 @@ mod tests {
             leagues: vec![],
             as_of: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
             search: false,
+            trials: 0,
+            rule: RuleSearch::default(),
             validation_seasons: 1,
             cancel: Cancel::default(),
         };
@@ -256,40 +216,62 @@ mod tests {
     #[test]
     fn a_cancelled_search_stops() {
         let day = |d: u32| NaiveDate::from_ymd_opt(2022, 1, d).unwrap();
-        let row = |season: &str, d: u32| MatchRow {
-            id: i64::from(d),
-            league: "E0".into(),
-            season: season.into(),
-            kickoff: day(d).and_hms_opt(15, 0, 0).unwrap().and_utc(),
-            date: day(d),
-            home_id: 1,
-            away_id: 2,
-            home: "A".into(),
-            away: "B".into(),
-            status: "finished".into(),
-            home_goals: Some(1),
-            away_goals: Some(0),
-            home_xg: None,
-            away_xg: None,
-            home_shots: None,
-            away_shots: None,
-            prices: Default::default(),
-        };
+        let row =
+            |season: &str, d: u32| crate::backtest::sample::row(i64::from(d), season, day(d), 1, 2, 1, 0);
         let rows: Vec<MatchRow> = (1..20).flat_map(|d| [row("2020-21", d), row("2021-22", d)]).collect();
         let cancel = Cancel::default();
         let guard = cancel.on_drop();
         drop(guard);
-        let opts =
-            TrainOptions { leagues: vec![], as_of: day(28), search: true, validation_seasons: 1, cancel };
+        let opts = TrainOptions {
+            leagues: vec![],
+            as_of: day(28),
+            search: true,
+            trials: 4,
+            rule: RuleSearch::default(),
+            validation_seasons: 1,
+            cancel,
+        };
         assert!(matches!(train(&rows, &opts), Err(TrainError::Cancelled)));
     }
 
+    /// The search tries every family, keeps its trials in the metrics stored with the
+    /// version, and trains with each family's best trial.
     #[test]
-    fn the_grid_varies_what_it_searches() {
-        let p = params_of(0.0036, 30.0, 80.0, 0.03);
-        assert_eq!(
-            (p.poisson.xi, p.dixon_coles.xi, p.elo.k, p.elo.home_advantage, p.learned.l2),
-            (0.0036, 0.0036, 30.0, 80.0, 0.03)
-        );
+    fn the_search_keeps_its_trials_and_trains_with_the_best() {
+        let rows = crate::backtest::sample::league(8);
+        let opts = TrainOptions {
+            leagues: vec![],
+            as_of: NaiveDate::from_ymd_opt(2024, 7, 1).unwrap(),
+            search: true,
+            trials: 6,
+            rule: RuleSearch::default(),
+            validation_seasons: 1,
+            cancel: Cancel::default(),
+        };
+        let t = train(&rows, &opts).unwrap();
+        let trials = t.metrics["search"].as_array().unwrap();
+        let count = |model: &str| trials.iter().filter(|x| x["model"] == model).count();
+        for model in ["poisson", "dixon_coles", "bivariate", "elo", "pi_ratings", "xg_ratings"] {
+            assert_eq!(count(model), 6, "{model}");
+        }
+        assert_eq!(count("learned"), 2);
+        let best = |model: &str| {
+            trials
+                .iter()
+                .filter(|x| x["model"] == model)
+                .min_by(|a, b| a["rps"].as_f64().unwrap().total_cmp(&b["rps"].as_f64().unwrap()))
+                .unwrap()
+        };
+        let p = &t.model.params;
+        assert_eq!(best("dixon_coles")["params"]["xi"].as_f64().unwrap(), p.dixon_coles.xi);
+        assert_eq!(best("elo")["params"]["k"].as_f64().unwrap(), p.elo.k);
+        assert_eq!(best("pi_ratings")["params"]["cross_venue"].as_f64().unwrap(), p.pi_ratings.cross_venue);
+        // The trials differ: a search, not the defaults six times.
+        let xis: BTreeSet<String> = trials
+            .iter()
+            .filter(|x| x["model"] == "poisson")
+            .map(|x| x["params"]["xi"].to_string())
+            .collect();
+        assert!(xis.len() > 3, "{xis:?}");
     }
 }
