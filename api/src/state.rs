@@ -33,6 +33,23 @@ pub struct ApiState {
     pub events: Option<EventHub>,
     /// `[telegram] webhook_secret`; empty turns `/telegram/webhook` away.
     pub telegram_webhook_secret: SecretString,
+    /// The value-bet rule the deployment applies, as `/value-bets/summary` reports it.
+    pub served_rule: Arc<ServedRule>,
+}
+
+/// What `[predict]` says about value bets: the registry name the deployment trains and
+/// serves, and the configured thresholds when the rule is fixed (`None`: training's
+/// validated rule).
+#[derive(Clone, Debug)]
+pub struct ServedRule {
+    pub model_name: String,
+    pub fixed: Option<crate::value_bets::FixedRule>,
+}
+
+impl Default for ServedRule {
+    fn default() -> Self {
+        Self { model_name: "kickoff".into(), fixed: None }
+    }
 }
 
 impl ApiState {
@@ -49,7 +66,13 @@ impl ApiState {
             names: Arc::new(NameCache::default()),
             events: None,
             telegram_webhook_secret: SecretString::from(""),
+            served_rule: Arc::new(ServedRule::default()),
         }
+    }
+
+    pub fn with_served_rule(mut self, rule: ServedRule) -> Self {
+        self.served_rule = Arc::new(rule);
+        self
     }
 
     pub fn with_queues(mut self, queues: impl Into<QueueClient>) -> Self {

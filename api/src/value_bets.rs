@@ -158,10 +158,24 @@ pub struct ValueBetSummary {
     pub profit: f64,
     /// profit / staked; null when nothing is settled.
     pub roi: Option<f64>,
-    /// The value-bet rule the active model version's training chose walk-forward by
-    /// closing-line value, and its record there, beside the live one above; absent
-    /// without an active version that recorded one.
+    /// `validated`: bets are judged under the rule training chose (below); `fixed`: under
+    /// the configured thresholds in `fixed_rule`, whatever training found.
+    pub rule_source: String,
+    /// The configured thresholds, when the rule is fixed.
+    pub fixed_rule: Option<FixedRule>,
+    /// The value-bet rule the active version of the served model's training chose
+    /// walk-forward by closing-line value, and its record there, beside the live one
+    /// above; absent without an active version that recorded one.
     pub backtested: Option<BacktestedRule>,
+}
+
+/// Thresholds of a value-bet rule set in the configuration.
+#[derive(Clone, Debug, PartialEq, Object)]
+pub struct FixedRule {
+    pub min_edge: f64,
+    pub max_edge: f64,
+    pub min_price: f64,
+    pub max_price: f64,
 }
 
 /// The value-bet rule as training validated it.
@@ -265,12 +279,15 @@ impl ValueBetsApi {
         for b in &rows {
             l.add(b.status, b.kelly_stake, b.price);
         }
-        // The newest active version's record (one model name is served).
+        // The served model's active version (another name in the registry is not what
+        // alerts are judged by).
+        let served = &self.state.served_rule;
         let active: Option<(String, serde_json::Value)> = model_versions::Entity::find()
             .select_only()
             .column(model_versions::Column::Version)
             .column(model_versions::Column::Metrics)
             .filter(model_versions::Column::Active.eq(true))
+            .filter(model_versions::Column::Name.eq(served.model_name.as_str()))
             .order_by_desc(model_versions::Column::CreatedAt)
             .into_tuple()
             .one(&self.state.db)
@@ -282,6 +299,8 @@ impl ValueBetsApi {
             staked: l.staked,
             profit: l.profit,
             roi: l.roi(),
+            rule_source: if served.fixed.is_some() { "fixed" } else { "validated" }.to_owned(),
+            fixed_rule: served.fixed.clone(),
             backtested: active.and_then(|(version, metrics)| BacktestedRule::from_metrics(version, &metrics)),
         };
         Ok(ok(summary, None))

@@ -754,29 +754,30 @@ async fn value_bets_by_league_and_their_summary(engine: Engine) {
     assert_eq!(
         sp1,
         serde_json::json!({"counts": {"pending": 0, "won": 0, "lost": 1, "void": 0},
-            "total": 1, "settled": 1, "staked": 0.25, "profit": -0.25, "roi": -1.0})
+            "total": 1, "settled": 1, "staked": 0.25, "profit": -0.25, "roi": -1.0, "rule_source": "validated"})
     );
     let none = data(&cli, "/api/v1/value-bets/summary?league=XX").await;
     assert_eq!(
         none,
         serde_json::json!({"counts": {"pending": 0, "won": 0, "lost": 0, "void": 0},
-            "total": 0, "settled": 0, "staked": 0.0, "profit": 0.0}),
+            "total": 0, "settled": 0, "staked": 0.0, "profit": 0.0, "rule_source": "validated"}),
         "nothing settled: no ROI"
     );
 
     // Beside the live record, the rule the active version's training validated.
     // Ids past the seeded versions' (inserted with explicit ids, which PostgreSQL's
     // sequence does not see).
-    let version = |id: i64, v: &str, metrics: serde_json::Value| entities::model_versions::ActiveModel {
-        id: Set(id),
-        name: Set("kickoff".into()),
-        version: Set(v.into()),
-        params: Set(serde_json::json!({})),
-        metrics: Set(metrics),
-        artifact: Set(None),
-        active: Set(true),
-        created_at: Set(chrono::Utc::now()),
-    };
+    let named =
+        |id: i64, name: &str, v: &str, metrics: serde_json::Value| entities::model_versions::ActiveModel {
+            id: Set(id),
+            name: Set(name.into()),
+            version: Set(v.into()),
+            params: Set(serde_json::json!({})),
+            metrics: Set(metrics),
+            artifact: Set(None),
+            active: Set(true),
+            created_at: Set(chrono::Utc::now()),
+        };
     let validated = serde_json::json!({"value_rule": {
         "rule": {"rule": {"min_edge": 0.03, "max_edge": 0.3, "min_price": 2.0, "max_price": 15.0, "leagues": ["E0"]},
                  "validation": {"bets": 130, "won": 40, "clv": 0.045, "clv_bets": 119, "price_ratio": 0.06,
@@ -784,6 +785,7 @@ async fn value_bets_by_league_and_their_summary(engine: Engine) {
                  "model": "blend",
                  "walk_forward": {"bets": 188, "clv": 0.0098, "clv_low": -0.0093, "clv_high": 0.0297, "roi": -0.0465}},
         "verdict": "Current rule: edge 3% to 30%"}});
+    let version = |id: i64, v: &str, metrics: serde_json::Value| named(id, "kickoff", v, metrics);
     version(1001, "v1", validated).insert(&db.conn).await.unwrap();
     let with = data(&cli, "/api/v1/value-bets/summary").await;
     assert_eq!(
@@ -801,6 +803,9 @@ async fn value_bets_by_league_and_their_summary(engine: Engine) {
     let none_held =
         serde_json::json!({"value_rule": {"rule": null, "verdict": "Kickoff alerts no value bet."}});
     version(1002, "v2", none_held).insert(&db.conn).await.unwrap();
+    // Another registry name's active version, newer, is not the served model's.
+    let other = serde_json::json!({"value_rule": {"rule": null, "verdict": "not this one"}});
+    named(1003, "experiment", "v9", other).insert(&db.conn).await.unwrap();
     let without = data(&cli, "/api/v1/value-bets/summary").await;
     assert_eq!(
         without["backtested"],
@@ -808,6 +813,22 @@ async fn value_bets_by_league_and_their_summary(engine: Engine) {
             "max_price": null, "leagues": [], "bets": null, "clv": null, "clv_low": null, "clv_high": null,
             "roi": null,
             "verdict": "Kickoff alerts no value bet."})
+    );
+
+    // A deployment with `rule = "fixed"` and another model name says so.
+    let fixed =
+        api::value_bets::FixedRule { min_edge: 0.03, max_edge: 0.15, min_price: 1.5, max_price: 10.0 };
+    let served = api::state::ServedRule { model_name: "experiment".into(), fixed: Some(fixed) };
+    let cli = TestClient::new(app(ApiState::new(db.conn.clone()).with_served_rule(served)));
+    let f = data(&cli, "/api/v1/value-bets/summary").await;
+    assert_eq!(f["rule_source"], "fixed");
+    assert_eq!(
+        f["fixed_rule"],
+        serde_json::json!({"min_edge": 0.03, "max_edge": 0.15, "min_price": 1.5, "max_price": 10.0})
+    );
+    assert_eq!(
+        (f["backtested"]["version"].as_str(), f["backtested"]["verdict"].as_str()),
+        (Some("v9"), Some("not this one"))
     );
 }
 

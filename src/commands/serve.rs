@@ -51,6 +51,18 @@ async fn state(settings: &Settings, db: DatabaseConnection) -> anyhow::Result<ap
     with_queues(settings, db, queues)
 }
 
+/// What `/value-bets/summary` says about the rule: the served model, and the thresholds
+/// when `[predict] rule = "fixed"`.
+fn served_rule(p: &workers::settings::PredictSettings) -> api::state::ServedRule {
+    let fixed = (p.rule == workers::settings::RuleSource::Fixed).then_some(api::value_bets::FixedRule {
+        min_edge: p.min_edge,
+        max_edge: p.max_edge,
+        min_price: p.min_price,
+        max_price: p.max_price,
+    });
+    api::state::ServedRule { model_name: p.model_name.clone(), fixed }
+}
+
 /// The API's state over `queues`, with live events when they run on Redis.
 pub fn with_queues(
     settings: &Settings,
@@ -59,7 +71,8 @@ pub fn with_queues(
 ) -> anyhow::Result<api::ApiState> {
     let mut state = api::ApiState::new(db)
         .with_settings(settings.api.clone(), settings.auth.clone())
-        .with_telegram_webhook_secret(settings.telegram.webhook_secret.clone());
+        .with_telegram_webhook_secret(settings.telegram.webhook_secret.clone())
+        .with_served_rule(served_rule(&settings.predict));
     if queues.backend() == QueueBackend::Redis {
         let hub = api::events::EventHub::redis(
             settings.queue.url.expose(),
