@@ -101,7 +101,7 @@ async fn main() -> anyhow::Result<()> {
                 json,
                 html,
             };
-            commands::backtest::run(&db, args).await
+            commands::backtest::run(&db, args, &settings.predict).await
         }
         Command::Train { leagues, as_of, no_search, no_activate } => {
             let db = connect(&settings).await?;

@@ -57,9 +57,12 @@ pub fn forecasts(loaded: &Loaded, m: &MatchRow) -> Option<Vec<Forecast>> {
     let team = |id: i64| league.teams.get(&id).copied().unwrap_or(u32::MAX);
     let f = league.suite.forecast(m.date, team(m.home_id), team(m.away_id), &loaded.model.weights);
     let goals = f.goals.expected_goals;
+    // A member that could not forecast (absent from a version trained before it existed,
+    // or fitted on too little) is not stored under its name: its stand-in is the others'.
     let mut out: Vec<Forecast> = MEMBERS
         .iter()
         .zip(&f.members)
+        .filter(|(name, _)| !f.invalid.contains(name))
         .map(|(name, p)| Forecast {
             model: name.to_string(),
             probs: *p,

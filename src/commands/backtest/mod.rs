@@ -31,7 +31,11 @@ fn bar() -> ProgressBar {
     bar
 }
 
-pub async fn run(db: &DatabaseConnection, args: BacktestArgs) -> anyhow::Result<()> {
+pub async fn run(
+    db: &DatabaseConnection,
+    args: BacktestArgs,
+    predict: &workers::settings::PredictSettings,
+) -> anyhow::Result<()> {
     let rows = history::load(db, &HistoryFilter { leagues: args.leagues.clone(), ..Default::default() })
         .await
         .context("reading matches")?;
@@ -49,6 +53,8 @@ pub async fn run(db: &DatabaseConnection, args: BacktestArgs) -> anyhow::Result<
         leagues: args.leagues,
         test_seasons,
         warmup_seasons: args.warmup_seasons,
+        // The rule judged under the deployment's own prices and stakes, as training does.
+        rule: workers::backtest::rule::RuleSearch::from_settings(predict),
         ..BacktestConfig::default()
     };
     config.value.min_edge = args.min_edge;

@@ -24,7 +24,7 @@ pub fn promoted_first_matches(rows: &[MatchRow]) -> HashSet<i64> {
             rosters.entry((r.league.as_str(), y)).or_default().extend([r.home_id, r.away_id]);
         }
     }
-    let mut ordered: Vec<&MatchRow> = rows.iter().collect();
+    let mut ordered: Vec<&MatchRow> = rows.iter().filter(|r| r.score().is_some()).collect();
     ordered.sort_by_key(|r| (r.kickoff, r.id));
     let mut played: HashMap<(&str, i32, i64), usize> = HashMap::new();
     let mut out = HashSet::new();

@@ -142,8 +142,8 @@ pub struct Elo {
     pub ratings: Vec<f64>,
     /// Outcome model on the rating difference.
     pub logit: OrderedLogit,
-    /// Rating of a team the fit never saw: the mean of the teams relegated at the latest
-    /// season boundary (`None`: `params.initial`).
+    /// Rating of a team the fit never saw: the mean of the teams it is taken to replace
+    /// ([`super::promotion::Rosters::expected_relegated`]; `None`: `params.initial`).
     #[serde(default)]
     pub newcomer: Option<f64>,
 }
@@ -198,7 +198,7 @@ fn walk(matches: &[MatchRecord], n: usize, params: &EloParams) -> (Vec<f64>, Vec
         r[h] += delta;
         r[a] -= delta;
     }
-    let latest = rosters.latest().map(|s| rosters.relegated(s)).unwrap_or_default();
+    let latest = rosters.expected_relegated();
     let newcomer = mean_of(&latest, |j| r[j as usize]);
     (r, xs, newcomer)
 }
@@ -287,7 +287,8 @@ mod tests {
         let m = [MatchRecord::new(d, 0, 1, 2, 0)];
         let p = EloParams { k: 20.0, home_advantage: 100.0, ..Default::default() };
         let (r, xs, newcomer) = walk(&m, 2, &p);
-        assert_eq!(newcomer, None);
+        // One season: a team never seen is rated as its bottom three, here both teams.
+        assert!(newcomer.is_some_and(|n| (n - 1500.0).abs() < 1e-9), "{newcomer:?}");
         let delta = 20.0 * 1.5 * (1.0 - 1.0 / (1.0 + 10f64.powf(-0.25)));
         assert!((r[0] - 1500.0 - delta).abs() < 1e-9 && (r[1] - 1500.0 + delta).abs() < 1e-9);
         assert_eq!(xs, vec![0.0]);
@@ -312,7 +313,7 @@ mod tests {
     }
 
     /// A team promoted in the second season starts from the rating of the team it
-    /// replaced, not from 1500; a team never seen is rated like it.
+    /// replaced, not from 1500; a team never seen is rated like the bottom team.
     #[test]
     fn a_newcomer_starts_from_the_relegated_team() {
         let d = |y: i32, day: u32| NaiveDate::from_ymd_opt(y, 9, day).unwrap();
@@ -321,15 +322,16 @@ mod tests {
             history.push(MatchRecord::new(d(2022, day), 0, 2, 3, 0));
             history.push(MatchRecord::new(d(2022, day), 2, 1, 0, 2));
         }
-        history.push(MatchRecord::new(d(2023, 1), 3, 0, 1, 1));
+        history.push(MatchRecord::new(d(2023, 1), 3, 0, 0, 2));
         history.push(MatchRecord::new(d(2023, 2), 1, 0, 1, 1));
         let (r, xs, newcomer) = walk(&data::history_before(&history, d(2024, 1)), 4, &EloParams::default());
-        assert_eq!(newcomer, Some(r[2]));
         assert!(r[2] < 1400.0, "{r:?}");
-        // Team 3's first match was rated from team 2's rating.
+        // Team 3's first match was rated from team 2's rating (the team it replaced).
         assert!(xs[20] < -0.5, "{}", xs[20]);
+        // A team never seen replaces the bottom of the latest season: team 3, pointless.
+        assert_eq!(newcomer, Some(r[3]));
         let m = Elo::fit(&history, d(2024, 1), &EloParams::default()).unwrap();
-        assert_eq!(m.predict(9, 0), m.predict(2, 0));
+        assert_eq!(m.predict(9, 0), m.predict(3, 0));
     }
 
     #[test]

@@ -93,7 +93,7 @@ const P_FLOOR: f64 = 1e-9;
 
 /// Fits the logarithmic pool of `members` on `forecasts[i][k]` (match i, member k) and
 /// the outcomes: weights `exp(θ_k)` (non-negative) and offsets for draw and away, by
-/// maximum likelihood with a light ridge on the offsets.
+/// maximum likelihood with a light ridge on both.
 pub fn fit_logarithmic(
     members: &[&str],
     forecasts: &[Vec<[f64; 3]>],
@@ -132,6 +132,11 @@ pub fn fit_logarithmic(
         ll -= 0.5 * OFFSET_RIDGE * (x[k] * x[k] + x[k + 1] * x[k + 1]);
         g[k] -= OFFSET_RIDGE * x[k];
         g[k + 1] -= OFFSET_RIDGE * x[k + 1];
+        ll -= 0.5 * WEIGHT_RIDGE * w.iter().map(|v| v * v).sum::<f64>();
+        for (gm, wm) in g.iter_mut().zip(&w) {
+            // d/dθ of ½·R·w² with w = exp(θ).
+            *gm -= WEIGHT_RIDGE * wm * wm;
+        }
         g.iter_mut().for_each(|v| *v = -*v / n);
         -ll / n
     };
@@ -149,6 +154,10 @@ pub fn fit_logarithmic(
 /// Ridge on the logarithmic pool's offsets, in matches: they move only as far as the
 /// outcomes insist.
 const OFFSET_RIDGE: f64 = 1.0;
+
+/// Ridge on its weights, in matches: members that mostly agree cannot trade huge
+/// opposite weights on a few weeks of forecasts.
+const WEIGHT_RIDGE: f64 = 1.0;
 
 fn check(members: &[&str], forecasts: &[Vec<[f64; 3]>], outcomes: &[Outcome]) -> Result<(), PredictError> {
     if forecasts.len() != outcomes.len() {

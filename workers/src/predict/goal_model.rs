@@ -70,8 +70,9 @@ pub struct TeamRatings {
     /// Bivariate Poisson common goal rate (0 for the other models).
     #[serde(default)]
     pub lambda3: f64,
-    /// `(attack, defence)` of a team the fit never saw: the mean of the teams relegated
-    /// at the latest season boundary (`None`: the league average).
+    /// `(attack, defence)` of a team the fit never saw: the mean of the teams it is taken
+    /// to replace ([`super::promotion::Rosters::expected_relegated`]; `None`: the league
+    /// average).
     #[serde(default)]
     pub newcomer: Option<(f64, f64)>,
     /// Weighted log-likelihood at the optimum, without the constant `−Σ log(y!)`.
@@ -148,6 +149,13 @@ pub(crate) fn fit(
             reason: format!("{} is not ≥ 0", opt.ridge),
         });
     }
+    if opt.goal_weight.is_some() && opt.dependence != Dependence::Independent {
+        // The dependence terms read whole goals; a goals/xG mix has none.
+        return Err(PredictError::InvalidParameter {
+            name: "goal_weight",
+            reason: "only independent Poisson fits on expected goals".into(),
+        });
+    }
     let matches = data::history_before(history, as_of);
     if matches.is_empty() {
         return Err(PredictError::NoHistory { as_of });
@@ -183,8 +191,9 @@ pub(crate) fn fit(
     let mean_theta = x[..n].iter().sum::<f64>() / n as f64;
     let attack: Vec<f64> = x[..n].iter().map(|t| t - mean_theta).collect();
     let defence = x[n..2 * n].to_vec();
+    let expected = rosters.expected_relegated();
     let newcomer =
-        mean_of(&relegated, |t| attack[t as usize]).zip(mean_of(&relegated, |t| defence[t as usize]));
+        mean_of(&expected, |t| attack[t as usize]).zip(mean_of(&expected, |t| defence[t as usize]));
     Ok(TeamRatings {
         attack,
         defence,
@@ -236,6 +245,7 @@ fn observations(matches: &[MatchRecord], as_of: NaiveDate, opt: FitOptions) -> V
         let Some(w) = opt.goal_weight else { return goals };
         let expected = xg
             .map(f64::from)
+            .filter(|x| x.is_finite() && *x >= 0.0)
             .or_else(|| on_target.zip(per_on_target).map(|(s, r)| f64::from(s) * r))
             .or_else(|| shots.zip(per_shot).map(|(s, r)| f64::from(s) * r));
         expected.map_or(goals, |x| w * goals + (1.0 - w) * x)
@@ -443,7 +453,8 @@ mod tests {
 
     /// Two seasons of eight teams; in the second, team 8 replaces team 7 (the weakest) and
     /// has played two matches. Pulled towards team 7, its rating sits near the bottom
-    /// instead of at the league average, and a team never seen is rated as team 7 was.
+    /// instead of at the league average, and a team never seen is rated as the bottom
+    /// side of the season.
     #[test]
     fn a_promoted_team_starts_from_the_team_it_replaced() {
         let mut truth = testutil::Truth::random(9, 0.25, 0.0, 5);
@@ -475,8 +486,15 @@ mod tests {
             strength(&pulled, 8),
             strength(&free, 8)
         );
+        // A team never seen is rated as the bottom side of the latest season.
+        let bottom = Rosters::of(&data::history_before(&matches, as_of)).expected_relegated();
+        assert_eq!(bottom.len(), 1);
+        let t = bottom[0];
         let (att, def) = pulled.newcomer.unwrap();
-        assert!((att - pulled.attack[7]).abs() < 1e-12 && (def - pulled.defence[7]).abs() < 1e-12);
-        assert_eq!(pulled.rates(20, 0), pulled.rates(7, 0));
+        assert!(
+            (att - pulled.attack[t as usize]).abs() < 1e-12
+                && (def - pulled.defence[t as usize]).abs() < 1e-12
+        );
+        assert_eq!(pulled.rates(20, 0), pulled.rates(t, 0));
     }
 }

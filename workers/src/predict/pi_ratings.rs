@@ -53,8 +53,9 @@ pub struct PiRatings {
     pub as_of: NaiveDate,
     /// Ratings per team index.
     pub ratings: Vec<PiRating>,
-    /// What a team the fit never saw is rated: the mean of the teams relegated at the
-    /// latest season boundary, else zero (the league average).
+    /// What a team the fit never saw is rated: the mean of the teams it is taken to
+    /// replace ([`super::promotion::Rosters::expected_relegated`]), else zero (the league
+    /// average).
     pub newcomer: PiRating,
     pub logit: OrderedLogit,
 }
@@ -105,7 +106,7 @@ fn walk(matches: &[MatchRecord], n: usize, params: &PiParams) -> (Vec<PiRating>,
         r[a].away -= home_step;
         r[a].home -= home_step * params.cross_venue;
     }
-    let latest = rosters.latest().map(|s| rosters.relegated(s)).unwrap_or_default();
+    let latest = rosters.expected_relegated();
     let newcomer = mean_of(&latest, |j| r[j as usize].home)
         .zip(mean_of(&latest, |j| r[j as usize].away))
         .map_or_else(PiRating::default, |(home, away)| PiRating { home, away });
@@ -175,7 +176,7 @@ mod tests {
     }
 
     /// A team promoted in the second season starts from the relegated team's ratings,
-    /// and a team never seen is rated like the team relegated last.
+    /// and a team never seen is rated like the bottom team of the latest season.
     #[test]
     fn a_newcomer_starts_from_the_relegated_team() {
         let d = |y: i32, day: u32| NaiveDate::from_ymd_opt(y, 9, day).unwrap();
@@ -187,15 +188,16 @@ mod tests {
             history.push(MatchRecord::new(d(2022, day), 0, 1, 1, 1));
         }
         // Season 2023: team 3 replaces team 2.
-        history.push(MatchRecord::new(d(2023, 1), 3, 0, 1, 1));
+        history.push(MatchRecord::new(d(2023, 1), 3, 0, 0, 2));
         history.push(MatchRecord::new(d(2023, 2), 1, 0, 1, 1));
         let (r, xs, newcomer) = walk(&data::history_before(&history, d(2024, 1)), 4, &PiParams::default());
-        assert!(newcomer.home < -0.1 && newcomer.away < -0.1, "{newcomer:?}");
-        assert_eq!(newcomer, r[2]);
         // Team 3's first match was forecast from team 2's ratings: a heavy defeat expected.
         assert!(xs[30] < -0.3, "{}", xs[30]);
+        // A team never seen replaces the bottom of the latest season: team 3, pointless.
+        assert!(newcomer.home < -0.1 && newcomer.away < -0.1, "{newcomer:?}");
+        assert_eq!(newcomer, r[3]);
         let m = PiRatings::fit(&history, d(2024, 1), &PiParams::default()).unwrap();
-        assert_eq!(m.predict(9, 0), m.predict(2, 0));
+        assert_eq!(m.predict(9, 0), m.predict(3, 0));
     }
 
     #[test]

@@ -17,8 +17,8 @@ use super::pi_ratings::{PiParams, PiRatings};
 use super::poisson::{Poisson, PoissonParams};
 use super::xg_ratings::{XgParams, XgRatings};
 
-/// The members of the results-only ensemble, in forecast order. New members go last:
-/// stored weights are positional, so a model trained before a member existed still
+/// The members of the results-only ensemble, in forecast order. Stored weights are
+/// matched to members by name, so a version trained before a member existed still
 /// weighs the others right (and the newcomer nothing).
 pub const MEMBERS: [&str; 7] =
     ["poisson", "dixon_coles", "elo", "learned", "pi_ratings", "bivariate", "xg_ratings"];
@@ -196,5 +196,38 @@ mod tests {
             f.goals
         );
         assert!(Suite::fit(&history, day(0), &SuiteParams::default()).is_err());
+    }
+
+    /// A suite and weights stored before the newer members existed still load and
+    /// forecast: the absent members are reported invalid and weigh nothing.
+    #[test]
+    fn a_suite_stored_before_the_newer_members_still_forecasts() {
+        let history: Vec<MatchRecord> = (0..40u32)
+            .flat_map(|round| {
+                [(0, 1), (2, 3), (1, 2), (3, 0)].map(|(h, a)| {
+                    MatchRecord::new(day(round * 7), h, a, (round % 3) as u8, (round % 2) as u8)
+                })
+            })
+            .collect();
+        let suite = Suite::fit(&history, day(300), &SuiteParams::default()).unwrap();
+        let mut stored = serde_json::to_value(&suite).unwrap();
+        for newer in ["pi_ratings", "bivariate", "xg_ratings"] {
+            stored.as_object_mut().unwrap().remove(newer);
+        }
+        let old: Suite = serde_json::from_value(stored).unwrap();
+        let weights: Weights = serde_json::from_str(
+            r#"{"members":["poisson","dixon_coles","elo","learned"],"weights":[0.1,0.4,0.3,0.2]}"#,
+        )
+        .unwrap();
+        let f = old.forecast(day(300), 0, 1, &weights);
+        assert_eq!(f.invalid, ["pi_ratings", "bivariate", "xg_ratings"]);
+        assert!(is_distribution(&f.ensemble));
+        let by_hand = [0, 1, 2, 3].iter().fold([0.0; 3], |acc, &i| {
+            let w = weights.weights[i];
+            [acc[0] + w * f.members[i][0], acc[1] + w * f.members[i][1], acc[2] + w * f.members[i][2]]
+        });
+        for (a, b) in f.ensemble.iter().zip(by_hand) {
+            assert!((a - b).abs() < 1e-12, "{:?} vs {by_hand:?}", f.ensemble);
+        }
     }
 }

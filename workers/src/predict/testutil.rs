@@ -110,7 +110,9 @@ pub fn assert_walk_forward<M: Model>(params: &M::Params) {
     let as_of = history[history.len() / 2].date;
     let predict_all = |h: &[MatchRecord]| -> Vec<[f64; 3]> {
         let model = M::fit(h, as_of, params).unwrap();
-        (0..8).flat_map(|i| (0..8).map(move |j| (i, j))).map(|(i, j)| model.predict(i, j).probs()).collect()
+        // Every pairing, and a team the fit never saw.
+        let pairs = (0..8).flat_map(|i| (0..8).map(move |j| (i, j))).chain([(0, 20), (20, 3)]);
+        pairs.map(|(i, j)| model.predict(i, j).probs()).collect()
     };
     let base = predict_all(&history);
     for p in &base {
@@ -123,7 +125,14 @@ pub fn assert_walk_forward<M: Model>(params: &M::Params) {
     for m in tampered.iter_mut().filter(|m| m.date >= as_of) {
         m.home_goals = rng.random_range(0..8);
         m.away_goals = rng.random_range(0..8);
+        m.home_xg = Some(rng.random_range(0.0..4.0));
+        m.away_shots_on_target = Some(rng.random_range(0..12));
+        m.away_shots = Some(rng.random_range(0..30));
     }
+    // A team that first plays on the cut-off day, and a later season, change nothing
+    // either (rosters and promotions are read from before the cut-off only).
+    tampered.push(MatchRecord::new(as_of, 0, 8, 5, 0));
+    tampered.push(MatchRecord { season: 2099, ..MatchRecord::new(as_of + Days::new(400), 9, 1, 0, 3) });
     tampered.shuffle(&mut rng);
     assert_eq!(predict_all(&tampered), base, "a result on or after as_of changed the fit");
 

@@ -59,8 +59,8 @@ impl ValueRule {
     }
 }
 
-/// `edge 2–15%, prices 1.00–10.00, E0, I1` (or `all leagues`): how reports and alerts
-/// name a rule.
+/// `edge 2–15%, prices 1.00–10.00, E0, I1` (or `all leagues`): how the backtest, its
+/// HTML report and the demo name a rule.
 impl std::fmt::Display for ValueRule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
