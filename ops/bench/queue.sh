@@ -5,8 +5,14 @@
 #      BENCH_DIR=... ../shared/bench/setup.sh)
 #   3. kickoff bench queue: N no-op jobs through the full runtime, 1 and 2 worker processes
 #
+#   4. with BASELINE_BIN set, the same kickoff bench with that binary (another build of
+#      kickoff, e.g. an earlier commit built into its own target dir), run from
+#      BASELINE_DIR (that commit's checkout, whose ops/config it reads), for a
+#      before/after ratio measured in the same run
+#
 #   ops/bench/queue.sh [N] [RUNS]        N default 20000, RUNS default 3
-# Env: KIT (default ../shared/bench), BENCH_DIR (default ./.bench-work), REDIS_PORT (6379).
+# Env: KIT (default ../shared/bench), BENCH_DIR (default ./.bench-work), REDIS_PORT (6379),
+#      BASELINE_BIN and BASELINE_DIR (optional).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-20000}
@@ -35,3 +41,11 @@ fi
 echo "== kickoff (workers with MIMALLOC_ARENA_EAGER_COMMIT=0, as compose and k8s run them)"
 MIMALLOC_ARENA_EAGER_COMMIT=0 KICKOFF__QUEUE__URL="redis://127.0.0.1:$port/0" KICKOFF__DATABASE__URL="sqlite://$scratch/bench.db" \
   "$bin" bench queue --jobs "$n" --workers 2 --concurrency 50 --runs "$runs"
+
+if [ -n "${BASELINE_BIN:-}" ]; then
+  echo "== baseline: $BASELINE_BIN, same settings"
+  rm -f "$scratch"/bench.db*
+  (cd "${BASELINE_DIR:?set BASELINE_DIR to the baseline checkout}" &&
+    MIMALLOC_ARENA_EAGER_COMMIT=0 KICKOFF__QUEUE__URL="redis://127.0.0.1:$port/0" KICKOFF__DATABASE__URL="sqlite://$scratch/bench.db" \
+      "$BASELINE_BIN" bench queue --jobs "$n" --workers 2 --concurrency 50 --runs "$runs")
+fi
