@@ -52,14 +52,13 @@ impl Model for Bivariate {
         as_of: NaiveDate,
         params: &BivariateParams,
     ) -> Result<Self, PredictError> {
-        let opt = FitOptions {
-            xi: params.xi,
-            ridge: params.ridge,
-            dependence: Dependence::Bivariate,
-            promoted_prior: params.promoted_prior,
-            goal_weight: None,
-            max_iters: params.max_iters,
-        };
+        let opt = FitOptions::goals(
+            params.xi,
+            params.ridge,
+            params.promoted_prior,
+            params.max_iters,
+            Dependence::Bivariate,
+        );
         Ok(Self { params: *params, as_of, ratings: goal_model::fit(history, as_of, opt)? })
     }
 

@@ -56,6 +56,19 @@ pub(crate) struct FitOptions {
     pub max_iters: u64,
 }
 
+impl FitOptions {
+    /// A fit on goals alone with `dependence`.
+    pub(crate) fn goals(
+        xi: f64,
+        ridge: f64,
+        promoted_prior: f64,
+        max_iters: u64,
+        dependence: Dependence,
+    ) -> Self {
+        Self { xi, ridge, dependence, promoted_prior, goal_weight: None, max_iters }
+    }
+}
+
 /// Fitted ratings of a goal model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TeamRatings {
@@ -238,11 +251,13 @@ fn observations(matches: &[MatchRecord], as_of: NaiveDate, opt: FitOptions) -> V
         });
         (n > 0.0).then(|| g / n)
     };
-    let per_on_target = per(|m| (m.home_shots_on_target, m.away_shots_on_target));
-    let per_shot = per(|m| (m.home_shots, m.away_shots));
+    // Only a fit on expected goals reads them; a goals-only fit skips both passes.
+    let mix = opt.goal_weight.map(|w| {
+        (w, per(|m| (m.home_shots_on_target, m.away_shots_on_target)), per(|m| (m.home_shots, m.away_shots)))
+    });
     let target = |goals: u8, xg: Option<f32>, on_target: Option<u16>, shots: Option<u16>| {
         let goals = f64::from(goals);
-        let Some(w) = opt.goal_weight else { return goals };
+        let Some((w, per_on_target, per_shot)) = mix else { return goals };
         let expected = xg
             .map(f64::from)
             .filter(|x| x.is_finite() && *x >= 0.0)

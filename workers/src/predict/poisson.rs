@@ -47,14 +47,13 @@ impl Model for Poisson {
     type Params = PoissonParams;
 
     fn fit(history: &[MatchRecord], as_of: NaiveDate, params: &PoissonParams) -> Result<Self, PredictError> {
-        let opt = FitOptions {
-            xi: params.xi,
-            ridge: params.ridge,
-            dependence: Dependence::Independent,
-            promoted_prior: params.promoted_prior,
-            goal_weight: None,
-            max_iters: params.max_iters,
-        };
+        let opt = FitOptions::goals(
+            params.xi,
+            params.ridge,
+            params.promoted_prior,
+            params.max_iters,
+            Dependence::Independent,
+        );
         Ok(Self { params: *params, as_of, ratings: goal_model::fit(history, as_of, opt)? })
     }
 

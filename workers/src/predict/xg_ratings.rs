@@ -55,12 +55,14 @@ impl Model for XgRatings {
             });
         }
         let opt = FitOptions {
-            xi: params.xi,
-            ridge: params.ridge,
-            dependence: Dependence::Independent,
-            promoted_prior: params.promoted_prior,
             goal_weight: Some(params.goal_weight),
-            max_iters: params.max_iters,
+            ..FitOptions::goals(
+                params.xi,
+                params.ridge,
+                params.promoted_prior,
+                params.max_iters,
+                Dependence::Independent,
+            )
         };
         Ok(Self { params: *params, as_of, ratings: goal_model::fit(history, as_of, opt)? })
     }
