@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Statement, Value};
 
-use crate::predict::data::MatchRecord;
-use crate::predict::margin;
+use predict::data::MatchRecord;
+use predict::margin;
 
 /// Home, draw and away decimal prices.
 pub type Prices1x2 = [f64; 3];

@@ -13,12 +13,12 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, TransactionSession, 
 
 use crate::history::{self, HistoryFilter, MatchRow, SELECTIONS};
 use crate::llm::{LlmClient, MatchContext};
-use crate::predict::blend;
-use crate::predict::kelly::{self, ConfidenceBands};
-use crate::predict::suite::{ENSEMBLE, MEMBERS};
-use crate::predict::value_rule::{self, ValueRule};
 use crate::registry::Loaded;
 use crate::settings::{PredictSettings, RuleSource};
+use predict::blend;
+use predict::kelly::{self, ConfidenceBands};
+use predict::suite::{ENSEMBLE, MEMBERS};
+use predict::value_rule::{self, ValueRule};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InferenceError {

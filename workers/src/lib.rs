@@ -1,8 +1,8 @@
 //! Everything in Kickoff that does work: the worker runtime (pools, our retries,
 //! dead letters), one handler per job kind, and the code they run. `process` turns
 //! fetched payloads into entities; `scrape` holds the sources and their parsers;
-//! `predict` is the numeric core of the models (fitting, margins, stakes, metrics);
-//! `notify` talks to Telegram's Bot API.
+//! `notify` talks to Telegram's Bot API. The models' numeric core is the `predict`
+//! crate.
 
 pub mod backtest;
 pub mod clock;
@@ -11,7 +11,6 @@ pub mod history;
 pub mod inference;
 pub mod llm;
 pub mod notify;
-pub mod predict;
 pub mod process;
 pub mod registry;
 pub mod runtime;

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
 use crate::backtest::rule::Chosen;
-use crate::predict::ensemble::Weights;
-use crate::predict::suite::{Suite, SuiteParams};
+use predict::ensemble::Weights;
+use predict::suite::{Suite, SuiteParams};
 
 /// One league's fitted models and its teams' indices in them.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::predict::value_rule::ValueRule;
 use entities::secret::{ConnUrl, deserialize_secret, serialize_masked};
+use predict::value_rule::ValueRule;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 

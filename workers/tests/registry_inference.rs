@@ -8,13 +8,14 @@ use std::path::Path;
 use chrono::NaiveDate;
 use entities::testing::TestDb;
 use migration::{Migrator, MigratorTrait};
+use predict::suite::MEMBERS;
 use sea_orm::ConnectionTrait;
 use workers::history::{self, HistoryFilter};
+use workers::inference;
 use workers::process::football_data::{ImportSummary, import_bytes};
 use workers::registry::{self, ModelCache};
 use workers::settings::{PredictSettings, RuleSource};
 use workers::training::{TrainOptions, train};
-use workers::{inference, predict::suite::MEMBERS};
 
 const E0_2223: &[u8] = include_bytes!("../../data/football-data/E0_2022-23.csv");
 const E0_2324: &[u8] = include_bytes!("../../data/football-data/E0_2023-24.csv");
@@ -292,8 +293,8 @@ async fn a_run_inference_job_queues_one_notification_per_new_value_bet() {
 /// one, every bet passes it, and a rule for other leagues bets nothing here.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_validated_rule_decides_and_without_one_nothing_is_bet() {
+    use predict::value_rule::ValueRule;
     use workers::backtest::rule::{BetStats, Chosen, WalkForward};
-    use workers::predict::value_rule::ValueRule;
 
     let db = seeded(entities::Engine::Sqlite).await;
     let mut t = trained(&db, cut()).await;

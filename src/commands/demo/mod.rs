@@ -105,7 +105,7 @@ fn demo_scrape_settings(settings: &Settings, base: &str) -> workers::settings::S
 fn demo_predict_settings(settings: &Settings) -> PredictSettings {
     let predict = PredictSettings {
         rule: RuleSource::Fixed,
-        value_model: workers::predict::suite::ENSEMBLE.to_owned(),
+        value_model: predict::suite::ENSEMBLE.to_owned(),
         ..settings.predict.clone()
     };
     println!(

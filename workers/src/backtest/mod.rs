@@ -20,12 +20,12 @@ use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
 
 use crate::history::{MatchRow, fair};
-use crate::predict::PredictError;
-use crate::predict::blend;
-use crate::predict::data::{MatchRecord, Outcome};
-use crate::predict::ensemble::{self, Weights};
-use crate::predict::metrics::{self, CalibrationBin, Scores};
-use crate::predict::suite::{ENSEMBLE, MEMBERS, Suite, SuiteParams};
+use predict::PredictError;
+use predict::blend;
+use predict::data::{MatchRecord, Outcome};
+use predict::ensemble::{self, Weights};
+use predict::metrics::{self, CalibrationBin, Scores};
+use predict::suite::{ENSEMBLE, MEMBERS, Suite, SuiteParams};
 
 /// The ensemble that also weighs the market's pre-closing line.
 pub const ENSEMBLE_MARKET: &str = "ensemble_market";
@@ -368,7 +368,7 @@ mod tests {
         assert!(report.matches.iter().filter(|m| m.scored).all(|m| m.season == "2023-24"));
         // The ensemble's weights were fitted (a logarithmic pool), not left equal.
         let w = &report.weights[ENSEMBLE];
-        assert_eq!(w.pool, crate::predict::ensemble::Pool::Logarithmic);
+        assert_eq!(w.pool, predict::ensemble::Pool::Logarithmic);
         assert!(w.weights.iter().all(|x| *x >= 0.0), "{w:?}");
         let equal = 1.0 / MEMBERS.len() as f64;
         assert!(w.weights.iter().any(|x| (x - equal).abs() > 0.01), "{w:?}");

@@ -6,8 +6,8 @@ use std::fmt::Write;
 
 use super::{BacktestConfig, BacktestError, BacktestReport, ModelScores, Scored, rule, score_all, value};
 use crate::history::{MarketPrices, MatchRow};
-use crate::predict::ensemble::Weights;
-use crate::predict::metrics;
+use predict::ensemble::Weights;
+use predict::metrics;
 
 /// A promoted team's first matches of its season, where results-only models know least
 /// about it: measured apart from the rest.
@@ -145,7 +145,7 @@ impl BacktestReport {
             let _ = writeln!(out, "\ncalibration (home, draw, away pooled): forecast → observed (n)");
             let _ = writeln!(out, "{:<12} {:>24} {:>24}", "bin", "ensemble", "ensemble_market");
             for (e, m) in ens.iter().zip(mkt) {
-                let cell = |b: &crate::predict::metrics::CalibrationBin| {
+                let cell = |b: &predict::metrics::CalibrationBin| {
                     if b.count == 0 {
                         "-".to_owned()
                     } else {

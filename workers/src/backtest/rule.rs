@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Scored;
 use crate::history::{MarketPrices, fair};
-use crate::predict::kelly;
-use crate::predict::value_rule::{self, AGGREGATES, ValueRule};
+use predict::kelly;
+use predict::value_rule::{self, AGGREGATES, ValueRule};
 
 /// How rules are searched and judged.
 #[derive(Debug, Clone, Serialize)]
@@ -546,7 +546,7 @@ mod tests {
             date: NaiveDate::from_ymd_opt(2024, 1, 6).unwrap(),
             home: "A".into(),
             away: "B".into(),
-            outcome: crate::predict::Outcome::Home,
+            outcome: predict::Outcome::Home,
             forecasts: [(crate::backtest::BLEND.to_owned(), [0.55, 0.25, 0.20])].into(),
             scored: true,
         };

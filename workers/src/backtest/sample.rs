@@ -69,7 +69,7 @@ pub(crate) fn league(seed: u64) -> Vec<MatchRow> {
                 let (lh, la) = ((0.25 + strength[h] - strength[a]).exp(), (strength[a] - strength[h]).exp());
                 let (hg, ag) = (poisson(&mut rng, lh), poisson(&mut rng, la));
                 let id = rows.len() as i64 + 1;
-                let truth = crate::predict::score_matrix::ScoreMatrix::new(lh, la, 0.0).outcomes();
+                let truth = predict::score_matrix::ScoreMatrix::new(lh, la, 0.0).outcomes();
                 let line = truth.map(|p| 1.0 / (p * 1.05));
                 let prices = MarketPrices {
                     average: BookPrices { opening: Some(line), closing: Some(line) },

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::Scored;
 use crate::history::MarketPrices;
-use crate::predict::kelly;
+use predict::kelly;
 
 /// How bets are chosen and staked.
 #[derive(Debug, Clone, Serialize)]
@@ -132,7 +132,7 @@ pub fn evaluate(
 mod tests {
     use super::*;
     use crate::history::BookPrices;
-    use crate::predict::data::Outcome;
+    use predict::data::Outcome;
 
     fn scored(id: i64, p: [f64; 3], outcome: Outcome) -> Scored {
         Scored {

@@ -18,9 +18,9 @@ use crate::history::SELECTIONS;
 use crate::inference::{self, Offer};
 use crate::notify::delivery::{self, Deadlines, Delivered, DeliveryError};
 use crate::notify::{Disposition, alert, subscriptions};
-use crate::predict::kelly;
-use crate::predict::value_rule::ValueRule;
 use crate::runtime::{JobFailure, Runtime};
+use predict::kelly;
+use predict::value_rule::ValueRule;
 
 pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) -> Result<(), JobFailure> {
     let Some(api) = rt.telegram.as_ref() else {

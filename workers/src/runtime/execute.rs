@@ -59,7 +59,7 @@ impl Runtime {
     /// Runs one delivery of `envelope` outside any queue (inline runs, tests): no
     /// delivery marks.
     pub async fn execute(&self, envelope: Envelope, worker: &str) -> Result<Outcome, RuntimeError> {
-        self.run_delivery(envelope, worker, None).await
+        self.run_delivery(&envelope, worker, None).await
     }
 
     /// Runs the delivery of backend task `task`, fenced by its delivery marks.
@@ -85,12 +85,12 @@ impl Runtime {
                 "job delivered again: the worker that held it stopped without an outcome");
             if delivery.deliveries > max {
                 // Rare paths are boxed, so a job in flight holds only the common path's state.
-                Box::pin(self.dead_letter_poison(envelope, worker, queue, delivery.deliveries)).await?
+                Box::pin(self.dead_letter_poison(&envelope, worker, queue, delivery.deliveries)).await?
             } else {
-                self.run_delivery(envelope, worker, Some(task)).await?
+                self.run_delivery(&envelope, worker, Some(task)).await?
             }
         } else {
-            self.run_delivery(envelope, worker, Some(task)).await?
+            self.run_delivery(&envelope, worker, Some(task)).await?
         };
         jobs::failpoint::hit("before_finish");
         if let Err(e) = self.queues.finish_delivery(queue, task).await {
@@ -105,7 +105,7 @@ impl Runtime {
     /// process) becomes a dead letter without running again.
     async fn dead_letter_poison(
         &self,
-        envelope: Envelope,
+        envelope: &Envelope,
         worker: &str,
         queue: &'static str,
         deliveries: u32,
@@ -129,26 +129,15 @@ impl Runtime {
 
     async fn run_delivery(
         &self,
-        envelope: Envelope,
+        envelope: &Envelope,
         worker: &str,
         task: Option<&str>,
     ) -> Result<Outcome, RuntimeError> {
         let queue = queue_of(&envelope.kind).unwrap_or(jobs::queues::MAINTENANCE);
         let waits_for_database = self.db_breaker.is_open() && needs_database(&envelope.kind, &envelope.args);
         if self.is_paused(queue) || waits_for_database {
-            let after =
-                if waits_for_database { breaker::RETRY_AFTER } else { std::time::Duration::from_secs(1) };
-            let later = EnqueueOptions {
-                run_at: Some(Utc::now() + chrono::Duration::from_std(after).unwrap_or_default()),
-                idempotency_key: task.map(successor_key),
-            };
-            self.queues.enqueue(&envelope, &later).await?;
-            if waits_for_database {
-                metrics::counter!("kickoff_jobs_deferred_total", "queue" => queue, "reason" => "database")
-                    .increment(1);
-                tracing::debug!(job = %envelope.id, kind = %envelope.kind, "database unreachable: job put back");
-            }
-            return Ok(Outcome::Deferred);
+            // Boxed, as every rare path: a job in flight holds only the common path's state.
+            return Box::pin(self.defer(envelope, queue, task, waits_for_database)).await;
         }
         metrics::counter!("kickoff_jobs_started_total", "queue" => queue, "kind" => envelope.kind.clone())
             .increment(1);
@@ -162,7 +151,7 @@ impl Runtime {
     /// One delivery of a job, in its span: run the handler, then record the outcome.
     async fn run_job(
         &self,
-        envelope: Envelope,
+        envelope: &Envelope,
         worker: &str,
         queue: &'static str,
         task: Option<&str>,
@@ -175,7 +164,7 @@ impl Runtime {
             Some(policy) => {
                 let limit =
                     envelope.timeout_ms.map(std::time::Duration::from_millis).unwrap_or(policy.timeout);
-                let run = AssertUnwindSafe(handlers::dispatch(self, &envelope)).catch_unwind();
+                let run = AssertUnwindSafe(handlers::dispatch(self, envelope)).catch_unwind();
                 match tokio::time::timeout(limit, run).await {
                     Ok(Ok(r)) => r,
                     Ok(Err(panic)) => {
@@ -194,45 +183,84 @@ impl Runtime {
                 self.count(queue, Counter::Done);
                 metrics::counter!("kickoff_jobs_succeeded_total", &labels).increment(1);
                 tracing::debug!(ms = elapsed.as_millis() as u64, "job succeeded");
-                self.emit(JobEvent::of(EventKind::Succeeded, &envelope, queue, worker, started_at)).await;
+                self.emit(JobEvent::of(EventKind::Succeeded, envelope, queue, worker, started_at));
                 Ok(Outcome::Succeeded)
             }
             Err(failure) => {
-                let error = AttemptError {
-                    attempt: envelope.attempt,
-                    error: failure.message().to_owned(),
-                    permanent: failure.is_permanent(),
-                    started_at,
-                    failed_at: Utc::now(),
-                    worker: worker.to_owned(),
-                };
-                self.count(queue, Counter::Failed);
-                match policy.filter(|p| !failure.is_permanent() && p.may_retry(envelope.attempt)) {
-                    Some(p) => {
-                        let delay =
-                            p.backoff(envelope.attempt).max(failure.retry_after().unwrap_or_default());
-                        let next = envelope.retry(error);
-                        let run_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-                        let opts =
-                            EnqueueOptions { run_at: Some(run_at), idempotency_key: task.map(successor_key) };
-                        self.queues.enqueue(&next, &opts).await?;
-                        metrics::counter!("kickoff_jobs_retried_total", &labels).increment(1);
-                        let event = JobEvent {
-                            error: Some(failure.message().to_owned()),
-                            ..JobEvent::of(EventKind::Retried, &envelope, queue, worker, started_at)
-                        };
-                        self.emit(event).await;
-                        tracing::warn!(error = %failure, delay_ms = delay.as_millis() as u64, "job failed, retrying");
-                        Ok(Outcome::Retried { attempt: next.attempt, delay_ms: delay.as_millis() as u64 })
-                    }
-                    None => {
-                        metrics::counter!("kickoff_jobs_failed_for_good_total", &labels).increment(1);
-                        tracing::error!(error = %failure, "job failed for good");
-                        Box::pin(self.record_terminal(envelope, worker, queue, error, started_at)).await
-                    }
-                }
+                Box::pin(self.after_failure(envelope, failure, worker, queue, task, started_at, &labels))
+                    .await
             }
         }
+    }
+
+    /// A failed attempt: retried with backoff while the policy allows, else recorded
+    /// as a dead letter.
+    #[allow(clippy::too_many_arguments)]
+    async fn after_failure(
+        &self,
+        envelope: &Envelope,
+        failure: JobFailure,
+        worker: &str,
+        queue: &'static str,
+        task: Option<&str>,
+        started_at: chrono::DateTime<Utc>,
+        labels: &[(&'static str, String); 2],
+    ) -> Result<Outcome, RuntimeError> {
+        let policy = policy_of(&envelope.kind);
+        let error = AttemptError {
+            attempt: envelope.attempt,
+            error: failure.message().to_owned(),
+            permanent: failure.is_permanent(),
+            started_at,
+            failed_at: Utc::now(),
+            worker: worker.to_owned(),
+        };
+        self.count(queue, Counter::Failed);
+        match policy.filter(|p| !failure.is_permanent() && p.may_retry(envelope.attempt)) {
+            Some(p) => {
+                let delay = p.backoff(envelope.attempt).max(failure.retry_after().unwrap_or_default());
+                let next = envelope.retry(error);
+                let run_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+                let opts = EnqueueOptions { run_at: Some(run_at), idempotency_key: task.map(successor_key) };
+                self.queues.enqueue(&next, &opts).await?;
+                metrics::counter!("kickoff_jobs_retried_total", labels).increment(1);
+                let event = JobEvent {
+                    error: Some(failure.message().to_owned()),
+                    ..JobEvent::of(EventKind::Retried, envelope, queue, worker, started_at)
+                };
+                self.emit(event);
+                tracing::warn!(error = %failure, delay_ms = delay.as_millis() as u64, "job failed, retrying");
+                Ok(Outcome::Retried { attempt: next.attempt, delay_ms: delay.as_millis() as u64 })
+            }
+            None => {
+                metrics::counter!("kickoff_jobs_failed_for_good_total", labels).increment(1);
+                tracing::error!(error = %failure, "job failed for good");
+                Box::pin(self.record_terminal(envelope, worker, queue, error, started_at)).await
+            }
+        }
+    }
+
+    /// Puts a job of a paused queue, or one that needs the unreachable database, back
+    /// for later, keyed by its task so a repeated delivery puts it back once.
+    async fn defer(
+        &self,
+        envelope: &Envelope,
+        queue: &'static str,
+        task: Option<&str>,
+        waits_for_database: bool,
+    ) -> Result<Outcome, RuntimeError> {
+        let after = if waits_for_database { breaker::RETRY_AFTER } else { std::time::Duration::from_secs(1) };
+        let later = EnqueueOptions {
+            run_at: Some(Utc::now() + chrono::Duration::from_std(after).unwrap_or_default()),
+            idempotency_key: task.map(successor_key),
+        };
+        self.queues.enqueue(envelope, &later).await?;
+        if waits_for_database {
+            metrics::counter!("kickoff_jobs_deferred_total", "queue" => queue, "reason" => "database")
+                .increment(1);
+            tracing::debug!(job = %envelope.id, kind = %envelope.kind, "database unreachable: job put back");
+        }
+        Ok(Outcome::Deferred)
     }
 
     /// Records a job that will not run again as a dead letter; while the database
@@ -240,7 +268,7 @@ impl Runtime {
     /// `drain_outbox`). Only a backend that takes neither fails the delivery.
     pub(crate) async fn record_terminal(
         &self,
-        envelope: Envelope,
+        envelope: &Envelope,
         worker: &str,
         queue: &str,
         error: AttemptError,
@@ -255,7 +283,7 @@ impl Runtime {
         } else {
             match tokio::time::timeout(
                 OUTCOME_WRITE_LIMIT,
-                dead_letters::record(&self.db, queue, &envelope, error.clone()),
+                dead_letters::record(&self.db, queue, envelope, error.clone()),
             )
             .await
             {
@@ -280,9 +308,10 @@ impl Runtime {
         let event = JobEvent {
             dead_letter_id: id,
             error: Some(message),
-            ..JobEvent::of(EventKind::DeadLettered, &envelope, queue, worker, started_at)
+            ..JobEvent::of(EventKind::DeadLettered, envelope, queue, worker, started_at)
         };
-        self.emit(event).await;
+        self.publish_dead_letter(&event).await;
+        self.emit(event);
         metrics::counter!("kickoff_jobs_dead_lettered_total", &labels).increment(1);
         tracing::error!(job = %envelope.id, dead_letter = ?id, "job dead-lettered");
         Ok(Outcome::DeadLettered { id })

@@ -255,7 +255,7 @@ impl Runtime {
         metrics::counter!("kickoff_jobs_quarantined_total", "queue" => queue.to_owned(), "reason" => "undecodable")
             .increment(1);
         tracing::warn!(queue, "undecodable payload");
-        self.record_terminal(envelope, worker, queue, error, now).await?;
+        self.record_terminal(&envelope, worker, queue, error, now).await?;
         Ok(())
     }
 
@@ -326,17 +326,21 @@ impl Runtime {
 
     /// Tells in-process subscribers about an outcome; dead letters also go out on
     /// `{prefix}events` for other processes (best effort).
-    pub(crate) async fn emit(&self, event: JobEvent) {
-        if event.event == EventKind::DeadLettered {
-            match serde_json::to_string(&event) {
-                Ok(payload) => {
-                    if let Err(e) = self.queues.publish("events", &payload).await {
-                        tracing::warn!(error = %e, "event not published");
-                    }
+    /// Publishes a dead letter's event to the other processes (`events` channel).
+    pub(crate) async fn publish_dead_letter(&self, event: &JobEvent) {
+        match serde_json::to_string(event) {
+            Ok(payload) => {
+                if let Err(e) = self.queues.publish("events", &payload).await {
+                    tracing::warn!(error = %e, "event not published");
                 }
-                Err(e) => tracing::warn!(error = %e, "event not encoded"),
             }
+            Err(e) => tracing::warn!(error = %e, "event not encoded"),
         }
+    }
+
+    /// Journals `event` and tells this process's subscribers. Not async: it is on every
+    /// job's path, and a future here would grow every job in flight.
+    pub(crate) fn emit(&self, event: JobEvent) {
         if let Ok(mut j) = self.journal.lock()
             && j.len() < JOURNAL_BUFFER
         {

@@ -17,11 +17,11 @@ use serde_json::json;
 use crate::backtest::rule::RuleSearch;
 use crate::backtest::{self, BacktestConfig, BacktestError, ENSEMBLE_MARKET};
 use crate::history::MatchRow;
-use crate::predict::PredictError;
-use crate::predict::data::MatchRecord;
-use crate::predict::ensemble::Weights;
-use crate::predict::suite::{ENSEMBLE, MEMBERS, Suite, SuiteParams};
 use crate::registry::{LeagueModel, TrainedModel};
+use predict::PredictError;
+use predict::data::MatchRecord;
+use predict::ensemble::Weights;
+use predict::suite::{ENSEMBLE, MEMBERS, Suite, SuiteParams};
 
 /// What to train.
 #[derive(Debug, Clone)]

@@ -18,17 +18,17 @@ use tpe_rand::SeedableRng;
 use super::{Cancel, TrainError};
 use crate::backtest::week_of;
 use crate::history::MatchRow;
-use crate::predict::bivariate::{Bivariate, BivariateParams};
-use crate::predict::data::{MatchRecord, Outcome};
-use crate::predict::dixon_coles::{DixonColes, DixonColesParams};
-use crate::predict::elo::{Elo, EloParams};
-use crate::predict::learned::{Learned, LearnedParams};
-use crate::predict::metrics;
-use crate::predict::model::{Fixture, Model};
-use crate::predict::pi_ratings::{PiParams, PiRatings};
-use crate::predict::poisson::{Poisson, PoissonParams};
-use crate::predict::suite::SuiteParams;
-use crate::predict::xg_ratings::{XgParams, XgRatings};
+use predict::bivariate::{Bivariate, BivariateParams};
+use predict::data::{MatchRecord, Outcome};
+use predict::dixon_coles::{DixonColes, DixonColesParams};
+use predict::elo::{Elo, EloParams};
+use predict::learned::{Learned, LearnedParams};
+use predict::metrics;
+use predict::model::{Fixture, Model};
+use predict::pi_ratings::{PiParams, PiRatings};
+use predict::poisson::{Poisson, PoissonParams};
+use predict::suite::SuiteParams;
+use predict::xg_ratings::{XgParams, XgRatings};
 
 /// Trials per family by default; the learned model, whose fits train a network, gets a
 /// quarter of them.

@@ -5,7 +5,8 @@
 //! - `q:beats` (zset worker → last heartbeat, Redis server unix ms). apalis's own
 //!   `q:workers` scores are each host's clock; they only say who is registered.
 //! - `q:run:{task}` (hash `n` deliveries, `done` 1 once the outcome is recorded),
-//!   expiring after [`MARK_TTL`] and deleted by the vacuum once the task is acknowledged.
+//!   expiring after [`crate::backend::MARK_TTL`] and deleted by the vacuum once the task
+//!   is acknowledged; written in batches by `marks`.
 //! - `{prefix}outbox:dead_letters` (hash `{job}:{attempt}` → [`OutboxEntry`] JSON).
 
 use std::sync::LazyLock;
@@ -13,7 +14,7 @@ use std::sync::LazyLock;
 use redis::AsyncCommands;
 
 use super::RedisQueues;
-use crate::backend::{Delivery, MARK_TTL, ORPHAN_AFTER, OutboxEntry};
+use crate::backend::{Delivery, ORPHAN_AFTER, OutboxEntry};
 use crate::client::QueueError;
 
 /// Redis server time in unix milliseconds, in Lua.
@@ -193,20 +194,11 @@ impl RedisQueues {
     }
 
     pub(super) async fn begin(&self, queue: &str, task: &str) -> Result<Delivery, QueueError> {
-        let key = self.run_key(queue, task);
-        let (n, done, _): (u32, Option<i64>, i64) = redis::pipe()
-            .atomic()
-            .hincr(&key, "n", 1)
-            .hget(&key, "done")
-            .expire(&key, MARK_TTL.as_secs() as i64)
-            .query_async(&mut self.connection())
-            .await?;
-        Ok(Delivery { deliveries: n, finished: done.is_some() })
+        self.marks.begin(&self.conn, self.run_key(queue, task)).await
     }
 
     pub(super) async fn finish(&self, queue: &str, task: &str) -> Result<(), QueueError> {
-        let _: i64 = self.connection().hset(self.run_key(queue, task), "done", 1).await?;
-        Ok(())
+        self.marks.finish(&self.conn, self.run_key(queue, task)).await
     }
 
     fn outbox_key(&self) -> String {

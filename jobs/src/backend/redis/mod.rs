@@ -17,6 +17,7 @@
 //!   reported. Our push claims `{prefix}idem:{key}` with `SET NX EX` and says so.
 
 mod delivery;
+mod marks;
 pub mod server;
 
 use std::collections::HashMap;
@@ -124,6 +125,7 @@ pub struct RedisQueues {
     conn: ConnectionManager,
     prefix: String,
     idempotency_ttl: Duration,
+    marks: marks::MarkWriter,
 }
 
 /// Connects with explicit timeouts (the client default of 500 ms per response ends a
@@ -148,7 +150,12 @@ fn hour_bucket(t: DateTime<Utc>) -> i64 {
 
 impl RedisQueues {
     pub fn new(conn: ConnectionManager, prefix: impl Into<String>) -> Self {
-        Self { conn, prefix: prefix.into(), idempotency_ttl: Duration::from_secs(24 * 3600) }
+        Self {
+            conn,
+            prefix: prefix.into(),
+            idempotency_ttl: Duration::from_secs(24 * 3600),
+            marks: marks::MarkWriter::default(),
+        }
     }
 
     pub fn with_idempotency_ttl(mut self, ttl: Duration) -> Self {

@@ -16,12 +16,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{Datelike, Days, NaiveDate};
-use workers::predict::dixon_coles::{DixonColes, DixonColesParams};
-use workers::predict::elo::{Elo, EloParams};
-use workers::predict::learned::{Learned, LearnedParams};
-use workers::predict::poisson::{Poisson, PoissonParams};
-use workers::predict::score_matrix::batch_outcomes;
-use workers::predict::{MatchRecord, Model, TeamIndex};
+use predict::dixon_coles::{DixonColes, DixonColesParams};
+use predict::elo::{Elo, EloParams};
+use predict::learned::{Learned, LearnedParams};
+use predict::poisson::{Poisson, PoissonParams};
+use predict::score_matrix::batch_outcomes;
+use predict::{MatchRecord, Model, TeamIndex};
 
 type Res<T> = Result<T, Box<dyn Error>>;
 

@@ -80,7 +80,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     use super::*;
-    use crate::predict::testutil::draw;
+    use crate::testutil::draw;
 
     fn normalised(p: [f64; 3]) -> [f64; 3] {
         let t: f64 = p.iter().sum();

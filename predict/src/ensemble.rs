@@ -214,7 +214,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     use super::*;
-    use crate::predict::testutil::draw;
+    use crate::testutil::draw;
 
     #[test]
     fn the_informative_member_takes_the_weight() {
