@@ -9,6 +9,8 @@
 //!
 //! `KICKOFF_CHAOS_N` (default 120) and `KICKOFF_CHAOS_ROUNDS` (default 3) set the size:
 //! CI runs the defaults, `ops/chaos/run.sh --full` runs 2,000 jobs and 10 rounds.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{HashMap, HashSet};
 use std::process::{Child, Command, Stdio};

@@ -1,5 +1,7 @@
 //! The `kickoff` binary end to end: demo, config, migrate and import, each in its own
 //! scratch directory with its own database.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jobs::JobQueue;
 use std::path::Path;

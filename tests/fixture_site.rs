@@ -1,5 +1,7 @@
 //! `kickoff fixture-site`: recorded pages byte for byte under their real paths, and
 //! each injectable fault as a client sees it.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -1,4 +1,6 @@
 //! Migrations up → down → up on SQLite and PostgreSQL, and the schema they leave.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use entities::Engine;
 use entities::testing::TestDb;

@@ -5,6 +5,8 @@
 //! editing its payload and see it succeed, with its job page and chain; the overview
 //! updates live and charts the outcomes. Each page is saved as a screenshot under
 //! `target/ops-screenshots/` (the README shows them).
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -4,6 +4,8 @@
 //! on Redis, and (except the Redis-specific cases) on the embedded queue in one SQLite
 //! file. Every test uses its own key prefix (and, where it restarts Redis, its own Redis
 //! server on a free port).
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

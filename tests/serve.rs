@@ -1,5 +1,7 @@
 //! `kickoff serve` as a process: it migrates an empty database, prints its URLs, answers,
 //! and exits cleanly on SIGTERM.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

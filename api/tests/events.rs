@@ -1,6 +1,8 @@
 //! `/api/v1/events` against the real Redis: a worker-style publish reaches an SSE client
 //! unchanged, a reconnecting client gets what it missed, bad channels are 400s, and the
 //! embedded queue answers 503.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jobs::JobQueue;
 use std::time::Duration;

@@ -2,6 +2,8 @@
 //! HttpOnly, SameSite=Strict session cookie; pages need it; every action needs the
 //! session's CSRF token and operator or admin, is refused otherwise (and changes
 //! nothing), and lands in the audit log.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use api::auth::jwt::{self, Claims};
 use api::auth::keys;

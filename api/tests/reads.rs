@@ -1,5 +1,7 @@
 //! The read API over a seeded database, on SQLite and PostgreSQL: every endpoint, every
 //! filter, both sort orders, both paginations and their edges, and the error envelope.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use api::{ApiState, app};
 use chrono::{DateTime, TimeZone, Utc};

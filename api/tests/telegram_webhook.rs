@@ -1,5 +1,7 @@
 //! `POST /telegram/webhook`: refused without the configured secret (nothing written),
 //! and with it the command runs and its reply comes back as a `sendMessage` call.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use api::ApiState;
 use api::telegram::SECRET_HEADER;

@@ -1,4 +1,6 @@
 //! Request ids, the per-request span, `/metrics`, CORS and readiness with Redis.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
 use std::net::TcpListener;

@@ -1,5 +1,7 @@
 //! `meta.total` of the match list is counted at most once per `api.count_cache_secs`
 //! and says when it was counted; with the cache off it is always exact.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use api::{ApiSettings, ApiState, AuthSettings, app};
 use chrono::{DateTime, Utc};

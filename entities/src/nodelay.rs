@@ -6,6 +6,10 @@
 //! to its socket, so after each connect the pool sets the option on this process's TCP
 //! sockets to the server's port that lack it. Once a sqlx release sets it again, every
 //! socket already has it and this changes nothing.
+//!
+//! The one module of Kickoff with `unsafe`: `getpeername` and `setsockopt` on raw file
+//! descriptors, each call's invariants stated beside it.
+#![allow(unsafe_code)]
 
 /// Sets TCP_NODELAY on each of this process's TCP sockets whose remote port is `port`
 /// and that lack it; returns how many it set. Only sockets connected to that port are

@@ -1,5 +1,7 @@
 //! Test support: every test gets its own freshly created database, dropped afterwards,
 //! so tests run in parallel and leave nothing behind.
+// Test support: a panic is how it reports a broken set-up.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 

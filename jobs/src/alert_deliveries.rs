@@ -57,6 +57,13 @@ pub enum LedgerError {
     Queue(#[from] QueueError),
 }
 
+/// Both causes are a store that may answer later.
+impl crate::Classify for LedgerError {
+    fn is_transient(&self) -> bool {
+        true
+    }
+}
+
 /// The database's clock: every age in the ledger is judged on it, so hosts whose clocks
 /// disagree judge a claim alike.
 pub async fn db_now(db: &DatabaseConnection) -> Result<DateTime<Utc>, DbErr> {

@@ -27,6 +27,14 @@ pub enum QueueError {
     Encode(#[from] serde_json::Error),
 }
 
+/// The queue backend did not answer (transient); a job that cannot be encoded never
+/// will be (permanent).
+impl crate::Classify for QueueError {
+    fn is_transient(&self) -> bool {
+        !matches!(self, QueueError::Encode(_))
+    }
+}
+
 /// When and how to enqueue.
 #[derive(Clone, Debug, Default)]
 pub struct EnqueueOptions {

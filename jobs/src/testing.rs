@@ -1,6 +1,8 @@
 //! Test support: a Redis key prefix that is flushed when the guard drops, so a failing
 //! test leaves nothing behind either; an embedded queue in memory; and a conversation with the bot that every way of
 //! reaching it (long poll, webhook) is tested with.
+// Test support: a panic is how it reports a broken set-up.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use sqlx::SqlitePool;
 use sqlx::sqlite::SqlitePoolOptions;

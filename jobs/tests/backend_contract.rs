@@ -3,6 +3,8 @@
 //! enqueues, delayed jobs and statistics, delivery marks, the outbox, the shared state
 //! (hashes, claims, logs, rate-limit buckets), and orphan sweeps that put a silent worker's
 //! jobs first on the backend's own clock, whatever the hosts' clocks say.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jobs::catalogue::Probe;
 use jobs::redis_queue::{RedisQueues, connect};

@@ -1,5 +1,7 @@
 //! Dead-letter listing filters, purge and retention by count and age, and requeueing,
 //! on SQLite and PostgreSQL.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{Duration, Utc};
 use entities::testing::TestDb;

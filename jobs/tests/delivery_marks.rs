@@ -1,6 +1,8 @@
 //! Delivery marks on Redis are written in batches: concurrent marks of one process share
 //! a script call, and each caller still gets its own task's answer. Runs on a `redis-server` of its own, whose command
 //! statistics count the script calls.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jobs::QueueClient;
 use jobs::queues;

@@ -1,5 +1,7 @@
 //! The bot's subscriber commands against a migrated database, SQLite and PostgreSQL
 //! (each test its own): each command's effect on `telegram_subscriptions` and its reply.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, TimeZone, Utc};
 use entities::Engine;

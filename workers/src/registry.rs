@@ -63,6 +63,13 @@ pub enum RegistryError {
     Corrupt { name: String, version: String, reason: String },
 }
 
+/// The database may come back; a missing or corrupt version will not.
+impl jobs::Classify for RegistryError {
+    fn is_transient(&self) -> bool {
+        matches!(self, RegistryError::Db(_))
+    }
+}
+
 /// A version as listed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VersionInfo {

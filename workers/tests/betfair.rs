@@ -5,6 +5,8 @@
 //!
 //! The fake answers in API-NG's schema (the recorded `list_market_book.json` is a horse
 //! race, so the football markets here are written for the test).
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -3,7 +3,10 @@
 //! them from embedded JSON is fetched, waited for and parsed into exactly the 400
 //! expected rows; a selector that never appears is a network error and the fetcher
 //! goes on with a fresh session.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use jobs::Classify;
 use std::time::Duration;
 
 use poem::listener::{Acceptor, Listener, TcpListener};

@@ -4,6 +4,8 @@
 //! the database is away and are moved once, tasks the backend gave up on become dead
 //! letters, the done marker of database-only jobs fences a second run, and an envelope
 //! written before envelopes had versions still runs.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

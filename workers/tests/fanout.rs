@@ -1,6 +1,8 @@
 //! The fan-out chain for real: `collect_results` → one `scrape_football_data` per league
 //! (HTTP from a local server serving the sample files) → a snapshot → `process_snapshot`
 //! → matches in the database. A missing file dead-letters with its URL.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jobs::JobQueue;
 use std::path::PathBuf;

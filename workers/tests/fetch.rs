@@ -2,7 +2,10 @@
 //! demand: the shared per-domain budget (two fetchers, as two worker processes would
 //! be, on one Redis), Retry-After, proxy disable and re-enable, the circuit breaker,
 //! and typed errors for refused connections, timeouts and truncated bodies.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use jobs::Classify;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};

@@ -1,5 +1,7 @@
 //! football-data.co.uk import against real databases: every sample file on SQLite and
 //! PostgreSQL, idempotency, exact values, and a corpus of bad inputs.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 

@@ -2,6 +2,8 @@
 //! attempts (outcome, worker, timing, schedule, chain), the per-minute and per-hour
 //! counters behind the charts, the jobs still waiting or running, a drain, and the
 //! concurrency each worker records.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -2,6 +2,8 @@
 //! endpoint over HTTP: the change is bounded and applied; a slow, failing or nonsense
 //! endpoint leaves the forecast alone within the timeout; inference stores the adjusted
 //! forecast beside the ensemble, or goes on without it.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -1,9 +1,12 @@
 //! Recorded match pages, league tables and squads processed into entities on SQLite
 //! and PostgreSQL: statistics merged across sources, odds appended only when a price
 //! moves (with its `odds_change`), tables kept per source, players with market values.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{TimeZone, Utc};
 use entities::testing::TestDb;
+use jobs::Classify;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Statement};
 use workers::process::details::store_details;

@@ -1,6 +1,8 @@
 //! The runtime's metrics: per queue and kind, jobs enqueued, started, succeeded,
 //! retried and dead-lettered, a duration histogram, and the queue depth gauge. Its own
 //! test binary: the recorder is process-wide.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::sync::Arc;

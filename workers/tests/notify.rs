@@ -2,6 +2,8 @@
 //! queues (Redis under a fresh prefix, and the embedded queue), and the fake Bot API. The alert arrives as rendered, only where the
 //! filters want it, once per chat however often the job runs, within one message a
 //! second per chat; blocked chats are deactivated, other refusals dead-letter.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -3,6 +3,8 @@
 //! piling up, a source failing for over an hour, a missed cron tick) is one message to
 //! the ops chat when it starts and one when it clears, however often the check runs;
 //! a failed send is told again by the next check.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

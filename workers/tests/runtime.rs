@@ -2,6 +2,8 @@
 //! SQLite queue): our retries and backoff, dead letters, requeue, idempotency, delayed
 //! jobs and pause/resume. Each test runs its own pools in process, under its own key
 //! prefix and its own database.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

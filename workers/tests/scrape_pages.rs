@@ -4,6 +4,8 @@
 //! processed again; processing the snapshot again (a replay) gives the same rows; a
 //! page its parser rejects dead-letters naming the snapshot and the field; a snapshot
 //! whose processing cannot be queued is taken back, so the retry queues it.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -126,6 +128,8 @@ async fn a_scraped_page_becomes_matches_once_and_replays_the_same() {
     let letters = dead_letters::list(&db.conn, &DeadLetterFilter::default()).await.unwrap();
     let error = &dead_letters::errors_of(&letters[0])[0];
     assert!(error.permanent && error.error.contains("snapshot 2: sofascore"), "{error:?}");
+    // The whole chain of causes, down to the JSON parser's.
+    assert!(error.error.contains("not JSON: EOF while parsing"), "{error:?}");
     assert!(error.error.contains("not JSON"), "{error:?}");
 
     stop.send(true).unwrap();
@@ -149,7 +153,7 @@ async fn a_snapshot_whose_processing_cannot_be_queued_is_taken_back_for_the_retr
     sqlx::query("DROP TABLE Jobs").execute(&store).await.unwrap();
     let failed = workers::handlers::dispatch(&runtime_for(&db, closed, &base), &job).await;
     assert!(
-        matches!(&failed, Err(workers::runtime::JobFailure::Transient(why)) if why.contains("Jobs")),
+        matches!(&failed, Err(f) if f.kind() == jobs::FailureKind::Transient && f.message().contains("Jobs")),
         "{failed:?}"
     );
     assert_eq!(snapshots().await, 0, "the snapshot stayed without its processing");
@@ -182,7 +186,7 @@ async fn a_scrape_page_job_fetches_only_configured_sources() {
         }));
         let failed = workers::handlers::dispatch(&rt, &job).await;
         assert!(
-            matches!(&failed, Err(workers::runtime::JobFailure::Permanent(why)) if why.contains("not fetched")),
+            matches!(&failed, Err(f) if f.is_permanent() && f.message().contains("not fetched")),
             "{url}: {failed:?}"
         );
     }

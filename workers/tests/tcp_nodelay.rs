@@ -1,6 +1,10 @@
 //! Every TCP socket to PostgreSQL has TCP_NODELAY. Without it, each write that spans
 //! two segments (a batch of rows, COPY data) waits ~40 ms for the server's delayed ACK;
 //! sqlx 0.9.0 dropped the option, the pool's connect hook (`entities::nodelay`) sets it.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+// The test reads the option back with `getsockopt`, as the module under test sets it.
+#![allow(unsafe_code)]
 
 use std::collections::HashSet;
 

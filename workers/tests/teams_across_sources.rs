@@ -2,6 +2,8 @@
 //! "Manchester United" and Understat's; "Tottenham" and "Tottenham Hotspur". Each
 //! resolves to one team, and the same match reported by Sofascore and Understat is one
 //! row. On SQLite and PostgreSQL.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 

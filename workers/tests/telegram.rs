@@ -1,9 +1,12 @@
 //! The Bot API client against the local fake of Telegram's Bot API (`common::fake_bot`)
 //! over real HTTP: markup escaping, each error class, long polling, webhooks, and the
 //! token kept out of errors.
+// Test code: a panic is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
+use jobs::Classify;
 use std::time::Duration;
 
 use common::fake_bot::{Failure, Shared, TOKEN, start_fake};

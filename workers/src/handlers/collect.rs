@@ -6,7 +6,9 @@ use jobs::EnqueueOptions;
 use jobs::catalogue::{CollectFixtures, CollectResults, ScrapeFootballData, ScrapePage};
 use jobs::{AnyJob, Envelope};
 
-use crate::runtime::{JobFailure, Runtime};
+use jobs::JobFailure;
+
+use crate::runtime::Runtime;
 use crate::scrape::targets::{season_of, targets};
 
 /// football-data.co.uk's code of the season running on `date`: `2526` for 2025-26.
@@ -22,7 +24,7 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &CollectResults) -> Res
         let child =
             Envelope::new(&AnyJob::ScrapeFootballData(ScrapeFootballData { league, season: season.clone() }))
                 .child_of(envelope);
-        rt.queues.enqueue(&child, &EnqueueOptions::default()).await.map_err(JobFailure::transient)?;
+        rt.queues.enqueue(&child, &EnqueueOptions::default()).await?;
     }
     Ok(())
 }
@@ -34,14 +36,14 @@ pub async fn fixtures(rt: &Runtime, envelope: &Envelope, job: &CollectFixtures) 
     let season = job.season.clone().unwrap_or_else(|| season_of(date));
     let leagues = if job.leagues.is_empty() { rt.scrape.leagues.clone() } else { job.leagues.clone() };
     let pages = targets(&rt.scrape.sources, &job.sources, &leagues, &season, date)
-        .map_err(|e| JobFailure::Permanent(e.to_string()))?;
+        .map_err(|e| JobFailure::permanent(e.to_string()))?;
     if pages.is_empty() {
         tracing::warn!(?leagues, sources = ?job.sources, "no fixture source covers these leagues");
     }
     for t in pages {
         let child = Envelope::new(&AnyJob::ScrapePage(ScrapePage { source: t.source, url: t.url }))
             .child_of(envelope);
-        rt.queues.enqueue(&child, &EnqueueOptions::default()).await.map_err(JobFailure::transient)?;
+        rt.queues.enqueue(&child, &EnqueueOptions::default()).await?;
     }
     Ok(())
 }

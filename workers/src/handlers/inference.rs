@@ -7,16 +7,15 @@ use jobs::catalogue::{NotifyValueBet, RunInference, TrainModel};
 use jobs::{AnyJob, EnqueueOptions, Envelope};
 
 use crate::history::{self, HistoryFilter};
-use crate::runtime::{JobFailure, Runtime};
+use jobs::JobFailure;
+
+use crate::runtime::Runtime;
 use crate::training::{TrainOptions, train};
 use crate::{inference, registry};
 
 pub async fn run(rt: &Runtime, envelope: &Envelope, job: &RunInference) -> Result<(), JobFailure> {
     let name = rt.predict.model_name.clone();
-    let loaded = rt.models.active(&rt.db, &name).await.map_err(|e| match e {
-        registry::RegistryError::Db(e) => JobFailure::transient(e),
-        other => JobFailure::Permanent(other.to_string()),
-    })?;
+    let loaded = rt.models.active(&rt.db, &name).await?;
     let summary = match inference::run(&rt.db, &loaded, &rt.predict, rt.llm.as_ref(), &job.match_ids).await {
         Ok(s) => s,
         Err(e) => {
@@ -44,27 +43,27 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &RunInference) -> Resul
             // The key queues each bet's alert once; the delivery ledger covers alerts
             // queued again after it expires.
             let opts = EnqueueOptions { idempotency_key: Some(format!("notify:{id}")), ..Default::default() };
-            rt.queues.enqueue(&next, &opts).await.map_err(JobFailure::transient)?;
+            rt.queues.enqueue(&next, &opts).await?;
         }
     }
     Ok(())
 }
 
 pub async fn settle(rt: &Runtime) -> Result<(), JobFailure> {
-    let s = inference::settle(&rt.db).await.map_err(JobFailure::transient)?;
+    let s = inference::settle(&rt.db).await?;
     tracing::info!(won = s.won, lost = s.lost, void = s.void, "value bets settled");
     Ok(())
 }
 
 pub async fn retrain(rt: &Runtime, job: &TrainModel) -> Result<(), JobFailure> {
     if job.model.as_deref().is_some_and(|m| m != rt.predict.model_name) {
-        return Err(JobFailure::Permanent(format!(
+        return Err(JobFailure::permanent(format!(
             "unknown model `{}` (this deployment trains `{}`)",
             job.model.as_deref().unwrap_or_default(),
             rt.predict.model_name
         )));
     }
-    let rows = history::load(&rt.db, &HistoryFilter::default()).await.map_err(JobFailure::transient)?;
+    let rows = history::load(&rt.db, &HistoryFilter::default()).await?;
     let opts = TrainOptions {
         leagues: Vec::new(),
         as_of: Utc::now().date_naive(),
@@ -79,11 +78,11 @@ pub async fn retrain(rt: &Runtime, job: &TrainModel) -> Result<(), JobFailure> {
     let _stop_when_dropped = opts.cancel.on_drop();
     let trained = tokio::task::spawn_blocking(move || train(&rows, &opts))
         .await
-        .map_err(|e| JobFailure::Transient(format!("training thread: {e}")))?
-        .map_err(|e| JobFailure::Permanent(e.to_string()))?;
+        .map_err(|e| JobFailure::transient(e).context("training thread"))?
+        .map_err(JobFailure::permanent)?;
     let version = registry::register(&rt.db, &rt.predict.model_name, &trained.model, trained.metrics, true)
         .await
-        .map_err(|e| JobFailure::Transient(e.to_string()))?;
+        .map_err(JobFailure::transient)?;
     tracing::info!(%version, "model trained and activated");
     Ok(())
 }

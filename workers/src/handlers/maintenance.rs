@@ -8,7 +8,9 @@ use tokio::time::Instant;
 
 use crate::notify::ops::{self, OpsAlertError, OpsChat};
 
-use crate::runtime::{JobFailure, Runtime};
+use jobs::JobFailure;
+
+use crate::runtime::Runtime;
 
 /// Dead letters kept at most, and for at most this many days.
 pub const DEAD_LETTER_MAX_COUNT: u64 = 10_000;
@@ -22,8 +24,7 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &Maintenance) -> Result
                 DEAD_LETTER_MAX_COUNT,
                 chrono::Duration::days(DEAD_LETTER_MAX_AGE_DAYS),
             )
-            .await
-            .map_err(JobFailure::transient)?;
+            .await?;
             tracing::info!(removed, "dead-letter retention applied");
             Ok(())
         }
@@ -47,14 +48,14 @@ async fn vacuum_queues(rt: &Runtime, envelope: &Envelope) -> Result<(), JobFailu
     let mut removed = 0u64;
     for queue in jobs::queues::ALL {
         loop {
-            let n = rt.queues.vacuum(queue).await.map_err(JobFailure::transient)?;
+            let n = rt.queues.vacuum(queue).await?;
             removed += n;
             if n == 0 || Instant::now() >= deadline {
                 break;
             }
         }
     }
-    let markers = crate::runtime::fence::prune(&rt.db).await.map_err(JobFailure::transient)?;
+    let markers = crate::runtime::fence::prune(&rt.db).await?;
     tracing::info!(removed, markers, "finished jobs vacuumed");
     Ok(())
 }
@@ -64,7 +65,7 @@ async fn vacuum_queues(rt: &Runtime, envelope: &Envelope) -> Result<(), JobFailu
 async fn ops_alerts(rt: &Runtime, envelope: &Envelope) -> Result<(), JobFailure> {
     // Alert deliveries whose run died mid-send become uncertain here, before the check
     // that reports uncertain deliveries, so operators hear of them within minutes.
-    jobs::alert_deliveries::expire_stale(&rt.db, &rt.queues).await.map_err(JobFailure::transient)?;
+    jobs::alert_deliveries::expire_stale(&rt.db, &rt.queues).await?;
     let chat = match (rt.telegram.as_ref(), rt.ops_chat) {
         (Some(api), Some(chat_id)) => Some(OpsChat { api, chat_id }),
         _ => None,
@@ -75,11 +76,8 @@ async fn ops_alerts(rt: &Runtime, envelope: &Envelope) -> Result<(), JobFailure>
     let outcome = ops::check(&rt.db, &rt.queues, &rt.ops_alerts, chat.as_ref(), deadline).await.map_err(
         |e| match e {
             OpsAlertError::Delivery(crate::notify::DeliveryError::Api(api)) => match api.disposition() {
-                crate::notify::Disposition::Retry(Some(after)) => {
-                    JobFailure::RetryAfter(api.to_string(), after)
-                }
-                crate::notify::Disposition::Retry(None) => JobFailure::Transient(api.to_string()),
-                _ => JobFailure::Permanent(format!("the ops chat refused the alert: {api}")),
+                crate::notify::Disposition::Retry(_) => JobFailure::from(api),
+                _ => JobFailure::permanent(api).context("the ops chat refused the alert"),
             },
             other => JobFailure::transient(other),
         },

@@ -10,7 +10,9 @@ mod scrape;
 
 use jobs::{AnyJob, Envelope};
 
-use crate::runtime::{JobFailure, Runtime};
+use jobs::JobFailure;
+
+use crate::runtime::Runtime;
 
 pub use collect::season_code;
 pub use probe::probe_log_key;

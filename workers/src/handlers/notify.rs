@@ -18,13 +18,15 @@ use crate::history::SELECTIONS;
 use crate::inference::{self, Offer};
 use crate::notify::delivery::{self, Deadlines, Delivered, DeliveryError};
 use crate::notify::{Disposition, alert, subscriptions};
-use crate::runtime::{JobFailure, Runtime};
+use jobs::JobFailure;
+
+use crate::runtime::Runtime;
 use predict::kelly;
 use predict::value_rule::ValueRule;
 
 pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) -> Result<(), JobFailure> {
     let Some(api) = rt.telegram.as_ref() else {
-        return Err(JobFailure::Permanent("no Telegram bot token is configured on this worker".into()));
+        return Err(JobFailure::permanent("no Telegram bot token is configured on this worker"));
     };
     // Waits for rate-limit slots stop at half the job's time limit (the job retries
     // instead), leaving the sends room; each send must be answered before 90% of it, so
@@ -33,20 +35,18 @@ pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) 
         envelope.timeout_ms.map(std::time::Duration::from_millis).unwrap_or(NotifyValueBet::POLICY.timeout);
     let started = Instant::now();
     let deadlines = Deadlines { wait_until: started + limit / 2, send_until: started + limit * 9 / 10 };
-    let alert = alert::load(&rt.db, job.value_bet_id)
-        .await
-        .map_err(|e| if e.is_permanent() { JobFailure::permanent(e) } else { JobFailure::transient(e) })?;
+    let alert = alert::load(&rt.db, job.value_bet_id).await?;
     if alert.kickoff_at <= rt.clock.now() {
         // A price of a match under way is gone: the alert would only mislead.
         tracing::info!(value_bet = alert.value_bet_id, kickoff = %alert.kickoff_at, "kicked off: alert not sent");
         return Ok(());
     }
-    if let Some(gone) = edge_gone(rt, &alert).await.map_err(JobFailure::transient)? {
+    if let Some(gone) = edge_gone(rt, &alert).await? {
         tracing::info!(value_bet = alert.value_bet_id, price = gone.price, bookmaker = %gone.bookmaker,
             "the latest price leaves no edge: alert not sent");
         return Ok(());
     }
-    let mut chats = subscriptions::matching(&rt.db, &alert).await.map_err(JobFailure::transient)?;
+    let mut chats = subscriptions::matching(&rt.db, &alert).await?;
     if let Some(only) = job.chat_id {
         chats.retain(|sub| sub.chat_id == only);
         if chats.is_empty() {
@@ -82,23 +82,19 @@ pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) 
                 come_back = come_back.max(stale_in);
             }
             Err(DeliveryError::Api(e)) => match e.disposition() {
-                Disposition::Retry(wait) => {
-                    let message = format!("chat {}: {e}", sub.chat_id);
-                    return Err(match wait {
-                        Some(after) => JobFailure::RetryAfter(message, after),
-                        None => JobFailure::Transient(message),
-                    });
+                Disposition::Retry(_) => {
+                    return Err(JobFailure::from(e).context(format!("chat {}", sub.chat_id)));
                 }
                 Disposition::Deactivate => {
                     tracing::warn!(chat = sub.chat_id, error = %e, "subscription deactivated");
-                    subscriptions::deactivate(&rt.db, sub.id).await.map_err(JobFailure::transient)?;
+                    subscriptions::deactivate(&rt.db, sub.id).await?;
                 }
                 Disposition::Migrate(to) => {
                     // Follow the group to its new id; the retry sends there, and the
                     // chats already served are skipped by the ledger.
                     tracing::info!(chat = sub.chat_id, to, "subscription moved to the chat's new id");
-                    subscriptions::move_chat(&rt.db, sub.id, to).await.map_err(JobFailure::transient)?;
-                    return Err(JobFailure::Transient(format!("chat {}: {e}", sub.chat_id)));
+                    subscriptions::move_chat(&rt.db, sub.id, to).await?;
+                    return Err(JobFailure::transient(e).context(format!("chat {}", sub.chat_id)));
                 }
                 Disposition::DeadLetter => refused.push(format!("chat {}: {e}", sub.chat_id)),
             },
@@ -118,9 +114,9 @@ pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) 
         // The other run may still fail and release its claims, or have died: come back
         // once its claims would be stale, to send or to see them settled.
         let message = format!("chats {elsewhere:?}: another run is sending this alert");
-        return Err(JobFailure::RetryAfter(message, come_back + std::time::Duration::from_secs(1)));
+        return Err(JobFailure::later(message, come_back + std::time::Duration::from_secs(1)));
     }
-    if refused.is_empty() { Ok(()) } else { Err(JobFailure::Permanent(refused.join("; "))) }
+    if refused.is_empty() { Ok(()) } else { Err(JobFailure::permanent(refused.join("; "))) }
 }
 
 /// The latest best bookable price of the alert's selection, when the rule the bet passed

@@ -5,7 +5,9 @@
 use jobs::Envelope;
 use jobs::catalogue::Probe;
 
-use crate::runtime::{JobFailure, Runtime};
+use jobs::JobFailure;
+
+use crate::runtime::Runtime;
 
 pub fn probe_log_key(tag: &str) -> String {
     format!("probe:{tag}")
@@ -15,7 +17,7 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, probe: &Probe) -> Result<(),
     if !probe.tag.is_empty() {
         let entry = format!("{} {} {}", envelope.attempt, chrono::Utc::now().timestamp_millis(), envelope.id);
         let logged = rt.queues.log_push(&probe_log_key(&probe.tag), &entry).await;
-        logged.map_err(JobFailure::transient)?;
+        logged?;
     }
     if probe.sleep_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(probe.sleep_ms)).await;
@@ -31,10 +33,10 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, probe: &Probe) -> Result<(),
         panic!("probe {} panics as asked", probe.tag);
     }
     if probe.permanent {
-        return Err(JobFailure::Permanent(format!("probe {} fails permanently", probe.tag)));
+        return Err(JobFailure::permanent(format!("probe {} fails permanently", probe.tag)));
     }
     if envelope.attempt <= probe.fail_times {
-        return Err(JobFailure::Transient(format!(
+        return Err(JobFailure::transient(format!(
             "probe {} failure on attempt {}",
             probe.tag, envelope.attempt
         )));
@@ -45,7 +47,7 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, probe: &Probe) -> Result<(),
 /// Writes the probe's `probe_runs` row in its attempt's fenced transaction.
 async fn record(rt: &Runtime, envelope: &Envelope, tag: &str) -> Result<(), JobFailure> {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
-    let Some(txn) = rt.fenced(envelope).await.map_err(JobFailure::transient)? else {
+    let Some(txn) = rt.fenced(envelope).await? else {
         return Ok(());
     };
     entities::probe_runs::ActiveModel {
@@ -56,8 +58,7 @@ async fn record(rt: &Runtime, envelope: &Envelope, tag: &str) -> Result<(), JobF
         ..Default::default()
     }
     .insert(&txn)
-    .await
-    .map_err(JobFailure::transient)?;
+    .await?;
     jobs::failpoint::hit("probe_before_commit");
-    txn.commit().await.map_err(JobFailure::transient)
+    Ok(txn.commit().await?)
 }

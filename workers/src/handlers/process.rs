@@ -12,12 +12,14 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use crate::process::events::{match_events, odds_event};
 use crate::process::football_data::{ImportSummary, import_bytes};
 use crate::process::pages::{SourceKey, process_page};
-use crate::runtime::{JobFailure, Runtime};
+use jobs::JobFailure;
+
+use crate::runtime::Runtime;
 
 pub async fn run(rt: &Runtime, job: &ProcessSnapshot) -> Result<(), JobFailure> {
     let result = process(rt, job).await;
     // Done with it, processed or rejected for good: the sweep leaves it alone.
-    if matches!(result, Ok(()) | Err(JobFailure::Permanent(_))) {
+    if result.as_ref().is_ok() || result.as_ref().is_err_and(JobFailure::is_permanent) {
         mark_processed(rt, job.snapshot_id).await?;
     }
     result
@@ -26,36 +28,26 @@ pub async fn run(rt: &Runtime, job: &ProcessSnapshot) -> Result<(), JobFailure> 
 async fn process(rt: &Runtime, job: &ProcessSnapshot) -> Result<(), JobFailure> {
     let snapshot = scrape_snapshots::Entity::find_by_id(job.snapshot_id)
         .one(&rt.db)
-        .await
-        .map_err(JobFailure::transient)?
-        .ok_or_else(|| JobFailure::Permanent(format!("snapshot {} does not exist", job.snapshot_id)))?;
+        .await?
+        .ok_or_else(|| JobFailure::permanent(format!("snapshot {} does not exist", job.snapshot_id)))?;
     match snapshot.source.as_str() {
         super::scrape::SOURCE => {
             let mut summary = ImportSummary::default();
-            import_bytes(&rt.db, Path::new(&snapshot.url), snapshot.body.as_bytes(), &mut summary)
-                .await
-                .map_err(JobFailure::transient)?;
+            import_bytes(&rt.db, Path::new(&snapshot.url), snapshot.body.as_bytes(), &mut summary).await?;
             if let Some((_, reason)) = summary.files_rejected.first() {
-                return Err(JobFailure::Permanent(format!("snapshot {}: {reason}", snapshot.id)));
+                return Err(JobFailure::permanent(format!("snapshot {}: {reason}", snapshot.id)));
             }
             tracing::info!(snapshot = snapshot.id, %summary, "snapshot processed");
             Ok(())
         }
         other => {
             let key = SourceKey::parse(other).ok_or_else(|| {
-                JobFailure::Permanent(format!("snapshot {}: no parser for source `{other}`", snapshot.id))
+                JobFailure::permanent(format!("snapshot {}: no parser for source `{other}`", snapshot.id))
             })?;
             let written =
                 process_page(&rt.db, &key, &snapshot.url, snapshot.body.as_bytes(), snapshot.fetched_at)
                     .await
-                    .map_err(|e| {
-                        let message = format!("snapshot {}: {e}", snapshot.id);
-                        if e.is_transient() {
-                            JobFailure::Transient(message)
-                        } else {
-                            JobFailure::Permanent(message)
-                        }
-                    })?;
+                    .map_err(|e| JobFailure::from(e).context(format!("snapshot {}", snapshot.id)))?;
             let odds = written.odds_changes.iter().map(odds_event);
             for (channel, message) in written.changes.iter().flat_map(match_events).chain(odds) {
                 // Best effort: a missed live event must not redo the processing.
@@ -98,11 +90,10 @@ pub async fn queue_pending(rt: &Runtime, parent: &Envelope) -> Result<u64, JobFa
         .filter(scrape_snapshots::Column::FetchedAt.lt(before))
         .into_tuple()
         .all(&rt.db)
-        .await
-        .map_err(JobFailure::transient)?;
+        .await?;
     let mut queued = 0;
     for id in ids {
-        if let Enqueued::Queued { .. } = queue(rt, parent, id).await.map_err(JobFailure::transient)? {
+        if let Enqueued::Queued { .. } = queue(rt, parent, id).await? {
             queued += 1;
         }
     }
@@ -115,7 +106,6 @@ async fn mark_processed(rt: &Runtime, id: i64) -> Result<(), JobFailure> {
         .col_expr(scrape_snapshots::Column::ProcessedAt, sea_orm::sea_query::Expr::value(chrono::Utc::now()))
         .filter(scrape_snapshots::Column::Id.eq(id))
         .exec(&rt.db)
-        .await
-        .map_err(JobFailure::transient)?;
+        .await?;
     Ok(())
 }

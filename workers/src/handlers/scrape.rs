@@ -11,7 +11,9 @@ use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 
 use crate::process::pages::SourceKey;
-use crate::runtime::{JobFailure, Runtime};
+use jobs::JobFailure;
+
+use crate::runtime::Runtime;
 use crate::scrape::fetch::{FetchError, FetchRequest, FetchResponse, Fetcher};
 use crate::scrape::health;
 use crate::scrape::sources::betfair;
@@ -33,16 +35,12 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &ScrapeFootballData) ->
 /// `scrape_page`: one page of a scraped source.
 pub async fn page(rt: &Runtime, envelope: &Envelope, job: &ScrapePage) -> Result<(), JobFailure> {
     if SourceKey::parse(&job.source).is_none() {
-        return Err(JobFailure::Permanent(format!(
+        return Err(JobFailure::permanent(format!(
             "source `{}` is not site:page[:league:season]",
             job.source
         )));
     }
     fetch_and_store(rt, envelope, &job.source, &job.url).await
-}
-
-fn fetch_failure(e: FetchError) -> JobFailure {
-    if e.is_transient() { JobFailure::Transient(e.to_string()) } else { JobFailure::Permanent(e.to_string()) }
 }
 
 /// Fetches `url`, stores the body as a snapshot of `source` unless it is unchanged
@@ -54,7 +52,7 @@ async fn fetch_and_store(
     url: &str,
 ) -> Result<(), JobFailure> {
     let fetched = tracked(rt, source, rt.fetcher.fetch(&FetchRequest::get(url)).await).await;
-    store_snapshot(rt, envelope, source, url, fetched.map_err(fetch_failure)?).await
+    store_snapshot(rt, envelope, source, url, fetched?).await
 }
 
 /// Records a fetch's outcome in the source's health (which the operator alerts read)
@@ -81,13 +79,12 @@ async fn store_snapshot(
         .filter(scrape_snapshots::Column::Source.eq(source))
         .order_by_desc(scrape_snapshots::Column::FetchedAt)
         .one(&rt.db)
-        .await
-        .map_err(JobFailure::transient)?;
+        .await?;
     if let Some(previous) = previous.filter(|p| p.content_hash == hash) {
         tracing::info!(%url, "unchanged since the last snapshot");
         if previous.processed_at.is_none() {
             // Stored, but its processing was never queued or never finished.
-            super::process::queue(rt, envelope, previous.id).await.map_err(JobFailure::transient)?;
+            super::process::queue(rt, envelope, previous.id).await?;
         }
         return Ok(());
     }
@@ -101,16 +98,12 @@ async fn store_snapshot(
         ..Default::default()
     }
     .insert(&rt.db)
-    .await
-    .map_err(JobFailure::transient)?;
+    .await?;
     jobs::failpoint::hit("scrape_after_snapshot");
     if let Err(e) = super::process::queue(rt, envelope, snapshot.id).await {
         // Take the snapshot back: kept, the retry would find the body unchanged and
         // never queue its processing.
-        scrape_snapshots::Entity::delete_by_id(snapshot.id)
-            .exec(&rt.db)
-            .await
-            .map_err(JobFailure::transient)?;
+        scrape_snapshots::Entity::delete_by_id(snapshot.id).exec(&rt.db).await?;
         return Err(JobFailure::transient(e));
     }
     Ok(())
@@ -122,10 +115,10 @@ pub async fn betfair(rt: &Runtime, envelope: &Envelope, job: &ScrapeBetfair) -> 
     let bf = &rt.scrape.betfair;
     let app_key = bf.app_key.expose_secret();
     if app_key.is_empty() {
-        return Err(JobFailure::Permanent("[scrape.betfair] app_key is not set".into()));
+        return Err(JobFailure::permanent("[scrape.betfair] app_key is not set"));
     }
     let competition = bf.competitions.get(&job.league).ok_or_else(|| {
-        JobFailure::Permanent(format!(
+        JobFailure::permanent(format!(
             "no Betfair competition for league `{}` in [scrape.betfair]",
             job.league
         ))
@@ -138,9 +131,8 @@ pub async fn betfair(rt: &Runtime, envelope: &Envelope, job: &ScrapeBetfair) -> 
     let until = Utc::now() + chrono::Duration::days(i64::from(bf.horizon_days));
     let catalogue_req = betfair::match_odds_catalogue_request(competition, until, 200);
     let catalogue = rt.fetcher.fetch(&FetchRequest::post_json(&url, &catalogue_req, headers.clone())).await;
-    let catalogue = tracked(rt, "betfair", catalogue).await.map_err(fetch_failure)?;
-    let ids = betfair::market_ids("listMarketCatalogue", &catalogue.body)
-        .map_err(|e| JobFailure::Permanent(e.to_string()))?;
+    let catalogue = tracked(rt, "betfair", catalogue).await?;
+    let ids = betfair::market_ids("listMarketCatalogue", &catalogue.body).map_err(JobFailure::permanent)?;
     if ids.is_empty() {
         tracing::info!(league = %job.league, "no match-odds market on the exchange");
         return Ok(());
@@ -148,10 +140,10 @@ pub async fn betfair(rt: &Runtime, envelope: &Envelope, job: &ScrapeBetfair) -> 
     let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let book_req = betfair::list_market_book_request(&id_refs);
     let book = rt.fetcher.fetch(&FetchRequest::post_json(&url, &book_req, headers)).await;
-    let book = tracked(rt, "betfair", book).await.map_err(fetch_failure)?;
+    let book = tracked(rt, "betfair", book).await?;
     let as_json = |bytes: &[u8]| -> Result<serde_json::Value, JobFailure> {
         serde_json::from_slice(bytes)
-            .map_err(|e| JobFailure::Permanent(format!("Betfair reply is not JSON: {e}")))
+            .map_err(|e| JobFailure::permanent(e).context("Betfair reply is not JSON"))
     };
     let body = serde_json::json!({"catalogue": as_json(&catalogue.body)?, "book": as_json(&book.body)?});
     let season = job.season.clone().unwrap_or_else(|| season_of(Utc::now().date_naive()));

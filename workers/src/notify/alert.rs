@@ -19,10 +19,10 @@ pub enum AlertError {
     Db(#[from] DbErr),
 }
 
-impl AlertError {
-    /// Whether the same job can never succeed (as opposed to a database hiccup).
-    pub fn is_permanent(&self) -> bool {
-        !matches!(self, Self::Db(_))
+impl jobs::Classify for AlertError {
+    /// Only a database hiccup; a missing row stays missing.
+    fn is_transient(&self) -> bool {
+        matches!(self, Self::Db(_))
     }
 }
 

@@ -68,11 +68,6 @@ impl BotApiError {
         }
     }
 
-    /// Whether a later attempt may succeed (rate limits and server or network failures).
-    pub fn is_transient(&self) -> bool {
-        matches!(self.disposition(), Disposition::Retry(_))
-    }
-
     /// Whether the call may have had its effect although it failed.
     pub fn is_unconfirmed(&self) -> bool {
         matches!(self, Self::Unconfirmed { .. })
@@ -85,9 +80,16 @@ impl BotApiError {
     pub fn is_permanent(&self) -> bool {
         matches!(self.disposition(), Disposition::DeadLetter)
     }
+}
+
+impl jobs::Classify for BotApiError {
+    /// Rate limits and server or network failures.
+    fn is_transient(&self) -> bool {
+        matches!(self.disposition(), Disposition::Retry(_))
+    }
 
     /// How long Telegram asked to wait, for a rate limit.
-    pub fn retry_after(&self) -> Option<Duration> {
+    fn retry_after(&self) -> Option<Duration> {
         match self {
             Self::RateLimited { retry_after } => Some(*retry_after),
             _ => None,
@@ -146,6 +148,7 @@ pub(crate) fn classify(status: u16, body: &[u8], header_wait: Option<Duration>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jobs::Classify;
 
     #[test]
     fn each_status_has_its_class() {

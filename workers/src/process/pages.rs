@@ -61,10 +61,10 @@ pub enum PageError {
     NoLeague(String),
 }
 
-impl PageError {
+impl jobs::Classify for PageError {
     /// Whether processing again later may succeed (the database was away); a parse
     /// error or an unknown page never will.
-    pub fn is_transient(&self) -> bool {
+    fn is_transient(&self) -> bool {
         matches!(self, PageError::Db(_) | PageError::Fixtures(FixturesError::Db(_)))
     }
 }

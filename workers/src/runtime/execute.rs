@@ -29,9 +29,9 @@ use jobs::{AttemptError, Envelope, OutboxEntry};
 use tracing::Instrument;
 
 use super::breaker;
-use super::failure::JobFailure;
 use super::{EventKind, JobEvent, Runtime, RuntimeError};
 use crate::handlers;
+use jobs::JobFailure;
 
 /// The longest a job's slot waits for its dead letter to be written; past it the
 /// letter goes to the queue backend's outbox.
@@ -168,9 +168,9 @@ impl Runtime {
                 match tokio::time::timeout(limit, run).await {
                     Ok(Ok(r)) => r,
                     Ok(Err(panic)) => {
-                        Err(JobFailure::Transient(format!("handler panicked: {}", panic_message(&panic))))
+                        Err(JobFailure::transient(format!("handler panicked: {}", panic_message(&panic))))
                     }
-                    Err(_) => Err(JobFailure::Transient(format!("timed out after {limit:?}"))),
+                    Err(_) => Err(JobFailure::transient(format!("timed out after {limit:?}"))),
                 }
             }
         };
@@ -209,7 +209,7 @@ impl Runtime {
         let policy = policy_of(&envelope.kind);
         let error = AttemptError {
             attempt: envelope.attempt,
-            error: failure.message().to_owned(),
+            error: failure.message(),
             permanent: failure.is_permanent(),
             started_at,
             failed_at: Utc::now(),
@@ -225,7 +225,7 @@ impl Runtime {
                 self.queues.enqueue(&next, &opts).await?;
                 metrics::counter!("kickoff_jobs_retried_total", labels).increment(1);
                 let event = JobEvent {
-                    error: Some(failure.message().to_owned()),
+                    error: Some(failure.message()),
                     ..JobEvent::of(EventKind::Retried, envelope, queue, worker, started_at)
                 };
                 self.emit(event);

@@ -3,7 +3,6 @@
 
 pub mod breaker;
 mod execute;
-pub mod failure;
 pub mod fence;
 pub mod names;
 pub mod pool;
@@ -17,7 +16,7 @@ use sea_orm::DatabaseConnection;
 use crate::scrape::fetch::{FetchError, HttpFetcher};
 
 pub use execute::Outcome;
-pub use failure::JobFailure;
+
 pub use pool::{PoolSpec, run_pools};
 
 #[derive(Debug, thiserror::Error)]

@@ -20,6 +20,14 @@ pub enum ImportError {
     Db { path: String, source: DbErr },
 }
 
+/// A file or database that failed to answer may answer later (a malformed file is not
+/// an error: its rows are rejected and counted).
+impl jobs::Classify for ImportError {
+    fn is_transient(&self) -> bool {
+        true
+    }
+}
+
 /// A rejected row with the file it came from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FileRejection {

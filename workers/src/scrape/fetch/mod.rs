@@ -87,10 +87,10 @@ pub enum FetchError {
     Limiter(#[from] QueueError),
 }
 
-impl FetchError {
+impl jobs::Classify for FetchError {
     /// Worth another attempt later: everything but a client error (other than 429) and
     /// a bad URL.
-    pub fn is_transient(&self) -> bool {
+    fn is_transient(&self) -> bool {
         match self {
             FetchError::Status { status, .. } => *status == 429 || *status >= 500,
             FetchError::BadUrl(_)
