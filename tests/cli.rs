@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jobs::JobQueue;
+use jobs::testing::redis_url;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -194,10 +195,10 @@ fn import_and_migrate_on_postgres() {
 
 #[test]
 fn trigger_validates_kind_args_and_time() {
+    let redis = redis_url();
     let dir = tempfile::tempdir().unwrap();
     let prefix = format!("{}:", entities::testing::unique_name("kickoff_cli"));
-    let env =
-        [("KICKOFF__QUEUE__URL", "redis://127.0.0.1:6379/0"), ("KICKOFF__QUEUE__PREFIX", prefix.as_str())];
+    let env = [("KICKOFF__QUEUE__URL", redis.as_str()), ("KICKOFF__QUEUE__PREFIX", prefix.as_str())];
     let out = kickoff(dir.path(), &["trigger", "nope"], &env);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("unknown job kind `nope`"), "{}", stderr(&out));
@@ -220,7 +221,7 @@ fn trigger_validates_kind_args_and_time() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let q = jobs::redis_queue::RedisQueues::new(
-            jobs::redis_queue::connect("redis://127.0.0.1:6379/0").await.unwrap(),
+            jobs::redis_queue::connect(&redis_url()).await.unwrap(),
             prefix.clone(),
         );
         q.flush_all().await.unwrap();
@@ -287,6 +288,7 @@ fn replay_queues_the_matching_snapshots() {
 
 #[test]
 fn dlq_commands_list_show_requeue_delete_and_purge() {
+    let redis = redis_url();
     use jobs::catalogue::Probe;
     use jobs::{AnyJob, AttemptError, Envelope};
     use migration::{Migrator, MigratorTrait};
@@ -294,7 +296,7 @@ fn dlq_commands_list_show_requeue_delete_and_purge() {
     let dir = tempfile::tempdir().unwrap();
     let db_url = format!("sqlite://{}", dir.path().join("kickoff.db").display());
     let prefix = format!("{}:", entities::testing::unique_name("kickoff_cli_dlq"));
-    let _cleanup = jobs::testing::PrefixGuard::new("redis://127.0.0.1:6379/0", prefix.clone());
+    let _cleanup = jobs::testing::PrefixGuard::new(redis_url(), prefix.clone());
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let settings = entities::DatabaseSettings {
@@ -323,7 +325,7 @@ fn dlq_commands_list_show_requeue_delete_and_purge() {
     });
     let env = [
         ("KICKOFF__DATABASE__URL", db_url.as_str()),
-        ("KICKOFF__QUEUE__URL", "redis://127.0.0.1:6379/0"),
+        ("KICKOFF__QUEUE__URL", redis.as_str()),
         ("KICKOFF__QUEUE__PREFIX", prefix.as_str()),
     ];
     let list = kickoff(dir.path(), &["dlq", "list", "--error-contains", "CONNECTION"], &env);
@@ -377,6 +379,7 @@ fn dlq_commands_list_show_requeue_delete_and_purge() {
 
 #[test]
 fn scheduler_refuses_a_bad_file_naming_entry_and_field() {
+    let redis = redis_url();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("schedules.toml");
     std::fs::write(
@@ -385,16 +388,15 @@ fn scheduler_refuses_a_bad_file_naming_entry_and_field() {
          [[schedule]]\nname = \"broken\"\ncron = \"0 61 * * * *\"\njob = { kind = \"settle_bets\" }\n",
     )
     .unwrap();
-    let env = [("KICKOFF__QUEUE__URL", "redis://127.0.0.1:6379/0")];
+    let env = [("KICKOFF__QUEUE__URL", redis.as_str())];
     let out = kickoff(dir.path(), &["scheduler", "--file", file.to_str().unwrap(), "--list"], &env);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("entry `broken`, field `cron`"), "{}", stderr(&out));
     // The repository's own table is valid and lists every entry with a next fire time.
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("schedules.toml");
     let prefix = format!("{}:", entities::testing::unique_name("kickoff_cli_sched"));
-    let _cleanup = jobs::testing::PrefixGuard::new("redis://127.0.0.1:6379/0", prefix.clone());
-    let env =
-        [("KICKOFF__QUEUE__URL", "redis://127.0.0.1:6379/0"), ("KICKOFF__QUEUE__PREFIX", prefix.as_str())];
+    let _cleanup = jobs::testing::PrefixGuard::new(redis_url(), prefix.clone());
+    let env = [("KICKOFF__QUEUE__URL", redis.as_str()), ("KICKOFF__QUEUE__PREFIX", prefix.as_str())];
     let list = kickoff(dir.path(), &["scheduler", "--file", repo.to_str().unwrap(), "--list"], &env);
     assert!(list.status.success(), "{}", stderr(&list));
     let table = stdout(&list);

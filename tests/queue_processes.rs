@@ -24,8 +24,6 @@ use jobs::testing::OwnRedis;
 use jobs::{AnyJob, Envelope, QueueClient, queues};
 use migration::{Migrator, MigratorTrait};
 
-const SHARED_REDIS: &str = "redis://127.0.0.1:6379/0";
-
 /// Where the processes' queues live.
 enum QueueAt<'a> {
     Redis(&'a str),
@@ -303,12 +301,12 @@ async fn many_workers_share_10k_jobs(at: QueueAt<'_>, processes: usize, max_twic
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_worker_processes_run_10k_jobs_once_each() {
-    many_workers_share_10k_jobs(QueueAt::Redis(SHARED_REDIS), 2, 0).await;
+    many_workers_share_10k_jobs(QueueAt::Redis(&jobs::testing::redis_url()), 2, 0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_worker_processes_run_10k_jobs_once_each() {
-    many_workers_share_10k_jobs(QueueAt::Redis(SHARED_REDIS), 4, 0).await;
+    many_workers_share_10k_jobs(QueueAt::Redis(&jobs::testing::redis_url()), 4, 0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -318,7 +316,7 @@ async fn two_worker_processes_on_the_embedded_queue_run_all_10k_jobs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_workers_jobs_complete_on_another_worker() {
-    killed_worker(QueueAt::Redis(SHARED_REDIS)).await;
+    killed_worker(QueueAt::Redis(&jobs::testing::redis_url())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -349,7 +347,7 @@ async fn killed_worker(at: QueueAt<'_>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_finished_before_a_kill_is_not_run_again() {
-    finished_then_killed(QueueAt::Redis(SHARED_REDIS)).await;
+    finished_then_killed(QueueAt::Redis(&jobs::testing::redis_url())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -381,7 +379,7 @@ async fn finished_then_killed(at: QueueAt<'_>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_poison_job_becomes_a_dead_letter_instead_of_killing_workers_forever() {
-    poison(QueueAt::Redis(SHARED_REDIS)).await;
+    poison(QueueAt::Redis(&jobs::testing::redis_url())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -433,7 +431,7 @@ async fn poison(at: QueueAt<'_>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_in_flight_jobs_finish_and_loses_nothing() {
-    sigterm(QueueAt::Redis(SHARED_REDIS)).await;
+    sigterm(QueueAt::Redis(&jobs::testing::redis_url())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -460,7 +458,7 @@ async fn sigterm(at: QueueAt<'_>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopping_workers_long_job_is_not_taken_by_another_worker() {
-    draining(QueueAt::Redis(SHARED_REDIS)).await;
+    draining(QueueAt::Redis(&jobs::testing::redis_url())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -470,7 +468,7 @@ async fn a_stopping_workers_long_job_is_not_taken_on_the_embedded_queue() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_workers_waiting_jobs_are_not_taken_by_another_worker() {
-    full(QueueAt::Redis(SHARED_REDIS)).await;
+    full(QueueAt::Redis(&jobs::testing::redis_url())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -516,7 +514,7 @@ async fn draining(at: QueueAt<'_>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_longer_than_the_grace_period_is_handed_back_at_once() {
-    past_grace(QueueAt::Redis(SHARED_REDIS)).await;
+    past_grace(QueueAt::Redis(&jobs::testing::redis_url())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -554,7 +552,7 @@ async fn past_grace(at: QueueAt<'_>) {
 /// minutes silent and run their jobs a second time.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_whose_clock_runs_ten_minutes_ahead_takes_no_live_workers_job() {
-    let mut s = Setup::new(QueueAt::Redis(SHARED_REDIS)).await;
+    let mut s = Setup::new(QueueAt::Redis(&jobs::testing::redis_url())).await;
     let a = s.worker(2, "a.log");
     s.enqueue_probes(2, Probe { sleep_ms: 10_000, ..probe("skew") }, EnqueueOptions::default()).await;
     s.wait_started("skew", 2).await;
@@ -578,7 +576,7 @@ async fn a_worker_whose_clock_runs_ten_minutes_ahead_takes_no_live_workers_job()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn burst_of_20k_jobs_to_an_idle_worker_is_processed() {
-    burst(QueueAt::Redis(SHARED_REDIS)).await;
+    burst(QueueAt::Redis(&jobs::testing::redis_url())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -639,7 +637,7 @@ async fn claims(s: &Setup) -> Vec<(i64, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_schedulers_fire_each_tick_once_and_report_missed_ticks() {
-    schedulers_fire_each_tick_once(QueueAt::Redis(SHARED_REDIS)).await;
+    schedulers_fire_each_tick_once(QueueAt::Redis(&jobs::testing::redis_url())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -720,7 +718,7 @@ async fn two_worker_processes_share_one_domain_budget() {
         poem::Route::new().at("/feed/:n", poem::get(count_arrival)).data((arrivals.clone(), Instant::now()));
     tokio::spawn(async move { poem::Server::new_with_acceptor(acceptor).run(app).await });
 
-    let mut s = Setup::new(QueueAt::Redis(SHARED_REDIS)).await;
+    let mut s = Setup::new(QueueAt::Redis(&jobs::testing::redis_url())).await;
     // 120 requests a minute (one per 500 ms), bursts of 2, for every domain.
     for i in 0..2 {
         let mut cmd =
@@ -766,7 +764,7 @@ async fn two_worker_processes_share_one_domain_budget() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_serves_its_job_metrics() {
-    let mut s = Setup::new(QueueAt::Redis(SHARED_REDIS)).await;
+    let mut s = Setup::new(QueueAt::Redis(&jobs::testing::redis_url())).await;
     let port = free_port();
     let bind = format!("127.0.0.1:{port}");
     s.spawn(&["worker", "--queues", "maintenance", "--metrics-bind", &bind], "m.log");

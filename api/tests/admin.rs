@@ -14,7 +14,7 @@ use entities::testing::TestDb;
 use jobs::dead_letters;
 use jobs::redis_queue::{RedisQueues, connect};
 use jobs::schedule::Schedules;
-use jobs::testing::PrefixGuard;
+use jobs::testing::{PrefixGuard, redis_url};
 use jobs::{AttemptError, Envelope, QueueClient};
 use migration::{Migrator, MigratorTrait};
 use poem::endpoint::BoxEndpoint;
@@ -40,10 +40,6 @@ cron = "0 0 * * * *"
 enabled = false
 job = { kind = "probe", args = { tag = "hourly" } }
 "#;
-
-fn redis_url() -> String {
-    std::env::var("KICKOFF_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into())
-}
 
 struct Harness {
     db: TestDb,

@@ -158,8 +158,7 @@ mod tests {
     /// counted, over several passes.
     #[tokio::test]
     async fn long_outages_are_counted_in_full() {
-        let redis =
-            std::env::var("KICKOFF_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into());
+        let redis = jobs::testing::redis_url();
         let prefix = format!("kickoff_sched_test_{}_{}:", std::process::id(), ulid::Ulid::generate());
         let queues = RedisQueues::new(connect(&redis).await.unwrap(), prefix);
         let schedules = Schedules::parse(

@@ -67,7 +67,7 @@ async fn collect_results_fans_out_to_scrape_and_process() {
     let db = TestDb::new(Engine::Postgres).await;
     Migrator::up(&db.conn, None).await.unwrap();
     let prefix = format!("{}:", unique_name("kickoff_fanout"));
-    let redis = std::env::var("KICKOFF_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into());
+    let redis = jobs::testing::redis_url();
     let _cleanup = jobs::testing::PrefixGuard::new(redis.clone(), prefix.clone());
     let queues = RedisQueues::new(connect(&redis).await.unwrap(), prefix);
     let scrape = ScrapeSettings { football_data_url: serve_samples().await, ..ScrapeSettings::default() };

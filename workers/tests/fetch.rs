@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use entities::testing::unique_name;
 use jobs::QueueClient;
 use jobs::redis_queue::{RedisQueues, connect};
+use jobs::testing::redis_url;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::web::Data;
 use poem::{EndpointExt, Response, Route, Server, get, handler, http::StatusCode};
@@ -20,10 +21,6 @@ use tokio::io::AsyncWriteExt;
 use workers::scrape::fetch::breaker::BreakerState;
 use workers::scrape::fetch::{FetchError, FetchRequest, Fetcher, HttpFetcher};
 use workers::settings::{DomainBudget, ScrapeSettings};
-
-fn redis_url() -> String {
-    std::env::var("KICKOFF_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".to_owned())
-}
 
 /// What the site has seen and how it behaves.
 #[derive(Default)]

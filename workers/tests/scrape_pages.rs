@@ -208,7 +208,7 @@ async fn changed_matches_are_published_on_redis() {
     use futures::StreamExt;
     let db = TestDb::new(Engine::Sqlite).await;
     Migrator::up(&db.conn, None).await.unwrap();
-    let redis = std::env::var("KICKOFF_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into());
+    let redis = jobs::testing::redis_url();
     let prefix = format!("{}:", unique_name("kickoff_live"));
     let _cleanup = jobs::testing::PrefixGuard::new(redis.clone(), prefix.clone());
     let queues: QueueClient = jobs::redis_queue::RedisQueues::new(
