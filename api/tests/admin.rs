@@ -4,82 +4,19 @@
 // Test code: a panic is how it reports.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use api::auth::jwt::{self, Claims};
+use api::ApiSettings;
 use api::auth::keys;
-use api::{ApiSettings, ApiState, AuthSettings, app};
 use chrono::Utc;
 use entities::Engine;
 use entities::enums::Role;
-use entities::testing::TestDb;
 use jobs::dead_letters;
-use jobs::redis_queue::{RedisQueues, connect};
-use jobs::schedule::Schedules;
-use jobs::testing::{PrefixGuard, redis_url};
 use jobs::{AttemptError, Envelope, QueueClient};
-use migration::{Migrator, MigratorTrait};
-use poem::endpoint::BoxEndpoint;
-use poem::test::TestClient;
-use poem::{EndpointExt, Response};
-use secrecy::SecretString;
 use serde_json::{Value as Json, json};
 
 #[macro_use]
 mod common;
 
-const SECRET: &str = "test-secret-of-the-jwts-at-least-32-bytes";
-
-const SCHEDULES: &str = r#"
-[[schedule]]
-name = "settle"
-cron = "0 */15 * * * *"
-job = { kind = "settle_bets" }
-
-[[schedule]]
-name = "probe"
-cron = "0 0 * * * *"
-enabled = false
-job = { kind = "probe", args = { tag = "hourly" } }
-"#;
-
-struct Harness {
-    db: TestDb,
-    queues: QueueClient,
-    cli: TestClient<BoxEndpoint<'static, Response>>,
-    member: String,
-    reader: String,
-    operator: String,
-    admin: String,
-    _guard: PrefixGuard,
-}
-
-async fn harness_with(engine: Engine, api: ApiSettings) -> Harness {
-    let db = TestDb::new(engine).await;
-    Migrator::up(&db.conn, None).await.unwrap();
-    let prefix = format!("kickoff_admin_test_{}:", ulid::Ulid::generate());
-    let guard = PrefixGuard::new(redis_url(), prefix.clone());
-    let queues: QueueClient = RedisQueues::new(connect(&redis_url()).await.unwrap(), prefix).into();
-    let auth = AuthSettings { jwt_secret: SecretString::from(SECRET) };
-    let state = ApiState::new(db.conn.clone())
-        .with_queues(queues.clone())
-        .with_schedules(Schedules::parse(SCHEDULES).unwrap())
-        .with_settings(api, auth);
-    let cli = TestClient::new(app(state).map_to_response().boxed());
-    let key = |name: &'static str, role| {
-        let conn = db.conn.clone();
-        async move { keys::create(&conn, name, role).await.unwrap().1 }
-    };
-    let (member, reader, operator, admin) = (
-        key("member", Role::Member).await,
-        key("reader", Role::Reader).await,
-        key("operator", Role::Operator).await,
-        key("admin", Role::Admin).await,
-    );
-    Harness { db, queues, cli, member, reader, operator, admin, _guard: guard }
-}
-
-async fn harness(engine: Engine) -> Harness {
-    harness_with(engine, ApiSettings { rate_limit_per_minute: 0, ..ApiSettings::default() }).await
-}
+use common::harness::{Harness, SECRET, harness, harness_with};
 
 /// Who calls: nobody, or a key or token in one of the two headers.
 #[derive(Clone, Copy, Debug)]
@@ -145,15 +82,9 @@ impl Harness {
     }
 }
 
+/// A JWT of `role` for `{role}@example.com`.
 fn token(role: &str, exp_in: i64, secret: &str) -> String {
-    let claims = Claims {
-        sub: "5a1e-user".into(),
-        email: Some(format!("{role}@example.com")),
-        role: Some(role.into()),
-        exp: Utc::now().timestamp() + exp_in,
-        app_metadata: None,
-    };
-    jwt::sign(&claims, secret.as_bytes()).unwrap()
+    common::harness::token(&format!("{role}@example.com"), role, exp_in, secret)
 }
 
 /// Every admin endpoint: method, path, body, the least role allowed, and the status an

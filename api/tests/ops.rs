@@ -7,63 +7,22 @@
 
 use api::auth::jwt::{self, Claims};
 use api::auth::keys;
-use api::{ApiSettings, ApiState, AuthSettings, app};
 use chrono::Utc;
 use entities::Engine;
 use entities::enums::Role;
-use entities::testing::TestDb;
-use jobs::QueueClient;
-use jobs::redis_queue::{RedisQueues, connect};
-use jobs::schedule::Schedules;
-use jobs::testing::{PrefixGuard, redis_url};
-use migration::{Migrator, MigratorTrait};
-use poem::endpoint::BoxEndpoint;
 use poem::http::header;
-use poem::test::TestClient;
-use poem::{EndpointExt, Response};
-use secrecy::SecretString;
 
-const SECRET: &str = "test-secret-of-the-jwts-at-least-32-bytes";
+mod common;
 
-const SCHEDULES: &str = r#"
-[[schedule]]
-name = "settle"
-cron = "0 */15 * * * *"
-job = { kind = "settle_bets" }
-"#;
-
-struct Harness {
-    db: TestDb,
-    queues: QueueClient,
-    cli: TestClient<BoxEndpoint<'static, Response>>,
-    _guard: PrefixGuard,
-}
+use common::harness::{Harness, SECRET};
 
 async fn harness() -> Harness {
-    let db = TestDb::new(Engine::Sqlite).await;
-    Migrator::up(&db.conn, None).await.unwrap();
-    let prefix = format!("kickoff_ops_test_{}:", ulid::Ulid::generate());
-    let guard = PrefixGuard::new(redis_url(), prefix.clone());
-    let queues: QueueClient = RedisQueues::new(connect(&redis_url()).await.unwrap(), prefix).into();
-    let settings = ApiSettings { rate_limit_per_minute: 0, ..ApiSettings::default() };
-    let state = ApiState::new(db.conn.clone())
-        .with_queues(queues.clone())
-        .with_schedules(Schedules::parse(SCHEDULES).unwrap())
-        .with_settings(settings, AuthSettings { jwt_secret: SecretString::from(SECRET) });
-    let cli = TestClient::new(app(state).map_to_response().boxed());
-    Harness { db, queues, cli, _guard: guard }
+    common::harness::harness(Engine::Sqlite).await
 }
 
-/// A Supabase-format JWT for `email` with `role`, expiring `exp_in` seconds from now.
+/// A JWT for `email` with `role`, expiring `exp_in` seconds from now.
 fn token(email: &str, role: &str, exp_in: i64) -> String {
-    let claims = Claims {
-        sub: "5a1e-user".into(),
-        email: Some(email.into()),
-        role: Some(role.into()),
-        exp: Utc::now().timestamp() + exp_in,
-        app_metadata: None,
-    };
-    jwt::sign(&claims, SECRET.as_bytes()).unwrap()
+    common::harness::token(email, role, exp_in, SECRET)
 }
 
 fn url_encode(v: &str) -> String {
