@@ -29,16 +29,6 @@ pub trait Job: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'static
     const POLICY: JobPolicy;
 }
 
-macro_rules! job {
-    ($ty:ty, $kind:literal, $queue:expr, $policy:expr) => {
-        impl Job for $ty {
-            const KIND: &'static str = $kind;
-            const QUEUE: &'static str = $queue;
-            const POLICY: JobPolicy = $policy;
-        }
-    };
-}
-
 /// Fan-out: one scrape job per league of football-data.co.uk results.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -50,7 +40,6 @@ pub struct CollectResults {
     #[serde(default)]
     pub season: Option<String>,
 }
-job!(CollectResults, "collect_results", queues::COLLECT, JobPolicy::new(3, 1_000, 60, 60));
 
 /// Fan-out: one `scrape_page` per configured fixture source and league.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -69,7 +58,6 @@ pub struct CollectFixtures {
     #[serde(default)]
     pub date: Option<chrono::NaiveDate>,
 }
-job!(CollectFixtures, "collect_fixtures", queues::COLLECT, JobPolicy::new(3, 1_000, 60, 60));
 
 /// Fetch one football-data.co.uk CSV and store it as a snapshot.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -80,7 +68,6 @@ pub struct ScrapeFootballData {
     /// Season code, `2324`.
     pub season: String,
 }
-job!(ScrapeFootballData, "scrape_football_data", queues::SCRAPE, JobPolicy::new(5, 2_000, 300, 120));
 
 /// Fetch one page of a scraped source and store it as a snapshot; its processing
 /// follows. `source` is `{site}:{page}` or `{site}:{page}:{league}:{season}`
@@ -91,7 +78,6 @@ pub struct ScrapePage {
     pub source: String,
     pub url: String,
 }
-job!(ScrapePage, "scrape_page", queues::SCRAPE, JobPolicy::new(5, 2_000, 300, 120));
 
 /// Read one league's match-odds markets from the Betfair Exchange and store them as a
 /// snapshot; its processing follows.
@@ -104,7 +90,6 @@ pub struct ScrapeBetfair {
     #[serde(default)]
     pub season: Option<String>,
 }
-job!(ScrapeBetfair, "scrape_betfair", queues::SCRAPE, JobPolicy::new(5, 2_000, 300, 120));
 
 /// Turn a stored snapshot into entities.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -112,7 +97,6 @@ job!(ScrapeBetfair, "scrape_betfair", queues::SCRAPE, JobPolicy::new(5, 2_000, 3
 pub struct ProcessSnapshot {
     pub snapshot_id: i64,
 }
-job!(ProcessSnapshot, "process_snapshot", queues::PROCESS, JobPolicy::new(3, 1_000, 60, 300));
 
 /// Predict the given matches (all upcoming ones when empty).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -121,7 +105,6 @@ pub struct RunInference {
     #[serde(default)]
     pub match_ids: Vec<i64>,
 }
-job!(RunInference, "run_inference", queues::INFERENCE, JobPolicy::new(3, 1_000, 60, 300));
 
 /// Send one value bet to its subscribers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -133,13 +116,11 @@ pub struct NotifyValueBet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<i64>,
 }
-job!(NotifyValueBet, "notify_value_bet", queues::NOTIFY, JobPolicy::new(8, 1_000, 600, 60));
 
 /// Settle pending value bets of finished matches.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettleBets {}
-job!(SettleBets, "settle_bets", queues::SETTLE, JobPolicy::new(3, 5_000, 300, 300));
 
 /// Refit a model (all models when absent).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -148,7 +129,6 @@ pub struct TrainModel {
     #[serde(default)]
     pub model: Option<String>,
 }
-job!(TrainModel, "train_model", queues::TRAIN, JobPolicy::new(2, 60_000, 600, 3_600));
 
 /// Housekeeping.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -170,7 +150,6 @@ pub enum MaintenanceTask {
 pub struct Maintenance {
     pub task: MaintenanceTask,
 }
-job!(Maintenance, "maintenance", queues::MAINTENANCE, JobPolicy::new(3, 5_000, 300, 600));
 
 /// Test and benchmark job: does nothing, or fails as told.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -199,24 +178,60 @@ pub struct Probe {
     #[serde(default)]
     pub abort: bool,
 }
-job!(Probe, "probe", queues::MAINTENANCE, JobPolicy::new(4, 500, 5, 30));
 
-/// Every job kind, tagged by its kind name: `{"kind": "collect_results", "args": {...}}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", content = "args", rename_all = "snake_case", deny_unknown_fields)]
-pub enum AnyJob {
-    CollectResults(CollectResults),
-    CollectFixtures(CollectFixtures),
-    ScrapeFootballData(ScrapeFootballData),
-    ScrapePage(ScrapePage),
-    ScrapeBetfair(ScrapeBetfair),
-    ProcessSnapshot(ProcessSnapshot),
-    RunInference(RunInference),
-    NotifyValueBet(NotifyValueBet),
-    SettleBets(SettleBets),
-    TrainModel(TrainModel),
-    Maintenance(Maintenance),
-    Probe(Probe),
+// The catalogue: one line per kind (its payload type, kind name, queue and policy)
+// makes the type a `Job` and gives it its place in `AnyJob`, `KINDS`, `args_schema` and
+// `AnyJob::kind`. A kind's name is part of the stored data, never derived from its type
+// name; a test checks that it matches `AnyJob`'s tag.
+macro_rules! catalogue {
+    ($($ty:ident: $kind:literal, $queue:expr, $policy:expr;)*) => {
+        $(impl Job for $ty {
+            const KIND: &'static str = $kind;
+            const QUEUE: &'static str = $queue;
+            const POLICY: JobPolicy = $policy;
+        })*
+
+        /// Every job kind, tagged by its kind name: `{"kind": "collect_results", "args": {...}}`.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+        #[serde(tag = "kind", content = "args", rename_all = "snake_case", deny_unknown_fields)]
+        pub enum AnyJob {
+            $($ty($ty),)*
+        }
+
+        /// Kind name, queue and policy of every job kind.
+        pub const KINDS: [(&str, &str, JobPolicy); [$($kind),*].len()] = [$(($ty::KIND, $ty::QUEUE, $ty::POLICY)),*];
+
+        /// The JSON schema of a kind's arguments.
+        pub fn args_schema(kind: &str) -> Option<Schema> {
+            Some(match kind {
+                $($ty::KIND => schema_for!($ty),)*
+                _ => return None,
+            })
+        }
+
+        impl AnyJob {
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(AnyJob::$ty(_) => $ty::KIND,)*
+                }
+            }
+        }
+    };
+}
+
+catalogue! {
+    CollectResults: "collect_results", queues::COLLECT, JobPolicy::new(3, 1_000, 60, 60);
+    CollectFixtures: "collect_fixtures", queues::COLLECT, JobPolicy::new(3, 1_000, 60, 60);
+    ScrapeFootballData: "scrape_football_data", queues::SCRAPE, JobPolicy::new(5, 2_000, 300, 120);
+    ScrapePage: "scrape_page", queues::SCRAPE, JobPolicy::new(5, 2_000, 300, 120);
+    ScrapeBetfair: "scrape_betfair", queues::SCRAPE, JobPolicy::new(5, 2_000, 300, 120);
+    ProcessSnapshot: "process_snapshot", queues::PROCESS, JobPolicy::new(3, 1_000, 60, 300);
+    RunInference: "run_inference", queues::INFERENCE, JobPolicy::new(3, 1_000, 60, 300);
+    NotifyValueBet: "notify_value_bet", queues::NOTIFY, JobPolicy::new(8, 1_000, 600, 60);
+    SettleBets: "settle_bets", queues::SETTLE, JobPolicy::new(3, 5_000, 300, 300);
+    TrainModel: "train_model", queues::TRAIN, JobPolicy::new(2, 60_000, 600, 3_600);
+    Maintenance: "maintenance", queues::MAINTENANCE, JobPolicy::new(3, 5_000, 300, 600);
+    Probe: "probe", queues::MAINTENANCE, JobPolicy::new(4, 500, 5, 30);
 }
 
 /// A job that could not be built from its kind and arguments.
@@ -227,22 +242,6 @@ pub enum JobError {
     #[error("invalid arguments for `{kind}`: {message}")]
     InvalidArgs { kind: String, message: String },
 }
-
-/// Kind name, queue and policy of every job kind.
-pub const KINDS: [(&str, &str, JobPolicy); 12] = [
-    (CollectResults::KIND, CollectResults::QUEUE, CollectResults::POLICY),
-    (CollectFixtures::KIND, CollectFixtures::QUEUE, CollectFixtures::POLICY),
-    (ScrapeFootballData::KIND, ScrapeFootballData::QUEUE, ScrapeFootballData::POLICY),
-    (ScrapePage::KIND, ScrapePage::QUEUE, ScrapePage::POLICY),
-    (ScrapeBetfair::KIND, ScrapeBetfair::QUEUE, ScrapeBetfair::POLICY),
-    (ProcessSnapshot::KIND, ProcessSnapshot::QUEUE, ProcessSnapshot::POLICY),
-    (RunInference::KIND, RunInference::QUEUE, RunInference::POLICY),
-    (NotifyValueBet::KIND, NotifyValueBet::QUEUE, NotifyValueBet::POLICY),
-    (SettleBets::KIND, SettleBets::QUEUE, SettleBets::POLICY),
-    (TrainModel::KIND, TrainModel::QUEUE, TrainModel::POLICY),
-    (Maintenance::KIND, Maintenance::QUEUE, Maintenance::POLICY),
-    (Probe::KIND, Probe::QUEUE, Probe::POLICY),
-];
 
 /// The policy of a kind.
 pub fn policy_of(kind: &str) -> Option<JobPolicy> {
@@ -266,25 +265,6 @@ pub fn queue_of(kind: &str) -> Option<&'static str> {
     KINDS.iter().find(|(k, _, _)| *k == kind).map(|(_, q, _)| *q)
 }
 
-/// The JSON schema of a kind's arguments.
-pub fn args_schema(kind: &str) -> Option<Schema> {
-    Some(match kind {
-        CollectResults::KIND => schema_for!(CollectResults),
-        CollectFixtures::KIND => schema_for!(CollectFixtures),
-        ScrapeFootballData::KIND => schema_for!(ScrapeFootballData),
-        ScrapePage::KIND => schema_for!(ScrapePage),
-        ScrapeBetfair::KIND => schema_for!(ScrapeBetfair),
-        ProcessSnapshot::KIND => schema_for!(ProcessSnapshot),
-        RunInference::KIND => schema_for!(RunInference),
-        NotifyValueBet::KIND => schema_for!(NotifyValueBet),
-        SettleBets::KIND => schema_for!(SettleBets),
-        TrainModel::KIND => schema_for!(TrainModel),
-        Maintenance::KIND => schema_for!(Maintenance),
-        Probe::KIND => schema_for!(Probe),
-        _ => return None,
-    })
-}
-
 impl AnyJob {
     /// Builds a job from a kind name and JSON arguments (`null` means no arguments).
     pub fn from_parts(kind: &str, args: serde_json::Value) -> Result<Self, JobError> {
@@ -295,23 +275,6 @@ impl AnyJob {
         let args = if args.is_null() { serde_json::json!({}) } else { args };
         serde_json::from_value(serde_json::json!({ "kind": kind, "args": args }))
             .map_err(|e| JobError::InvalidArgs { kind: kind.to_owned(), message: e.to_string() })
-    }
-
-    pub fn kind(&self) -> &'static str {
-        match self {
-            AnyJob::CollectResults(_) => CollectResults::KIND,
-            AnyJob::CollectFixtures(_) => CollectFixtures::KIND,
-            AnyJob::ScrapeFootballData(_) => ScrapeFootballData::KIND,
-            AnyJob::ScrapePage(_) => ScrapePage::KIND,
-            AnyJob::ScrapeBetfair(_) => ScrapeBetfair::KIND,
-            AnyJob::ProcessSnapshot(_) => ProcessSnapshot::KIND,
-            AnyJob::RunInference(_) => RunInference::KIND,
-            AnyJob::NotifyValueBet(_) => NotifyValueBet::KIND,
-            AnyJob::SettleBets(_) => SettleBets::KIND,
-            AnyJob::TrainModel(_) => TrainModel::KIND,
-            AnyJob::Maintenance(_) => Maintenance::KIND,
-            AnyJob::Probe(_) => Probe::KIND,
-        }
     }
 
     pub fn queue(&self) -> &'static str {
@@ -359,6 +322,18 @@ mod tests {
         assert!(e.to_string().contains("unknown field `extra`"), "{e}");
         let e = AnyJob::from_parts("scrape_football_data", json!({"league": "E0"})).unwrap_err();
         assert!(e.to_string().contains("missing field `season`"), "{e}");
+    }
+
+    #[test]
+    fn every_kind_name_is_its_tag_in_any_job() {
+        for (kind, _, _) in KINDS {
+            // A kind with required arguments fails on them; a kind name that is not
+            // `AnyJob`'s tag would fail as an unknown variant.
+            match AnyJob::from_parts(kind, json!({})) {
+                Ok(job) => assert_eq!(job.kind(), kind),
+                Err(e) => assert!(e.to_string().contains("missing field"), "{kind}: {e}"),
+            }
+        }
     }
 
     #[test]

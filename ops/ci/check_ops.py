@@ -69,7 +69,8 @@ def job_timeouts():
     with open(os.path.join(ROOT, "jobs", "src", "catalogue.rs"), encoding="utf-8") as f:
         text = f.read()
     longest = {}
-    pattern = r'job!\(\w+, "\w+", queues::(\w+), JobPolicy::new\(\s*[\d_]+,\s*[\d_]+,\s*[\d_]+,\s*([\d_]+)\s*\)\)'
+    # One line per kind in `catalogue!`: `Type: "kind", queues::QUEUE, JobPolicy::new(attempts, base, cap, timeout);`
+    pattern = r'\w+: "\w+", queues::(\w+), JobPolicy::new\(\s*[\d_]+,\s*[\d_]+,\s*[\d_]+,\s*([\d_]+)\s*\);'
     for queue, secs in re.findall(pattern, text):
         q = queue.lower()
         longest[q] = max(longest.get(q, 0), int(secs.replace("_", "")))
