@@ -23,10 +23,11 @@ apt_install() {
 # PostgreSQL's server programs (initdb, pg_ctl) are not on PATH on Debian.
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
+have python3 || apt_install python3
 { have chromium && have chromedriver; } || apt_install chromium chromium-driver
 have faketime || apt_install faketime
 { have redis-server && have redis-cli; } || apt_install redis-server
-{ [ -n "$(pg_bin)" ] && have pg_isready; } || apt_install postgresql
+{ [ -n "$(pg_bin)" ] && have psql; } || apt_install postgresql
 
 private=${KICKOFF_TEST_PRIVATE:-0}
 run=$(mktemp -d "${TMPDIR:-/tmp}/kickoff-test.XXXXXX")
@@ -38,10 +39,14 @@ stop() {
   rm -rf "$run"
 }
 trap stop EXIT
+# A stop by signal goes through the EXIT trap too, so nothing started is left running.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # initdb refuses to run as root: the private cluster belongs to `postgres` (the
-# package's user), or to a user made for it.
-as_owner() { if [ -n "$pg_owner" ]; then runuser -u "$pg_owner" -- "$@"; else "$@"; fi; }
+# package's user), or to a user made for it. It runs from the run directory, which that
+# user can read (a checkout under /root cannot be).
+as_owner() { if [ -n "$pg_owner" ]; then (cd "$run" && runuser -u "$pg_owner" -- "$@"); else "$@"; fi; }
 
 if [ -z "${KICKOFF_TEST_REDIS_URL:-}" ]; then
   if [ "$private" != 1 ] && redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
@@ -58,8 +63,10 @@ if [ -z "${KICKOFF_TEST_REDIS_URL:-}" ]; then
 fi
 
 if [ -z "${KICKOFF_TEST_PG_URL:-}" ]; then
-  if [ "$private" != 1 ] && pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
-    export KICKOFF_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres
+  shared=postgres://postgres@127.0.0.1:5432/postgres
+  # A server that answers but refuses the tests' login (a password) does not count.
+  if [ "$private" != 1 ] && psql "$shared" -qAtc 'SELECT 1' >/dev/null 2>&1; then
+    export KICKOFF_TEST_PG_URL=$shared
   else
     if [ "$(id -u)" -eq 0 ]; then
       pg_owner=postgres
@@ -70,7 +77,8 @@ if [ -z "${KICKOFF_TEST_PG_URL:-}" ]; then
     if [ -n "$pg_owner" ]; then chown "$pg_owner" "$run/pg"; fi
     as_owner "$(pg_bin)/initdb" -D "$run/pg" -U postgres --auth=trust >/dev/null
     as_owner "$(pg_bin)/pg_ctl" -D "$run/pg" -l "$run/pg/server.log" -w \
-      -o "-p $port -k $run/pg -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start >/dev/null
+      -o "-p $port -k $run/pg -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start >/dev/null ||
+      { cat "$run/pg/server.log" >&2; exit 1; }
     export KICKOFF_TEST_PG_URL="postgres://postgres@127.0.0.1:$port/postgres"
     echo "private PostgreSQL on port $port" >&2
   fi

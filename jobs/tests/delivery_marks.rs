@@ -75,3 +75,26 @@ async fn concurrent_marks_share_script_calls_and_each_gets_its_own_answer() {
         assert_eq!(d.deliveries, if i == 0 { 4 } else { 2 }, "task t{i}");
     }
 }
+
+/// A mark that fails in Redis (here its key holds a string) fails only its own caller;
+/// the marks batched with it are written and answered.
+#[tokio::test]
+async fn a_failing_mark_fails_only_its_caller() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = OwnRedis::start(dir.path(), &["--save", "", "--appendonly", "no"]);
+    let q: QueueClient = RedisQueues::new(connect(&server.url()).await.unwrap(), "marks:").into();
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut conn = client.get_connection().unwrap();
+    let _: () = redis::cmd("SET").arg("marks:maintenance:run:bad").arg("x").query(&mut conn).unwrap();
+
+    let (a, bad, b) = tokio::join!(
+        q.begin_delivery(queues::MAINTENANCE, "a"),
+        q.begin_delivery(queues::MAINTENANCE, "bad"),
+        q.begin_delivery(queues::MAINTENANCE, "b"),
+    );
+    assert_eq!(a.unwrap().deliveries, 1);
+    assert_eq!(b.unwrap().deliveries, 1);
+    let e = bad.unwrap_err();
+    assert!(e.to_string().contains("marks:maintenance:run:bad"), "{e}");
+    assert_eq!(q.begin_delivery(queues::MAINTENANCE, "a").await.unwrap().deliveries, 2);
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The chaos suite (tests/chaos.rs): real worker and scheduler processes over their own
 # Redis (a free port) or the embedded queue, faults injected mid-run, one table line per
-# fault. CI runs it at small size through `cargo test --workspace`.
+# fault. CI runs it at small size through `ops/test.sh`.
 #   ops/chaos/run.sh            the CI size
 #   ops/chaos/run.sh --full     2,000 jobs, 10 rounds of each fault, 60 s outages
 #   ops/chaos/run.sh --random   the randomized run: 10,000 jobs under random faults for

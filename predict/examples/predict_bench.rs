@@ -1,6 +1,6 @@
 //! Prediction-core timings on real data:
 //!
-//!     cargo run --release -p workers --example predict_bench -- [DIR] [LEAGUE] [REPS]
+//!     cargo run --release -p predict --example predict_bench -- [DIR] [LEAGUE] [REPS]
 //!
 //! 1. One Dixon-Coles fit on the last three seasons of LEAGUE (default `E0`) read from the
 //!    football-data.co.uk CSVs `LEAGUE_*.csv` in DIR (default `data/football-data`), after

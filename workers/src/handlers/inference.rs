@@ -80,6 +80,8 @@ pub async fn retrain(rt: &Runtime, job: &TrainModel) -> Result<(), JobFailure> {
         .await
         .map_err(|e| JobFailure::transient(e).context("training thread"))?
         .map_err(JobFailure::permanent)?;
+    // Transient whatever the registry says: registering only writes the database, and a
+    // retry trains and writes again.
     let version = registry::register(&rt.db, &rt.predict.model_name, &trained.model, trained.metrics, true)
         .await
         .map_err(JobFailure::transient)?;

@@ -16,7 +16,6 @@ use sea_orm::DatabaseConnection;
 use crate::scrape::fetch::{FetchError, HttpFetcher};
 
 pub use execute::Outcome;
-
 pub use pool::{PoolSpec, run_pools};
 
 #[derive(Debug, thiserror::Error)]
@@ -323,9 +322,8 @@ impl Runtime {
         self.events.subscribe()
     }
 
-    /// Tells in-process subscribers about an outcome; dead letters also go out on
-    /// `{prefix}events` for other processes (best effort).
-    /// Publishes a dead letter's event to the other processes (`events` channel).
+    /// Publishes a dead letter's event on `{prefix}events` for the other processes (best
+    /// effort).
     pub(crate) async fn publish_dead_letter(&self, event: &JobEvent) {
         match serde_json::to_string(event) {
             Ok(payload) => {

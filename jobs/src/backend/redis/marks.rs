@@ -20,24 +20,35 @@ use crate::client::QueueError;
 /// The most marks one script call carries: keeps each call's time on the server short.
 const BATCH: usize = 256;
 
-/// Applies each mark of KEYS in one atomic call. ARGV[1]: the marks' TTL (s);
-/// ARGV[i + 1]: "b" to begin a delivery of KEYS[i] (count it, report whether its
-/// outcome is recorded), "f" to record its outcome. Returns two numbers per key:
-/// deliveries and done (0 and 0 for "f").
+/// Applies each mark of KEYS in one call. ARGV[1]: the marks' TTL (s); ARGV[i + 1]: "b"
+/// to begin a delivery of KEYS[i] (count it, report whether its outcome is recorded),
+/// "f" to record its outcome. Either sets the mark's TTL afresh (a finish used to leave
+/// it as the begin set it). Returns two numbers per key: deliveries and done (0 and 0
+/// for "f"), or -1 and -1 for a key whose mark failed (a key of another type): only
+/// that key's caller gets the error.
 static MARKS: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r#"local ttl = tonumber(ARGV[1])
 local out = {}
 for i, key in ipairs(KEYS) do
-  if ARGV[i + 1] == "b" then
-    out[#out + 1] = redis.call("hincrby", key, "n", 1)
-    out[#out + 1] = redis.call("hexists", key, "done")
+  local ok, n, done = pcall(function()
+    local n, done = 0, 0
+    if ARGV[i + 1] == "b" then
+      n = redis.call("hincrby", key, "n", 1)
+      done = redis.call("hexists", key, "done")
+    else
+      redis.call("hset", key, "done", 1)
+    end
+    redis.call("expire", key, ttl)
+    return n, done
+  end)
+  if ok then
+    out[#out + 1] = n
+    out[#out + 1] = done
   else
-    redis.call("hset", key, "done", 1)
-    out[#out + 1] = 0
-    out[#out + 1] = 0
+    out[#out + 1] = -1
+    out[#out + 1] = -1
   end
-  redis.call("expire", key, ttl)
 end
 return out
 "#,
@@ -100,12 +111,16 @@ async fn write_marks(mut conn: ConnectionManager, mut requests: mpsc::UnboundedR
         match call.invoke_async::<Vec<i64>>(&mut conn).await {
             Ok(flat) if flat.len() == 2 * batch.len() => {
                 for (request, pair) in batch.drain(..).zip(flat.chunks_exact(2)) {
-                    let delivery = Delivery {
-                        deliveries: u32::try_from(pair[0]).unwrap_or(u32::MAX),
-                        finished: pair[1] != 0,
+                    let answer = match u32::try_from(pair[0]) {
+                        Ok(deliveries) => Ok(Delivery { deliveries, finished: pair[1] != 0 }),
+                        Err(_) => Err(redis::RedisError::from((
+                            redis::ErrorKind::Client,
+                            "delivery mark failed",
+                            request.key.clone(),
+                        ))),
                     };
                     // A caller that went away needs no answer.
-                    let _ = request.reply.send(Ok(delivery));
+                    let _ = request.reply.send(answer);
                 }
             }
             Ok(flat) => {
