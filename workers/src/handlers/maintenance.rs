@@ -31,7 +31,7 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &Maintenance) -> Result
         MaintenanceTask::OpsAlerts => ops_alerts(rt, envelope).await,
         MaintenanceTask::VacuumQueue => vacuum_queues(rt, envelope).await,
         MaintenanceTask::ProcessPending => {
-            let queued = super::process::queue_pending(rt, envelope).await?;
+            let queued = super::process_snapshot::queue_pending(rt, envelope).await?;
             tracing::info!(queued, "unprocessed snapshots queued");
             Ok(())
         }

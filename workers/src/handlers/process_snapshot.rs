@@ -31,7 +31,7 @@ async fn process(rt: &Runtime, job: &ProcessSnapshot) -> Result<(), JobFailure> 
         .await?
         .ok_or_else(|| JobFailure::permanent(format!("snapshot {} does not exist", job.snapshot_id)))?;
     match snapshot.source.as_str() {
-        super::scrape::SOURCE => {
+        super::scrape_football_data::SOURCE => {
             let mut summary = ImportSummary::default();
             import_bytes(&rt.db, Path::new(&snapshot.url), snapshot.body.as_bytes(), &mut summary).await?;
             if let Some((_, reason)) = summary.files_rejected.first() {

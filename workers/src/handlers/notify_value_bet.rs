@@ -24,7 +24,7 @@ use crate::runtime::Runtime;
 use predict::kelly;
 use predict::value_rule::ValueRule;
 
-pub async fn value_bet(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) -> Result<(), JobFailure> {
+pub async fn run(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) -> Result<(), JobFailure> {
     let Some(api) = rt.telegram.as_ref() else {
         return Err(JobFailure::permanent("no Telegram bot token is configured on this worker"));
     };

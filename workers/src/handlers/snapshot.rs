@@ -1,0 +1,89 @@
+//! What the scrape kinds share: fetch a URL, keep the body as a snapshot of its source
+//! unless it is unchanged since the last one (same content hash), and enqueue its
+//! processing; each fetch's outcome goes to the source's health.
+
+use chrono::Utc;
+use entities::scrape_snapshots;
+use jobs::Envelope;
+use jobs::JobFailure;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sha2::{Digest, Sha256};
+
+use crate::runtime::Runtime;
+use crate::scrape::fetch::{FetchError, FetchRequest, FetchResponse, Fetcher};
+use crate::scrape::health;
+
+/// Text of a body: UTF-8, or Windows-1252/Latin-1 as older football-data files are.
+fn body_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| e.into_bytes().iter().map(|&b| char::from(b)).collect())
+}
+
+/// Fetches `url`, stores the body as a snapshot of `source` unless it is unchanged
+/// since the last snapshot of that URL, and enqueues its processing.
+pub(super) async fn fetch_and_store(
+    rt: &Runtime,
+    envelope: &Envelope,
+    source: &str,
+    url: &str,
+) -> Result<(), JobFailure> {
+    let fetched = tracked(rt, source, rt.fetcher.fetch(&FetchRequest::get(url)).await).await;
+    store_snapshot(rt, envelope, source, url, fetched?).await
+}
+
+/// Records a fetch's outcome in the source's health (which the operator alerts read)
+/// and passes it on. Best effort: a failed record costs the alert, not the job.
+pub(super) async fn tracked<T>(
+    rt: &Runtime,
+    source: &str,
+    fetched: Result<T, FetchError>,
+) -> Result<T, FetchError> {
+    if let Err(e) = health::record(&rt.queues, source, fetched.is_ok(), Utc::now()).await {
+        tracing::warn!(%source, error = %e, "source health not recorded");
+    }
+    fetched
+}
+
+/// Stores a fetched body as a snapshot of `source` at `url` unless it is unchanged since
+/// the last one, and enqueues its processing.
+pub(super) async fn store_snapshot(
+    rt: &Runtime,
+    envelope: &Envelope,
+    source: &str,
+    url: &str,
+    fetched: FetchResponse,
+) -> Result<(), JobFailure> {
+    let hash = format!("{:x}", Sha256::digest(&fetched.body));
+    let previous = scrape_snapshots::Entity::find()
+        .filter(scrape_snapshots::Column::Url.eq(url))
+        .filter(scrape_snapshots::Column::Source.eq(source))
+        .order_by_desc(scrape_snapshots::Column::FetchedAt)
+        .one(&rt.db)
+        .await?;
+    if let Some(previous) = previous.filter(|p| p.content_hash == hash) {
+        tracing::info!(%url, "unchanged since the last snapshot");
+        if previous.processed_at.is_none() {
+            // Stored, but its processing was never queued or never finished.
+            super::process_snapshot::queue(rt, envelope, previous.id).await?;
+        }
+        return Ok(());
+    }
+    let snapshot = scrape_snapshots::ActiveModel {
+        source: Set(source.to_owned()),
+        url: Set(url.to_owned()),
+        fetched_at: Set(fetched.fetched_at),
+        http_status: Set(i32::from(fetched.status)),
+        content_hash: Set(hash),
+        body: Set(body_text(fetched.body)),
+        ..Default::default()
+    }
+    .insert(&rt.db)
+    .await?;
+    jobs::failpoint::hit("scrape_after_snapshot");
+    if let Err(e) = super::process_snapshot::queue(rt, envelope, snapshot.id).await {
+        // Take the snapshot back: kept, the retry would find the body unchanged and
+        // never queue its processing.
+        scrape_snapshots::Entity::delete_by_id(snapshot.id).exec(&rt.db).await?;
+        return Err(JobFailure::transient(e));
+    }
+    Ok(())
+}
