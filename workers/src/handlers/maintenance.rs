@@ -1,15 +1,12 @@
 //! `maintenance`: dead-letter retention, deleting finished tasks from the queues, the
 //! operator alerts' check, and queueing snapshots left unprocessed.
 
-use jobs::Envelope;
 use jobs::catalogue::{Job, Maintenance, MaintenanceTask};
 use jobs::dead_letters;
+use jobs::{Envelope, JobFailure};
 use tokio::time::Instant;
 
 use crate::notify::ops::{self, OpsAlertError, OpsChat};
-
-use jobs::JobFailure;
-
 use crate::runtime::Runtime;
 
 /// Dead letters kept at most, and for at most this many days.

@@ -15,9 +15,7 @@ mod settle_bets;
 mod snapshot;
 mod train_model;
 
-use jobs::{AnyJob, Envelope};
-
-use jobs::JobFailure;
+use jobs::{AnyJob, Envelope, JobFailure};
 
 use crate::runtime::Runtime;
 

@@ -10,19 +10,17 @@
 //! would be stale. Once the match has kicked off, or once the latest stored price no longer
 //! passes the rule the bet passed, nothing is sent.
 
-use jobs::Envelope;
 use jobs::catalogue::{Job, NotifyValueBet};
+use jobs::{Envelope, JobFailure};
+use predict::kelly;
+use predict::value_rule::ValueRule;
 use tokio::time::Instant;
 
 use crate::history::SELECTIONS;
 use crate::inference::{self, Offer};
 use crate::notify::delivery::{self, Deadlines, Delivered, DeliveryError};
 use crate::notify::{Disposition, alert, subscriptions};
-use jobs::JobFailure;
-
 use crate::runtime::Runtime;
-use predict::kelly;
-use predict::value_rule::ValueRule;
 
 pub async fn run(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) -> Result<(), JobFailure> {
     let Some(api) = rt.telegram.as_ref() else {

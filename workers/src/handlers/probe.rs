@@ -2,10 +2,8 @@
 //! checking a deployment end to end. Each run is logged on the queue backend under
 //! `{prefix}probe:{tag}` as `attempt unix_ms job_id`.
 
-use jobs::Envelope;
 use jobs::catalogue::Probe;
-
-use jobs::JobFailure;
+use jobs::{Envelope, JobFailure};
 
 use crate::runtime::Runtime;
 

@@ -6,14 +6,12 @@ use std::path::Path;
 
 use entities::scrape_snapshots;
 use jobs::catalogue::ProcessSnapshot;
-use jobs::{AnyJob, EnqueueOptions, Enqueued, Envelope, QueueError};
+use jobs::{AnyJob, EnqueueOptions, Enqueued, Envelope, JobFailure, QueueError};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::process::events::{match_events, odds_event};
 use crate::process::football_data::{ImportSummary, import_bytes};
 use crate::process::pages::{SourceKey, process_page};
-use jobs::JobFailure;
-
 use crate::runtime::Runtime;
 
 pub async fn run(rt: &Runtime, job: &ProcessSnapshot) -> Result<(), JobFailure> {

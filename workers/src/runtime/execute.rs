@@ -25,13 +25,12 @@ use jobs::EnqueueOptions;
 use jobs::catalogue::{needs_database, policy_of, queue_of};
 use jobs::dead_letters;
 use jobs::series::Counter;
-use jobs::{AttemptError, Envelope, OutboxEntry};
+use jobs::{AttemptError, Envelope, JobFailure, OutboxEntry};
 use tracing::Instrument;
 
 use super::breaker;
 use super::{EventKind, JobEvent, Runtime, RuntimeError};
 use crate::handlers;
-use jobs::JobFailure;
 
 /// The longest a job's slot waits for its dead letter to be written; past it the
 /// letter goes to the queue backend's outbox.
@@ -71,7 +70,7 @@ impl Runtime {
     ) -> Result<Outcome, RuntimeError> {
         let queue = queue_of(&envelope.kind).unwrap_or(jobs::queues::MAINTENANCE);
         let delivery = self.queues.begin_delivery(queue, task).await?;
-        let labels = [("queue", queue.to_owned()), ("kind", envelope.kind.clone())];
+        let labels = job_labels(queue, &envelope);
         if delivery.finished {
             metrics::counter!("kickoff_jobs_redelivered_total", &labels).increment(1);
             tracing::warn!(job = %envelope.id, kind = %envelope.kind, task, deliveries = delivery.deliveries,
@@ -176,7 +175,7 @@ impl Runtime {
         };
         jobs::failpoint::hit("after_handler");
         let elapsed = clock.elapsed();
-        let labels = [("queue", queue.to_owned()), ("kind", envelope.kind.clone())];
+        let labels = job_labels(queue, envelope);
         metrics::histogram!("kickoff_job_duration_seconds", &labels).record(elapsed.as_secs_f64());
         match result {
             Ok(()) => {
@@ -187,15 +186,13 @@ impl Runtime {
                 Ok(Outcome::Succeeded)
             }
             Err(failure) => {
-                Box::pin(self.after_failure(envelope, failure, worker, queue, task, started_at, &labels))
-                    .await
+                Box::pin(self.after_failure(envelope, failure, worker, queue, task, started_at)).await
             }
         }
     }
 
     /// A failed attempt: retried with backoff while the policy allows, else recorded
     /// as a dead letter.
-    #[allow(clippy::too_many_arguments)]
     async fn after_failure(
         &self,
         envelope: &Envelope,
@@ -204,12 +201,13 @@ impl Runtime {
         queue: &'static str,
         task: Option<&str>,
         started_at: chrono::DateTime<Utc>,
-        labels: &[(&'static str, String); 2],
     ) -> Result<Outcome, RuntimeError> {
         let policy = policy_of(&envelope.kind);
+        let labels = job_labels(queue, envelope);
+        let message = failure.message();
         let error = AttemptError {
             attempt: envelope.attempt,
-            error: failure.message(),
+            error: message.clone(),
             permanent: failure.is_permanent(),
             started_at,
             failed_at: Utc::now(),
@@ -223,9 +221,9 @@ impl Runtime {
                 let run_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
                 let opts = EnqueueOptions { run_at: Some(run_at), idempotency_key: task.map(successor_key) };
                 self.queues.enqueue(&next, &opts).await?;
-                metrics::counter!("kickoff_jobs_retried_total", labels).increment(1);
+                metrics::counter!("kickoff_jobs_retried_total", &labels).increment(1);
                 let event = JobEvent {
-                    error: Some(failure.message()),
+                    error: Some(message),
                     ..JobEvent::of(EventKind::Retried, envelope, queue, worker, started_at)
                 };
                 self.emit(event);
@@ -233,7 +231,7 @@ impl Runtime {
                 Ok(Outcome::Retried { attempt: next.attempt, delay_ms: delay.as_millis() as u64 })
             }
             None => {
-                metrics::counter!("kickoff_jobs_failed_for_good_total", labels).increment(1);
+                metrics::counter!("kickoff_jobs_failed_for_good_total", &labels).increment(1);
                 tracing::error!(error = %failure, "job failed for good");
                 Box::pin(self.record_terminal(envelope, worker, queue, error, started_at)).await
             }
@@ -304,7 +302,7 @@ impl Runtime {
             }
         };
         self.queues.record_dead(queue).await?;
-        let labels = [("queue", queue.to_owned()), ("kind", envelope.kind.clone())];
+        let labels = job_labels(queue, envelope);
         let event = JobEvent {
             dead_letter_id: id,
             error: Some(message),
@@ -316,6 +314,11 @@ impl Runtime {
         tracing::error!(job = %envelope.id, dead_letter = ?id, "job dead-lettered");
         Ok(Outcome::DeadLettered { id })
     }
+}
+
+/// The metric labels of a job's outcome counters.
+fn job_labels(queue: &str, envelope: &Envelope) -> [(&'static str, String); 2] {
+    [("queue", queue.to_owned()), ("kind", envelope.kind.clone())]
 }
 
 /// The idempotency key of what a delivery re-enqueues: one successor per task.
