@@ -6,6 +6,11 @@ use schemars::{JsonSchema, Schema, schema_for};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::envelope::Envelope;
+use crate::failure::JobFailure;
 use crate::policy::JobPolicy;
 
 /// Queue names. They are part of the stored data: never derive them from type names.
@@ -27,6 +32,17 @@ pub trait Job: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'static
     const KIND: &'static str;
     const QUEUE: &'static str;
     const POLICY: JobPolicy;
+}
+
+/// What running a job returns: boxed, so a job in flight holds its own handler's state
+/// and not the largest handler's.
+pub type Handled<'a> = Pin<Box<dyn Future<Output = Result<(), JobFailure>> + Send + 'a>>;
+
+/// A kind's handler on the runtime `R` that runs it (the workers' runtime). Every kind
+/// in the catalogue needs one: [`AnyJob::handle`] does not compile for a runtime that
+/// lacks a kind's handler.
+pub trait Handle<R: ?Sized>: Job {
+    fn handle<'a>(self, rt: &'a R, envelope: &'a Envelope) -> Handled<'a>;
 }
 
 /// Fan-out: one scrape job per league of football-data.co.uk results.
@@ -151,6 +167,17 @@ pub struct Maintenance {
     pub task: MaintenanceTask,
 }
 
+/// Deletes stored page snapshots past their retention: processed ones fetched more than
+/// `keep_days` ago, except the latest of each source and URL (an unchanged page is
+/// recognised by it, and `kickoff replay` can still process it).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PruneSnapshots {
+    /// Days a processed snapshot is kept (default 30).
+    #[serde(default)]
+    pub keep_days: Option<u32>,
+}
+
 /// Test and benchmark job: does nothing, or fails as told.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -180,9 +207,10 @@ pub struct Probe {
 }
 
 // The catalogue: one line per kind (its payload type, kind name, queue and policy)
-// makes the type a `Job` and gives it its place in `AnyJob`, `KINDS`, `args_schema` and
-// `AnyJob::kind`. A kind's name is part of the stored data, never derived from its type
-// name; a test checks that it matches `AnyJob`'s tag.
+// makes the type a `Job` and gives it its place in `AnyJob`, `KINDS`, `args_schema`,
+// `AnyJob::kind` and `AnyJob::handle` (which needs the kind's `Handle`). A kind's name
+// is part of the stored data, never derived from its type name; a test checks that it
+// matches `AnyJob`'s tag.
 macro_rules! catalogue {
     ($($ty:ident: $kind:literal, $queue:expr, $policy:expr;)*) => {
         $(impl Job for $ty {
@@ -215,7 +243,23 @@ macro_rules! catalogue {
                     $(AnyJob::$ty(_) => $ty::KIND,)*
                 }
             }
+
+            /// Runs the job with its kind's handler on `rt`.
+            pub fn handle<'a, R: ?Sized>(self, rt: &'a R, envelope: &'a Envelope) -> Handled<'a>
+            where
+                $($ty: Handle<R>,)*
+            {
+                match self {
+                    $(AnyJob::$ty(job) => job.handle(rt, envelope),)*
+                }
+            }
         }
+
+        $(impl From<$ty> for AnyJob {
+            fn from(job: $ty) -> Self {
+                AnyJob::$ty(job)
+            }
+        })*
     };
 }
 
@@ -231,6 +275,7 @@ catalogue! {
     SettleBets: "settle_bets", queues::SETTLE, JobPolicy::new(3, 5_000, 300, 300);
     TrainModel: "train_model", queues::TRAIN, JobPolicy::new(2, 60_000, 600, 3_600);
     Maintenance: "maintenance", queues::MAINTENANCE, JobPolicy::new(3, 5_000, 300, 600);
+    PruneSnapshots: "prune_snapshots", queues::MAINTENANCE, JobPolicy::new(3, 5_000, 300, 600);
     Probe: "probe", queues::MAINTENANCE, JobPolicy::new(4, 500, 5, 30);
 }
 

@@ -27,7 +27,7 @@ pub use backend::embedded as embedded_queue;
 pub use backend::redis as redis_queue;
 pub use backend::redis::server as redis_server;
 pub use backend::{Delivery, JobQueue, OutboxEntry, SharedState};
-pub use catalogue::{AnyJob, Job, JobError, queues};
+pub use catalogue::{AnyJob, Handle, Handled, Job, JobError, queues};
 pub use client::{EnqueueOptions, Enqueued, QueueClient, QueueError, QueueStats, WorkerInfo};
 pub use envelope::{AttemptError, Envelope};
 pub use failure::{Classify, FailureKind, JobFailure};

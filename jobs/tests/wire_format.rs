@@ -28,6 +28,7 @@ fn samples() -> Vec<AnyJob> {
         ("settle_bets", json!({})),
         ("train_model", json!({"model": "ensemble"})),
         ("maintenance", json!({"task": "vacuum_queue"})),
+        ("prune_snapshots", json!({"keep_days": 14})),
         ("probe", json!({"tag": "t", "sleep_ms": 5, "fail_times": 1})),
     ]
     .into_iter()

@@ -79,8 +79,8 @@ class CheckDockerfile(unittest.TestCase):
         self.assertIsNone(cd.ignored_by("src/main.rs", rules))
 
     def test_stub_loop_missing_a_member(self):
-        text = edit("for crate in entities migration scoring predict jobs workers api;",
-                    "for crate in entities migration scoring predict jobs workers;")
+        text = edit("for crate in entities migration scoring predict sources jobs workers api;",
+                    "for crate in entities migration scoring predict sources jobs workers;")
         errors = self.errors(text, resolve=True)
         self.assertReported(errors, "api/src/lib.rs", "no stub")
         self.assertReported(errors, "does not resolve")

@@ -9,7 +9,6 @@
 
 mod faults;
 mod pages;
-mod telegram;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -21,17 +20,27 @@ use poem::http::StatusCode;
 use poem::web::{Data, Json};
 use poem::{Body, EndpointExt, Request, Response, Route, get, handler, post};
 use tokio::sync::watch;
+use workers::notify::fake_bot::{self, Call, Fake};
 
 pub use faults::{Fault, FaultRule};
 pub use pages::PAGES;
-pub use telegram::BotCall;
 
 /// What the running site shares with its handlers.
-#[derive(Debug, Default)]
 pub struct SiteState {
     faults: Mutex<faults::Faults>,
     hits: Mutex<BTreeMap<String, u64>>,
-    telegram: Mutex<Vec<BotCall>>,
+    /// The fake Bot API under `/telegram`, taking any bot token.
+    telegram: fake_bot::Shared,
+}
+
+impl Default for SiteState {
+    fn default() -> Self {
+        SiteState {
+            faults: Mutex::default(),
+            hits: Mutex::default(),
+            telegram: Arc::new(Mutex::new(Fake::any_token())),
+        }
+    }
 }
 
 impl SiteState {
@@ -40,8 +49,8 @@ impl SiteState {
     }
 
     /// The calls the fake Bot API received, in order.
-    pub fn telegram_calls(&self) -> Vec<BotCall> {
-        self.telegram.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    pub fn telegram_calls(&self) -> Vec<Call> {
+        fake_bot::lock(&self.telegram).calls.clone()
     }
 
     /// Requests served so far, by path and query.
@@ -52,6 +61,12 @@ impl SiteState {
 
 fn path_and_query(req: &Request) -> String {
     req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".to_owned())
+}
+
+/// `GET /_telegram`: every call the fake Bot API received so far.
+#[handler]
+fn telegram_calls(state: Data<&Arc<SiteState>>) -> Json<Vec<Call>> {
+    Json(state.telegram_calls())
 }
 
 #[handler]
@@ -124,8 +139,8 @@ pub async fn start(
     let app = Route::new()
         .at("/_faults", post(add_fault).delete(clear_faults))
         .at("/_requests", get(hits))
-        .at("/_telegram", get(telegram::calls))
-        .at("/telegram/:bot/:method", post(telegram::call))
+        .at("/_telegram", get(telegram_calls))
+        .nest("/telegram", fake_bot::routes(state.telegram.clone()))
         .at("/*path", get(serve))
         .data(state.clone());
     let server = crate::listen::spawn(acceptor, app, stop, None);

@@ -8,6 +8,8 @@
 // Test code: a panic is how it reports.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,9 +19,8 @@ use jobs::catalogue::ScrapeBetfair;
 use jobs::embedded_queue::EmbeddedQueues;
 use jobs::{AnyJob, EnqueueOptions, Envelope, QueueClient};
 use migration::{Migrator, MigratorTrait};
-use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::web::Data;
-use poem::{EndpointExt, Request, Response, Route, Server, handler, http::StatusCode, post};
+use poem::{EndpointExt, Request, Response, Route, handler, http::StatusCode, post};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -85,11 +86,8 @@ fn rpc(req: &Request, body: String, fake: Data<&Arc<Mutex<Fake>>>) -> Response {
 }
 
 async fn start_fake(fake: Arc<Mutex<Fake>>) -> String {
-    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
-    let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
     let app = Route::new().at("/exchange/betting/json-rpc/v1", post(rpc)).data(fake);
-    tokio::spawn(async move { Server::new_with_acceptor(acceptor).run(app).await });
-    format!("http://{addr}/exchange/betting")
+    format!("{}/exchange/betting", common::http::serve(app).await)
 }
 
 async fn next(events: &mut tokio::sync::broadcast::Receiver<JobEvent>) -> JobEvent {

@@ -6,14 +6,15 @@
 // Test code: a panic is how it reports.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use jobs::Classify;
 use std::time::Duration;
 
-use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::web::Html;
-use poem::{Route, Server, get, handler};
+use poem::{Route, get, handler};
+use sources::fixture_list::parse_fixtures_page;
 use workers::scrape::fetch::{BrowserFetcher, FetchError, FetchRequest, Fetcher};
-use workers::scrape::sources::fixture_list::parse_fixtures_page;
 use workers::settings::ScrapeSettings;
 
 const EXPECTED: &str = include_str!("../../data/pages/bench/fixtures_expected.json");
@@ -71,12 +72,7 @@ fn fixtures() -> Html<String> {
 }
 
 async fn site() -> String {
-    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
-    let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
-    tokio::spawn(async move {
-        Server::new_with_acceptor(acceptor).run(Route::new().at("/fixtures", get(fixtures))).await
-    });
-    format!("http://{addr}")
+    common::http::serve(Route::new().at("/fixtures", get(fixtures))).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

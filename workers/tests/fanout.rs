@@ -4,6 +4,8 @@
 // Test code: a panic is how it reports.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use jobs::JobQueue;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,49 +19,26 @@ use jobs::dead_letters::{self, DeadLetterFilter};
 use jobs::redis_queue::{RedisQueues, connect};
 use jobs::{AnyJob, Envelope, queues};
 use migration::{Migrator, MigratorTrait};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use poem::http::StatusCode;
+use poem::web::Path;
+use poem::{Route, get, handler};
 use tokio::sync::watch;
 use workers::runtime::{PoolSpec, Runtime, run_pools};
 use workers::settings::ScrapeSettings;
 
-/// Serves `data/football-data/{league}_20{yy}-{yy}.csv` at `/{yyyy}/{league}.csv`.
+/// `data/football-data/{league}_20{yy}-{yy}.csv` at `/{yyyy}/{league}.csv`.
+#[handler]
+fn sample(Path((season, name)): Path<(String, String)>) -> Result<Vec<u8>, StatusCode> {
+    let league = name.strip_suffix(".csv").ok_or(StatusCode::NOT_FOUND)?;
+    let (from, to) = (season.get(..2).ok_or(StatusCode::NOT_FOUND)?, season.get(2..).unwrap_or_default());
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../data/football-data/{league}_20{from}-{to}.csv"));
+    std::fs::read(file).map_err(|_| StatusCode::NOT_FOUND)
+}
+
+/// Serves the sample files; returns the base URL.
 async fn serve_samples() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/football-data");
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else { return };
-            let dir = dir.clone();
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 4096];
-                let n = sock.read(&mut buf).await.unwrap_or(0);
-                let req = String::from_utf8_lossy(&buf[..n]).to_string();
-                let path = req.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                // /2324/E0.csv -> E0_2023-24.csv
-                let file = path.trim_start_matches('/').split_once('/').and_then(|(season, name)| {
-                    let league = name.strip_suffix(".csv")?;
-                    Some(dir.join(format!("{league}_20{}-{}.csv", &season[..2], &season[2..])))
-                });
-                let reply = match file.and_then(|f| std::fs::read(f).ok()) {
-                    Some(body) => {
-                        let mut r = format!(
-                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                            body.len()
-                        )
-                        .into_bytes();
-                        r.extend(body);
-                        r
-                    }
-                    None => {
-                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec()
-                    }
-                };
-                let _ = sock.write_all(&reply).await;
-            });
-        }
-    });
-    format!("http://{addr}")
+    common::http::serve(Route::new().at("/:season/:name", get(sample))).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,8 @@
 // Test code: a panic is how it reports.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use jobs::Classify;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -14,9 +16,8 @@ use entities::testing::unique_name;
 use jobs::QueueClient;
 use jobs::redis_queue::{RedisQueues, connect};
 use jobs::testing::redis_url;
-use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::web::Data;
-use poem::{EndpointExt, Response, Route, Server, get, handler, http::StatusCode};
+use poem::{EndpointExt, Response, Route, get, handler, http::StatusCode};
 use tokio::io::AsyncWriteExt;
 use workers::scrape::fetch::breaker::BreakerState;
 use workers::scrape::fetch::{FetchError, FetchRequest, Fetcher, HttpFetcher};
@@ -93,8 +94,6 @@ fn missing() -> Response {
 
 /// Starts the site on a free port; returns its base URL.
 async fn start_site(site: Arc<Site>) -> String {
-    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
-    let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
     let state = Arc::new(State { site, started: Instant::now() });
     let app = Route::new()
         .at("/page", get(page))
@@ -103,8 +102,7 @@ async fn start_site(site: Arc<Site>) -> String {
         .at("/slow", get(slow))
         .at("/missing", get(missing))
         .data(state);
-    tokio::spawn(async move { Server::new_with_acceptor(acceptor).run(app).await });
-    format!("http://{addr}")
+    common::http::serve(app).await
 }
 
 /// A server that promises 1,000 bytes, sends 10 and hangs up.
@@ -120,10 +118,6 @@ async fn start_truncating_site() -> String {
         }
     });
     format!("http://{addr}")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 fn settings(base: &str, rate_per_min: u32, burst: u32) -> ScrapeSettings {
@@ -209,7 +203,7 @@ async fn a_failing_proxy_is_disabled_and_re_enabled_by_its_health_check() {
     let site = Arc::new(Site::default());
     let base = start_site(site.clone()).await;
     // The site answers absolute-form requests too, so it serves as a working proxy.
-    let dead_port = free_port();
+    let dead_port = common::http::closed_port();
     let dead = format!("http://127.0.0.1:{dead_port}");
     let s = ScrapeSettings {
         proxies: vec![dead.clone(), base.clone()],
@@ -229,11 +223,8 @@ async fn a_failing_proxy_is_disabled_and_re_enabled_by_its_health_check() {
     assert_eq!(f.proxies().enabled(), vec![false, true]);
     // The proxy comes back on its port: the health check re-enables it.
     let revived = Arc::new(Site::default());
-    let acceptor = TcpListener::bind(format!("127.0.0.1:{dead_port}")).into_acceptor().await.unwrap();
     let state = Arc::new(State { site: revived.clone(), started: Instant::now() });
-    tokio::spawn(async move {
-        Server::new_with_acceptor(acceptor).run(Route::new().at("/page", get(page)).data(state)).await
-    });
+    common::http::serve_on(dead_port, Route::new().at("/page", get(page)).data(state)).await;
     f.proxies().health_check(&format!("{base}/page")).await;
     assert_eq!(f.proxies().enabled(), vec![true, true]);
 }
@@ -271,7 +262,8 @@ async fn the_circuit_opens_after_failures_and_closes_after_a_good_probe() {
 async fn refused_slow_and_truncated_responses_are_network_errors() {
     let site = Arc::new(Site::default());
     let base = start_site(site).await;
-    let (closed, truncating) = (format!("http://127.0.0.1:{}", free_port()), start_truncating_site().await);
+    let (closed, truncating) =
+        (format!("http://127.0.0.1:{}", common::http::closed_port()), start_truncating_site().await);
     let s = ScrapeSettings {
         allowed_urls: vec![closed.clone(), truncating.clone()],
         ..settings(&base, 6_000, 10)
@@ -306,16 +298,13 @@ fn big_body() -> Vec<u8> {
 /// A site with `/page`, `/redirect?to=URL` and a 5,000-byte `/big`; its hit counter.
 async fn start_redirecting_site() -> (String, Arc<Site>) {
     let site = Arc::new(Site::default());
-    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
-    let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
     let state = Arc::new(State { site: site.clone(), started: Instant::now() });
     let app = Route::new()
         .at("/page", get(page))
         .at("/redirect", get(to_elsewhere))
         .at("/big", get(big_body))
         .data(state);
-    tokio::spawn(async move { Server::new_with_acceptor(acceptor).run(app).await });
-    (format!("http://{addr}"), site)
+    (common::http::serve(app).await, site)
 }
 
 /// Only configured places are fetched: cloud metadata, a loopback port nobody

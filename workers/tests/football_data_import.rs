@@ -10,7 +10,7 @@ use entities::testing::TestDb;
 use indicatif::ProgressBar;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::ConnectionTrait;
-use workers::process::football_data::parse::RowError;
+use sources::football_data::RowError;
 use workers::process::football_data::{ImportSummary, import_bytes, import_paths};
 
 fn data_dir() -> PathBuf {

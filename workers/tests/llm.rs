@@ -5,12 +5,13 @@
 // Test code: a panic is how it reports.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::web::Data;
-use poem::{EndpointExt, Request, Route, Server, handler, post};
+use poem::{EndpointExt, Request, Route, handler, post};
 use secrecy::SecretString;
 use workers::llm::{LlmClient, LlmError, MatchContext};
 use workers::settings::LlmSettings;
@@ -52,16 +53,13 @@ fn nonsense() -> String {
 }
 
 async fn fake(seen: Arc<Mutex<Seen>>) -> String {
-    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
-    let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
     let app = Route::new()
         .at("/good/chat/completions", post(good))
         .at("/slow/chat/completions", post(slow))
         .at("/broken/chat/completions", post(broken))
         .at("/nonsense/chat/completions", post(nonsense))
         .data(seen);
-    tokio::spawn(async move { Server::new_with_acceptor(acceptor).run(app).await });
-    format!("http://{addr}")
+    common::http::serve(app).await
 }
 
 fn client(base: &str, path: &str) -> LlmClient {
@@ -112,10 +110,7 @@ async fn slow_failing_or_nonsense_endpoints_leave_the_forecast_alone() {
     assert!(matches!(e, LlmError::Status { status: 500 }), "{e}");
     let e = client(&base, "nonsense").adjust(&context(), [0.3, 0.3, 0.4]).await.unwrap_err();
     assert!(matches!(e, LlmError::Malformed(_)), "{e}");
-    let refused = format!(
-        "http://127.0.0.1:{}",
-        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-    );
+    let refused = format!("http://127.0.0.1:{}", common::http::closed_port());
     let e = client(&refused, "x").adjust(&context(), [0.3, 0.3, 0.4]).await.unwrap_err();
     assert!(matches!(e, LlmError::Request(_)), "{e}");
     assert!(!e.to_string().contains("sk-test-key"));

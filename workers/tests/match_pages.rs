@@ -9,10 +9,11 @@ use entities::testing::TestDb;
 use jobs::Classify;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Statement};
+use sources::SourceKey;
+use sources::fotmob;
 use workers::process::details::store_details;
 use workers::process::events::odds_event;
-use workers::process::pages::{SourceKey, process_page};
-use workers::scrape::sources::fotmob;
+use workers::process::pages::process_page;
 
 const ESPN_SUMMARY: &[u8] = include_bytes!("../../data/pages/espn/Summary_554204.json");
 const FOTMOB_MATCH: &[u8] = include_bytes!("../../data/pages/fotmob/matches_ESP-La_Liga_2021_3424045.json");

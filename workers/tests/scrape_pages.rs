@@ -7,6 +7,8 @@
 // Test code: a panic is how it reports.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,11 +19,11 @@ use jobs::dead_letters::{self, DeadLetterFilter};
 use jobs::embedded_queue::EmbeddedQueues;
 use jobs::{AnyJob, EnqueueOptions, Envelope, QueueClient};
 use migration::{Migrator, MigratorTrait};
-use poem::listener::{Acceptor, Listener, TcpListener};
-use poem::{Route, Server, get, handler};
+use poem::{Route, get, handler};
 use sea_orm::{ConnectionTrait, EntityTrait, Statement};
+use sources::SourceKey;
 use tokio::sync::watch;
-use workers::process::pages::{SourceKey, process_page};
+use workers::process::pages::process_page;
 use workers::runtime::{EventKind, PoolSpec, Runtime, run_pools};
 use workers::settings::ScrapeSettings;
 
@@ -40,11 +42,7 @@ fn broken() -> Vec<u8> {
 }
 
 async fn site() -> String {
-    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
-    let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
-    let app = Route::new().at(PATH, get(round)).at("/broken", get(broken));
-    tokio::spawn(async move { Server::new_with_acceptor(acceptor).run(app).await });
-    format!("http://{addr}")
+    common::http::serve(Route::new().at(PATH, get(round)).at("/broken", get(broken))).await
 }
 
 /// A runtime whose fetches may reach `base` (the local site stands in for a configured
@@ -219,19 +217,12 @@ async fn changed_matches_are_published_on_redis() {
     let mut pubsub = redis::Client::open(redis.as_str()).unwrap().get_async_pubsub().await.unwrap();
     pubsub.psubscribe(format!("{prefix}matches:*")).await.unwrap();
 
-    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
-    let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
-    tokio::spawn(async move {
-        Server::new_with_acceptor(acceptor).run(Route::new().at(PATH, get(live_round))).await
-    });
-    let rt = Arc::new(runtime_for(&db, queues.clone(), &format!("http://{addr}")));
+    let base = common::http::serve(Route::new().at(PATH, get(live_round))).await;
+    let rt = Arc::new(runtime_for(&db, queues.clone(), &base));
     let (stop, rx) = watch::channel(false);
     let specs = ["scrape", "process"].map(|q| PoolSpec { queue: q.to_owned(), concurrency: 2 }).to_vec();
     let pools = tokio::spawn(run_pools(rt, specs, rx, Duration::from_secs(10)));
-    let job = ScrapePage {
-        source: "sofascore:round_events:E0:2015-16".into(),
-        url: format!("http://{addr}{PATH}"),
-    };
+    let job = ScrapePage { source: "sofascore:round_events:E0:2015-16".into(), url: format!("{base}{PATH}") };
     queues.enqueue(&Envelope::new(&AnyJob::ScrapePage(job)), &EnqueueOptions::default()).await.unwrap();
 
     // Ten new matches: ten updates on their own channels, the live one also on matches:live.

@@ -12,10 +12,10 @@ use entities::Engine;
 use entities::testing::TestDb;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Statement};
+use sources::{sofascore, understat};
 use workers::process::fixtures::store_fixtures;
 use workers::process::football_data::{ImportSummary, import_bytes};
 use workers::process::teams::{Resolution, normalise, resolve};
-use workers::scrape::sources::{sofascore, understat};
 
 const FD: &[u8] = include_bytes!("../../data/football-data/E0_2022-23.csv");
 const SOFASCORE: &[u8] =
@@ -104,8 +104,8 @@ async fn one_club_three_sources_on_postgres() {
 
 #[tokio::test]
 async fn bad_rows_are_reported_and_a_result_never_goes_back() {
-    use entities::enums::MatchStatus;
-    use workers::scrape::rows::FixtureRow;
+    use sources::MatchStatus;
+    use sources::rows::FixtureRow;
     let db = TestDb::new(Engine::Sqlite).await;
     Migrator::up(&db.conn, None).await.unwrap();
     let kickoff = chrono::DateTime::from_timestamp(1_439_034_300, 0);
@@ -151,8 +151,8 @@ async fn bad_rows_are_reported_and_a_result_never_goes_back() {
 /// engines.
 #[tokio::test]
 async fn a_date_only_or_scheduled_listing_keeps_what_another_source_knew() {
-    use entities::enums::MatchStatus;
-    use workers::scrape::rows::FixtureRow;
+    use sources::MatchStatus;
+    use sources::rows::FixtureRow;
     for engine in TestDb::engines() {
         let db = TestDb::new(engine).await;
         Migrator::up(&db.conn, None).await.unwrap();

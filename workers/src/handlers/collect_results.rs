@@ -1,12 +1,12 @@
 //! `collect_results`: fan-out, one `scrape_football_data` job per league.
 
 use chrono::{Datelike, Utc};
-use jobs::EnqueueOptions;
-use jobs::JobFailure;
 use jobs::catalogue::{CollectResults, ScrapeFootballData};
-use jobs::{AnyJob, Envelope};
+use jobs::{EnqueueOptions, Envelope, Handle, Handled, JobFailure};
 
+use super::Cx;
 use crate::runtime::Runtime;
+use crate::settings::ScrapeSettings;
 
 /// football-data.co.uk's code of the season running on `date`: `2526` for 2025-26.
 pub fn season_code(date: chrono::NaiveDate) -> String {
@@ -14,14 +14,19 @@ pub fn season_code(date: chrono::NaiveDate) -> String {
     format!("{:02}{:02}", start.rem_euclid(100), (start + 1).rem_euclid(100))
 }
 
-pub async fn run(rt: &Runtime, envelope: &Envelope, job: &CollectResults) -> Result<(), JobFailure> {
-    let leagues = if job.leagues.is_empty() { rt.scrape.leagues.clone() } else { job.leagues.clone() };
-    let season = job.season.clone().unwrap_or_else(|| season_code(Utc::now().date_naive()));
+impl Handle<Runtime> for CollectResults {
+    fn handle<'a>(self, rt: &'a Runtime, envelope: &'a Envelope) -> Handled<'a> {
+        // The configured leagues, when the job names none.
+        Box::pin(run(Cx::new(rt, envelope, &rt.scrape), self))
+    }
+}
+
+async fn run(cx: Cx<'_, &ScrapeSettings>, job: CollectResults) -> Result<(), JobFailure> {
+    let leagues = if job.leagues.is_empty() { cx.deps.leagues.clone() } else { job.leagues };
+    let season = job.season.unwrap_or_else(|| season_code(Utc::now().date_naive()));
     for league in leagues {
-        let child =
-            Envelope::new(&AnyJob::ScrapeFootballData(ScrapeFootballData { league, season: season.clone() }))
-                .child_of(envelope);
-        rt.queues.enqueue(&child, &EnqueueOptions::default()).await?;
+        let next = ScrapeFootballData { league, season: season.clone() };
+        cx.enqueue_child(next, &EnqueueOptions::default()).await?;
     }
     Ok(())
 }

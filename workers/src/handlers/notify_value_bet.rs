@@ -11,19 +11,45 @@
 //! passes the rule the bet passed, nothing is sent.
 
 use jobs::catalogue::{Job, NotifyValueBet};
-use jobs::{Envelope, JobFailure};
+use jobs::{Envelope, Handle, Handled, JobFailure, QueueClient};
 use predict::kelly;
 use predict::value_rule::ValueRule;
 use tokio::time::Instant;
 
+use super::Cx;
+use crate::clock::Clock;
 use crate::history::SELECTIONS;
 use crate::inference::{self, Offer};
 use crate::notify::delivery::{self, Deadlines, Delivered, DeliveryError};
-use crate::notify::{Disposition, alert, subscriptions};
+use crate::notify::{BotApi, Disposition, alert, subscriptions};
 use crate::runtime::Runtime;
+use crate::settings::PredictSettings;
 
-pub async fn run(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) -> Result<(), JobFailure> {
-    let Some(api) = rt.telegram.as_ref() else {
+/// What an alert uses besides the database.
+struct Deps<'a> {
+    telegram: Option<&'a BotApi>,
+    /// The send claims and per-chat rate limits live on the queue backend.
+    shared: &'a QueueClient,
+    /// The price rules the latest price is judged by.
+    predict: &'a PredictSettings,
+    clock: &'a Clock,
+}
+
+impl Handle<Runtime> for NotifyValueBet {
+    fn handle<'a>(self, rt: &'a Runtime, envelope: &'a Envelope) -> Handled<'a> {
+        let deps = Deps {
+            telegram: rt.telegram.as_ref(),
+            shared: &rt.queues,
+            predict: &rt.predict,
+            clock: &rt.clock,
+        };
+        Box::pin(run(Cx::new(rt, envelope, deps), self))
+    }
+}
+
+async fn run(cx: Cx<'_, Deps<'_>>, job: NotifyValueBet) -> Result<(), JobFailure> {
+    let envelope = cx.envelope;
+    let Some(api) = cx.deps.telegram else {
         return Err(JobFailure::permanent("no Telegram bot token is configured on this worker"));
     };
     // Waits for rate-limit slots stop at half the job's time limit (the job retries
@@ -33,18 +59,18 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) -> Res
         envelope.timeout_ms.map(std::time::Duration::from_millis).unwrap_or(NotifyValueBet::POLICY.timeout);
     let started = Instant::now();
     let deadlines = Deadlines { wait_until: started + limit / 2, send_until: started + limit * 9 / 10 };
-    let alert = alert::load(&rt.db, job.value_bet_id).await?;
-    if alert.kickoff_at <= rt.clock.now() {
+    let alert = alert::load(cx.db, job.value_bet_id).await?;
+    if alert.kickoff_at <= cx.deps.clock.now() {
         // A price of a match under way is gone: the alert would only mislead.
         tracing::info!(value_bet = alert.value_bet_id, kickoff = %alert.kickoff_at, "kicked off: alert not sent");
         return Ok(());
     }
-    if let Some(gone) = edge_gone(rt, &alert).await? {
+    if let Some(gone) = edge_gone(&cx, &alert).await? {
         tracing::info!(value_bet = alert.value_bet_id, price = gone.price, bookmaker = %gone.bookmaker,
             "the latest price leaves no edge: alert not sent");
         return Ok(());
     }
-    let mut chats = subscriptions::matching(&rt.db, &alert).await?;
+    let mut chats = subscriptions::matching(cx.db, &alert).await?;
     if let Some(only) = job.chat_id {
         chats.retain(|sub| sub.chat_id == only);
         if chats.is_empty() {
@@ -61,8 +87,8 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) -> Res
     let mut come_back = std::time::Duration::ZERO;
     for sub in chats {
         let delivered = delivery::send_once(
-            &rt.db,
-            &rt.queues,
+            cx.db,
+            cx.deps.shared,
             api,
             envelope.id.as_str(),
             alert.value_bet_id,
@@ -85,13 +111,13 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) -> Res
                 }
                 Disposition::Deactivate => {
                     tracing::warn!(chat = sub.chat_id, error = %e, "subscription deactivated");
-                    subscriptions::deactivate(&rt.db, sub.id).await?;
+                    subscriptions::deactivate(cx.db, sub.id).await?;
                 }
                 Disposition::Migrate(to) => {
                     // Follow the group to its new id; the retry sends there, and the
                     // chats already served are skipped by the ledger.
                     tracing::info!(chat = sub.chat_id, to, "subscription moved to the chat's new id");
-                    subscriptions::move_chat(&rt.db, sub.id, to).await?;
+                    subscriptions::move_chat(cx.db, sub.id, to).await?;
                     return Err(JobFailure::transient(e).context(format!("chat {}", sub.chat_id)));
                 }
                 Disposition::DeadLetter => refused.push(format!("chat {}: {e}", sub.chat_id)),
@@ -121,9 +147,9 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &NotifyValueBet) -> Res
 /// would no longer pass it (an edge under the minimum or past the maximum, a price out of
 /// bounds; no edge at all for a bet without a recorded rule); `None` while the bet stands
 /// or no price is stored.
-async fn edge_gone(rt: &Runtime, alert: &alert::Alert) -> Result<Option<Offer>, sea_orm::DbErr> {
+async fn edge_gone(cx: &Cx<'_, Deps<'_>>, alert: &alert::Alert) -> Result<Option<Offer>, sea_orm::DbErr> {
     let Some(i) = SELECTIONS.iter().position(|s| *s == alert.selection) else { return Ok(None) };
-    let offers = inference::best_prices(&rt.db, alert.match_id, &rt.predict).await?;
+    let offers = inference::best_prices(cx.db, alert.match_id, cx.deps.predict).await?;
     let Some(offer) = offers.into_iter().nth(i).flatten() else { return Ok(None) };
     let r = alert.rule.as_ref();
     // The bounds the bet passed (none recorded: any positive edge), league aside: the

@@ -3,19 +3,27 @@
 //! `{prefix}probe:{tag}` as `attempt unix_ms job_id`.
 
 use jobs::catalogue::Probe;
-use jobs::{Envelope, JobFailure};
+use jobs::{Envelope, Handle, Handled, JobFailure, QueueClient};
 
+use super::Cx;
 use crate::runtime::Runtime;
 
 pub fn probe_log_key(tag: &str) -> String {
     format!("probe:{tag}")
 }
 
-pub async fn run(rt: &Runtime, envelope: &Envelope, probe: &Probe) -> Result<(), JobFailure> {
+impl Handle<Runtime> for Probe {
+    fn handle<'a>(self, rt: &'a Runtime, envelope: &'a Envelope) -> Handled<'a> {
+        // The run log is a list on the queue backend.
+        Box::pin(run(Cx::new(rt, envelope, &rt.queues), self))
+    }
+}
+
+async fn run(cx: Cx<'_, &QueueClient>, probe: Probe) -> Result<(), JobFailure> {
+    let envelope = cx.envelope;
     if !probe.tag.is_empty() {
         let entry = format!("{} {} {}", envelope.attempt, chrono::Utc::now().timestamp_millis(), envelope.id);
-        let logged = rt.queues.log_push(&probe_log_key(&probe.tag), &entry).await;
-        logged?;
+        cx.deps.log_push(&probe_log_key(&probe.tag), &entry).await?;
     }
     if probe.sleep_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(probe.sleep_ms)).await;
@@ -25,7 +33,7 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, probe: &Probe) -> Result<(),
         std::process::abort();
     }
     if probe.record {
-        record(rt, envelope, &probe.tag).await?;
+        record(&cx, &probe.tag).await?;
     }
     if probe.panic {
         panic!("probe {} panics as asked", probe.tag);
@@ -43,9 +51,10 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, probe: &Probe) -> Result<(),
 }
 
 /// Writes the probe's `probe_runs` row in its attempt's fenced transaction.
-async fn record(rt: &Runtime, envelope: &Envelope, tag: &str) -> Result<(), JobFailure> {
+async fn record<D>(cx: &Cx<'_, D>, tag: &str) -> Result<(), JobFailure> {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
-    let Some(txn) = rt.fenced(envelope).await? else {
+    let envelope = cx.envelope;
+    let Some(txn) = cx.fenced().await? else {
         return Ok(());
     };
     entities::probe_runs::ActiveModel {

@@ -2,21 +2,27 @@
 //! snapshot.
 
 use chrono::Utc;
-use jobs::Envelope;
-use jobs::JobFailure;
 use jobs::catalogue::ScrapeBetfair;
+use jobs::{Envelope, Handle, Handled, JobFailure};
 use secrecy::ExposeSecret;
+use sources::betfair;
 
-use super::snapshot::{store_snapshot, tracked};
+use super::Cx;
+use super::snapshot::{Fetching, store_snapshot, tracked};
 use crate::runtime::Runtime;
 use crate::scrape::fetch::{FetchRequest, FetchResponse, Fetcher};
-use crate::scrape::sources::betfair;
 use crate::scrape::targets::season_of;
+
+impl Handle<Runtime> for ScrapeBetfair {
+    fn handle<'a>(self, rt: &'a Runtime, envelope: &'a Envelope) -> Handled<'a> {
+        Box::pin(run(Cx::new(rt, envelope, Fetching::of(rt)), self))
+    }
+}
 
 /// `scrape_betfair`: the league's match-odds markets (catalogue, then the book of those
 /// markets) stored as one `betfair:match_odds:{league}:{season}` snapshot.
-pub async fn run(rt: &Runtime, envelope: &Envelope, job: &ScrapeBetfair) -> Result<(), JobFailure> {
-    let bf = &rt.scrape.betfair;
+async fn run(cx: Cx<'_, Fetching<'_>>, job: ScrapeBetfair) -> Result<(), JobFailure> {
+    let bf = &cx.deps.scrape.betfair;
     let app_key = bf.app_key.expose_secret();
     if app_key.is_empty() {
         return Err(JobFailure::permanent("[scrape.betfair] app_key is not set"));
@@ -34,8 +40,9 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &ScrapeBetfair) -> Resu
     ];
     let until = Utc::now() + chrono::Duration::days(i64::from(bf.horizon_days));
     let catalogue_req = betfair::match_odds_catalogue_request(competition, until, 200);
-    let catalogue = rt.fetcher.fetch(&FetchRequest::post_json(&url, &catalogue_req, headers.clone())).await;
-    let catalogue = tracked(rt, "betfair", catalogue).await?;
+    let catalogue =
+        cx.deps.fetcher.fetch(&FetchRequest::post_json(&url, &catalogue_req, headers.clone())).await;
+    let catalogue = tracked(&cx, "betfair", catalogue).await?;
     let ids = betfair::market_ids("listMarketCatalogue", &catalogue.body).map_err(JobFailure::permanent)?;
     if ids.is_empty() {
         tracing::info!(league = %job.league, "no match-odds market on the exchange");
@@ -43,8 +50,8 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &ScrapeBetfair) -> Resu
     }
     let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let book_req = betfair::list_market_book_request(&id_refs);
-    let book = rt.fetcher.fetch(&FetchRequest::post_json(&url, &book_req, headers)).await;
-    let book = tracked(rt, "betfair", book).await?;
+    let book = cx.deps.fetcher.fetch(&FetchRequest::post_json(&url, &book_req, headers)).await;
+    let book = tracked(&cx, "betfair", book).await?;
     let as_json = |bytes: &[u8]| -> Result<serde_json::Value, JobFailure> {
         serde_json::from_slice(bytes)
             .map_err(|e| JobFailure::permanent(e).context("Betfair reply is not JSON"))
@@ -53,5 +60,5 @@ pub async fn run(rt: &Runtime, envelope: &Envelope, job: &ScrapeBetfair) -> Resu
     let season = job.season.clone().unwrap_or_else(|| season_of(Utc::now().date_naive()));
     let source = format!("betfair:match_odds:{}:{season}", job.league);
     let combined = FetchResponse { body: body.to_string().into_bytes(), ..book };
-    store_snapshot(rt, envelope, &source, &format!("{url}#{}", job.league), combined).await
+    store_snapshot(&cx, &source, &format!("{url}#{}", job.league), combined).await
 }

@@ -1,19 +1,25 @@
 //! `scrape_page`: one page of a scraped source, stored as a snapshot and processed.
 
-use jobs::Envelope;
-use jobs::JobFailure;
 use jobs::catalogue::ScrapePage;
+use jobs::{Envelope, Handle, Handled, JobFailure};
+use sources::SourceKey;
 
-use super::snapshot::fetch_and_store;
-use crate::process::pages::SourceKey;
+use super::Cx;
+use super::snapshot::{Fetching, fetch_and_store};
 use crate::runtime::Runtime;
 
-pub async fn run(rt: &Runtime, envelope: &Envelope, job: &ScrapePage) -> Result<(), JobFailure> {
+impl Handle<Runtime> for ScrapePage {
+    fn handle<'a>(self, rt: &'a Runtime, envelope: &'a Envelope) -> Handled<'a> {
+        Box::pin(run(Cx::new(rt, envelope, Fetching::of(rt)), self))
+    }
+}
+
+async fn run(cx: Cx<'_, Fetching<'_>>, job: ScrapePage) -> Result<(), JobFailure> {
     if SourceKey::parse(&job.source).is_none() {
         return Err(JobFailure::permanent(format!(
             "source `{}` is not site:page[:league:season]",
             job.source
         )));
     }
-    fetch_and_store(rt, envelope, &job.source, &job.url).await
+    fetch_and_store(&cx, &job.source, &job.url).await
 }

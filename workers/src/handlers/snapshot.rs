@@ -4,14 +4,29 @@
 
 use chrono::Utc;
 use entities::scrape_snapshots;
-use jobs::Envelope;
-use jobs::JobFailure;
+use jobs::{JobFailure, QueueClient};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use sha2::{Digest, Sha256};
 
+use super::Cx;
 use crate::runtime::Runtime;
-use crate::scrape::fetch::{FetchError, FetchRequest, FetchResponse, Fetcher};
+use crate::scrape::fetch::{FetchError, FetchRequest, FetchResponse, Fetcher, HttpFetcher};
 use crate::scrape::health;
+use crate::settings::ScrapeSettings;
+
+/// What the scrape kinds use besides the database: the fetcher, the queue backend that
+/// keeps each source's health, and the scrape settings.
+pub(super) struct Fetching<'a> {
+    pub fetcher: &'a HttpFetcher,
+    pub health: &'a QueueClient,
+    pub scrape: &'a ScrapeSettings,
+}
+
+impl<'a> Fetching<'a> {
+    pub fn of(rt: &'a Runtime) -> Self {
+        Self { fetcher: &rt.fetcher, health: &rt.queues, scrape: &rt.scrape }
+    }
+}
 
 /// Text of a body: UTF-8, or Windows-1252/Latin-1 as older football-data files are.
 fn body_text(bytes: Vec<u8>) -> String {
@@ -21,23 +36,22 @@ fn body_text(bytes: Vec<u8>) -> String {
 /// Fetches `url`, stores the body as a snapshot of `source` unless it is unchanged
 /// since the last snapshot of that URL, and enqueues its processing.
 pub(super) async fn fetch_and_store(
-    rt: &Runtime,
-    envelope: &Envelope,
+    cx: &Cx<'_, Fetching<'_>>,
     source: &str,
     url: &str,
 ) -> Result<(), JobFailure> {
-    let fetched = tracked(rt, source, rt.fetcher.fetch(&FetchRequest::get(url)).await).await;
-    store_snapshot(rt, envelope, source, url, fetched?).await
+    let fetched = tracked(cx, source, cx.deps.fetcher.fetch(&FetchRequest::get(url)).await).await;
+    store_snapshot(cx, source, url, fetched?).await
 }
 
 /// Records a fetch's outcome in the source's health (which the operator alerts read)
 /// and passes it on. Best effort: a failed record costs the alert, not the job.
 pub(super) async fn tracked<T>(
-    rt: &Runtime,
+    cx: &Cx<'_, Fetching<'_>>,
     source: &str,
     fetched: Result<T, FetchError>,
 ) -> Result<T, FetchError> {
-    if let Err(e) = health::record(&rt.queues, source, fetched.is_ok(), Utc::now()).await {
+    if let Err(e) = health::record(cx.deps.health, source, fetched.is_ok(), Utc::now()).await {
         tracing::warn!(%source, error = %e, "source health not recorded");
     }
     fetched
@@ -45,9 +59,8 @@ pub(super) async fn tracked<T>(
 
 /// Stores a fetched body as a snapshot of `source` at `url` unless it is unchanged since
 /// the last one, and enqueues its processing.
-pub(super) async fn store_snapshot(
-    rt: &Runtime,
-    envelope: &Envelope,
+pub(super) async fn store_snapshot<D>(
+    cx: &Cx<'_, D>,
     source: &str,
     url: &str,
     fetched: FetchResponse,
@@ -57,13 +70,13 @@ pub(super) async fn store_snapshot(
         .filter(scrape_snapshots::Column::Url.eq(url))
         .filter(scrape_snapshots::Column::Source.eq(source))
         .order_by_desc(scrape_snapshots::Column::FetchedAt)
-        .one(&rt.db)
+        .one(cx.db)
         .await?;
     if let Some(previous) = previous.filter(|p| p.content_hash == hash) {
         tracing::info!(%url, "unchanged since the last snapshot");
         if previous.processed_at.is_none() {
             // Stored, but its processing was never queued or never finished.
-            super::process_snapshot::queue(rt, envelope, previous.id).await?;
+            super::process_snapshot::queue(cx, previous.id).await?;
         }
         return Ok(());
     }
@@ -76,13 +89,13 @@ pub(super) async fn store_snapshot(
         body: Set(body_text(fetched.body)),
         ..Default::default()
     }
-    .insert(&rt.db)
+    .insert(cx.db)
     .await?;
     jobs::failpoint::hit("scrape_after_snapshot");
-    if let Err(e) = super::process_snapshot::queue(rt, envelope, snapshot.id).await {
+    if let Err(e) = super::process_snapshot::queue(cx, snapshot.id).await {
         // Take the snapshot back: kept, the retry would find the body unchanged and
         // never queue its processing.
-        scrape_snapshots::Entity::delete_by_id(snapshot.id).exec(&rt.db).await?;
+        scrape_snapshots::Entity::delete_by_id(snapshot.id).exec(cx.db).await?;
         return Err(JobFailure::transient(e));
     }
     Ok(())

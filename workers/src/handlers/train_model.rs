@@ -3,30 +3,40 @@
 //! job's time limit drops it.
 
 use chrono::Utc;
-use jobs::JobFailure;
 use jobs::catalogue::TrainModel;
+use jobs::{Envelope, Handle, Handled, JobFailure};
 
+use super::Cx;
 use crate::history::{self, HistoryFilter};
 use crate::registry;
 use crate::runtime::Runtime;
+use crate::settings::PredictSettings;
 use crate::training::{TrainOptions, train};
 
-pub async fn run(rt: &Runtime, job: &TrainModel) -> Result<(), JobFailure> {
-    if job.model.as_deref().is_some_and(|m| m != rt.predict.model_name) {
+impl Handle<Runtime> for TrainModel {
+    fn handle<'a>(self, rt: &'a Runtime, envelope: &'a Envelope) -> Handled<'a> {
+        // The model this deployment trains and its search settings.
+        Box::pin(run(Cx::new(rt, envelope, &rt.predict), self))
+    }
+}
+
+async fn run(cx: Cx<'_, &PredictSettings>, job: TrainModel) -> Result<(), JobFailure> {
+    let predict = cx.deps;
+    if job.model.as_deref().is_some_and(|m| m != predict.model_name) {
         return Err(JobFailure::permanent(format!(
             "unknown model `{}` (this deployment trains `{}`)",
             job.model.as_deref().unwrap_or_default(),
-            rt.predict.model_name
+            predict.model_name
         )));
     }
-    let rows = history::load(&rt.db, &HistoryFilter::default()).await?;
+    let rows = history::load(cx.db, &HistoryFilter::default()).await?;
     let opts = TrainOptions {
         leagues: Vec::new(),
         as_of: Utc::now().date_naive(),
         search: true,
         trials: crate::training::search::TRIALS,
-        rule: crate::backtest::rule::RuleSearch::from_settings(&rt.predict),
-        validation_seasons: rt.predict.validation_seasons,
+        rule: crate::backtest::rule::RuleSearch::from_settings(predict),
+        validation_seasons: predict.validation_seasons,
         cancel: Default::default(),
     };
     // The job's time limit drops this future, and with it the guard: the training
@@ -38,7 +48,7 @@ pub async fn run(rt: &Runtime, job: &TrainModel) -> Result<(), JobFailure> {
         .map_err(JobFailure::permanent)?;
     // Transient whatever the registry says: registering only writes the database, and a
     // retry trains and writes again.
-    let version = registry::register(&rt.db, &rt.predict.model_name, &trained.model, trained.metrics, true)
+    let version = registry::register(cx.db, &predict.model_name, &trained.model, trained.metrics, true)
         .await
         .map_err(JobFailure::transient)?;
     tracing::info!(%version, "model trained and activated");

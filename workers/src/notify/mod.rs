@@ -8,6 +8,7 @@ pub mod alert;
 pub mod bot_api;
 pub mod delivery;
 pub mod error;
+pub mod fake_bot;
 pub mod ops;
 pub mod poll;
 pub mod subscriptions;

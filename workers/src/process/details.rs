@@ -8,12 +8,13 @@
 //! `odds_change`.
 
 use chrono::{DateTime, Utc};
-use entities::enums::Market;
 use sea_orm::{ConnectionTrait, DbErr, Statement};
 
-use super::fixtures::{FixturesError, StoredMatch, store_fixtures};
+use super::fixtures::{FixturesError, store_fixtures};
 use super::players::{PlayersWritten, store_players};
-use crate::scrape::rows::{MatchDetail, OddsRow, Side, TeamStatsRow};
+use super::stats::store_stats;
+use sources::Market;
+use sources::rows::{MatchDetail, OddsRow};
 
 /// What storing match pages wrote.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -66,7 +67,7 @@ pub async fn store_details<C: ConnectionTrait>(
     for stored in &fx.stored {
         let detail = &details[stored.row];
         for s in &detail.stats {
-            out.stats += store_stats(conn, stored, s).await?;
+            out.stats += store_stats(conn, stored.match_id, stored.team(s.side), s).await?;
         }
         for o in &detail.odds {
             match valid_odds(o) {
@@ -101,50 +102,6 @@ fn valid_odds(o: &OddsRow) -> Result<(), String> {
         return Err(format!("unknown selection `{}`", o.selection));
     }
     Ok(())
-}
-
-const STATS_UPSERT: &str = "INSERT INTO match_stats (match_id, team_id, possession, shots, shots_on_target, \
-     corners, fouls, yellow_cards, red_cards, xg) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-     ON CONFLICT (match_id, team_id) DO UPDATE SET \
-     possession = COALESCE(excluded.possession, match_stats.possession), \
-     shots = COALESCE(excluded.shots, match_stats.shots), \
-     shots_on_target = COALESCE(excluded.shots_on_target, match_stats.shots_on_target), \
-     corners = COALESCE(excluded.corners, match_stats.corners), \
-     fouls = COALESCE(excluded.fouls, match_stats.fouls), \
-     yellow_cards = COALESCE(excluded.yellow_cards, match_stats.yellow_cards), \
-     red_cards = COALESCE(excluded.red_cards, match_stats.red_cards), \
-     xg = COALESCE(excluded.xg, match_stats.xg)";
-
-/// Merges one side's statistics into the match's row for that team.
-pub(super) async fn store_stats<C: ConnectionTrait>(
-    conn: &C,
-    m: &StoredMatch,
-    s: &TeamStatsRow,
-) -> Result<u64, DbErr> {
-    let team = match s.side {
-        Side::Home => m.home_team_id,
-        Side::Away => m.away_team_id,
-    };
-    // A possession outside 0–100 or a negative xG is a parser's misreading: leave it out.
-    let possession = s.possession.filter(|p| (0.0..=100.0).contains(p));
-    let xg = s.xg.filter(|x| x.is_finite() && *x >= 0.0);
-    let stmt = Statement::from_sql_and_values(
-        conn.get_database_backend(),
-        STATS_UPSERT,
-        vec![
-            m.match_id.into(),
-            team.into(),
-            possession.into(),
-            s.shots.into(),
-            s.shots_on_target.into(),
-            s.corners.into(),
-            s.fouls.into(),
-            s.yellow_cards.into(),
-            s.red_cards.into(),
-            xg.into(),
-        ],
-    );
-    Ok(conn.execute_raw(stmt).await?.rows_affected())
 }
 
 /// Appends one price unless it equals the last stored price of its selection; returns

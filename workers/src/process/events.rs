@@ -70,7 +70,7 @@ mod tests {
         let (channel, m) = odds_event(&OddsChange {
             match_id: 9,
             bookmaker: "Bet 365".into(),
-            market: entities::enums::Market::OneXTwo,
+            market: sources::Market::OneXTwo,
             selection: "home".into(),
             line: 0.0,
             previous: 2.1,

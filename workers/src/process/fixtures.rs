@@ -6,12 +6,12 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::London;
-use entities::enums::MatchStatus;
 use sea_orm::{ConnectionTrait, DbErr, Statement};
 
-use super::details::store_stats;
+use super::stats::store_stats;
 use super::teams::{TeamError, resolve};
-use crate::scrape::rows::{FixtureRow, Side, TeamStatsRow};
+use sources::MatchStatus;
+use sources::rows::{FixtureRow, Side, TeamStatsRow};
 
 /// What storing one batch did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -34,6 +34,16 @@ pub struct StoredMatch {
     pub match_id: i64,
     pub home_team_id: i64,
     pub away_team_id: i64,
+}
+
+impl StoredMatch {
+    /// The id of the team playing on `side`.
+    pub fn team(&self, side: Side) -> i64 {
+        match side {
+            Side::Home => self.home_team_id,
+            Side::Away => self.away_team_id,
+        }
+    }
 }
 
 /// A match as it was before a write and as it is after.
@@ -69,16 +79,6 @@ pub enum FixturesError {
     Db(#[from] DbErr),
     #[error(transparent)]
     Team(#[from] TeamError),
-}
-
-fn status_text(s: MatchStatus) -> &'static str {
-    match s {
-        MatchStatus::Scheduled => "scheduled",
-        MatchStatus::Live => "live",
-        MatchStatus::Finished => "finished",
-        MatchStatus::Postponed => "postponed",
-        MatchStatus::Cancelled => "cancelled",
-    }
 }
 
 /// Why a row cannot be stored, if it cannot.
@@ -157,7 +157,7 @@ pub async fn store_fixtures<C: ConnectionTrait>(
                 kickoff.into(),
                 ids[0].into(),
                 ids[1].into(),
-                status_text(r.status).into(),
+                r.status.as_str().into(),
                 r.home_goals.into(),
                 r.away_goals.into(),
                 r.ht_home_goals.into(),
@@ -177,7 +177,8 @@ pub async fn store_fixtures<C: ConnectionTrait>(
         // Fixture lists with xG (FBref, Understat) feed the statistics too.
         for (side, xg) in [(Side::Home, r.home_xg), (Side::Away, r.away_xg)] {
             if xg.is_some() {
-                store_stats(conn, &stored, &TeamStatsRow::xg_only(side, xg)).await?;
+                store_stats(conn, stored.match_id, stored.team(side), &TeamStatsRow::xg_only(side, xg))
+                    .await?;
             }
         }
         let now_state: (String, Option<i32>, Option<i32>) =

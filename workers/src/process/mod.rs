@@ -8,4 +8,5 @@ pub mod football_data;
 pub mod pages;
 pub mod players;
 pub mod standings;
+pub mod stats;
 pub mod teams;

@@ -5,7 +5,7 @@ use sea_orm::{ConnectionTrait, Statement};
 
 use super::fixtures::FixturesError;
 use super::teams::resolve;
-use crate::scrape::rows::PlayerRow;
+use sources::rows::PlayerRow;
 
 /// What storing players wrote.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, Statement};
 
 use super::fixtures::FixturesError;
 use super::teams::resolve;
-use crate::scrape::rows::StandingRow;
+use sources::rows::StandingRow;
 
 /// What storing a table wrote.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

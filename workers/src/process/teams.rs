@@ -13,6 +13,10 @@ use std::collections::HashSet;
 
 use sea_orm::{ConnectionTrait, DbErr, Statement, Value as SqlValue};
 
+/// The `source` under which football-data.co.uk team names are stored as aliases: the
+/// names that seed the teams.
+pub const ALIAS_SOURCE: &str = "football-data";
+
 /// Words that name a club's legal or sporting form, not the club.
 const GENERIC: &[&str] = &[
     "fc", "afc", "cf", "sc", "ac", "as", "ss", "ssc", "us", "cd", "ud", "sd", "rc", "rcd", "ca", "club",
@@ -231,7 +235,7 @@ pub async fn resolve<C: ConnectionTrait>(
                 .ok_or_else(|| DbErr::RecordNotFound(format!("team {name}")))?;
             // football-data.co.uk's names seed the teams; a new name from any other source
             // is worth an operator's look (a spelling the resolution missed).
-            if source == super::football_data::store::ALIAS_SOURCE {
+            if source == ALIAS_SOURCE {
                 tracing::info!(source, team = name, id, "team created");
             } else {
                 tracing::warn!(source, team = name, id, "unknown team: created");

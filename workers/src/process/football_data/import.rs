@@ -9,8 +9,8 @@ use indicatif::ProgressBar;
 use sea_orm::{DatabaseConnection, DbBackend, DbErr, TransactionTrait};
 
 use super::copy::copy_lines;
-use super::parse::{ParsedFile, Rejection, parse};
 use super::store::{Line, league_id, team_ids, upsert_lines, write_rows};
+use sources::football_data::{ParsedFile, Rejection, parse};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {

@@ -1,10 +1,8 @@
 //! football-data.co.uk CSVs (results, statistics and bookmaker odds): header layout,
 //! pure row parsing, and the batched writes into the entities.
 
-pub mod columns;
 pub mod copy;
 pub mod import;
-pub mod parse;
 pub mod store;
 
 pub use import::{FileRejection, ImportError, ImportSummary, import_bytes, import_paths};

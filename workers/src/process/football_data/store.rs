@@ -8,11 +8,10 @@ use entities::enums::MatchStatus;
 use sea_orm::{ConnectionTrait, DbErr, Statement, Value as SqlValue};
 use serde_json::{Value, json};
 
-use super::parse::{MatchRow, SideStats};
 use crate::process::batch::{ColType::*, Upsert};
+use sources::football_data::{MatchRow, SideStats};
 
-/// The `source` under which football-data.co.uk team names are stored as aliases.
-pub const ALIAS_SOURCE: &str = "football-data";
+use crate::process::teams::ALIAS_SOURCE;
 
 /// Pre-closing prices are collected by football-data.co.uk before the match
 /// (Friday for weekend games, Tuesday for midweek ones); they are timestamped this
