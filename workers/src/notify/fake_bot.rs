@@ -192,7 +192,9 @@ fn html_error(text: &str) -> Option<String> {
     None
 }
 
-fn send_message(params: &Value) -> Response {
+/// Telegram's answer to a `sendMessage`; the message id is the call's position in
+/// `calls`, plus one.
+fn send_message(params: &Value, message_id: usize) -> Response {
     let text = params["text"].as_str().unwrap_or_default();
     let complaint = match params["parse_mode"].as_str() {
         Some("MarkdownV2") => markdown_v2_error(text),
@@ -201,7 +203,7 @@ fn send_message(params: &Value) -> Response {
     };
     match complaint {
         Some(description) => error(400, &description, None),
-        None => ok(json!({"message_id": 77, "date": 1_900_000_000, "text": text,
+        None => ok(json!({"message_id": message_id, "date": 1_900_000_000, "text": text,
                           "chat": {"id": params["chat_id"], "type": "private"}})),
     }
 }
@@ -234,22 +236,22 @@ async fn bot_api(Path((bot, method)): Path<(String, String)>, body: String, fake
     let Ok(params) = serde_json::from_str::<Value>(&body) else {
         return error(400, "Bad Request: the body is not JSON", None);
     };
-    let scripted = {
+    let (scripted, position) = {
         let mut f = lock(fake.0);
         f.calls.push(Call { method: method.clone(), params: params.clone(), at: Instant::now() });
         let chat = params["chat_id"].as_i64().and_then(|c| f.chat_failures.get(&c).cloned());
         let send = if method == "sendMessage" { f.send_failures.pop_front() } else { None };
-        f.failures.pop_front().or(send).or(chat)
+        (f.failures.pop_front().or(send).or(chat), f.calls.len())
     };
     if let Some(Failure::DeliveredButSlow) = scripted {
         tokio::time::sleep(Duration::from_secs(60)).await;
-        return send_message(&params);
+        return send_message(&params, position);
     }
     if let Some(f) = scripted {
         return failure(f, &format!("/{bot}/{method}"));
     }
     match method.as_str() {
-        "sendMessage" => send_message(&params),
+        "sendMessage" => send_message(&params, position),
         "getUpdates" => get_updates(fake.0, &params).await,
         "setWebhook" | "deleteWebhook" => ok(json!(true)),
         _ => error(404, "Not Found: method not found", None),
