@@ -39,7 +39,8 @@ fn a_kind_without_a_handler_does_not_build() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "a runtime without Probe's handler built:\n{stderr}");
     assert!(
-        stderr.contains("the trait bound `jobs::catalogue::Probe: Handle<Runtime>` is not satisfied"),
+        // The kind's path is shortened when its name is unique among the dependencies.
+        stderr.lines().any(|l| l.contains("Probe: Handle<Runtime>` is not satisfied")),
         "the error does not name the kind without a handler:\n{stderr}"
     );
     // Nothing else is wrong with the case: every error is a missing handler (kinds added

@@ -6,7 +6,8 @@ it uses from other files (`use crate::a::b`, `super::b`, paths in code).
 
 Each file is a module (`lib.rs` and `mod.rs` are their folder's). An edge goes from a file
 to the deepest module file a path names. Paths to an ancestor's module file are left out:
-a folder's `mod.rs` is its children's namespace (declarations, re-exports), not a peer.
+a folder's `mod.rs` is its children's namespace, not a peer. A name a module re-exports
+(`pub use child::Name`) resolves to the file that defines it.
 Test code (files named `tests.rs`, a trailing `#[cfg(test)] mod tests`) is left out.
 With SUBDIRs, only cycles through files under them are reported. Exits 1 on a cycle.
 """
@@ -22,7 +23,7 @@ def module_of(root, path):
     return tuple(rel)
 
 
-def code(path):
+def code(path, uses_only=False):
     lines = open(path, encoding="utf-8").read().split("\n")
     for i, line in enumerate(lines):
         if line.strip() == "#[cfg(test)]" and i + 1 < len(lines) and lines[i + 1].startswith("mod tests"):
@@ -31,9 +32,11 @@ def code(path):
     text = "\n".join(l for l in lines if not l.strip().startswith("//"))
     # `use a::{b, c::{d, e}}` → one path per leaf, so each names its own module.
     out = []
-    for m in re.finditer(r"\buse\s+([^;]+);", text):
+    pattern = r"\bpub(?:\([^)]*\))?\s+use\s+([^;]+);" if uses_only else r"\buse\s+([^;]+);"
+    for m in re.finditer(pattern, text):
         out.extend(expand(m.group(1).replace("\n", " ")))
-    out.extend(re.findall(r"\b((?:crate|super|self)(?:::\w+)+)", text))
+    if not uses_only:
+        out.extend(re.findall(r"\b((?:crate|super|self)(?:::\w+)+)", text))
     return out
 
 
@@ -56,7 +59,7 @@ def expand(tree):
     return [p for part in parts if part.strip() for p in expand(prefix + part.strip())]
 
 
-def resolve(mods, here, path):
+def resolve(mods, here, path, exports=None):
     segs = path.split("::")
     if segs[0] == "crate":
         base, segs = (), segs[1:]
@@ -69,8 +72,10 @@ def resolve(mods, here, path):
         return None
     target = base
     for s in segs:
-        if base + (s,) in mods or target + (s,) in mods:
+        if target + (s,) in mods:
             target = target + (s,)
+        elif exports and (target, s) in exports:
+            return exports[(target, s)]
         else:
             break
     return target if target in mods else None
@@ -86,17 +91,27 @@ def main():
                 p = os.path.join(d, f)
                 files[module_of(root, p)] = p
     mods = set(files)
+    # Names each module re-exports (`pub use a::b::Name;`), by the file defining them.
+    exports = {}
+    for m, p in files.items():
+        for path in code(p, uses_only=True):
+            name = path.split("::")[-1]
+            if path.startswith(("crate::", "super::", "self::")):
+                t = resolve(mods, m, path)
+            else:
+                t = resolve(mods, m, "self::" + path)
+            if t is not None and t != m:
+                exports[(m, name)] = t
     graph = {m: set() for m in mods}
     for m, p in files.items():
-        here = m if os.path.basename(p) in ("lib.rs", "mod.rs", "main.rs") else m
         for path in code(p):
-            t = resolve(mods, here if os.path.basename(p) in ("lib.rs", "mod.rs") else m, path)
+            t = resolve(mods, m, path, exports)
             if t is None or t == m or m[: len(t)] == t:
                 continue  # itself, or an ancestor's namespace
             graph[m].add(t)
     cycles = find_cycles(graph)
     if only:
-        cycles = [c for c in cycles if any(os.path.normpath(files[x]).startswith(o) for x in c for o in only)]
+        cycles = [c for c in cycles if any(os.path.normpath(files[x]).startswith(o + os.sep) for x in c for o in only)]
     for c in cycles:
         print("cycle:", " -> ".join(os.path.relpath(files[x], root) for x in c + [c[0]]))
     if cycles:

@@ -40,12 +40,25 @@ class CheckCycles(unittest.TestCase):
         self.assertIn("p/x.rs", out.stdout)
 
     def test_a_parent_namespace_and_test_code_are_not_cycles(self):
-        root = tree({"lib.rs": "pub mod a;\npub mod b;\npub use a::A;\n",
+        root = tree({"lib.rs": "pub mod a;\npub mod b;\npub struct Root;\n",
                      "a.rs": "pub struct A;\nuse crate::b::B;\n",
-                     "b.rs": "pub struct B;\nuse crate::A;\n#[cfg(test)]\nmod tests {\n    use crate::a::A;\n}\n",
+                     "b.rs": "pub struct B;\nuse crate::Root;\n#[cfg(test)]\nmod tests {\n    use crate::a::A;\n}\n",
                      "c/tests.rs": "use crate::a::A;\n"})
         out = check(root)
         self.assertEqual(out.returncode, 0, out.stdout)
+
+    def test_a_cycle_through_a_re_export_is_found(self):
+        root = tree({"lib.rs": "pub mod a;\npub mod b;\npub use a::A;\n",
+                     "a.rs": "pub struct A;\nuse crate::b::B;\n", "b.rs": "pub struct B;\nuse crate::A;\n"})
+        out = check(root)
+        self.assertEqual(out.returncode, 1, out.stdout)
+        self.assertIn("a.rs -> b.rs -> a.rs", out.stdout)
+
+    def test_an_item_named_like_a_top_level_module_is_its_own_file(self):
+        root = tree({"lib.rs": "pub mod a;\npub mod b;\n", "a.rs": "pub fn b() {}\nfn f() { crate::b::g() }\n",
+                     "b.rs": "pub fn g() {}\nfn h() { crate::a::b() }\n"})
+        out = check(root)
+        self.assertEqual(out.returncode, 1, out.stdout)
 
     def test_a_cycle_outside_the_subdirs_asked_for_is_not_reported(self):
         root = tree({"lib.rs": "", "a.rs": "use crate::b::B;\n", "b.rs": "use crate::a::A;\n",

@@ -79,6 +79,20 @@ mod tests {
         }
     }
 
+    /// A site folder whose pages are not in `SITES` would never be parsed.
+    #[test]
+    fn every_site_folder_with_pages_is_listed() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        for entry in std::fs::read_dir(&src).unwrap() {
+            let dir = entry.unwrap().path();
+            let Ok(code) = std::fs::read_to_string(dir.join("mod.rs")) else { continue };
+            let name = dir.file_name().unwrap().to_str().unwrap().to_owned();
+            if code.contains("pub const PAGES") {
+                assert!(SITES.iter().any(|(s, _)| *s == name), "{name} has PAGES but is not in SITES");
+            }
+        }
+    }
+
     #[test]
     fn pages_resolve_by_site_and_name() {
         assert!(matches!(parser("sofascore", "round_events"), Some(Parser::Fixtures(_))));
@@ -93,6 +107,6 @@ mod tests {
     fn a_parse_error_passes_through_with_its_page() {
         let p = parser("sofascore", "round_events").unwrap();
         let err = p.parse("day.json", b"{not json").unwrap_err();
-        assert_eq!(err.site, "sofascore");
+        assert_eq!((err.site, err.page.as_str()), ("sofascore", "day.json"));
     }
 }

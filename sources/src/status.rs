@@ -1,5 +1,6 @@
-//! The match states and betting markets a source reports. The entities store the same
-//! values in their own column types; processing maps one onto the other.
+//! The match states and betting markets a source reports. Processing stores them as
+//! their text (`as_str`), which the entities' column types read back; a test in
+//! `workers/src/process` checks the two lists agree.
 
 use serde::Serialize;
 
@@ -16,6 +17,14 @@ pub enum MatchStatus {
 }
 
 impl MatchStatus {
+    pub const ALL: [MatchStatus; 5] = [
+        MatchStatus::Scheduled,
+        MatchStatus::Live,
+        MatchStatus::Finished,
+        MatchStatus::Postponed,
+        MatchStatus::Cancelled,
+    ];
+
     /// The stored text of the status.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -43,6 +52,8 @@ pub enum Market {
 }
 
 impl Market {
+    pub const ALL: [Market; 3] = [Market::OneXTwo, Market::OverUnder, Market::AsianHandicap];
+
     /// The stored text of the market.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use entities::scrape_snapshots;
 use jobs::catalogue::ProcessSnapshot;
-use jobs::{EnqueueOptions, Enqueued, Envelope, Handle, Handled, JobFailure, QueueClient, QueueError};
+use jobs::{Enqueued, Envelope, Handle, Handled, JobFailure, QueueClient};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use sources::SourceKey;
 
@@ -73,14 +73,6 @@ async fn process(cx: &Cx<'_, &QueueClient>, job: &ProcessSnapshot) -> Result<(),
     }
 }
 
-/// Queues the processing of snapshot `id` as a child of `parent`, once per snapshot
-/// within the idempotency window (an unchanged scrape and the sweep may both ask).
-pub async fn queue<D>(cx: &Cx<'_, D>, id: i64) -> Result<Enqueued, QueueError> {
-    let keyed =
-        EnqueueOptions { idempotency_key: Some(format!("process_snapshot:{id}")), ..Default::default() };
-    cx.enqueue_child(ProcessSnapshot { snapshot_id: id }, &keyed).await
-}
-
 /// Snapshots older than this and still unprocessed are queued by the sweep: younger
 /// ones may have their processing queued or running.
 const PENDING_AFTER: chrono::Duration = chrono::Duration::minutes(10);
@@ -99,7 +91,7 @@ pub async fn queue_pending<D>(cx: &Cx<'_, D>) -> Result<u64, JobFailure> {
         .await?;
     let mut queued = 0;
     for id in ids {
-        if let Enqueued::Queued { .. } = queue(cx, id).await? {
+        if let Enqueued::Queued { .. } = super::snapshot::queue_processing(cx, id).await? {
             queued += 1;
         }
     }

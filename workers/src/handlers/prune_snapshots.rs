@@ -24,8 +24,10 @@ impl Handle<Runtime> for PruneSnapshots {
 }
 
 async fn run(cx: Cx<'_, ()>, job: PruneSnapshots) -> Result<(), JobFailure> {
-    let keep = chrono::Duration::days(i64::from(job.keep_days.unwrap_or(KEEP_DAYS)));
-    let before = chrono::Utc::now() - keep;
+    let days = job.keep_days.unwrap_or(KEEP_DAYS);
+    let before = chrono::Utc::now()
+        .checked_sub_signed(chrono::Duration::days(i64::from(days)))
+        .ok_or_else(|| JobFailure::permanent(format!("keep_days {days} reaches before any date")))?;
     let limit = cx
         .envelope
         .timeout_ms
@@ -33,10 +35,11 @@ async fn run(cx: Cx<'_, ()>, job: PruneSnapshots) -> Result<(), JobFailure> {
         .unwrap_or(PruneSnapshots::POLICY.timeout);
     // Half the time limit, so the job ends on its own and the next run goes on.
     let deadline = Instant::now() + limit / 2;
+    // The latest of a page is the one stored last (highest id), as the scrape compares.
     let sql = format!(
-        "DELETE FROM scrape_snapshots WHERE id IN (SELECT id FROM scrape_snapshots \
-         WHERE processed_at IS NOT NULL AND fetched_at < $1 AND id NOT IN \
-         (SELECT MAX(id) FROM scrape_snapshots GROUP BY source, url) LIMIT {CHUNK})"
+        "DELETE FROM scrape_snapshots WHERE id IN (SELECT s.id FROM scrape_snapshots s \
+         WHERE s.processed_at IS NOT NULL AND s.fetched_at < $1 AND EXISTS (SELECT 1 FROM \
+         scrape_snapshots n WHERE n.source = s.source AND n.url = s.url AND n.id > s.id) LIMIT {CHUNK})"
     );
     let mut deleted = 0u64;
     loop {

@@ -4,7 +4,8 @@
 
 use chrono::Utc;
 use entities::scrape_snapshots;
-use jobs::{JobFailure, QueueClient};
+use jobs::catalogue::ProcessSnapshot;
+use jobs::{EnqueueOptions, Enqueued, JobFailure, QueueClient, QueueError};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use sha2::{Digest, Sha256};
 
@@ -69,14 +70,15 @@ pub(super) async fn store_snapshot<D>(
     let previous = scrape_snapshots::Entity::find()
         .filter(scrape_snapshots::Column::Url.eq(url))
         .filter(scrape_snapshots::Column::Source.eq(source))
-        .order_by_desc(scrape_snapshots::Column::FetchedAt)
+        // The one stored last, as `prune_snapshots` keeps it.
+        .order_by_desc(scrape_snapshots::Column::Id)
         .one(cx.db)
         .await?;
     if let Some(previous) = previous.filter(|p| p.content_hash == hash) {
         tracing::info!(%url, "unchanged since the last snapshot");
         if previous.processed_at.is_none() {
             // Stored, but its processing was never queued or never finished.
-            super::process_snapshot::queue(cx, previous.id).await?;
+            queue_processing(cx, previous.id).await?;
         }
         return Ok(());
     }
@@ -92,11 +94,19 @@ pub(super) async fn store_snapshot<D>(
     .insert(cx.db)
     .await?;
     jobs::failpoint::hit("scrape_after_snapshot");
-    if let Err(e) = super::process_snapshot::queue(cx, snapshot.id).await {
+    if let Err(e) = queue_processing(cx, snapshot.id).await {
         // Take the snapshot back: kept, the retry would find the body unchanged and
         // never queue its processing.
         scrape_snapshots::Entity::delete_by_id(snapshot.id).exec(cx.db).await?;
         return Err(JobFailure::transient(e));
     }
     Ok(())
+}
+
+/// Queues the processing of snapshot `id` as this job's child, once per snapshot
+/// within the idempotency window (an unchanged scrape and the sweep may both ask).
+pub(super) async fn queue_processing<D>(cx: &Cx<'_, D>, id: i64) -> Result<Enqueued, QueueError> {
+    let keyed =
+        EnqueueOptions { idempotency_key: Some(format!("process_snapshot:{id}")), ..Default::default() };
+    cx.enqueue_child(ProcessSnapshot { snapshot_id: id }, &keyed).await
 }

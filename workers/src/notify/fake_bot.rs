@@ -142,7 +142,7 @@ fn failure(f: Failure, path: &str) -> Response {
             .content_type("text/html")
             .body("<html><body>502 Bad Gateway</body></html>"),
         Failure::DeliveredGarbled => Response::builder().content_type("text/html").body("<html>OK</html>"),
-        // Delivered: `bot_api` answers it after the delay.
+        // Never reached: `bot_api` answers this one itself, after the delay.
         Failure::DeliveredButSlow => error(500, "Internal Server Error", None),
     }
 }
@@ -195,7 +195,9 @@ fn html_error(text: &str) -> Option<String> {
 /// Telegram's answer to a `sendMessage`; the message id is the call's position in
 /// `calls`, plus one.
 fn send_message(params: &Value, message_id: usize) -> Response {
-    let text = params["text"].as_str().unwrap_or_default();
+    let (Some(chat_id), Some(text)) = (params["chat_id"].as_i64(), params["text"].as_str()) else {
+        return error(400, "Bad Request: chat_id and text are required", None);
+    };
     let complaint = match params["parse_mode"].as_str() {
         Some("MarkdownV2") => markdown_v2_error(text),
         Some("HTML") => html_error(text),
@@ -203,8 +205,8 @@ fn send_message(params: &Value, message_id: usize) -> Response {
     };
     match complaint {
         Some(description) => error(400, &description, None),
-        None => ok(json!({"message_id": message_id, "date": 1_900_000_000, "text": text,
-                          "chat": {"id": params["chat_id"], "type": "private"}})),
+        None => ok(json!({"message_id": message_id, "date": chrono::Utc::now().timestamp(), "text": text,
+                          "chat": {"id": chat_id, "type": if chat_id < 0 { "group" } else { "private" }}})),
     }
 }
 
@@ -266,8 +268,10 @@ pub fn routes(fake: Shared) -> impl Endpoint {
 /// Serves `fake` on a free port of 127.0.0.1; returns its base URL.
 pub async fn start(fake: Shared) -> std::io::Result<String> {
     let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await?;
-    let addr = acceptor.local_addr()[0]
-        .as_socket_addr()
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr())
         .copied()
         .ok_or_else(|| std::io::Error::other("the listener has no socket address"))?;
     let app = routes(fake);
