@@ -23,12 +23,17 @@ def module_of(root, path):
     return tuple(rel)
 
 
-def code(path, uses_only=False):
+def non_test_lines(path):
+    """The file's lines before a trailing `#[cfg(test)] mod tests` block."""
     lines = open(path, encoding="utf-8").read().split("\n")
     for i, line in enumerate(lines):
         if line.strip() == "#[cfg(test)]" and i + 1 < len(lines) and lines[i + 1].startswith("mod tests"):
-            lines = lines[:i]
-            break
+            return lines[:i]
+    return lines
+
+
+def code(path, uses_only=False):
+    lines = non_test_lines(path)
     text = "\n".join(l for l in lines if not l.strip().startswith("//"))
     # `use a::{b, c::{d, e}}` → one path per leaf, so each names its own module.
     out = []

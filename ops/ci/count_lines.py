@@ -10,6 +10,8 @@ than N lines (CI keeps `workers` the I/O layer, under 10,000).
 import os
 import sys
 
+from check_cycles import non_test_lines
+
 
 def count(root):
     n = 0
@@ -17,11 +19,7 @@ def count(root):
         for f in fs:
             if not f.endswith(".rs") or f == "tests.rs":
                 continue
-            lines = open(os.path.join(d, f), encoding="utf-8").read().split("\n")
-            for i, line in enumerate(lines):
-                if line.strip() == "#[cfg(test)]" and i + 1 < len(lines) and lines[i + 1].startswith("mod tests"):
-                    lines = lines[:i]
-                    break
+            lines = non_test_lines(os.path.join(d, f))
             n += sum(1 for l in lines if l.strip() and not l.strip().startswith("//"))
     return n
 
