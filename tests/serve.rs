@@ -1,5 +1,6 @@
 //! `kickoff serve` as a process: it migrates an empty database, prints its URLs, answers,
-//! and exits cleanly on SIGTERM.
+//! streams the events another process publishes on the embedded queue, and exits cleanly
+//! on SIGTERM.
 // Test code: a panic is how it reports.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -61,12 +62,30 @@ async fn serve_migrates_answers_and_stops_on_sigterm() {
     assert_eq!(http.get(docs).send().await.unwrap().status(), 200);
     assert_eq!(http.get(format!("{base}/health")).send().await.unwrap().status(), 200);
     assert_eq!(http.get(format!("{base}/ready")).send().await.unwrap().status(), 200);
-    // The embedded queue carries no events between processes, and the line says so.
-    assert_eq!(http.get(events).send().await.unwrap().status(), 503);
-    assert!(
-        lines.iter().any(|l| l.starts_with("Events") && l.contains("needs the Redis queue")),
-        "{lines:?}"
-    );
+    // An event published by another process on the embedded queue (the queue's own file,
+    // `kickoff.db` in the working directory) reaches an SSE client of the server.
+    let mut stream = http.get(events).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    let file = dir.path().join("kickoff.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", file.display())).await.unwrap();
+    let publisher: jobs::QueueClient =
+        jobs::embedded_queue::EmbeddedQueues::open(pool, "kickoff:test:").await.unwrap().into();
+    let other: jobs::QueueClient = match &publisher {
+        jobs::QueueClient::Embedded(q) => q.with_prefix("kickoff:other:").into(),
+        jobs::QueueClient::Redis(_) => unreachable!(),
+    };
+    other.publish("matches:live", r#"{"from":"another prefix"}"#).await.unwrap();
+    publisher.publish("matches:live", r#"{"type":"match:update","n":1}"#).await.unwrap();
+    let mut received = String::new();
+    while !received.contains("\n\n") {
+        let chunk = tokio::time::timeout(Duration::from_secs(20), stream.chunk()).await.unwrap().unwrap();
+        received.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        received = received.replace(": keep-alive\n\n", "");
+    }
+    assert!(received.contains("event: matches:live\n"), "{received}");
+    assert!(received.contains(r#"data: {"type":"match:update","n":1}"#), "{received}");
+    assert!(!received.contains("another prefix"), "{received}");
+    drop(stream);
     let scraped = http.get(metrics).send().await.unwrap().text().await.unwrap();
     assert!(scraped.contains("kickoff_queue_depth{queue=\"scrape\"}"), "{scraped}");
     // The schema exists: serve migrated the empty database.

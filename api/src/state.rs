@@ -29,7 +29,7 @@ pub struct ApiState {
     pub counts: Arc<CountCache>,
     /// Team names and league codes for the match lists.
     pub names: Arc<NameCache>,
-    /// The live events; absent on the embedded queue, which has no pub/sub.
+    /// The live events; `kickoff serve` always sets them, a harness may not.
     pub events: Option<EventHub>,
     /// `[telegram] webhook_secret`; empty turns `/telegram/webhook` away.
     pub telegram_webhook_secret: SecretString,

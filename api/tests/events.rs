@@ -101,7 +101,7 @@ async fn live(settings: ApiSettings) -> Live {
     let prefix = format!("{}:", unique_name("kickoff_events"));
     let guard = PrefixGuard::new(redis_url(), prefix.clone());
     let queues = RedisQueues::new(connect(&redis_url()).await.unwrap(), prefix.clone());
-    let hub = EventHub::redis(&redis_url(), prefix, 100).unwrap();
+    let hub = EventHub::redis(redis::Client::open(redis_url()).unwrap(), prefix, 100);
     let state = ApiState::new(db.conn.clone())
         .with_settings(settings, AuthSettings::default())
         .with_events(hub)
@@ -150,7 +150,7 @@ where
 async fn a_redis_publish_reaches_the_client_unchanged_on_its_channels_only() {
     let live = live(ApiSettings::default()).await;
     let mut stream = sse(live.client.get("/api/v1/events?channels=matches:live,odds:*").send().await);
-    let goal = r#"{"type":"match_update","channel":"matches:live","data":{"match_id":7,"home_goals":1}}"#;
+    let goal = r#"{"type":"match:update","channel":"matches:live","data":{"match_id":7,"home_goals":1}}"#;
     // matches:7 is not asked for: it must never show up, though published first each time.
     let (stop, task) = keep_publishing(
         live.queues.clone(),

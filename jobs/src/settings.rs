@@ -12,11 +12,19 @@ pub struct QueueSettings {
     pub url: ConnUrl,
     /// Key prefix; `{env}` is replaced by the environment name (`KICKOFF_ENV`).
     pub prefix: String,
+    /// PEM file of a CA that a `rediss://` server's certificate may chain to, beside
+    /// the system's roots; empty for the system's roots alone.
+    #[serde(default)]
+    pub tls_ca_file: String,
 }
 
 impl Default for QueueSettings {
     fn default() -> Self {
-        Self { url: ConnUrl::new("sqlite://kickoff.db"), prefix: "kickoff:{env}:".to_owned() }
+        Self {
+            url: ConnUrl::new("sqlite://kickoff.db"),
+            prefix: "kickoff:{env}:".to_owned(),
+            tls_ca_file: String::new(),
+        }
     }
 }
 
@@ -44,6 +52,12 @@ impl QueueSettings {
             "sqlite" => Ok(QueueBackend::Embedded),
             other => Err(QueueSettingsError::UnsupportedScheme(other.to_owned())),
         }
+    }
+
+    /// The Redis client of `url`, with the configured CA.
+    pub fn redis_client(&self) -> Result<redis::Client, crate::redis_queue::tls::ClientError> {
+        let ca = (!self.tls_ca_file.is_empty()).then(|| std::path::Path::new(&self.tls_ca_file));
+        crate::redis_queue::tls::client(self.url.expose(), ca)
     }
 
     /// The key prefix for environment `env`.

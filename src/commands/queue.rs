@@ -4,7 +4,7 @@
 use anyhow::Context;
 use entities::settings::DatabaseSettings;
 use jobs::embedded_queue::EmbeddedQueues;
-use jobs::redis_queue::{RedisQueues, connect};
+use jobs::redis_queue::{RedisQueues, connect_client};
 use jobs::{QueueBackend, QueueClient};
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
@@ -19,7 +19,9 @@ pub async fn open(settings: &Settings, db: Option<&DatabaseConnection>) -> anyho
     let shown = settings.queue.url.masked();
     match settings.queue.backend()? {
         QueueBackend::Redis => {
-            let conn = connect(url).await.with_context(|| format!("connecting to the queue at {shown}"))?;
+            let client = settings.queue.redis_client()?;
+            let conn =
+                connect_client(client).await.with_context(|| format!("connecting to the queue at {shown}"))?;
             Ok(RedisQueues::new(conn, prefix).into())
         }
         QueueBackend::Embedded => {

@@ -4,7 +4,6 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::Context;
-use jobs::QueueBackend;
 use jobs::schedule::Schedules;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
@@ -23,29 +22,23 @@ pub async fn run(settings: &Settings, db: DatabaseConnection, schedules: &Path) 
         tracing::warn!(path = %schedules.display(), "no schedules file; the schedule endpoints answer 503");
     }
     let (acceptor, addr) = listen::bind(&settings.api.bind).await?;
-    print_urls(addr, state.events.is_some());
+    print_urls(addr);
     tracing::info!(%addr, "serving the API");
     listen::spawn(acceptor, api::app(state), shutdown_signal(), Some(listen::API_GRACE))
         .await?
         .context("serving the API")
 }
 
-/// The URLs of a server; live events exist only on the Redis queue.
-pub fn print_urls(addr: SocketAddr, events: bool) {
+/// The URLs of a server.
+pub fn print_urls(addr: SocketAddr) {
     println!("API        http://{addr}{}", api::API_PREFIX);
     println!("Swagger UI http://{addr}/docs");
     println!("OpenAPI    http://{addr}/openapi.json");
-    if events {
-        println!("Events     http://{addr}{}/events?channels=matches:live", api::API_PREFIX);
-    } else {
-        let url = format!("http://{addr}{}/events?channels=matches:live", api::API_PREFIX);
-        println!("Events     {url} (needs the Redis queue: 503 on the embedded one)");
-    }
+    println!("Events     http://{addr}{}/events?channels=matches:live", api::API_PREFIX);
     println!("Metrics    http://{addr}/metrics");
 }
 
-/// The API's state: the configured queues, and live events when they run on Redis (the
-/// embedded queue has no pub/sub, so `/api/v1/events` answers 503 there).
+/// The API's state: the configured queues and their live events.
 async fn state(settings: &Settings, db: DatabaseConnection) -> anyhow::Result<api::ApiState> {
     let queues = open(settings, Some(&db)).await?;
     with_queues(settings, db, queues)
@@ -63,7 +56,8 @@ fn served_rule(p: &workers::settings::PredictSettings) -> api::state::ServedRule
     api::state::ServedRule { model_name: p.model_name.clone(), fixed }
 }
 
-/// The API's state over `queues`, with live events when they run on Redis.
+/// The API's state over `queues`, with their live events: Redis pub/sub, or the
+/// embedded queue's events table.
 pub fn with_queues(
     settings: &Settings,
     db: DatabaseConnection,
@@ -73,14 +67,13 @@ pub fn with_queues(
         .with_settings(settings.api.clone(), settings.auth.clone())
         .with_telegram_webhook_secret(settings.telegram.webhook_secret.clone())
         .with_served_rule(served_rule(&settings.predict));
-    if queues.backend() == QueueBackend::Redis {
-        let hub = api::events::EventHub::redis(
-            settings.queue.url.expose(),
-            queues.prefix(),
-            settings.api.events_replay,
-        )
-        .context("setting up live events")?;
-        state = state.with_events(hub);
-    }
+    let hub = match &queues {
+        jobs::QueueClient::Redis(_) => {
+            let client = settings.queue.redis_client().context("setting up live events")?;
+            api::events::EventHub::redis(client, queues.prefix(), settings.api.events_replay)
+        }
+        jobs::QueueClient::Embedded(q) => api::events::EventHub::embedded(q.clone(), settings.api.events_replay),
+    };
+    state = state.with_events(hub);
     Ok(state.with_queues(queues))
 }

@@ -41,6 +41,22 @@ pub struct InferenceSummary {
     /// run, to notify: a retried run offers again the bets its failed attempt stored
     /// but never notified, and notification's keys send each bet to a chat once.
     pub pending_value_bets: Vec<i64>,
+    /// The ensemble's forecast of every match forecast, for the `prediction:new` events.
+    pub forecasts: Vec<NewForecast>,
+}
+
+/// One match's forecast as its event tells it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewForecast {
+    pub match_id: i64,
+    pub league: String,
+    pub home: String,
+    pub away: String,
+    pub kickoff: DateTime<Utc>,
+    pub model: String,
+    pub version: String,
+    pub probs: [f64; 3],
+    pub expected_goals: Option<(f64, f64)>,
 }
 
 /// One forecast of a match, as stored.
@@ -590,6 +606,19 @@ pub async fn run<C: ConnectionTrait + TransactionTrait>(
             && let Some(f) = adjusted(llm, &m, &all).await
         {
             all.push(f);
+        }
+        if let Some(f) = all.iter().find(|f| f.model == ENSEMBLE) {
+            summary.forecasts.push(NewForecast {
+                match_id: m.id,
+                league: m.league.clone(),
+                home: m.home.clone(),
+                away: m.away.clone(),
+                kickoff: m.kickoff,
+                model: f.model.clone(),
+                version: loaded.version.clone(),
+                probs: f.probs,
+                expected_goals: f.expected_goals,
+            });
         }
         for f in &all {
             let id = store_prediction(conn, m.id, &loaded.version, f).await?;

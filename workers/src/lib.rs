@@ -6,6 +6,7 @@
 
 pub mod backtest;
 pub mod clock;
+pub mod events;
 pub mod handlers;
 pub mod history;
 pub mod inference;

@@ -83,6 +83,10 @@ pub struct ScrapeSettings {
     pub proxy_max_failures: u32,
     /// Seconds between health checks of disabled proxies.
     pub proxy_check_secs: u64,
+    /// The URL a disabled proxy must fetch with a success to be enabled again; empty
+    /// for `football_data_url`.
+    #[serde(default)]
+    pub proxy_check_url: String,
     /// Budget of a domain not listed in `domains`.
     pub default_rate_per_min: u32,
     pub default_burst: u32,
@@ -194,6 +198,7 @@ impl Default for ScrapeSettings {
             proxies: Vec::new(),
             proxy_max_failures: 3,
             proxy_check_secs: 60,
+            proxy_check_url: String::new(),
             default_rate_per_min: 30,
             default_burst: 5,
             domains: BTreeMap::from([
@@ -263,6 +268,9 @@ pub struct PredictSettings {
     pub excluded_bookmakers: Vec<String>,
     /// Walk-forward validation seasons of `kickoff train`'s hyper-parameter search.
     pub validation_seasons: usize,
+    /// A match whose data a processed page changed is forecast again at once, at most
+    /// once per this many seconds.
+    pub reinfer_window_secs: u64,
 }
 
 impl PredictSettings {
@@ -294,6 +302,7 @@ impl Default for PredictSettings {
             daily_stake_budget: 0.10,
             excluded_bookmakers: vec!["market_avg".into(), "market_max".into()],
             validation_seasons: 1,
+            reinfer_window_secs: 60,
         }
     }
 }

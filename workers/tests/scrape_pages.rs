@@ -236,7 +236,7 @@ async fn changed_matches_are_published_on_redis() {
     let live: Vec<_> = messages.iter().filter(|(c, _)| c.ends_with("matches:live")).collect();
     assert_eq!(live.len(), 1, "{messages:?}");
     let (_, m) = live[0];
-    assert_eq!((m["type"].as_str(), m["channel"].as_str()), (Some("match_update"), Some("matches:live")));
+    assert_eq!((m["type"].as_str(), m["channel"].as_str()), (Some("match:update"), Some("matches:live")));
     assert_eq!((m["data"]["status"].as_str(), m["data"]["home_goals"].as_i64()), (Some("live"), Some(1)));
     assert!(messages.iter().all(|(c, m)| c.starts_with(&prefix) && m["timestamp"].is_string()));
     drop(stream);

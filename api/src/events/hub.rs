@@ -1,5 +1,7 @@
-//! One Redis pub/sub subscriber per server, fanned out to every SSE client through a
-//! broadcast channel, with the last events kept for clients that reconnect.
+//! One feed of live events per server, fanned out to every SSE client through a
+//! broadcast channel, with the last events kept for clients that reconnect. The feed is
+//! a Redis pub/sub subscription, or on the embedded queue a tail of its events table
+//! (which every process on the host writes to).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,6 +10,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use tokio::sync::broadcast;
+
+use jobs::embedded_queue::EmbeddedQueues;
 
 use super::channel::{is_channel, redis_patterns};
 
@@ -24,6 +28,8 @@ pub struct LiveEvent {
 pub enum EventsError {
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
+    #[error("embedded queue: {0}")]
+    Embedded(#[from] jobs::QueueError),
     #[error("the subscription ended")]
     Ended,
 }
@@ -49,8 +55,14 @@ impl std::fmt::Debug for EventHub {
     }
 }
 
+/// Where the events come from.
+enum Feed {
+    Redis(redis::Client),
+    Embedded(EmbeddedQueues),
+}
+
 struct Inner {
-    client: redis::Client,
+    feed: Feed,
     prefix: String,
     capacity: usize,
     ring: Mutex<Ring>,
@@ -65,25 +77,42 @@ struct Ring {
 
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// How often the embedded feed reads the events table: well inside the freshness the
+/// events promise (seconds), and one indexed query per tick.
+const TAIL_EVERY: Duration = Duration::from_millis(200);
+/// Events read per query of the table.
+const TAIL_BATCH: u32 = 500;
 
 impl EventHub {
-    /// A hub for the channels under `prefix` on the Redis at `url`, keeping the last
+    /// A hub for the channels under `prefix` on the Redis of `client`, keeping the last
     /// `capacity` events. It subscribes when the first client arrives.
-    pub fn redis(url: &str, prefix: impl Into<String>, capacity: usize) -> Result<Self, EventsError> {
+    pub fn redis(client: redis::Client, prefix: impl Into<String>, capacity: usize) -> Self {
+        Self::new(Feed::Redis(client), prefix.into(), capacity)
+    }
+
+    /// A hub tailing the events table of the embedded queue `queues` (its prefix's
+    /// channels), keeping the last `capacity` events. It starts reading at the newest
+    /// event when the first client arrives.
+    pub fn embedded(queues: EmbeddedQueues, capacity: usize) -> Self {
+        let prefix = queues.prefix().to_owned();
+        Self::new(Feed::Embedded(queues), prefix, capacity)
+    }
+
+    fn new(feed: Feed, prefix: String, capacity: usize) -> Self {
         let capacity = capacity.max(1);
         let (tx, _) = broadcast::channel(capacity);
         // Ids start at the start-up time in microseconds, so they keep increasing across
         // restarts and a Last-Event-ID from an earlier run never hides newer events.
         let next_id = chrono::Utc::now().timestamp_micros().max(1) as u64;
         let inner = Inner {
-            client: redis::Client::open(url)?,
-            prefix: prefix.into(),
+            feed,
+            prefix,
             capacity,
             ring: Mutex::new(Ring { events: VecDeque::with_capacity(capacity), next_id }),
             tx,
             started: AtomicBool::new(false),
         };
-        Ok(Self { inner: Arc::new(inner) })
+        Self { inner: Arc::new(inner) }
     }
 
     /// The buffered events after `after` (none when `None`: a new client starts now) and
@@ -105,10 +134,17 @@ impl EventHub {
             return;
         }
         let inner = self.inner.clone();
+        // Events published from now on reach the clients that subscribed so far.
+        let since = chrono::Utc::now();
         tokio::spawn(async move {
             let mut backoff = Duration::from_millis(250);
+            // The embedded feed's position survives a lost connection: nothing is skipped.
+            let mut tail_from = None;
             loop {
-                let err = inner.listen(&mut backoff).await;
+                let err = match &inner.feed {
+                    Feed::Redis(client) => inner.listen(client, &mut backoff).await,
+                    Feed::Embedded(queues) => inner.tail(queues, since, &mut tail_from, &mut backoff).await,
+                };
                 tracing::warn!(error = %err, retry_in = ?backoff, "live events: subscription lost");
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -130,8 +166,8 @@ impl Inner {
     }
 
     /// Subscribes to every channel and forwards messages until the connection ends.
-    async fn listen(&self, backoff: &mut Duration) -> EventsError {
-        let mut pubsub = match self.client.get_async_pubsub().await {
+    async fn listen(&self, client: &redis::Client, backoff: &mut Duration) -> EventsError {
+        let mut pubsub = match client.get_async_pubsub().await {
             Ok(p) => p,
             Err(e) => return e.into(),
         };
@@ -159,6 +195,48 @@ impl Inner {
         EventsError::Ended
     }
 
+    /// Reads the events table after `from` (the events published since `since` on the
+    /// first call) and forwards them until a read fails.
+    async fn tail(
+        &self,
+        queues: &EmbeddedQueues,
+        since: chrono::DateTime<chrono::Utc>,
+        from: &mut Option<i64>,
+        backoff: &mut Duration,
+    ) -> EventsError {
+        let mut after = match *from {
+            Some(id) => id,
+            None => match queues.last_event_before(since).await {
+                Ok(id) => *from.insert(id),
+                Err(e) => return e.into(),
+            },
+        };
+        tracing::info!(prefix = %self.prefix, after, "live events: reading the embedded queue's events");
+        *backoff = Duration::from_millis(250);
+        let mut tick = tokio::time::interval(TAIL_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            loop {
+                let batch = match queues.events_after(after, TAIL_BATCH).await {
+                    Ok(b) => b,
+                    Err(e) => return e.into(),
+                };
+                let full = batch.len() == TAIL_BATCH as usize;
+                for event in batch {
+                    after = event.id;
+                    *from = Some(after);
+                    if is_channel(&event.channel) {
+                        self.push(&event.channel, &event.payload);
+                    }
+                }
+                if !full {
+                    break;
+                }
+            }
+        }
+    }
+
     fn push(&self, channel: &str, data: &str) {
         let mut ring = self.ring();
         let event =
@@ -180,7 +258,7 @@ mod tests {
     #[tokio::test]
     async fn replay_gives_the_buffered_events_after_an_id_then_live_ones() {
         // Nothing listens on port 1: the subscriber retries in the background, harmlessly.
-        let hub = EventHub::redis("redis://127.0.0.1:1/", "t:", 3).unwrap();
+        let hub = EventHub::redis(redis::Client::open("redis://127.0.0.1:1/").unwrap(), "t:", 3);
         let fresh = hub.subscribe(None);
         assert!(fresh.replay.is_empty());
         for i in 0..4 {

@@ -1,7 +1,6 @@
-//! `GET /api/v1/events`: the workers' Redis pub/sub events as Server-Sent Events.
-//!
-//! Only the Redis queue backend carries events between processes; with the embedded
-//! queue the endpoint answers 503 `UNAVAILABLE`.
+//! `GET /api/v1/events`: the workers' live events as Server-Sent Events, from Redis
+//! pub/sub or the embedded queue's events table. A server built without a feed (a test
+//! harness) answers 503 `UNAVAILABLE`.
 
 pub mod channel;
 pub mod hub;
@@ -54,7 +53,7 @@ pub enum EventsResponse {
     /// `VALIDATION_ERROR` naming `channels`.
     #[oai(status = 400)]
     BadRequest(Json<ErrorEnvelope>),
-    /// `UNAVAILABLE`: the server runs on the embedded queue, which has no pub/sub.
+    /// `UNAVAILABLE`: the server was started without a feed of events.
     #[oai(status = 503)]
     Unavailable(Json<ErrorEnvelope>),
 }
@@ -83,7 +82,7 @@ impl EventsApi {
             Err(reason) => return EventsResponse::BadRequest(validation_body("channels", &reason)),
         };
         let Some(hub) = self.state.events.clone() else {
-            let message = "live events need the Redis queue backend".to_owned();
+            let message = "this server has no feed of live events".to_owned();
             return EventsResponse::Unavailable(body("UNAVAILABLE", message, serde_json::Value::Null));
         };
         // An id from elsewhere (another server's format) just means "no replay".

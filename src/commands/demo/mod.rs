@@ -138,7 +138,7 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection, serve: bool) -> a
     let state = super::serve::with_queues(settings, db.clone(), queues.clone())?
         .with_schedules(Schedules::parse(DEMO_SCHEDULE)?);
     let (api_tx, api_stop) = watch::channel(false);
-    super::serve::print_urls(api_addr, state.events.is_some());
+    super::serve::print_urls(api_addr);
     let api_server =
         crate::listen::spawn(acceptor, api::app(state), api_stop, Some(crate::listen::API_GRACE));
     let rt = Arc::new(

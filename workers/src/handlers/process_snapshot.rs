@@ -1,29 +1,46 @@
 //! `process_snapshot`: turn a stored snapshot into entities with the parser of its
 //! source. A file that cannot be parsed fails permanently, naming the snapshot. Either
 //! way the snapshot is marked processed; `queue_pending` finds the ones never marked.
+//!
+//! The upcoming matches whose data the snapshot changed are forecast again at once: a
+//! `run_inference` child for those not already queued for it within
+//! `[predict] reinfer_window_secs` (the cron entry stays as the safety net).
 
+use std::collections::BTreeSet;
 use std::path::Path;
+use std::time::Duration;
 
-use entities::scrape_snapshots;
-use jobs::catalogue::ProcessSnapshot;
-use jobs::{Enqueued, Envelope, Handle, Handled, JobFailure, QueueClient};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use entities::enums::MatchStatus;
+use entities::{matches, scrape_snapshots};
+use jobs::catalogue::{ProcessSnapshot, RunInference};
+use jobs::{EnqueueOptions, Enqueued, Envelope, Handle, Handled, JobFailure, QueueClient};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Statement};
 use sources::SourceKey;
 
 use super::Cx;
-use crate::process::events::{match_events, odds_event};
+use crate::events::{GoalTeams, match_events, odds_event};
+use crate::process::fixtures::MatchChange;
 use crate::process::football_data::{ImportSummary, import_bytes};
 use crate::process::pages::process_page;
 use crate::runtime::Runtime;
 
+/// What processing uses besides the database.
+struct Deps<'a> {
+    /// Live events are published, and forecasts claimed, on the queue backend.
+    queues: &'a QueueClient,
+    /// A match queued for a forecast is not queued again within this.
+    reinfer_window: Duration,
+}
+
 impl Handle<Runtime> for ProcessSnapshot {
     fn handle<'a>(self, rt: &'a Runtime, envelope: &'a Envelope) -> Handled<'a> {
-        // Live events are published on the queue backend.
-        Box::pin(run(Cx::new(rt, envelope, &rt.queues), self))
+        let deps =
+            Deps { queues: &rt.queues, reinfer_window: Duration::from_secs(rt.predict.reinfer_window_secs) };
+        Box::pin(run(Cx::new(rt, envelope, deps), self))
     }
 }
 
-async fn run(cx: Cx<'_, &QueueClient>, job: ProcessSnapshot) -> Result<(), JobFailure> {
+async fn run(cx: Cx<'_, Deps<'_>>, job: ProcessSnapshot) -> Result<(), JobFailure> {
     let result = process(&cx, &job).await;
     // Done with it, processed or rejected for good: the sweep leaves it alone.
     if result.as_ref().is_ok() || result.as_ref().is_err_and(JobFailure::is_permanent) {
@@ -32,7 +49,7 @@ async fn run(cx: Cx<'_, &QueueClient>, job: ProcessSnapshot) -> Result<(), JobFa
     result
 }
 
-async fn process(cx: &Cx<'_, &QueueClient>, job: &ProcessSnapshot) -> Result<(), JobFailure> {
+async fn process(cx: &Cx<'_, Deps<'_>>, job: &ProcessSnapshot) -> Result<(), JobFailure> {
     let snapshot = scrape_snapshots::Entity::find_by_id(job.snapshot_id)
         .one(cx.db)
         .await?
@@ -55,22 +72,90 @@ async fn process(cx: &Cx<'_, &QueueClient>, job: &ProcessSnapshot) -> Result<(),
                 process_page(cx.db, &key, &snapshot.url, snapshot.body.as_bytes(), snapshot.fetched_at)
                     .await
                     .map_err(|e| JobFailure::from(e).context(format!("snapshot {}", snapshot.id)))?;
-            let odds = written.odds_changes.iter().map(odds_event);
-            for (channel, message) in written.changes.iter().flat_map(match_events).chain(odds) {
+            let mut messages = Vec::new();
+            for change in &written.changes {
+                messages.extend(match_events(change, &goal_teams(cx, change).await));
+            }
+            messages.extend(written.odds_changes.iter().map(odds_event));
+            for (channel, message) in messages {
                 // Best effort: a missed live event must not redo the processing.
-                if let Err(e) = cx.deps.publish(&channel, &message.to_string()).await {
+                if let Err(e) = cx.deps.queues.publish(&channel, &message.to_string()).await {
                     tracing::warn!(error = %e, channel, "event not published");
                 }
             }
+            let forecast = queue_inference(cx, &written.touched).await?;
             tracing::info!(
                 snapshot = snapshot.id,
                 rows = written.rows,
                 rejected = written.rejected,
+                forecast,
                 "snapshot processed"
             );
             Ok(())
         }
     }
+}
+
+/// Queues one `run_inference` child for the upcoming matches among `touched` that no
+/// job queued for a forecast within the window; returns how many matches it names.
+async fn queue_inference(cx: &Cx<'_, Deps<'_>>, touched: &BTreeSet<i64>) -> Result<usize, JobFailure> {
+    if touched.is_empty() {
+        return Ok(0);
+    }
+    let upcoming: Vec<i64> = matches::Entity::find()
+        .select_only()
+        .column(matches::Column::Id)
+        .filter(matches::Column::Id.is_in(touched.iter().copied()))
+        .filter(matches::Column::Status.eq(MatchStatus::Scheduled))
+        .filter(matches::Column::KickoffAt.gte(chrono::Utc::now()))
+        .into_tuple()
+        .all(cx.db)
+        .await?;
+    let mut claimed = Vec::with_capacity(upcoming.len());
+    for id in upcoming {
+        // The claim names this job: its retry finds the claim taken and queues nothing twice.
+        if cx.deps.queues.claim(&reinfer_key(id), &cx.envelope.id, cx.deps.reinfer_window).await? {
+            claimed.push(id);
+        }
+    }
+    if claimed.is_empty() {
+        return Ok(0);
+    }
+    let job = RunInference { match_ids: claimed.clone() };
+    if let Err(e) = cx.enqueue_child(job, &EnqueueOptions::default()).await {
+        // Not queued: the matches must not wait out the window for the retry to queue them.
+        for id in &claimed {
+            if let Err(e) = cx.deps.queues.release(&reinfer_key(*id)).await {
+                tracing::warn!(error = %e, match_id = id, "forecast claim not released");
+            }
+        }
+        return Err(e.into());
+    }
+    Ok(claimed.len())
+}
+
+/// The teams' names of a match that has just seen a goal (none for another change).
+/// Best effort, as the event is.
+async fn goal_teams(cx: &Cx<'_, Deps<'_>>, change: &MatchChange) -> GoalTeams {
+    if change.goal().is_none() {
+        return GoalTeams::default();
+    }
+    let sql = "SELECT h.name, a.name FROM matches m JOIN teams h ON h.id = m.home_team_id \
+               JOIN teams a ON a.id = m.away_team_id WHERE m.id = $1";
+    let stmt = Statement::from_sql_and_values(cx.db.get_database_backend(), sql, [change.match_id.into()]);
+    match cx.db.query_one_raw(stmt).await {
+        Ok(Some(row)) => GoalTeams { home: row.try_get_by_index(0).ok(), away: row.try_get_by_index(1).ok() },
+        Ok(None) => GoalTeams::default(),
+        Err(e) => {
+            tracing::warn!(error = %e, match_id = change.match_id, "goal event without team names");
+            GoalTeams::default()
+        }
+    }
+}
+
+/// The shared-state key of a match queued for a forecast.
+fn reinfer_key(match_id: i64) -> String {
+    format!("reinfer:{match_id}")
 }
 
 /// Snapshots older than this and still unprocessed are queued by the sweep: younger

@@ -2,11 +2,14 @@
 //! bets they find. The numeric work runs on a blocking thread, never on the async
 //! workers.
 
+use entities::value_bets;
 use jobs::catalogue::{NotifyValueBet, RunInference};
-use jobs::{EnqueueOptions, Envelope, Handle, Handled, JobFailure};
+use jobs::{EnqueueOptions, Envelope, Handle, Handled, JobFailure, QueueClient};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::Cx;
-use crate::inference;
+use crate::events::{prediction_event, value_bet_event};
+use crate::inference::{self, InferenceSummary};
 use crate::llm::LlmClient;
 use crate::registry::ModelCache;
 use crate::runtime::Runtime;
@@ -19,17 +22,25 @@ struct Deps<'a> {
     llm: Option<&'a LlmClient>,
     /// Whether new value bets get a notify job (a Telegram bot is configured).
     notify: bool,
+    /// Where the live events go.
+    events: &'a QueueClient,
 }
 
 impl Handle<Runtime> for RunInference {
     fn handle<'a>(self, rt: &'a Runtime, envelope: &'a Envelope) -> Handled<'a> {
-        let deps = Deps { predict: &rt.predict, models: &rt.models, llm: rt.llm.as_ref(), notify: rt.notify };
+        let deps = Deps {
+            predict: &rt.predict,
+            models: &rt.models,
+            llm: rt.llm.as_ref(),
+            notify: rt.notify,
+            events: &rt.queues,
+        };
         Box::pin(run(Cx::new(rt, envelope, deps), self))
     }
 }
 
 async fn run(cx: Cx<'_, Deps<'_>>, job: RunInference) -> Result<(), JobFailure> {
-    let Deps { predict, models, llm, notify } = cx.deps;
+    let Deps { predict, models, llm, notify, events } = cx.deps;
     let loaded = models.active(cx.db, &predict.model_name).await?;
     let summary = match inference::run(cx.db, &loaded, predict, llm, &job.match_ids).await {
         Ok(s) => s,
@@ -48,6 +59,7 @@ async fn run(cx: Cx<'_, Deps<'_>>, job: RunInference) -> Result<(), JobFailure> 
         pending_value_bets = summary.pending_value_bets.len(),
         "inference done"
     );
+    publish(&cx, events, &summary).await;
     if notify {
         // Every pending bet, not only new ones: an attempt that stored bets and then
         // failed before queueing their alerts must not lose them on its retry.
@@ -59,4 +71,24 @@ async fn run(cx: Cx<'_, Deps<'_>>, job: RunInference) -> Result<(), JobFailure> 
         }
     }
     Ok(())
+}
+
+/// Publishes `prediction:new` for every forecast and `value_bet:alert` for every new value
+/// bet. Best effort: a missed live event must not redo the inference.
+async fn publish(cx: &Cx<'_, Deps<'_>>, events: &QueueClient, summary: &InferenceSummary) {
+    let mut messages: Vec<_> = summary.forecasts.iter().map(prediction_event).collect();
+    if !summary.new_value_bets.is_empty() {
+        let ids = summary.new_value_bets.iter().copied();
+        match value_bets::Entity::find().filter(value_bets::Column::Id.is_in(ids)).all(cx.db).await {
+            Ok(bets) => messages.extend(bets.iter().map(|b| {
+                value_bet_event(b, summary.forecasts.iter().find(|f| f.match_id == b.match_id))
+            })),
+            Err(e) => tracing::warn!(error = %e, "value-bet events not published"),
+        }
+    }
+    for (channel, message) in messages {
+        if let Err(e) = events.publish(&channel, &message.to_string()).await {
+            tracing::warn!(error = %e, channel, "event not published");
+        }
+    }
 }

@@ -27,6 +27,8 @@ pub struct DetailsWritten {
     pub rejected: Vec<(String, String)>,
     pub match_changes: Vec<super::fixtures::MatchChange>,
     pub odds_changes: Vec<OddsChange>,
+    /// Matches with a statistic or a price written (first prices included).
+    pub touched: std::collections::BTreeSet<i64>,
 }
 
 /// A price that moved.
@@ -66,6 +68,7 @@ pub async fn store_details<C: ConnectionTrait>(
     };
     for stored in &fx.stored {
         let detail = &details[stored.row];
+        let before = out.stats + out.odds;
         for s in &detail.stats {
             out.stats += store_stats(conn, stored.match_id, stored.team(s.side), s).await?;
         }
@@ -79,6 +82,9 @@ pub async fn store_details<C: ConnectionTrait>(
                     out.odds_changes.extend(change);
                 }
             }
+        }
+        if out.stats + out.odds > before {
+            out.touched.insert(stored.match_id);
         }
         if !detail.lineups.is_empty() {
             let league = super::football_data::store::league_id(conn, league_code).await?;

@@ -2,9 +2,9 @@
 
 pub mod batch;
 pub mod details;
-pub mod events;
 pub mod fixtures;
 pub mod football_data;
+pub mod mentions;
 pub mod pages;
 pub mod players;
 pub mod standings;

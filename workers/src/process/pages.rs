@@ -1,6 +1,8 @@
 //! Snapshots of scraped pages → entities. The snapshot's source key picks the parser
 //! (`sources::parser`) and says which league and season the rows belong to.
 
+use std::collections::BTreeSet;
+
 use sea_orm::{ConnectionTrait, DbErr, Statement};
 use sources::rows::NewsRow;
 use sources::{ParseError, Parsed, SourceKey};
@@ -41,6 +43,9 @@ pub struct PageWritten {
     pub changes: Vec<super::fixtures::MatchChange>,
     /// Prices that moved, for live events.
     pub odds_changes: Vec<OddsChange>,
+    /// Matches whose data this page changed: new, a status or score changed, a
+    /// statistic or a price written. Their forecasts are out of date.
+    pub touched: BTreeSet<i64>,
 }
 
 /// The league and season a page of one league needs in its key.
@@ -68,6 +73,7 @@ pub async fn process_page<C: ConnectionTrait>(
             Ok(PageWritten {
                 rows: w.written,
                 rejected: w.rejected.len() as u64,
+                touched: w.changes.iter().map(|c| c.match_id).collect(),
                 changes: w.changes,
                 ..PageWritten::default()
             })
@@ -77,11 +83,14 @@ pub async fn process_page<C: ConnectionTrait>(
             for (what, why) in &w.rejected {
                 tracing::warn!(source = %key.key(), what, reason = why, "row rejected");
             }
+            let mut touched = w.touched;
+            touched.extend(w.match_changes.iter().map(|c| c.match_id));
             Ok(PageWritten {
                 rows: w.matches + w.stats + w.odds + w.players,
                 rejected: w.rejected.len() as u64,
                 changes: w.match_changes,
                 odds_changes: w.odds_changes,
+                touched,
             })
         }
         Parsed::Standings(rows) => {
@@ -106,21 +115,27 @@ pub async fn process_page<C: ConnectionTrait>(
 }
 
 /// Upserts news items on their URL.
+/// Each item is tagged with the teams its title and summary mention.
 pub async fn store_news<C: ConnectionTrait>(conn: &C, rows: &[NewsRow]) -> Result<u64, DbErr> {
     let now = chrono::Utc::now();
+    let lexicon = super::mentions::Lexicon::load(conn).await?;
     let mut written = 0;
     for r in rows {
+        let text = format!("{}\n{}", r.title, r.summary.as_deref().unwrap_or_default());
+        let mentions = serde_json::Value::from(lexicon.mentions(&text));
         let stmt = Statement::from_sql_and_values(
             conn.get_database_backend(),
             "INSERT INTO news (source, url, title, summary, published_at, team_mentions, created_at) \
-             VALUES ($1, $2, $3, $4, $5, '[]', $6) ON CONFLICT (url) DO UPDATE SET \
-             title = excluded.title, summary = excluded.summary, published_at = excluded.published_at",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (url) DO UPDATE SET \
+             title = excluded.title, summary = excluded.summary, published_at = excluded.published_at, \
+             team_mentions = excluded.team_mentions",
             vec![
                 r.source.clone().into(),
                 r.url.clone().into(),
                 r.title.clone().into(),
                 r.summary.clone().into(),
                 r.published_at.into(),
+                mentions.into(),
                 now.into(),
             ],
         );

@@ -83,11 +83,11 @@ fn fold(c: char) -> &'static str {
     }
 }
 
-/// The comparable form of a team name: lowercase ASCII words without punctuation,
-/// abbreviations expanded, club-form words dropped, nicknames mapped.
-pub fn normalise(name: &str) -> String {
-    let mut flat = String::with_capacity(name.len());
-    for c in name.to_lowercase().chars() {
+/// The comparable words of a name or a text: lowercase ASCII without punctuation,
+/// abbreviations expanded, club-form words dropped.
+pub fn words(text: &str) -> Vec<String> {
+    let mut flat = String::with_capacity(text.len());
+    for c in text.to_lowercase().chars() {
         match c {
             '&' => flat.push_str(" and "),
             '\'' | '’' | '.' => {}
@@ -99,14 +99,24 @@ pub fn normalise(name: &str) -> String {
             },
         }
     }
-    let words: Vec<&str> = flat
-        .split_whitespace()
+    flat.split_whitespace()
         .map(|w| WORDS.iter().find(|(a, _)| *a == w).map(|(_, b)| *b).unwrap_or(w))
         .filter(|w| !GENERIC.contains(w))
-        .collect();
-    let joined = words.join(" ");
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The comparable form of a team name: its [`words`], nicknames mapped.
+pub fn normalise(name: &str) -> String {
+    let joined = words(name).join(" ");
     // "Man United" → "manchester united" only as a whole name ("man" alone is ambiguous).
     NICKNAMES.iter().find(|(n, _)| *n == joined).map(|(_, full)| (*full).to_owned()).unwrap_or(joined)
+}
+
+/// The nicknames of the team whose normalised name is `full` ("spurs" for "tottenham
+/// hotspur").
+pub fn nicknames_of(full: &str) -> impl Iterator<Item = &'static str> + '_ {
+    NICKNAMES.iter().filter(move |(_, f)| *f == full).map(|(n, _)| *n)
 }
 
 /// Whether every word of `short` is a word of `long` (and `short` has any).

@@ -391,6 +391,15 @@ pub async fn run_pools(
     rt.restore_pauses(&names).await?;
     rt.refresh_paused(&names).await?;
     tasks.spawn(housekeeping(rt.clone(), names, stop.clone()));
+    if !rt.fetcher.proxies().is_empty() {
+        let (rt, stop) = (rt.clone(), stop.clone());
+        tasks.spawn(async move {
+            let s = &rt.scrape;
+            let url = if s.proxy_check_url.is_empty() { &s.football_data_url } else { &s.proxy_check_url };
+            let every = Duration::from_secs(s.proxy_check_secs);
+            crate::scrape::fetch::proxy::check_every(rt.fetcher.proxies(), url, every, stop).await;
+        });
+    }
     let running = Running::default();
     for spec in specs {
         tasks.spawn(promote(rt.clone(), spec.queue.clone(), stop.clone()));

@@ -19,6 +19,9 @@ use crate::backend::{Delivery, EMBEDDED_ORPHAN_AFTER, JobQueue, OutboxEntry, Sha
 use crate::client::{EnqueueOptions, Enqueued, QueueError, QueueStats, WorkerInfo};
 use crate::envelope::Envelope;
 
+pub mod events;
+pub use events::StoredEvent;
+
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS kickoff_queue_scheduled (
         task_id TEXT PRIMARY KEY,
@@ -125,7 +128,7 @@ impl EmbeddedQueues {
         let mut migrator = apalis_sqlite::SqliteStorage::migrations();
         migrator.dangerous_set_table_name("kickoff_apalis_migrations");
         migrator.run(&pool).await?;
-        for ddl in SCHEMA {
+        for ddl in SCHEMA.iter().chain(&events::DDL) {
             sqlx::query(*ddl).execute(&pool).await?;
         }
         Ok(Self { pool, prefix: prefix.into(), idempotency_ttl: Duration::from_secs(24 * 3600) })
@@ -589,6 +592,7 @@ impl JobQueue for EmbeddedQueues {
             "DELETE FROM kickoff_kv_claims WHERE key LIKE ?1 ESCAPE '\\'",
             "DELETE FROM kickoff_kv_log WHERE key LIKE ?1 ESCAPE '\\'",
             "DELETE FROM kickoff_outbox WHERE key LIKE ?1 ESCAPE '\\'",
+            "DELETE FROM kickoff_events WHERE channel LIKE ?1 ESCAPE '\\'",
         ] {
             deleted += sqlx::query(sql).bind(&like).execute(&mut *tx).await?.rows_affected();
         }
@@ -596,10 +600,9 @@ impl JobQueue for EmbeddedQueues {
         Ok(deleted)
     }
 
-    /// Events have no cross-process channel here: one process runs everything.
+    /// Appends the event to the file's events table, which API processes tail.
     async fn publish(&self, channel: &str, payload: &str) -> Result<(), QueueError> {
-        tracing::debug!(channel, payload, "event");
-        Ok(())
+        while_busy!(self.append_event(channel, payload))
     }
 }
 

@@ -19,6 +19,7 @@
 mod delivery;
 mod marks;
 pub mod server;
+pub mod tls;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -128,10 +129,14 @@ pub struct RedisQueues {
     marks: marks::MarkWriter,
 }
 
+/// Connects to `url` in the clear or with the system's TLS roots; see [`connect_client`].
+pub async fn connect(url: &str) -> Result<ConnectionManager, redis::RedisError> {
+    connect_client(redis::Client::open(url)?).await
+}
+
 /// Connects with explicit timeouts (the client default of 500 ms per response ends a
 /// worker on any stall) and reconnection with backoff.
-pub async fn connect(url: &str) -> Result<ConnectionManager, redis::RedisError> {
-    let client = redis::Client::open(url)?;
+pub async fn connect_client(client: redis::Client) -> Result<ConnectionManager, redis::RedisError> {
     let config = redis::aio::ConnectionManagerConfig::new()
         .set_connection_timeout(Some(Duration::from_secs(5)))
         .set_response_timeout(Some(Duration::from_secs(10)))

@@ -1,9 +1,12 @@
 //! The proxy pool: requests rotate over the configured proxies; a proxy that fails
-//! `max_failures` times in a row is disabled until a health check through it passes.
-//! Without proxies every request goes direct.
+//! `max_failures` times in a row is disabled until a health check through it passes
+//! ([`check_every`] runs them in every worker process). Without proxies every request
+//! goes direct.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::time::Duration;
+
+use tokio::sync::watch;
 
 use super::FetchError;
 
@@ -19,6 +22,8 @@ pub struct ProxyPool {
     direct: reqwest::Client,
     max_failures: u32,
     next: AtomicUsize,
+    /// Bumped whenever a proxy is disabled or enabled.
+    changes: watch::Sender<u64>,
 }
 
 /// Which route a request took, to report its outcome.
@@ -61,6 +66,7 @@ impl ProxyPool {
             direct: direct_client(timeout),
             max_failures: 1,
             next: AtomicUsize::new(0),
+            changes: watch::Sender::new(0),
         }
     }
 
@@ -81,6 +87,7 @@ impl ProxyPool {
             direct: direct_client(timeout),
             max_failures: max_failures.max(1),
             next: AtomicUsize::new(0),
+            changes: watch::Sender::new(0),
         })
     }
 
@@ -110,7 +117,18 @@ impl ProxyPool {
             && !p.disabled.swap(true, Ordering::Relaxed)
         {
             tracing::warn!(proxy = %p.url, "proxy disabled after consecutive failures");
+            self.changes.send_modify(|n| *n += 1);
         }
+    }
+
+    /// Whether any proxy is configured.
+    pub fn is_empty(&self) -> bool {
+        self.proxies.is_empty()
+    }
+
+    /// A receiver that sees every change of a proxy's state.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 
     /// Whether each proxy is enabled, in configuration order.
@@ -118,13 +136,36 @@ impl ProxyPool {
         self.proxies.iter().map(|p| !p.disabled.load(Ordering::Relaxed)).collect()
     }
 
-    /// Re-enables each disabled proxy through which `probe_url` answers.
+    /// Re-enables each disabled proxy through which `probe_url` answers with a success
+    /// (an error page from the proxy itself is no pass).
     pub async fn health_check(&self, probe_url: &str) {
         for p in self.proxies.iter().filter(|p| p.disabled.load(Ordering::Relaxed)) {
-            if p.client.get(probe_url).send().await.is_ok() {
+            let passed = p.client.get(probe_url).send().await.is_ok_and(|r| r.status().is_success());
+            if passed {
                 p.failures.store(0, Ordering::Relaxed);
                 p.disabled.store(false, Ordering::Relaxed);
                 tracing::info!(proxy = %p.url, "proxy re-enabled by its health check");
+                self.changes.send_modify(|n| *n += 1);
+            } else {
+                tracing::debug!(proxy = %p.url, "proxy still failing its health check");
+            }
+        }
+    }
+}
+
+/// Runs the disabled proxies' health checks against `probe_url` every `every` until
+/// `stop` turns true.
+pub async fn check_every(pool: &ProxyPool, probe_url: &str, every: Duration, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(every.max(Duration::from_secs(1)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => pool.health_check(probe_url).await,
+            changed = stop.changed() => {
+                // A dropped sender stops the checks as a stop does.
+                if changed.is_err() || *stop.borrow() {
+                    return;
+                }
             }
         }
     }
