@@ -24,13 +24,30 @@ fn throwaway_ca(dir: &Path) {
     let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
     let ca = ["-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=kickoff test CA"];
     openssl(dir, &[&["req", "-x509"], &ec[..], &ca[..]].concat());
-    openssl(dir, &[&["req"], &ec[..], &["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]].concat());
+    openssl(
+        dir,
+        &[&["req"], &ec[..], &["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]]
+            .concat(),
+    );
     std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
     openssl(
         dir,
         &[
-            "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out",
-            "server.crt", "-days", "1", "-extfile", "san.ext",
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "1",
+            "-extfile",
+            "san.ext",
         ],
     );
 }
@@ -49,8 +66,20 @@ async fn the_queue_works_over_tls_with_the_configured_ca_and_refuses_an_unknown_
     let _server = OwnRedis::start(
         dir.path(),
         &[
-            "--save", "", "--appendonly", "no", "--tls-port", &tls_port, "--tls-cert-file", &cert,
-            "--tls-key-file", &key, "--tls-ca-cert-file", &ca, "--tls-auth-clients", "no",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--tls-port",
+            &tls_port,
+            "--tls-cert-file",
+            &cert,
+            "--tls-key-file",
+            &key,
+            "--tls-ca-cert-file",
+            &ca,
+            "--tls-auth-clients",
+            "no",
         ],
     );
     let url = format!("rediss://127.0.0.1:{tls_port}/0");

@@ -20,8 +20,9 @@ pub async fn open(settings: &Settings, db: Option<&DatabaseConnection>) -> anyho
     match settings.queue.backend()? {
         QueueBackend::Redis => {
             let client = settings.queue.redis_client()?;
-            let conn =
-                connect_client(client).await.with_context(|| format!("connecting to the queue at {shown}"))?;
+            let conn = connect_client(client)
+                .await
+                .with_context(|| format!("connecting to the queue at {shown}"))?;
             Ok(RedisQueues::new(conn, prefix).into())
         }
         QueueBackend::Embedded => {

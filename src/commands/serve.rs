@@ -72,7 +72,9 @@ pub fn with_queues(
             let client = settings.queue.redis_client().context("setting up live events")?;
             api::events::EventHub::redis(client, queues.prefix(), settings.api.events_replay)
         }
-        jobs::QueueClient::Embedded(q) => api::events::EventHub::embedded(q.clone(), settings.api.events_replay),
+        jobs::QueueClient::Embedded(q) => {
+            api::events::EventHub::embedded(q.clone(), settings.api.events_replay)
+        }
     };
     state = state.with_events(hub);
     Ok(state.with_queues(queues))

@@ -172,7 +172,10 @@ mod tests {
             (goal["channel"].as_str(), goal["data"]["side"].as_str(), goal["data"]["team"].as_str()),
             (Some("matches:7"), Some("home"), Some("Arsenal"))
         );
-        assert_eq!((goal["data"]["score"]["home"].as_i64(), goal["data"]["score"]["away"].as_i64()), (Some(1), Some(0)));
+        assert_eq!(
+            (goal["data"]["score"]["home"].as_i64(), goal["data"]["score"]["away"].as_i64()),
+            (Some(1), Some(0))
+        );
         assert!(chrono::DateTime::parse_from_rfc3339(goal["timestamp"].as_str().unwrap()).is_ok());
     }
 
@@ -181,7 +184,8 @@ mod tests {
         let new = match_events(&change("finished", (2, 1), None), &GoalTeams::default());
         assert_eq!(new.len(), 1);
         assert_eq!(new[0].1["data"]["previous_status"], Value::Null);
-        let corrected = match_events(&change("finished", (2, 2), Some(("live", 0, 0))), &GoalTeams::default());
+        let corrected =
+            match_events(&change("finished", (2, 2), Some(("live", 0, 0))), &GoalTeams::default());
         assert_eq!(corrected.len(), 1, "two goals at once are not one goal event");
     }
 }

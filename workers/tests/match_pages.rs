@@ -11,8 +11,8 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Statement};
 use sources::SourceKey;
 use sources::fotmob;
-use workers::process::details::store_details;
 use workers::events::odds_event;
+use workers::process::details::store_details;
 use workers::process::pages::process_page;
 
 const ESPN_SUMMARY: &[u8] = include_bytes!("../../data/pages/espn/Summary_554204.json");

@@ -3,8 +3,9 @@
 //! way the snapshot is marked processed; `queue_pending` finds the ones never marked.
 //!
 //! The upcoming matches whose data the snapshot changed are forecast again at once: a
-//! `run_inference` child for those not already queued for it within
-//! `[predict] reinfer_window_secs` (the cron entry stays as the safety net).
+//! `run_inference` child for those with no forecast queued and not yet started (a claim
+//! per match, released when the inference starts, and expiring after `[predict]
+//! reinfer_window_secs` at most). The cron entry stays as the safety net.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -18,6 +19,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use sources::SourceKey;
 
 use super::Cx;
+use super::run_inference::reinfer_key;
+use crate::clock::Clock;
 use crate::events::{GoalTeams, match_events, odds_event};
 use crate::process::fixtures::MatchChange;
 use crate::process::football_data::{ImportSummary, import_bytes};
@@ -30,12 +33,17 @@ struct Deps<'a> {
     queues: &'a QueueClient,
     /// A match queued for a forecast is not queued again within this.
     reinfer_window: Duration,
+    /// What "upcoming" is judged by.
+    clock: &'a Clock,
 }
 
 impl Handle<Runtime> for ProcessSnapshot {
     fn handle<'a>(self, rt: &'a Runtime, envelope: &'a Envelope) -> Handled<'a> {
-        let deps =
-            Deps { queues: &rt.queues, reinfer_window: Duration::from_secs(rt.predict.reinfer_window_secs) };
+        let deps = Deps {
+            queues: &rt.queues,
+            reinfer_window: Duration::from_secs(rt.predict.reinfer_window_secs),
+            clock: &rt.clock,
+        };
         Box::pin(run(Cx::new(rt, envelope, deps), self))
     }
 }
@@ -96,8 +104,8 @@ async fn process(cx: &Cx<'_, Deps<'_>>, job: &ProcessSnapshot) -> Result<(), Job
     }
 }
 
-/// Queues one `run_inference` child for the upcoming matches among `touched` that no
-/// job queued for a forecast within the window; returns how many matches it names.
+/// Queues one `run_inference` child for the upcoming matches among `touched` that have
+/// no forecast waiting to start; returns how many matches it names.
 async fn queue_inference(cx: &Cx<'_, Deps<'_>>, touched: &BTreeSet<i64>) -> Result<usize, JobFailure> {
     if touched.is_empty() {
         return Ok(0);
@@ -107,7 +115,7 @@ async fn queue_inference(cx: &Cx<'_, Deps<'_>>, touched: &BTreeSet<i64>) -> Resu
         .column(matches::Column::Id)
         .filter(matches::Column::Id.is_in(touched.iter().copied()))
         .filter(matches::Column::Status.eq(MatchStatus::Scheduled))
-        .filter(matches::Column::KickoffAt.gte(chrono::Utc::now()))
+        .filter(matches::Column::KickoffAt.gte(cx.deps.clock.now()))
         .into_tuple()
         .all(cx.db)
         .await?;
@@ -151,11 +159,6 @@ async fn goal_teams(cx: &Cx<'_, Deps<'_>>, change: &MatchChange) -> GoalTeams {
             GoalTeams::default()
         }
     }
-}
-
-/// The shared-state key of a match queued for a forecast.
-fn reinfer_key(match_id: i64) -> String {
-    format!("reinfer:{match_id}")
 }
 
 /// Snapshots older than this and still unprocessed are queued by the sweep: younger

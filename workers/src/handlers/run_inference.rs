@@ -22,7 +22,7 @@ struct Deps<'a> {
     llm: Option<&'a LlmClient>,
     /// Whether new value bets get a notify job (a Telegram bot is configured).
     notify: bool,
-    /// Where the live events go.
+    /// Where the live events go, and the forecast claims are.
     events: &'a QueueClient,
 }
 
@@ -39,8 +39,21 @@ impl Handle<Runtime> for RunInference {
     }
 }
 
+/// The shared-state key claimed while a forecast of the match waits to start (see
+/// `process_snapshot`).
+pub(super) fn reinfer_key(match_id: i64) -> String {
+    format!("reinfer:{match_id}")
+}
+
 async fn run(cx: Cx<'_, Deps<'_>>, job: RunInference) -> Result<(), JobFailure> {
     let Deps { predict, models, llm, notify, events } = cx.deps;
+    // From here on this run reads the matches' data: a change processed after this point
+    // must queue a forecast of its own.
+    for id in &job.match_ids {
+        if let Err(e) = events.release(&reinfer_key(*id)).await {
+            tracing::warn!(error = %e, match_id = id, "forecast claim not released; it expires by itself");
+        }
+    }
     let loaded = models.active(cx.db, &predict.model_name).await?;
     let summary = match inference::run(cx.db, &loaded, predict, llm, &job.match_ids).await {
         Ok(s) => s,
@@ -80,9 +93,10 @@ async fn publish(cx: &Cx<'_, Deps<'_>>, events: &QueueClient, summary: &Inferenc
     if !summary.new_value_bets.is_empty() {
         let ids = summary.new_value_bets.iter().copied();
         match value_bets::Entity::find().filter(value_bets::Column::Id.is_in(ids)).all(cx.db).await {
-            Ok(bets) => messages.extend(bets.iter().map(|b| {
-                value_bet_event(b, summary.forecasts.iter().find(|f| f.match_id == b.match_id))
-            })),
+            Ok(bets) => messages
+                .extend(bets.iter().map(|b| {
+                    value_bet_event(b, summary.forecasts.iter().find(|f| f.match_id == b.match_id))
+                })),
             Err(e) => tracing::warn!(error = %e, "value-bet events not published"),
         }
     }

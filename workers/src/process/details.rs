@@ -26,6 +26,8 @@ pub struct DetailsWritten {
     /// `(what, reason)` of everything left out.
     pub rejected: Vec<(String, String)>,
     pub match_changes: Vec<super::fixtures::MatchChange>,
+    /// Known matches whose kickoff moved.
+    pub moved: Vec<i64>,
     pub odds_changes: Vec<OddsChange>,
     /// Matches with a statistic or a price written (first prices included).
     pub touched: std::collections::BTreeSet<i64>,
@@ -59,6 +61,7 @@ pub async fn store_details<C: ConnectionTrait>(
     let mut out = DetailsWritten {
         matches: fx.written,
         match_changes: fx.changes,
+        moved: fx.moved,
         rejected: fx
             .rejected
             .into_iter()

@@ -22,6 +22,8 @@ pub struct FixturesWritten {
     pub teams_created: u64,
     /// Matches that are new or whose status or score changed.
     pub changes: Vec<MatchChange>,
+    /// Known matches whose kickoff time moved (within their day).
+    pub moved: Vec<i64>,
     /// Every row written, with the match and teams it resolved to.
     pub stored: Vec<StoredMatch>,
 }
@@ -119,7 +121,7 @@ const UPSERT: &str = "INSERT INTO matches (league_id, season, match_date, kickof
      ht_away_goals = COALESCE(excluded.ht_away_goals, matches.ht_away_goals), \
      referee = COALESCE(excluded.referee, matches.referee), \
      updated_at = excluded.updated_at \
-     RETURNING id, status, home_goals, away_goals";
+     RETURNING id, status, home_goals, away_goals, kickoff_at";
 
 /// Stores `rows` of `source` as matches of the league `league_code` in `season`
 /// (`2015-16`).
@@ -183,6 +185,13 @@ pub async fn store_fixtures<C: ConnectionTrait>(
         }
         let now_state: (String, Option<i32>, Option<i32>) =
             (after.try_get_by_index(1)?, after.try_get_by_index(2)?, after.try_get_by_index(3)?);
+        let kickoff_after: DateTime<Utc> = after.try_get_by_index(4)?;
+        if let Some((_, _, kickoff_before)) = &before
+            && *kickoff_before != kickoff_after
+        {
+            out.moved.push(match_id);
+        }
+        let before = before.map(|(id, state, _)| (id, state));
         if before.as_ref().map(|(_, s)| s) != Some(&now_state) {
             out.changes.push(MatchChange {
                 match_id,
@@ -196,9 +205,9 @@ pub async fn store_fixtures<C: ConnectionTrait>(
     Ok(out)
 }
 
-type MatchState = (i64, (String, Option<i32>, Option<i32>));
+type MatchState = (i64, (String, Option<i32>, Option<i32>), DateTime<Utc>);
 
-/// The stored status and score of the match with this natural key, if any.
+/// The stored status, score and kickoff of the match with this natural key, if any.
 async fn current<C: ConnectionTrait>(
     conn: &C,
     league: i64,
@@ -209,13 +218,14 @@ async fn current<C: ConnectionTrait>(
     let row = conn
         .query_one_raw(Statement::from_sql_and_values(
             conn.get_database_backend(),
-            "SELECT id, status, home_goals, away_goals FROM matches WHERE league_id = $1 AND season = $2 \
+            "SELECT id, status, home_goals, away_goals, kickoff_at FROM matches WHERE league_id = $1 AND season = $2 \
              AND home_team_id = $3 AND away_team_id = $4 AND match_date = $5",
             vec![league.into(), season.into(), teams[0].into(), teams[1].into(), date.into()],
         ))
         .await?;
     row.map(|r| {
-        Ok((r.try_get_by_index(0)?, (r.try_get_by_index(1)?, r.try_get_by_index(2)?, r.try_get_by_index(3)?)))
+        let state = (r.try_get_by_index(1)?, r.try_get_by_index(2)?, r.try_get_by_index(3)?);
+        Ok((r.try_get_by_index(0)?, state, r.try_get_by_index(4)?))
     })
     .transpose()
 }

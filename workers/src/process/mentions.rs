@@ -69,9 +69,10 @@ impl Lexicon {
         let mut found = BTreeSet::new();
         let mut i = 0;
         while i < text.len() {
-            let hit = self.phrases.get(&text[i]).and_then(|list| {
-                list.iter().find(|(phrase, _)| text[i..].starts_with(phrase.as_slice()))
-            });
+            let hit = self
+                .phrases
+                .get(&text[i])
+                .and_then(|list| list.iter().find(|(phrase, _)| text[i..].starts_with(phrase.as_slice())));
             match hit {
                 Some((phrase, id)) => {
                     found.insert(*id);

@@ -43,8 +43,8 @@ pub struct PageWritten {
     pub changes: Vec<super::fixtures::MatchChange>,
     /// Prices that moved, for live events.
     pub odds_changes: Vec<OddsChange>,
-    /// Matches whose data this page changed: new, a status or score changed, a
-    /// statistic or a price written. Their forecasts are out of date.
+    /// Matches whose data this page changed: new, a status, score or kickoff changed,
+    /// a statistic or a price written. Their forecasts are out of date.
     pub touched: BTreeSet<i64>,
 }
 
@@ -73,7 +73,7 @@ pub async fn process_page<C: ConnectionTrait>(
             Ok(PageWritten {
                 rows: w.written,
                 rejected: w.rejected.len() as u64,
-                touched: w.changes.iter().map(|c| c.match_id).collect(),
+                touched: w.changes.iter().map(|c| c.match_id).chain(w.moved.iter().copied()).collect(),
                 changes: w.changes,
                 ..PageWritten::default()
             })
@@ -85,6 +85,7 @@ pub async fn process_page<C: ConnectionTrait>(
             }
             let mut touched = w.touched;
             touched.extend(w.match_changes.iter().map(|c| c.match_id));
+            touched.extend(w.moved.iter().copied());
             Ok(PageWritten {
                 rows: w.matches + w.stats + w.odds + w.players,
                 rejected: w.rejected.len() as u64,

@@ -155,7 +155,12 @@ impl ProxyPool {
 
 /// Runs the disabled proxies' health checks against `probe_url` every `every` until
 /// `stop` turns true.
-pub async fn check_every(pool: &ProxyPool, probe_url: &str, every: Duration, mut stop: watch::Receiver<bool>) {
+pub async fn check_every(
+    pool: &ProxyPool,
+    probe_url: &str,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut tick = tokio::time::interval(every.max(Duration::from_secs(1)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
