@@ -15,6 +15,7 @@ pub mod audit_log;
 pub mod dead_letters;
 pub mod job_runs;
 pub mod leagues;
+pub mod match_incidents;
 pub mod match_stats;
 pub mod matches;
 pub mod model_versions;

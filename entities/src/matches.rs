@@ -37,6 +37,8 @@ pub struct Model {
     #[sea_orm(has_many)]
     pub stats: HasMany<super::match_stats::Entity>,
     #[sea_orm(has_many)]
+    pub incidents: HasMany<super::match_incidents::Entity>,
+    #[sea_orm(has_many)]
     pub odds: HasMany<super::odds::Entity>,
     #[sea_orm(has_many)]
     pub predictions: HasMany<super::predictions::Entity>,

@@ -159,12 +159,31 @@ pub enum MaintenanceTask {
     /// Queue the processing of snapshots stored but never processed (a worker killed
     /// between storing a snapshot and queueing its processing).
     ProcessPending,
+    /// Plan a `follow_match` at the kickoff of every match a live source knows that
+    /// kicks off within the next hours or is under way (once per match and kickoff).
+    PlanLiveFollows,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Maintenance {
     pub task: MaintenanceTask,
+}
+
+/// Follows a match while it is played: polls its live source, stores its state, score
+/// and incidents, publishes their events, and plans its next poll until the final
+/// whistle (then settles its bets), or until the poll cap (an abandoned match). Planned
+/// at the match's kickoff when its fixture is stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowMatch {
+    pub match_id: i64,
+    /// The kickoff this poll was planned for: a match whose kickoff moved since has a
+    /// plan of its own, and this one stops.
+    pub kickoff: chrono::DateTime<chrono::Utc>,
+    /// Polls made before this one.
+    #[serde(default)]
+    pub polls: u32,
 }
 
 /// Deletes stored page snapshots past their retention: processed ones fetched more than
@@ -273,6 +292,7 @@ catalogue! {
     RunInference: "run_inference", queues::INFERENCE, JobPolicy::new(3, 1_000, 60, 300);
     NotifyValueBet: "notify_value_bet", queues::NOTIFY, JobPolicy::new(8, 1_000, 600, 60);
     SettleBets: "settle_bets", queues::SETTLE, JobPolicy::new(3, 5_000, 300, 300);
+    FollowMatch: "follow_match", queues::SCRAPE, JobPolicy::new(3, 2_000, 30, 60);
     TrainModel: "train_model", queues::TRAIN, JobPolicy::new(2, 60_000, 600, 3_600);
     Maintenance: "maintenance", queues::MAINTENANCE, JobPolicy::new(3, 5_000, 300, 600);
     PruneSnapshots: "prune_snapshots", queues::MAINTENANCE, JobPolicy::new(3, 5_000, 300, 600);

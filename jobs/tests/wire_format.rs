@@ -29,6 +29,7 @@ fn samples() -> Vec<AnyJob> {
         ("train_model", json!({"model": "ensemble"})),
         ("maintenance", json!({"task": "vacuum_queue"})),
         ("prune_snapshots", json!({"keep_days": 14})),
+        ("follow_match", json!({"match_id": 7, "kickoff": "2026-12-07T19:45:00Z", "polls": 3})),
         ("probe", json!({"tag": "t", "sleep_ms": 5, "fail_times": 1})),
     ]
     .into_iter()

@@ -17,6 +17,7 @@ mod m20261207_000009_delivery;
 mod m20261207_000010_alert_deliveries;
 mod m20261207_000011_queue_pauses;
 mod m20261207_000012_value_bet_evidence;
+mod m20261208_000013_match_incidents;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_alert_deliveries::Migration),
             Box::new(m20261207_000011_queue_pauses::Migration),
             Box::new(m20261207_000012_value_bet_evidence::Migration),
+            Box::new(m20261208_000013_match_incidents::Migration),
         ]
     }
 }

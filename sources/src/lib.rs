@@ -27,6 +27,7 @@ pub mod fotmob;
 pub mod guardian;
 pub mod skysports;
 pub mod sofascore;
+pub mod sport1;
 pub mod transfermarkt;
 pub mod understat;
 pub mod whoscored;
@@ -49,6 +50,7 @@ pub const SITES: &[(&str, &[pages::PageDef])] = &[
     ("guardian", crate::guardian::PAGES),
     ("skysports", crate::skysports::PAGES),
     ("sofascore", crate::sofascore::PAGES),
+    ("sport1", crate::sport1::PAGES),
     ("transfermarkt", crate::transfermarkt::PAGES),
     ("understat", crate::understat::PAGES),
     ("whoscored", crate::whoscored::PAGES),

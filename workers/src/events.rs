@@ -22,7 +22,8 @@ pub struct GoalTeams {
     pub away: Option<String>,
 }
 
-fn message(kind: &str, channel: String, data: Value) -> (String, Value) {
+/// A message of type `kind` on `channel`, stamped now.
+pub fn message(kind: &str, channel: String, data: Value) -> (String, Value) {
     let payload = json!({
         "type": kind,
         "channel": channel,

@@ -119,6 +119,29 @@ pub struct ScrapeSettings {
     pub sources: BTreeMap<String, SourceSettings>,
     /// The Betfair Exchange API, for `scrape_betfair`.
     pub betfair: BetfairSettings,
+    /// Following matches while they are played (`follow_match`).
+    #[serde(default)]
+    pub live: LiveSettings,
+}
+
+/// `[scrape.live]`: how matches in play are followed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveSettings {
+    /// Seconds between two polls of a match in play.
+    pub poll_secs: u64,
+    /// Polls after which a match that never reached its final whistle is given up
+    /// (abandoned, or its source stopped reporting it).
+    pub max_polls: u32,
+    /// sport1.de's live API: a match with a sport1 id (`external_ids.sport1`) is
+    /// followed there. Empty: not followed.
+    pub sport1_url: String,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        Self { poll_secs: 60, max_polls: 240, sport1_url: sources::sport1::BASE_URL.to_owned() }
+    }
 }
 
 /// `[scrape.betfair]`: Betfair's Exchange API (API-NG, JSON-RPC).
@@ -221,6 +244,7 @@ impl Default for ScrapeSettings {
             browser_wait_secs: 20,
             sources: BTreeMap::new(),
             betfair: BetfairSettings::default(),
+            live: LiveSettings::default(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `maintenance`: dead-letter retention, deleting finished tasks from the queues, the
-//! operator alerts' check, and queueing snapshots left unprocessed.
+//! operator alerts' check, queueing snapshots left unprocessed, and planning the live
+//! following of the matches about to start.
 
 use jobs::catalogue::{Job, Maintenance, MaintenanceTask};
 use jobs::dead_letters;
@@ -7,10 +8,11 @@ use jobs::{Envelope, Handle, Handled, JobFailure, QueueClient};
 use tokio::time::Instant;
 
 use super::Cx;
+use crate::clock::Clock;
 use crate::notify::BotApi;
 use crate::notify::ops::{self, OpsAlertError, OpsChat};
 use crate::runtime::Runtime;
-use crate::settings::OpsAlertSettings;
+use crate::settings::{LiveSettings, OpsAlertSettings};
 
 /// Dead letters kept at most, and for at most this many days.
 pub const DEAD_LETTER_MAX_COUNT: u64 = 10_000;
@@ -24,6 +26,9 @@ struct Deps<'a> {
     telegram: Option<&'a BotApi>,
     ops_chat: Option<i64>,
     ops_alerts: &'a OpsAlertSettings,
+    /// The live following's settings, and the clock kickoffs are judged by.
+    live: &'a LiveSettings,
+    clock: &'a Clock,
 }
 
 impl Handle<Runtime> for Maintenance {
@@ -33,6 +38,8 @@ impl Handle<Runtime> for Maintenance {
             telegram: rt.telegram.as_ref(),
             ops_chat: rt.ops_chat,
             ops_alerts: &rt.ops_alerts,
+            live: &rt.scrape.live,
+            clock: &rt.clock,
         };
         Box::pin(run(Cx::new(rt, envelope, deps), self))
     }
@@ -57,7 +64,34 @@ async fn run(cx: Cx<'_, Deps<'_>>, job: Maintenance) -> Result<(), JobFailure> {
             tracing::info!(queued, "unprocessed snapshots queued");
             Ok(())
         }
+        MaintenanceTask::PlanLiveFollows => plan_live_follows(&cx).await,
     }
+}
+
+/// How far ahead kickoffs are planned: well inside the idempotency window that keeps
+/// each match's plan once.
+const PLAN_AHEAD: chrono::TimeDelta = chrono::TimeDelta::hours(12);
+/// How long after its kickoff a match not yet followed still is (a live id set late).
+const PLAN_BEHIND: chrono::TimeDelta = chrono::TimeDelta::hours(3);
+
+async fn plan_live_follows(cx: &Cx<'_, Deps<'_>>) -> Result<(), JobFailure> {
+    use entities::enums::MatchStatus;
+    use entities::matches;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let now = cx.deps.clock.now();
+    let soon = matches::Entity::find()
+        .filter(matches::Column::Status.is_in([MatchStatus::Scheduled, MatchStatus::Live]))
+        .filter(matches::Column::KickoffAt.between(now - PLAN_BEHIND, now + PLAN_AHEAD))
+        .all(cx.db)
+        .await?;
+    let mut planned = 0;
+    for m in &soon {
+        if super::plan_follow(cx.deps.queues, cx.deps.clock, cx.deps.live, m).await? {
+            planned += 1;
+        }
+    }
+    tracing::info!(candidates = soon.len(), planned, "live following planned");
+    Ok(())
 }
 
 /// Deletes finished jobs' leftovers from every queue, on either backend. The embedded
@@ -85,7 +119,7 @@ async fn vacuum_queues(cx: &Cx<'_, Deps<'_>>) -> Result<(), JobFailure> {
 /// Without a bot or an ops chat the incidents are only logged (and still tracked, so
 /// each is logged once).
 async fn ops_alerts(cx: &Cx<'_, Deps<'_>>) -> Result<(), JobFailure> {
-    let Deps { queues, telegram, ops_chat, ops_alerts } = &cx.deps;
+    let Deps { queues, telegram, ops_chat, ops_alerts, .. } = &cx.deps;
     // Alert deliveries whose run died mid-send become uncertain here, before the check
     // that reports uncertain deliveries, so operators hear of them within minutes.
     jobs::alert_deliveries::expire_stale(cx.db, queues).await?;

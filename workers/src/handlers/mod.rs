@@ -5,6 +5,7 @@
 mod collect_fixtures;
 mod collect_results;
 mod context;
+mod follow_match;
 mod maintenance;
 mod notify_value_bet;
 mod probe;
@@ -20,6 +21,7 @@ mod train_model;
 
 pub use collect_results::season_code;
 pub use context::Cx;
+pub use follow_match::plan as plan_follow;
 pub use probe::probe_log_key;
 
 use jobs::{Envelope, JobFailure};

@@ -52,7 +52,16 @@ pub(super) async fn tracked<T>(
     source: &str,
     fetched: Result<T, FetchError>,
 ) -> Result<T, FetchError> {
-    if let Err(e) = health::record(cx.deps.health, source, fetched.is_ok(), Utc::now()).await {
+    recorded(cx.deps.health, source, fetched).await
+}
+
+/// [`tracked`] with the health's backend given.
+pub(super) async fn recorded<T>(
+    health: &QueueClient,
+    source: &str,
+    fetched: Result<T, FetchError>,
+) -> Result<T, FetchError> {
+    if let Err(e) = health::record(health, source, fetched.is_ok(), Utc::now()).await {
         tracing::warn!(%source, error = %e, "source health not recorded");
     }
     fetched
@@ -109,4 +118,36 @@ pub(super) async fn queue_processing<D>(cx: &Cx<'_, D>, id: i64) -> Result<Enque
     let keyed =
         EnqueueOptions { idempotency_key: Some(format!("process_snapshot:{id}")), ..Default::default() };
     cx.enqueue_child(ProcessSnapshot { snapshot_id: id }, &keyed).await
+}
+
+/// Keeps a body this job has processed itself (a live poll) as a processed snapshot of
+/// `source`, unless it is unchanged since the last one: the retention job prunes them.
+pub(super) async fn keep_processed<D>(
+    cx: &Cx<'_, D>,
+    source: &str,
+    fetched: &FetchResponse,
+) -> Result<(), JobFailure> {
+    let hash = format!("{:x}", Sha256::digest(&fetched.body));
+    let previous = scrape_snapshots::Entity::find()
+        .filter(scrape_snapshots::Column::Url.eq(fetched.url.as_str()))
+        .filter(scrape_snapshots::Column::Source.eq(source))
+        .order_by_desc(scrape_snapshots::Column::Id)
+        .one(cx.db)
+        .await?;
+    if previous.is_some_and(|p| p.content_hash == hash) {
+        return Ok(());
+    }
+    scrape_snapshots::ActiveModel {
+        source: Set(source.to_owned()),
+        url: Set(fetched.url.clone()),
+        fetched_at: Set(fetched.fetched_at),
+        http_status: Set(i32::from(fetched.status)),
+        content_hash: Set(hash),
+        body: Set(body_text(fetched.body.clone())),
+        processed_at: Set(Some(Utc::now())),
+        ..Default::default()
+    }
+    .insert(cx.db)
+    .await?;
+    Ok(())
 }

@@ -4,6 +4,8 @@ pub mod batch;
 pub mod details;
 pub mod fixtures;
 pub mod football_data;
+pub mod incidents;
+pub mod live;
 pub mod mentions;
 pub mod pages;
 pub mod players;

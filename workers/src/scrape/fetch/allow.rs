@@ -50,7 +50,7 @@ pub struct Allowlist {
 impl Allowlist {
     pub fn from_settings(s: &ScrapeSettings) -> Self {
         let mut origins = BTreeSet::new();
-        let urls = [s.football_data_url.as_str(), s.betfair.url.as_str()]
+        let urls = [s.football_data_url.as_str(), s.betfair.url.as_str(), s.live.sport1_url.as_str()]
             .into_iter()
             .chain(s.sources.values().map(|src| src.base_url.as_str()))
             .chain(s.allowed_urls.iter().map(String::as_str));
