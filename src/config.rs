@@ -10,7 +10,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use jobs::QueueSettings;
 use serde::{Deserialize, Serialize};
-use workers::settings::{LlmSettings, PredictSettings, ScrapeSettings, TelegramSettings};
+use workers::settings::{LlmSettings, PredictSettings, ScrapeSettings, TelegramSettings, WebhookSettings};
 
 /// The defaults, compiled in so the binary runs anywhere.
 pub const DEFAULT_TOML: &str = include_str!("../ops/config/default.toml");
@@ -45,6 +45,8 @@ pub struct Settings {
     pub predict: PredictSettings,
     pub llm: LlmSettings,
     pub log: LogSettings,
+    #[serde(default)]
+    pub webhooks: WebhookSettings,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -7,7 +7,7 @@ use entities::testing::TestDb;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::ConnectionTrait;
 
-const TABLES: [&str; 21] = [
+const TABLES: [&str; 23] = [
     "leagues",
     "teams",
     "team_aliases",
@@ -29,6 +29,8 @@ const TABLES: [&str; 21] = [
     "probe_runs",
     "alert_deliveries",
     "queue_pauses",
+    "match_incidents",
+    "webhooks",
 ];
 
 async fn names(db: &TestDb, sql: &str) -> Vec<String> {

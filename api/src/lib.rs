@@ -61,6 +61,7 @@ type AdminApis = (
     admin::dead_letters::DeadLettersApi,
     admin::audit_log::AuditApi,
     admin::alert_deliveries::AlertDeliveriesApi,
+    admin::webhooks::WebhooksApi,
 );
 type Apis = (ReadApis, AdminApis);
 
@@ -85,6 +86,7 @@ fn service(state: &ApiState) -> OpenApiService<Apis, ()> {
         admin::dead_letters::DeadLettersApi { state: state.clone() },
         admin::audit_log::AuditApi { state: state.clone() },
         admin::alert_deliveries::AlertDeliveriesApi { state: state.clone() },
+        admin::webhooks::WebhooksApi { state: state.clone() },
     );
     let apis = (reads, admin);
     OpenApiService::new(apis, "Kickoff", env!("CARGO_PKG_VERSION")).server(API_PREFIX)

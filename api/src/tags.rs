@@ -26,6 +26,8 @@ pub enum ApiTags {
     Audit,
     /// Admin: Telegram alert deliveries, and settling the uncertain ones.
     AlertDeliveries,
+    /// Admin: endpoints that receive the live events, signed.
+    Webhooks,
     /// Live events (Server-Sent Events).
     Events,
     /// Squad members.

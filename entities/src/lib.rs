@@ -32,6 +32,7 @@ pub mod team_aliases;
 pub mod teams;
 pub mod telegram_subscriptions;
 pub mod value_bets;
+pub mod webhooks;
 
 pub use db::{DbError, Engine, connect};
 pub use settings::DatabaseSettings;

@@ -186,6 +186,17 @@ pub struct FollowMatch {
     pub polls: u32,
 }
 
+/// POSTs one live event to a registered webhook, signed with its secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverWebhook {
+    pub webhook_id: i64,
+    /// The event's channel (without the queue prefix).
+    pub channel: String,
+    /// The event's message, `{type, channel, timestamp, data}`, as published.
+    pub payload: String,
+}
+
 /// Deletes stored page snapshots past their retention: processed ones fetched more than
 /// `keep_days` ago, except the latest of each source and URL (an unchanged page is
 /// recognised by it, and `kickoff replay` can still process it).
@@ -291,6 +302,7 @@ catalogue! {
     ProcessSnapshot: "process_snapshot", queues::PROCESS, JobPolicy::new(3, 1_000, 60, 300);
     RunInference: "run_inference", queues::INFERENCE, JobPolicy::new(3, 1_000, 60, 300);
     NotifyValueBet: "notify_value_bet", queues::NOTIFY, JobPolicy::new(8, 1_000, 600, 60);
+    DeliverWebhook: "deliver_webhook", queues::NOTIFY, JobPolicy::new(8, 2_000, 600, 30);
     SettleBets: "settle_bets", queues::SETTLE, JobPolicy::new(3, 5_000, 300, 300);
     FollowMatch: "follow_match", queues::SCRAPE, JobPolicy::new(3, 2_000, 30, 60);
     TrainModel: "train_model", queues::TRAIN, JobPolicy::new(2, 60_000, 600, 3_600);

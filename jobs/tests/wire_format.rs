@@ -25,6 +25,7 @@ fn samples() -> Vec<AnyJob> {
         ("process_snapshot", json!({"snapshot_id": 42})),
         ("run_inference", json!({"match_ids": [7, 8]})),
         ("notify_value_bet", json!({"value_bet_id": 9, "chat_id": 1001})),
+        ("deliver_webhook", json!({"webhook_id": 3, "channel": "matches:live", "payload": "{\"type\":\"match:update\"}"})),
         ("settle_bets", json!({})),
         ("train_model", json!({"model": "ensemble"})),
         ("maintenance", json!({"task": "vacuum_queue"})),

@@ -18,6 +18,7 @@ mod m20261207_000010_alert_deliveries;
 mod m20261207_000011_queue_pauses;
 mod m20261207_000012_value_bet_evidence;
 mod m20261208_000013_match_incidents;
+mod m20261208_000014_webhooks;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_queue_pauses::Migration),
             Box::new(m20261207_000012_value_bet_evidence::Migration),
             Box::new(m20261208_000013_match_incidents::Migration),
+            Box::new(m20261208_000014_webhooks::Migration),
         ]
     }
 }

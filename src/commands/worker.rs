@@ -68,7 +68,8 @@ pub async fn worker(
             .with_scrape(settings.scrape.clone())?
             .with_predict(settings.predict.clone(), notify)
             .with_llm(llm_client(settings)?)
-            .with_telegram(&settings.telegram)?,
+            .with_telegram(&settings.telegram)?
+            .with_webhooks(settings.webhooks.clone()),
     );
     run_pools(rt, specs, stop, grace).await?;
     if let Some(server) = metrics {

@@ -19,3 +19,4 @@ pub mod scheduler;
 pub mod scrape;
 pub mod settings;
 pub mod training;
+pub mod webhooks;

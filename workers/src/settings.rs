@@ -361,3 +361,24 @@ impl Default for LlmSettings {
         }
     }
 }
+
+/// `[webhooks]`: how live events are delivered to registered endpoints.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Seconds a delivery may take.
+    pub timeout_secs: u64,
+    /// Failed deliveries in a row after which an endpoint is disabled (an admin enables
+    /// it again).
+    pub disable_after: u32,
+    /// Exact scheme, host and port of endpoints that may be plain http or resolve to a
+    /// private, loopback or link-local address (an in-cluster consumer). Everything
+    /// else must be https on a public address.
+    pub allowed_urls: Vec<String>,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self { timeout_secs: 10, disable_after: 20, allowed_urls: Vec::new() }
+    }
+}

@@ -11,6 +11,7 @@ pub mod job_board;
 pub mod jobs;
 pub mod queues;
 pub mod schedules;
+pub mod webhooks;
 
 use ::jobs::QueueClient;
 use ::jobs::dead_letters::DeadLetterError;

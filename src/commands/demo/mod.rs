@@ -146,6 +146,7 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection, serve: bool) -> a
             .with_scrape(demo_scrape_settings(settings, &base))?
             .with_predict(demo_predict_settings(settings), true)
             .with_telegram(&tg.settings)?
+            .with_webhooks(settings.webhooks.clone())
             .with_clock(replay_clock()?),
     );
     let mut events = rt.subscribe();

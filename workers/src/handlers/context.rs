@@ -2,8 +2,10 @@
 //! its chain's children), and only the dependencies its kind uses (`deps`), picked
 //! from the runtime in the kind's `Handle` impl.
 
+use entities::webhooks;
+use jobs::catalogue::DeliverWebhook;
 use jobs::{AnyJob, EnqueueOptions, Enqueued, Envelope, QueueClient, QueueError};
-use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
+use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter};
 
 use crate::runtime::{Runtime, fence};
 
@@ -27,6 +29,39 @@ impl<'a, D> Cx<'a, D> {
     ) -> Result<Enqueued, QueueError> {
         let child = Envelope::new(&job.into()).child_of(self.envelope);
         self.queues.enqueue(&child, opts).await
+    }
+
+    /// Publishes live events `(channel, message)` on the queue backend and queues one
+    /// `deliver_webhook` child per active webhook that wants each. Best effort: a missed
+    /// event must not redo the work that made it, so failures are logged, not returned.
+    pub async fn publish(&self, messages: Vec<(String, serde_json::Value)>) {
+        if messages.is_empty() {
+            return;
+        }
+        let hooks =
+            match webhooks::Entity::find().filter(webhooks::Column::Active.eq(true)).all(self.db).await {
+                Ok(h) => h,
+                Err(e) => {
+                    tracing::warn!(error = %e, "webhooks not read: events go to live clients only");
+                    Vec::new()
+                }
+            };
+        for (channel, message) in messages {
+            let payload = message.to_string();
+            if let Err(e) = self.queues.publish(&channel, &payload).await {
+                tracing::warn!(error = %e, channel, "event not published");
+            }
+            for hook in hooks.iter().filter(|h| h.wants(&channel)) {
+                let job = DeliverWebhook {
+                    webhook_id: hook.id,
+                    channel: channel.clone(),
+                    payload: payload.clone(),
+                };
+                if let Err(e) = self.enqueue_child(job, &EnqueueOptions::default()).await {
+                    tracing::warn!(error = %e, webhook = hook.id, channel, "webhook delivery not queued");
+                }
+            }
+        }
     }
 
     /// Begins this attempt's fenced transaction (see [`fence::begin`]); `None` when the

@@ -34,12 +34,11 @@ const SOURCE: &str = sport1::SITE;
 struct Deps<'a> {
     fetching: Fetching<'a>,
     live: &'a LiveSettings,
-    events: &'a QueueClient,
 }
 
 impl Handle<Runtime> for FollowMatch {
     fn handle<'a>(self, rt: &'a Runtime, envelope: &'a Envelope) -> Handled<'a> {
-        let deps = Deps { fetching: Fetching::of(rt), live: &rt.scrape.live, events: &rt.queues };
+        let deps = Deps { fetching: Fetching::of(rt), live: &rt.scrape.live };
         Box::pin(run(Cx::new(rt, envelope, deps), self))
     }
 }
@@ -184,12 +183,7 @@ async fn poll(cx: &Cx<'_, Deps<'_>>, m: &matches::Model, id: &str) -> Result<boo
             messages.push(message("match:goal", "matches:live".to_owned(), data));
         }
     }
-    for (channel, msg) in messages {
-        // Best effort: a missed live event must not redo the poll.
-        if let Err(e) = cx.deps.events.publish(&channel, &msg.to_string()).await {
-            tracing::warn!(error = %e, channel, "event not published");
-        }
-    }
+    cx.publish(messages).await;
     tracing::info!(match_id = m.id, status = ?detail.fixture.status, new_incidents = new.len(), "match polled");
     Ok(detail.fixture.status == sources::MatchStatus::Finished)
 }

@@ -5,6 +5,7 @@
 mod collect_fixtures;
 mod collect_results;
 mod context;
+mod deliver_webhook;
 mod follow_match;
 mod maintenance;
 mod notify_value_bet;

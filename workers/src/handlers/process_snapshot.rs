@@ -85,12 +85,7 @@ async fn process(cx: &Cx<'_, Deps<'_>>, job: &ProcessSnapshot) -> Result<(), Job
                 messages.extend(match_events(change, &goal_teams(cx, change).await));
             }
             messages.extend(written.odds_changes.iter().map(odds_event));
-            for (channel, message) in messages {
-                // Best effort: a missed live event must not redo the processing.
-                if let Err(e) = cx.deps.queues.publish(&channel, &message.to_string()).await {
-                    tracing::warn!(error = %e, channel, "event not published");
-                }
-            }
+            cx.publish(messages).await;
             let forecast = queue_inference(cx, &written.touched).await?;
             tracing::info!(
                 snapshot = snapshot.id,

@@ -22,8 +22,8 @@ struct Deps<'a> {
     llm: Option<&'a LlmClient>,
     /// Whether new value bets get a notify job (a Telegram bot is configured).
     notify: bool,
-    /// Where the live events go, and the forecast claims are.
-    events: &'a QueueClient,
+    /// Where the forecast claims are (see `process_snapshot`).
+    claims: &'a QueueClient,
 }
 
 impl Handle<Runtime> for RunInference {
@@ -33,7 +33,7 @@ impl Handle<Runtime> for RunInference {
             models: &rt.models,
             llm: rt.llm.as_ref(),
             notify: rt.notify,
-            events: &rt.queues,
+            claims: &rt.queues,
         };
         Box::pin(run(Cx::new(rt, envelope, deps), self))
     }
@@ -46,11 +46,11 @@ pub(super) fn reinfer_key(match_id: i64) -> String {
 }
 
 async fn run(cx: Cx<'_, Deps<'_>>, job: RunInference) -> Result<(), JobFailure> {
-    let Deps { predict, models, llm, notify, events } = cx.deps;
+    let Deps { predict, models, llm, notify, claims } = cx.deps;
     // From here on this run reads the matches' data: a change processed after this point
     // must queue a forecast of its own.
     for id in &job.match_ids {
-        if let Err(e) = events.release(&reinfer_key(*id)).await {
+        if let Err(e) = claims.release(&reinfer_key(*id)).await {
             tracing::warn!(error = %e, match_id = id, "forecast claim not released; it expires by itself");
         }
     }
@@ -72,7 +72,7 @@ async fn run(cx: Cx<'_, Deps<'_>>, job: RunInference) -> Result<(), JobFailure> 
         pending_value_bets = summary.pending_value_bets.len(),
         "inference done"
     );
-    publish(&cx, events, &summary).await;
+    publish(&cx, &summary).await;
     if notify {
         // Every pending bet, not only new ones: an attempt that stored bets and then
         // failed before queueing their alerts must not lose them on its retry.
@@ -87,8 +87,8 @@ async fn run(cx: Cx<'_, Deps<'_>>, job: RunInference) -> Result<(), JobFailure> 
 }
 
 /// Publishes `prediction:new` for every forecast and `value_bet:alert` for every new value
-/// bet. Best effort: a missed live event must not redo the inference.
-async fn publish(cx: &Cx<'_, Deps<'_>>, events: &QueueClient, summary: &InferenceSummary) {
+/// bet (to live clients and webhooks).
+async fn publish(cx: &Cx<'_, Deps<'_>>, summary: &InferenceSummary) {
     let mut messages: Vec<_> = summary.forecasts.iter().map(prediction_event).collect();
     if !summary.new_value_bets.is_empty() {
         let ids = summary.new_value_bets.iter().copied();
@@ -100,9 +100,5 @@ async fn publish(cx: &Cx<'_, Deps<'_>>, events: &QueueClient, summary: &Inferenc
             Err(e) => tracing::warn!(error = %e, "value-bet events not published"),
         }
     }
-    for (channel, message) in messages {
-        if let Err(e) = events.publish(&channel, &message.to_string()).await {
-            tracing::warn!(error = %e, channel, "event not published");
-        }
-    }
+    cx.publish(messages).await;
 }

@@ -53,6 +53,8 @@ pub struct Runtime {
     pub vacuum_in_pools: bool,
     /// What "now" is for judging whether a match has kicked off.
     pub clock: crate::clock::Clock,
+    /// How webhook deliveries are made.
+    pub webhooks: crate::settings::WebhookSettings,
     /// Open while the database does not answer (see `breaker`).
     pub db_breaker: breaker::Breaker,
     /// Paused queues as last read from the backend by `refresh_paused` (every
@@ -102,6 +104,7 @@ impl Runtime {
             ops_alerts: Default::default(),
             vacuum_in_pools: true,
             clock: crate::clock::Clock::system(),
+            webhooks: Default::default(),
             db_breaker,
             paused: Default::default(),
             done: Default::default(),
@@ -120,6 +123,11 @@ impl Runtime {
     /// Judges kickoffs by `clock` (a replay of past matches).
     pub fn with_clock(mut self, clock: crate::clock::Clock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    pub fn with_webhooks(mut self, webhooks: crate::settings::WebhookSettings) -> Self {
+        self.webhooks = webhooks;
         self
     }
 
