@@ -34,6 +34,12 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<BotCommand>,
     },
+    /// Teams a new source's spelling created: list them, merge one into the club it is,
+    /// add an alias, or keep it (audited).
+    Teams {
+        #[command(subcommand)]
+        command: TeamsCommand,
+    },
     /// Create, list or revoke API keys.
     Apikey {
         #[command(subcommand)]
@@ -197,6 +203,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// From a changed page to the SSE event and the Telegram alert, polling excluded:
+    /// p50 and p95 over CHANGES changes, in this process on the configured queue backend.
+    Freshness {
+        #[arg(long, default_value_t = 100)]
+        changes: usize,
+    },
 }
 
 /// `queue=N`.
@@ -287,6 +299,19 @@ pub enum BotCommand {
     SetWebhook { url: String },
     /// Remove the webhook (long polling works again).
     DeleteWebhook,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamsCommand {
+    /// List the teams no seed name backs and nobody reviewed.
+    Review,
+    /// Move team FROM's matches, statistics, odds, players and aliases to team INTO, and
+    /// delete FROM (a fixture stored under both becomes one).
+    Merge { from: i64, into: i64 },
+    /// Make ALIAS, as SOURCE writes it, a name of TEAM.
+    Alias { team: i64, source: String, alias: String },
+    /// Keep TEAM as a club of its own: it leaves the review list.
+    Keep { team: i64 },
 }
 
 #[derive(Debug, Subcommand)]

@@ -51,6 +51,11 @@ async fn main() -> anyhow::Result<()> {
             commands::bot::run(&settings, &db).await
         }
         Command::Bot { command: Some(command) } => commands::bot::webhook(&settings, command).await,
+        Command::Teams { command } => {
+            let db = connect(&settings).await?;
+            migration::Migrator::up(&db, None).await?;
+            commands::teams::run(&db, command).await
+        }
         Command::Apikey { command } => {
             let db = connect(&settings).await?;
             migration::Migrator::up(&db, None).await?;
@@ -119,6 +124,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Queues { command } => commands::jobs_cli::queues_cmd(&settings, command).await,
         Command::Bench { command: cli::BenchCommand::Queue { jobs, workers, concurrency, runs } } => {
             commands::bench::queue(&settings, jobs, workers, concurrency, runs).await
+        }
+        Command::Bench { command: cli::BenchCommand::Freshness { changes } } => {
+            commands::freshness::run(&settings, changes).await
         }
     }
 }

@@ -122,7 +122,13 @@ async fn up_down_up_on_both_engines() {
                 }
             }
         };
-        // The value bets' evidence, the newest.
+        // The teams' review mark, the newest, then webhooks and incidents.
+        assert!(columns(&db, "teams").await.iter().any(|c| c == "reviewed_at"), "{engine:?}");
+        step_down(&[]).await;
+        assert!(!columns(&db, "teams").await.iter().any(|c| c == "reviewed_at"), "{engine:?}");
+        step_down(&["webhooks"]).await;
+        step_down(&["match_incidents"]).await;
+        // The value bets' evidence.
         let evidence = ["p_model", "p_market", "price_seen_at", "rule"];
         let before = columns(&db, "value_bets").await;
         assert!(evidence.iter().all(|c| before.iter().any(|b| b == c)), "{engine:?}: {before:?}");

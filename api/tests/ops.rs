@@ -726,3 +726,72 @@ async fn uncertain_alerts_are_listed_and_an_operator_settles_them() {
     let audit = h.audit().await;
     assert_eq!(audit.matches("alert_delivery.resolve").count(), 2, "{audit}");
 }
+
+/// Inserts a league, the seeded club and a club a new spelling created; their ids.
+async fn misspelt_club(h: &Harness) -> (i64, i64) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &h.db.conn;
+    let run = |sql: &str| Statement::from_string(db.get_database_backend(), sql.to_owned());
+    db.execute_raw(run(
+        "INSERT INTO leagues (code, name, external_ids) VALUES ('E0', 'Premier League', '{}')",
+    ))
+    .await
+    .unwrap();
+    for (name, source) in [("Man United", "football-data"), ("Red Devils Manchester", "oddsite")] {
+        db.execute_raw(run(&format!(
+            "INSERT INTO teams (name, league_id, external_ids) VALUES ('{name}', 1, '{{}}')"
+        )))
+        .await
+        .unwrap();
+        db.execute_raw(run(&format!(
+            "INSERT INTO team_aliases (source, alias, team_id) SELECT '{source}', name, id FROM teams WHERE name = '{name}'"
+        )))
+        .await
+        .unwrap();
+    }
+    let id = |name: &str| {
+        let sql = format!("SELECT id FROM teams WHERE name = '{name}'");
+        async move { db.query_one_raw(run(&sql)).await.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap() }
+    };
+    (id("Man United").await, id("Red Devils Manchester").await)
+}
+
+#[tokio::test]
+async fn teams_a_new_spelling_created_are_reviewed_and_an_operator_merges_one() {
+    let h = harness().await;
+    let (real, wrong) = misspelt_club(&h).await;
+    let reader = h.login(&token("ada@example.com", "reader", 3_600)).await;
+    let (status, page) = h.get("/ops/teams", Some(&reader.cookie)).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Red Devils Manchester") && page.contains("oddsite: Red Devils Manchester"),
+        "{page}"
+    );
+    assert!(!page.contains("Man United<"), "the seeded club is not for review: {page}");
+    assert!(!page.contains("action=\"/ops/teams/"), "no forms for a reader: {page}");
+    let merge = format!("/ops/teams/{wrong}/merge");
+    let into = real.to_string();
+    let (status, _, _) =
+        h.submit(&merge, &reader.cookie, &[("csrf", reader.csrf.as_str()), ("into", into.as_str())]).await;
+    assert_eq!(status, 403);
+
+    let operator = h.key("teams-op", Role::Operator).await;
+    let op = h.login(&operator).await;
+    let (_, page) = h.get("/ops/teams", Some(&op.cookie)).await;
+    assert!(
+        page.contains(&format!("action=\"/ops/teams/{wrong}/merge\"")) && page.contains("Keep as a club"),
+        "{page}"
+    );
+    let (status, _, _) = h.submit(&merge, &op.cookie, &[("into", into.as_str())]).await;
+    assert_eq!(status, 403, "no token, no merge");
+    let (status, _, body) =
+        h.submit(&merge, &op.cookie, &[("csrf", op.csrf.as_str()), ("into", "999999")]).await;
+    assert_eq!(status, 404, "{body}");
+    let (status, location, _) =
+        h.submit(&merge, &op.cookie, &[("csrf", op.csrf.as_str()), ("into", into.as_str())]).await;
+    assert_eq!((status, location.as_str()), (303, "/ops/teams"));
+    let (_, page) = h.get("/ops/teams", Some(&op.cookie)).await;
+    assert!(page.contains("No team to review."), "{page}");
+    let audit = h.audit().await;
+    assert!(audit.contains("team.merge") && audit.contains("key:teams-op"), "{audit}");
+}

@@ -29,6 +29,7 @@ pub mod queue_pauses;
 pub mod scrape_snapshots;
 pub mod standings;
 pub mod team_aliases;
+pub mod team_review;
 pub mod teams;
 pub mod telegram_subscriptions;
 pub mod value_bets;

@@ -15,6 +15,8 @@ pub struct Model {
     pub league_id: Option<i64>,
     pub logo_url: Option<String>,
     pub external_ids: Json,
+    /// When an operator reviewed it and kept it as a club of its own.
+    pub reviewed_at: Option<DateTimeUtc>,
     #[sea_orm(belongs_to, from = "league_id", to = "id")]
     pub league: HasOne<super::leagues::Entity>,
     #[sea_orm(has_many)]

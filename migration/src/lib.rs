@@ -19,6 +19,7 @@ mod m20261207_000011_queue_pauses;
 mod m20261207_000012_value_bet_evidence;
 mod m20261208_000013_match_incidents;
 mod m20261208_000014_webhooks;
+mod m20261208_000015_team_review;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000012_value_bet_evidence::Migration),
             Box::new(m20261208_000013_match_incidents::Migration),
             Box::new(m20261208_000014_webhooks::Migration),
+            Box::new(m20261208_000015_team_review::Migration),
         ]
     }
 }

@@ -2,13 +2,16 @@
 //! real paths, with faults on demand (429/503 with Retry-After, 500, slow, truncated).
 //! `kickoff demo` scrapes it; tests and `kickoff fixture-site` start it on a port.
 //!
+//! Live endpoints recorded at several moments (sport1's match and incidents of one
+//! match) answer their n-th request with their n-th state, the last one from then on.
+//!
 //! Control endpoints, for tests and demos on a local port only: `POST /_faults` with a
 //! [`FaultRule`] as JSON adds a rule, `DELETE /_faults` clears them, `GET /_requests`
 //! counts the requests per path, `GET /_telegram` lists the calls the fake Bot API under
 //! `/telegram` received.
 
 mod faults;
-mod pages;
+pub mod pages;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -72,7 +75,15 @@ fn telegram_calls(state: Data<&Arc<SiteState>>) -> Json<Vec<Call>> {
 #[handler]
 async fn serve(req: &Request, state: Data<&Arc<SiteState>>) -> Response {
     let key = path_and_query(req);
-    *state.hits.lock().unwrap_or_else(PoisonError::into_inner).entry(key.clone()).or_default() += 1;
+    let n = {
+        let mut served = state.hits.lock().unwrap_or_else(PoisonError::into_inner);
+        let n = served.entry(key.clone()).or_default();
+        *n += 1;
+        *n
+    };
+    if let Some(body) = pages::state_of(&key, n) {
+        return Response::builder().content_type("application/json").body(body);
+    }
     let fault = state.faults.lock().unwrap_or_else(PoisonError::into_inner).take(&key);
     let Some(page) = pages::find(&key) else {
         return Response::builder().status(StatusCode::NOT_FOUND).body("no recorded page at this path");

@@ -88,3 +88,48 @@ pub const PAGES: &[Page] = &[
 pub fn find(path_and_query: &str) -> Option<&'static Page> {
     PAGES.iter().find(|p| p.path == path_and_query)
 }
+
+/// A live endpoint recorded at several moments: the n-th request gets the n-th state
+/// (the last one from then on), as a source polled during a match answers.
+pub struct Sequence {
+    pub path: &'static str,
+    pub states: &'static [&'static [u8]],
+}
+
+macro_rules! state {
+    ($file:literal) => {
+        include_bytes!(concat!("../../data/pages/sport1/", $file)) as &[u8]
+    };
+}
+
+/// sport1.de's match and incidents endpoints of Atlético Madrid v Bayern München
+/// (2016-09-28), at minutes 21 and 35, half-time, minute 67 and full time.
+pub const SEQUENCES: &[Sequence] = &[
+    Sequence {
+        path: "/match/ma8305396",
+        states: &[
+            state!("live_8305396_01_min21_0-0_match.json"),
+            state!("live_8305396_02_min35_1-0_match.json"),
+            state!("live_8305396_03_halftime_match.json"),
+            state!("live_8305396_04_min67_match.json"),
+            state!("live_8305396_05_fulltime_match.json"),
+        ],
+    },
+    Sequence {
+        path: "/match-event/ma8305396",
+        states: &[
+            state!("live_8305396_01_min21_0-0_match-event.json"),
+            state!("live_8305396_02_min36_1-0_match-event.json"),
+            state!("live_8305396_03_halftime_match-event.json"),
+            state!("live_8305396_04_min67_match-event.json"),
+            state!("live_8305396_05_fulltime_match-event.json"),
+        ],
+    },
+];
+
+/// The state of a live endpoint that request number `n` (from 1) gets.
+pub fn state_of(path_and_query: &str, n: u64) -> Option<&'static [u8]> {
+    let seq = SEQUENCES.iter().find(|s| s.path == path_and_query)?;
+    let i = usize::try_from(n.saturating_sub(1)).unwrap_or(usize::MAX).min(seq.states.len() - 1);
+    seq.states.get(i).copied()
+}

@@ -77,6 +77,7 @@ pub fn page(title: &str, op: Option<&Operator>, body: Markup) -> Html<String> {
                         a href="/ops/dead-letters" { "Dead letters" }
                         a href="/ops/schedules" { "Schedules" }
                         a href="/ops/alerts" { "Alerts" }
+                        a href="/ops/teams" { "Teams" }
                         a href="/ops/trigger" { "Trigger" }
                         @if op.principal().may(entities::enums::Role::Admin) {
                             a href="/ops/audit" { "Audit log" }

@@ -14,6 +14,7 @@ mod jobs;
 mod queues;
 mod schedules;
 mod session;
+mod teams;
 mod trigger;
 
 use poem::http::StatusCode;
@@ -78,6 +79,10 @@ pub fn routes(state: &ApiState) -> impl IntoEndpoint + use<> {
         .at("/alerts", get(alerts::list))
         .at("/alerts/:id/:action", post(alerts::resolve))
         .at("/audit", get(audit::log))
+        .at("/teams", get(teams::list))
+        .at("/teams/:id/merge", post(teams::merge))
+        .at("/teams/:id/alias", post(teams::alias))
+        .at("/teams/:id/keep", post(teams::keep))
         .around(session::guard)
         .with(CookieSession::new(config))
 }

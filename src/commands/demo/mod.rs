@@ -27,6 +27,7 @@ use workers::settings::{PredictSettings, RuleSource};
 use super::queue::open;
 use crate::config::Settings;
 
+mod live;
 mod telegram;
 
 /// The demo's cron table: every two seconds, collect the sample seasons of
@@ -95,6 +96,9 @@ fn demo_scrape_settings(settings: &Settings, base: &str) -> workers::settings::S
     // The fixture site is local: a budget that keeps the demo quick.
     scrape.default_rate_per_min = 600;
     scrape.default_burst = 20;
+    // Its live match answers a new moment at each poll: one poll a second.
+    scrape.live =
+        workers::settings::LiveSettings { poll_secs: 1, max_polls: 30, sport1_url: base.to_owned() };
     scrape
 }
 
@@ -174,6 +178,9 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection, serve: bool) -> a
             telegram::subscribe(db).await?;
         }
         outcome = predict_held_back(settings, db, &queues, &mut events, started, &mut seen).await;
+    }
+    if outcome.is_ok() {
+        outcome = live::follow(db, &queues, api_addr, &mut events, started, &mut seen).await;
     }
     let _ = stop_tx.send(true);
     scheduler.await??;

@@ -15,7 +15,7 @@ use sea_orm::{ConnectionTrait, DbErr, Statement, Value as SqlValue};
 
 /// The `source` under which football-data.co.uk team names are stored as aliases: the
 /// names that seed the teams.
-pub const ALIAS_SOURCE: &str = "football-data";
+pub const ALIAS_SOURCE: &str = entities::team_review::SEED_SOURCE;
 
 /// Words that name a club's legal or sporting form, not the club.
 const GENERIC: &[&str] = &[
