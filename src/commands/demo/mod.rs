@@ -139,7 +139,11 @@ pub async fn run(settings: &Settings, db: &DatabaseConnection, serve: bool) -> a
     // The API serves the run as it happens, on a free port unless asked to stay.
     let (acceptor, api_addr) =
         crate::listen::bind(if serve { &settings.api.bind } else { "127.0.0.1:0" }).await?;
-    let state = super::serve::with_queues(settings, db.clone(), queues.clone())?
+    // A keep-alive a second apart: the server notices the demo's SSE client has gone
+    // within a second, and the API stops without waiting out its grace period.
+    let mut api_settings = settings.clone();
+    api_settings.api.events_keep_alive_secs = 1;
+    let state = super::serve::with_queues(&api_settings, db.clone(), queues.clone())?
         .with_schedules(Schedules::parse(DEMO_SCHEDULE)?);
     let (api_tx, api_stop) = watch::channel(false);
     super::serve::print_urls(api_addr);
