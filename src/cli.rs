@@ -40,6 +40,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TeamsCommand,
     },
+    /// Link a match to a source's id by hand (a live source follows it from then on).
+    Matches {
+        #[command(subcommand)]
+        command: MatchesCommand,
+    },
     /// Create, list or revoke API keys.
     Apikey {
         #[command(subcommand)]
@@ -312,6 +317,13 @@ pub enum TeamsCommand {
     Alias { team: i64, source: String, alias: String },
     /// Keep TEAM as a club of its own: it leaves the review list.
     Keep { team: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MatchesCommand {
+    /// Record ID as SOURCE's id of match MATCH_ID (`sport1 8305396`: the live source
+    /// then follows the match from its kickoff). Audited.
+    Link { match_id: i64, source: String, id: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -56,6 +56,11 @@ async fn main() -> anyhow::Result<()> {
             migration::Migrator::up(&db, None).await?;
             commands::teams::run(&db, command).await
         }
+        Command::Matches { command } => {
+            let db = connect(&settings).await?;
+            migration::Migrator::up(&db, None).await?;
+            commands::teams::run_matches(&db, command).await
+        }
         Command::Apikey { command } => {
             let db = connect(&settings).await?;
             migration::Migrator::up(&db, None).await?;

@@ -257,6 +257,14 @@ pub async fn merge(
     )
     .await?;
     exec(&txn, "DELETE FROM players WHERE team_id = $1", vec![from.into()]).await?;
+    // A table line of both names in one source's table: the kept team's stays.
+    exec(
+        &txn,
+        "DELETE FROM standings WHERE team_id = $1 AND EXISTS (SELECT 1 FROM standings s WHERE s.team_id = $2 \
+         AND s.league_id = standings.league_id AND s.season = standings.season AND s.source = standings.source)",
+        vec![from.into(), into.into()],
+    )
+    .await?;
     exec(&txn, "UPDATE standings SET team_id = $2 WHERE team_id = $1", vec![from.into(), into.into()])
         .await?;
     out.aliases_moved =

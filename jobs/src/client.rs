@@ -243,8 +243,8 @@ impl QueueClient {
         on_backend!(self, q => q.flush_all().await)
     }
 
-    /// Publishes a live event on `{prefix}{channel}` (Redis pub/sub; the embedded
-    /// backend has one process, whose subscribers are in-process).
+    /// Publishes a live event on `{prefix}{channel}`: Redis pub/sub, or the embedded
+    /// queue's events table, which the API processes on the host tail.
     pub async fn publish(&self, channel: &str, payload: &str) -> Result<(), QueueError> {
         on_backend!(self, q => q.publish(channel, payload).await)
     }

@@ -12,8 +12,8 @@ pub struct QueueSettings {
     pub url: ConnUrl,
     /// Key prefix; `{env}` is replaced by the environment name (`KICKOFF_ENV`).
     pub prefix: String,
-    /// PEM file of a CA that a `rediss://` server's certificate may chain to, beside
-    /// the system's roots; empty for the system's roots alone.
+    /// PEM file of the CA a `rediss://` server's certificate must chain to, instead of
+    /// the system's roots; empty for the system's roots.
     #[serde(default)]
     pub tls_ca_file: String,
 }

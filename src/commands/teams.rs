@@ -1,10 +1,11 @@
 //! `kickoff teams review|merge|alias|keep`: the teams a new source's spelling created,
-//! and an operator's fixes (audited as `cli`).
+//! and an operator's fixes; `kickoff matches link`: a match linked to a source's id by
+//! hand. Both audited as `cli`.
 
 use entities::team_review;
-use sea_orm::DatabaseConnection;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 
-use crate::cli::TeamsCommand;
+use crate::cli::{MatchesCommand, TeamsCommand};
 
 /// The audit actor of the command line.
 const ACTOR: &str = "cli";
@@ -43,6 +44,32 @@ pub async fn run(db: &DatabaseConnection, command: TeamsCommand) -> anyhow::Resu
         TeamsCommand::Keep { team } => {
             team_review::keep(db, ACTOR, team).await?;
             println!("Team {team} kept as a club of its own.");
+        }
+    }
+    Ok(())
+}
+
+pub async fn run_matches(db: &DatabaseConnection, command: MatchesCommand) -> anyhow::Result<()> {
+    match command {
+        MatchesCommand::Link { match_id, source, id } => {
+            anyhow::ensure!(
+                !source.trim().is_empty() && !id.trim().is_empty(),
+                "a source and an id are needed"
+            );
+            let exists = entities::matches::Entity::find_by_id(match_id).one(db).await?.is_some();
+            anyhow::ensure!(exists, "match {match_id} does not exist");
+            workers::process::fixtures::record_external_id(db, match_id, source.trim(), id.trim()).await?;
+            entities::audit_log::ActiveModel {
+                actor: Set(ACTOR.to_owned()),
+                action: Set("match.link".to_owned()),
+                target: Set(Some(match_id.to_string())),
+                details: Set(serde_json::json!({ "source": source, "id": id })),
+                at: Set(chrono::Utc::now()),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            println!("Match {match_id} is `{id}` at {source}; a live source follows it from its kickoff.");
         }
     }
     Ok(())

@@ -228,6 +228,9 @@ impl Default for ScrapeSettings {
                 ("www.flashscore.com".to_owned(), budget(30, 5)),
                 ("api.sofascore.com".to_owned(), budget(20, 4)),
                 ("www.transfermarkt.com".to_owned(), budget(15, 3)),
+                ("www.theguardian.com".to_owned(), budget(10, 2)),
+                ("www.bbc.co.uk".to_owned(), budget(10, 2)),
+                ("sportsapi.sport1.de".to_owned(), budget(120, 20)),
             ]),
             allowed_urls: Vec::new(),
             max_body_bytes: 16 << 20,
@@ -292,8 +295,9 @@ pub struct PredictSettings {
     pub excluded_bookmakers: Vec<String>,
     /// Walk-forward validation seasons of `kickoff train`'s hyper-parameter search.
     pub validation_seasons: usize,
-    /// A match whose data a processed page changed is forecast again at once, at most
-    /// once per this many seconds.
+    /// A match whose data a processed page changed is forecast again at once; while
+    /// that forecast waits to start, further changes queue none (a claim released when
+    /// it starts, expiring after this many seconds).
     pub reinfer_window_secs: u64,
 }
 

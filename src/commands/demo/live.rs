@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use jobs::catalogue::FollowMatch;
 use jobs::{AnyJob, EnqueueOptions, Envelope, QueueClient};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::DatabaseConnection;
 use serde_json::Value;
 use sources::MatchStatus;
 use tokio::sync::broadcast;
@@ -41,12 +41,7 @@ pub async fn follow(
     };
     let stored = store_fixtures(db, "sport1", "CL", "2016-17", std::slice::from_ref(&scheduled)).await?;
     let id = stored.stored.first().context("the live match was not stored")?.match_id;
-    db.execute_raw(Statement::from_sql_and_values(
-        db.get_database_backend(),
-        "UPDATE matches SET external_ids = $1 WHERE id = $2",
-        [serde_json::json!({ "sport1": SPORT1_ID }).into(), id.into()],
-    ))
-    .await?;
+    // The fixture carries sport1's id: storing it linked the match to its live source.
     let url = format!("http://{api}{}/events?channels=matches:live,matches:{id}", api::API_PREFIX);
     println!(
         "\nA live match: {} v {} (sport1, 2016-09-28), followed by follow_match jobs, one poll a second here; \

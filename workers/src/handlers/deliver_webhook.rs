@@ -7,7 +7,7 @@ use chrono::Utc;
 use entities::webhooks;
 use jobs::catalogue::DeliverWebhook;
 use jobs::{Envelope, Handle, Handled, JobFailure};
-use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set, Statement};
 
 use super::Cx;
 use crate::runtime::Runtime;
@@ -29,10 +29,11 @@ async fn run(cx: Cx<'_, &WebhookSettings>, job: DeliverWebhook) -> Result<(), Jo
         tracing::info!(webhook = hook.id, "webhook disabled: event dropped");
         return Ok(());
     }
-    let outcome = deliver(cx.deps, &hook.url, &hook.secret, &job.channel, &job.payload).await;
-    let mut row = hook.clone().into_active_model();
+    let outcome =
+        deliver(cx.deps, &hook.url, &hook.secret, &cx.envelope.id, &job.channel, &job.payload).await;
     match outcome {
         Ok(status) => {
+            let mut row = hook.clone().into_active_model();
             row.failure_streak = Set(0);
             row.last_error = Set(None);
             row.last_delivered_at = Set(Some(Utc::now()));
@@ -41,23 +42,34 @@ async fn run(cx: Cx<'_, &WebhookSettings>, job: DeliverWebhook) -> Result<(), Jo
             Ok(())
         }
         Err(e) => {
-            let streak = hook.failure_streak.saturating_add(1);
-            row.failure_streak = Set(streak);
-            row.last_error = Set(Some(e.to_string()));
+            // Counted in the database: deliveries failing at once each add one.
+            let streak = add_failure(&cx, hook.id, &e.to_string()).await?;
             let disable = u32::try_from(streak).unwrap_or(u32::MAX) >= cx.deps.disable_after.max(1);
             if disable {
+                let mut row = hook.clone().into_active_model();
                 row.active = Set(false);
                 row.disabled_at = Set(Some(Utc::now()));
+                row.update(cx.db).await?;
                 tracing::warn!(
                     webhook = hook.id,
                     streak,
                     "webhook disabled after a streak of failed deliveries"
                 );
             }
-            row.update(cx.db).await?;
             let failure =
                 if e.is_permanent() || disable { JobFailure::permanent(e) } else { JobFailure::transient(e) };
             Err(failure.context(format!("webhook {}", hook.id)))
         }
     }
+}
+
+/// Lengthens the webhook's failure streak by one; the new length.
+async fn add_failure(cx: &Cx<'_, &WebhookSettings>, id: i64, error: &str) -> Result<i32, sea_orm::DbErr> {
+    let stmt = Statement::from_sql_and_values(
+        cx.db.get_database_backend(),
+        "UPDATE webhooks SET failure_streak = failure_streak + 1, last_error = $2 WHERE id = $1 RETURNING failure_streak",
+        [id.into(), error.into()],
+    );
+    let row = cx.db.query_one_raw(stmt).await?;
+    row.map(|r| r.try_get_by_index(0)).transpose().map(Option::unwrap_or_default)
 }

@@ -4,7 +4,8 @@
 //! scorer, the minute and the score after it), keeps the bodies as processed snapshots
 //! for the retention job, and plans the next poll `[scrape.live] poll_secs` later. At
 //! the final whistle it settles the match's bets instead; a plan whose kickoff moved, a
-//! postponed or cancelled match, and a match past `max_polls` polls end the chain.
+//! postponed or cancelled match, and a match past `max_polls` polls end the chain; a
+//! poll that fails or finds its page unreadable only skips that poll.
 
 use std::time::Duration;
 
@@ -104,9 +105,14 @@ async fn run(cx: Cx<'_, Deps<'_>>, job: FollowMatch) -> Result<(), JobFailure> {
         tracing::info!(match_id = m.id, "no live source knows this match: polling stops");
         return Ok(());
     };
-    let finished = poll(&cx, &m, &id).await?;
-    if finished {
-        return settle(&cx).await;
+    // A poll that fails (the source down, a slow database) costs this poll only: the
+    // chain goes on, so one outage does not end the following of every match.
+    match poll(&cx, &m, &id).await {
+        Ok(true) => return settle(&cx).await,
+        Ok(false) => {}
+        Err(e) => {
+            tracing::warn!(match_id = m.id, polls = job.polls, error = %e, "poll failed: the next one is planned")
+        }
     }
     let next = FollowMatch { polls: job.polls + 1, ..job };
     let opts = EnqueueOptions {

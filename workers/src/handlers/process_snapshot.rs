@@ -86,7 +86,11 @@ async fn process(cx: &Cx<'_, Deps<'_>>, job: &ProcessSnapshot) -> Result<(), Job
             }
             messages.extend(written.odds_changes.iter().map(odds_event));
             cx.publish(messages).await;
-            let forecast = queue_inference(cx, &written.touched).await?;
+            // A retry finds the page's data written by the attempt that failed, so nothing
+            // looks changed: it asks for every match the page names (the claims keep each
+            // to one forecast), so a forecast that attempt did not queue is not lost.
+            let stale = if cx.envelope.attempt > 1 { &written.named } else { &written.touched };
+            let forecast = queue_inference(cx, stale).await?;
             tracing::info!(
                 snapshot = snapshot.id,
                 rows = written.rows,
@@ -115,17 +119,23 @@ async fn queue_inference(cx: &Cx<'_, Deps<'_>>, touched: &BTreeSet<i64>) -> Resu
         .all(cx.db)
         .await?;
     let mut claimed = Vec::with_capacity(upcoming.len());
+    let mut queued = Ok(());
     for id in upcoming {
-        // The claim names this job: its retry finds the claim taken and queues nothing twice.
-        if cx.deps.queues.claim(&reinfer_key(id), &cx.envelope.id, cx.deps.reinfer_window).await? {
-            claimed.push(id);
+        match cx.deps.queues.claim(&reinfer_key(id), &cx.envelope.id, cx.deps.reinfer_window).await {
+            Ok(true) => claimed.push(id),
+            // A forecast of it is queued and has not started: that one reads this change.
+            Ok(false) => {}
+            Err(e) => {
+                queued = Err(e);
+                break;
+            }
         }
     }
-    if claimed.is_empty() {
-        return Ok(0);
+    if queued.is_ok() && !claimed.is_empty() {
+        let job = RunInference { match_ids: claimed.clone() };
+        queued = cx.enqueue_child(job, &EnqueueOptions::default()).await.map(|_| ());
     }
-    let job = RunInference { match_ids: claimed.clone() };
-    if let Err(e) = cx.enqueue_child(job, &EnqueueOptions::default()).await {
+    if let Err(e) = queued {
         // Not queued: the matches must not wait out the window for the retry to queue them.
         for id in &claimed {
             if let Err(e) = cx.deps.queues.release(&reinfer_key(*id)).await {

@@ -87,11 +87,13 @@ async fn run(cx: Cx<'_, Deps<'_>>, job: RunInference) -> Result<(), JobFailure> 
 }
 
 /// Publishes `prediction:new` for every forecast and `value_bet:alert` for every new value
-/// bet (to live clients and webhooks).
+/// bet (to live clients and webhooks); a retry, for every pending one.
 async fn publish(cx: &Cx<'_, Deps<'_>>, summary: &InferenceSummary) {
     let mut messages: Vec<_> = summary.forecasts.iter().map(prediction_event).collect();
-    if !summary.new_value_bets.is_empty() {
-        let ids = summary.new_value_bets.iter().copied();
+    // A retry also tells the bets its failed attempt stored: they are pending, not new.
+    let bets = if cx.envelope.attempt > 1 { &summary.pending_value_bets } else { &summary.new_value_bets };
+    if !bets.is_empty() {
+        let ids = bets.iter().copied();
         match value_bets::Entity::find().filter(value_bets::Column::Id.is_in(ids)).all(cx.db).await {
             Ok(bets) => messages
                 .extend(bets.iter().map(|b| {

@@ -31,6 +31,8 @@ pub struct DetailsWritten {
     pub odds_changes: Vec<OddsChange>,
     /// Matches with a statistic or a price written (first prices included).
     pub touched: std::collections::BTreeSet<i64>,
+    /// Every match the pages name.
+    pub matches_named: std::collections::BTreeSet<i64>,
 }
 
 /// A price that moved.
@@ -70,6 +72,7 @@ pub async fn store_details<C: ConnectionTrait>(
         ..DetailsWritten::default()
     };
     for stored in &fx.stored {
+        out.matches_named.insert(stored.match_id);
         let detail = &details[stored.row];
         let before = out.stats + out.odds;
         for s in &detail.stats {

@@ -60,9 +60,13 @@ pub struct MatchChange {
 }
 
 impl MatchChange {
-    /// The side that scored, when exactly one side's goals went up by one.
+    /// The side that scored, when the match was being played and exactly one side's
+    /// goals went up by one (a result arriving for a match never seen live is no goal).
     pub fn goal(&self) -> Option<&'static str> {
-        let (_, bh, ba) = self.before.as_ref()?;
+        let (status, bh, ba) = self.before.as_ref()?;
+        if status != "live" {
+            return None;
+        }
         let up = |now: Option<i32>, was: Option<i32>| now.unwrap_or(0) == was.unwrap_or(0) + 1;
         let same = |now: Option<i32>, was: Option<i32>| now.unwrap_or(0) == was.unwrap_or(0);
         if up(self.home_goals, *bh) && same(self.away_goals, *ba) {
@@ -174,6 +178,9 @@ pub async fn store_fixtures<C: ConnectionTrait>(
         out.written += 1;
         let Some(after) = after else { continue };
         let match_id: i64 = after.try_get_by_index(0)?;
+        if let Some(id) = r.source_id.as_deref().filter(|id| !id.is_empty()) {
+            record_external_id(conn, match_id, source, id).await?;
+        }
         let stored = StoredMatch { row: i, match_id, home_team_id: ids[0], away_team_id: ids[1] };
         out.stored.push(stored);
         // Fixture lists with xG (FBref, Understat) feed the statistics too.
@@ -203,6 +210,34 @@ pub async fn store_fixtures<C: ConnectionTrait>(
         }
     }
     Ok(out)
+}
+
+/// Records `source`'s id of a match in `external_ids` (what live following and links to
+/// the source use), writing only when it is new or changed.
+pub async fn record_external_id<C: ConnectionTrait>(
+    conn: &C,
+    match_id: i64,
+    source: &str,
+    id: &str,
+) -> Result<(), DbErr> {
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => {
+            "UPDATE matches SET external_ids = external_ids || jsonb_build_object($2::text, $3::text) \
+             WHERE id = $1 AND (external_ids ->> $2::text) IS DISTINCT FROM $3::text"
+        }
+        _ => {
+            "UPDATE matches SET external_ids = json_set(external_ids, '$.\"' || $2 || '\"', $3) \
+             WHERE id = $1 AND json_extract(external_ids, '$.\"' || $2 || '\"') IS NOT $3"
+        }
+    };
+    conn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [match_id.into(), source.into(), id.into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 type MatchState = (i64, (String, Option<i32>, Option<i32>), DateTime<Utc>);

@@ -46,6 +46,8 @@ pub struct PageWritten {
     /// Matches whose data this page changed: new, a status, score or kickoff changed,
     /// a statistic or a price written. Their forecasts are out of date.
     pub touched: BTreeSet<i64>,
+    /// Every match the page names, changed or not.
+    pub named: BTreeSet<i64>,
 }
 
 /// The league and season a page of one league needs in its key.
@@ -74,6 +76,7 @@ pub async fn process_page<C: ConnectionTrait>(
                 rows: w.written,
                 rejected: w.rejected.len() as u64,
                 touched: w.changes.iter().map(|c| c.match_id).chain(w.moved.iter().copied()).collect(),
+                named: w.stored.iter().map(|m| m.match_id).collect(),
                 changes: w.changes,
                 ..PageWritten::default()
             })
@@ -92,6 +95,7 @@ pub async fn process_page<C: ConnectionTrait>(
                 changes: w.match_changes,
                 odds_changes: w.odds_changes,
                 touched,
+                named: w.matches_named,
             })
         }
         Parsed::Standings(rows) => {

@@ -7,14 +7,23 @@ use super::guard::{self, Refused};
 use super::sign;
 use crate::settings::WebhookSettings;
 
+/// Why a delivery failed. Errors name the endpoint by its origin only: a webhook's path
+/// often carries its own token (Slack, Discord), which must not reach logs or dead letters.
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
     #[error(transparent)]
     Refused(#[from] Refused),
-    #[error("{url}: {message}")]
-    Network { url: String, message: String },
-    #[error("{url}: answered HTTP {status}")]
-    Status { url: String, status: u16 },
+    #[error("{origin}: {message}")]
+    Network { origin: String, message: String },
+    #[error("{origin}: answered HTTP {status}")]
+    Status { origin: String, status: u16 },
+}
+
+/// The scheme, host and port of `url`, for messages.
+pub fn origin_of(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_else(|_| "(not a URL)".to_owned())
 }
 
 impl DeliveryError {
@@ -24,18 +33,32 @@ impl DeliveryError {
     }
 }
 
-/// POSTs `body` (an event on `channel`) to `url`, signed with `secret`; the status.
+/// POSTs `body` (an event on `channel`) to `url`, signed with `secret`, with the
+/// delivery's id (the job's: a retry keeps it, so a receiver can drop a repeat); the
+/// status.
 pub async fn deliver(
     settings: &WebhookSettings,
     url: &str,
     secret: &str,
+    delivery: &str,
     channel: &str,
     body: &str,
 ) -> Result<u16, DeliveryError> {
     let parsed = guard::check_url(url, settings)?;
     let addr = guard::resolve(&parsed, settings).await?;
     let host = parsed.host_str().unwrap_or_default().to_owned();
-    let network = |e: reqwest::Error| DeliveryError::Network { url: url.to_owned(), message: e.to_string() };
+    let origin = origin_of(url);
+    // reqwest's messages quote the whole URL: only its kind goes into the error.
+    let network = |e: reqwest::Error| DeliveryError::Network {
+        origin: origin.clone(),
+        message: if e.is_timeout() {
+            "timed out".to_owned()
+        } else if e.is_connect() {
+            "connection failed".to_owned()
+        } else {
+            "request failed".to_owned()
+        },
+    };
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(settings.timeout_secs.max(1)))
         .redirect(reqwest::redirect::Policy::none())
@@ -51,14 +74,11 @@ pub async fn deliver(
         .header(reqwest::header::USER_AGENT, concat!("kickoff-webhooks/", env!("CARGO_PKG_VERSION")))
         .header(sign::HEADER, sign::signature(secret, timestamp, body.as_bytes()))
         .header("X-Kickoff-Channel", channel)
+        .header("X-Kickoff-Delivery", delivery)
         .body(body.to_owned())
         .send()
         .await
         .map_err(network)?;
     let status = answer.status().as_u16();
-    if answer.status().is_success() {
-        Ok(status)
-    } else {
-        Err(DeliveryError::Status { url: url.to_owned(), status })
-    }
+    if answer.status().is_success() { Ok(status) } else { Err(DeliveryError::Status { origin, status }) }
 }

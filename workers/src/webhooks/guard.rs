@@ -32,7 +32,9 @@ impl Refused {
 }
 
 /// Addresses a public endpoint never has: loopback, private, link-local, shared
-/// (carrier-grade NAT), unspecified, multicast, documentation and unique-local ranges.
+/// (carrier-grade NAT), benchmarking, reserved, unspecified, multicast, documentation and
+/// unique-local ranges, and IPv6 forms that embed such an IPv4 address (mapped,
+/// compatible, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`).
 pub fn is_internal(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
@@ -45,16 +47,29 @@ pub fn is_internal(ip: IpAddr) -> bool {
                 || v4.is_broadcast()
                 || v4.is_documentation()
                 || (o[0] == 100 && (64..128).contains(&o[1]))
+                || (o[0] == 198 && (o[1] == 18 || o[1] == 19))
+                || o[0] >= 240
                 || o[0] == 0
         }
         IpAddr::V6(v6) => {
             let seg = v6.segments();
+            let embedded = |a: u16, b: u16| {
+                let [a1, a2] = a.to_be_bytes();
+                let [b1, b2] = b.to_be_bytes();
+                is_internal(IpAddr::V4(std::net::Ipv4Addr::new(a1, a2, b1, b2)))
+            };
             v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || (seg[0] & 0xfe00) == 0xfc00
                 || (seg[0] & 0xffc0) == 0xfe80
+                || (seg[0] & 0xffc0) == 0xfec0
                 || v6.to_ipv4_mapped().is_some_and(|v4| is_internal(IpAddr::V4(v4)))
+                // IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::a.b.c.d).
+                || (seg[..6] == [0; 6] && embedded(seg[6], seg[7]))
+                || (seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] && embedded(seg[6], seg[7]))
+                // 6to4: 2002:a.b.c.d::/48.
+                || (seg[0] == 0x2002 && embedded(seg[1], seg[2]))
         }
     }
 }
@@ -65,12 +80,13 @@ fn origin(url: &url::Url) -> Option<(String, String, u16)> {
 
 /// Whether `url` may be registered at all (before any resolution).
 pub fn check_url(raw: &str, settings: &WebhookSettings) -> Result<url::Url, Refused> {
-    let url = url::Url::parse(raw).map_err(|_| Refused::NotAUrl(raw.to_owned()))?;
+    let url = url::Url::parse(raw).map_err(|_| Refused::NotAUrl("(not a URL)".to_owned()))?;
+    let shown = url.origin().ascii_serialization();
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(Refused::Scheme(raw.to_owned()));
+        return Err(Refused::Scheme(shown));
     }
     if url.scheme() == "http" && !allowed(&url, settings) {
-        return Err(Refused::PlainHttp(raw.to_owned()));
+        return Err(Refused::PlainHttp(shown));
     }
     Ok(url)
 }
@@ -86,7 +102,7 @@ fn allowed(url: &url::Url, settings: &WebhookSettings) -> bool {
 
 /// Resolves `url`'s host and checks every address; the address to connect to.
 pub async fn resolve(url: &url::Url, settings: &WebhookSettings) -> Result<SocketAddr, Refused> {
-    let shown = url.as_str().to_owned();
+    let shown = url.origin().ascii_serialization();
     let host = url.host_str().ok_or_else(|| Refused::NotAUrl(shown.clone()))?;
     let port = url.port_or_known_default().ok_or_else(|| Refused::NotAUrl(shown.clone()))?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
@@ -133,7 +149,7 @@ mod tests {
         ] {
             assert!(is_internal(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["93.184.216.34", "1.1.1.1", "2606:4700::1111"] {
+        for ip in ["93.184.216.34", "1.1.1.1", "2606:4700::1111", "64:ff9b::5db8:d822", "2002:5db8:d822::1"] {
             assert!(!is_internal(ip.parse().unwrap()), "{ip}");
         }
     }

@@ -1,7 +1,7 @@
 //! Clients of the Redis server: `redis://` in the clear, `rediss://` over TLS (rustls),
-//! checking the server's certificate against the system's roots, plus the CA of
-//! `[queue] tls_ca_file` when set (a private CA, as managed Redis services and
-//! self-hosted TLS use).
+//! checking the server's certificate against the system's roots, or against the CA of
+//! `[queue] tls_ca_file` alone when set (a private CA, as managed Redis services and
+//! self-hosted TLS use: the system's roots are then not consulted).
 
 use std::path::Path;
 
@@ -17,7 +17,7 @@ pub enum ClientError {
 }
 
 /// A client of the server at `url`; with `ca_file`, a `rediss://` server's certificate
-/// may also chain to that CA (PEM).
+/// must chain to that CA (PEM) instead of the system's roots.
 pub fn client(url: &str, ca_file: Option<&Path>) -> Result<redis::Client, ClientError> {
     let Some(path) = ca_file else {
         return Ok(redis::Client::open(url)?);
