@@ -126,7 +126,7 @@ async fn a_misspelt_club_is_reviewed_and_merged_with_its_matches_odds_and_aliase
         let again = [fixture("Red Devils Manchester", "Spurs FC", 22)];
         let w = store_fixtures(&db.conn, "another", "E0", "2023-24", &again).await.unwrap();
         assert_eq!(
-            count(&db, &format!("SELECT home_team_id FROM matches WHERE match_date = '2024-01-22'")).await,
+            count(&db, "SELECT home_team_id FROM matches WHERE match_date = '2024-01-22'").await,
             real
         );
         assert_eq!(w.teams_created, 1, "only Spurs FC is new");

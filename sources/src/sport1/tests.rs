@@ -28,7 +28,8 @@ fn urls() {
 
 #[test]
 fn the_match_page_gives_state_and_score_at_each_moment() {
-    let states: Vec<(MatchStatus, Option<i32>, Option<i32>, Option<i32>)> = STATES
+    type State = (MatchStatus, Option<i32>, Option<i32>, Option<i32>);
+    let states: Vec<State> = STATES
         .iter()
         .map(|(m, _)| {
             let f = parse_match("match", m).unwrap().fixture;

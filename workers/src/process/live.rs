@@ -46,7 +46,7 @@ pub async fn apply_state<C: ConnectionTrait>(
     let Some(after) = after else { return Ok(None) };
     let after: (String, Option<i32>, Option<i32>) =
         (after.try_get_by_index(0)?, after.try_get_by_index(1)?, after.try_get_by_index(2)?);
-    Ok((after != before).then(|| MatchChange {
+    Ok((after != before).then_some(MatchChange {
         match_id,
         status: after.0,
         home_goals: after.1,
