@@ -8,7 +8,8 @@
 //! notify, the fake Bot API. The page is football-data.org's recorded Premier League
 //! schedule; each change moves one match's kickoff an hour earlier while a bookmaker
 //! offers its home win 8% above the model's probability, so the change's forecast finds
-//! a value bet that is published and alerted.
+//! a value bet that is published and alerted. Changes come at least 1.1 s after the
+//! last alert: Telegram takes one message a second per chat, and the alerts keep to it.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -45,6 +46,8 @@ const SEASONS: [(&str, &[u8]); 2] = [
     ("E0_2023-24.csv", include_bytes!("../../data/football-data/E0_2023-24.csv")),
 ];
 const CHAT: i64 = 7_001;
+/// Telegram's pace per chat (one message a second), with a margin.
+const TELEGRAM_CHAT_GAP: Duration = Duration::from_millis(1_100);
 /// Matches on the recorded page.
 const ON_PAGE: usize = 109;
 
@@ -179,10 +182,23 @@ pub async fn run(settings: &Settings, changes: usize) -> anyhow::Result<()> {
         api_url: entities::secret::ConnUrl::new(fake_bot::start(fake.clone()).await?),
         ..TelegramSettings::default()
     };
-    let predict =
-        PredictSettings { rule: RuleSource::Fixed, value_model: "ensemble".into(), ..Default::default() };
+    // A fixed rule on the ensemble, and a day's stake budget every change's bet fits in
+    // (the page has up to ten matches a day).
+    let predict = PredictSettings {
+        rule: RuleSource::Fixed,
+        value_model: "ensemble".into(),
+        daily_stake_budget: 1.0,
+        ..Default::default()
+    };
     let rt = Runtime::new(db.clone(), queues.clone())
-        .with_scrape(ScrapeSettings { allowed_urls: vec![site.clone()], ..ScrapeSettings::default() })?
+        // The local page gets a budget that never makes a change wait for its fetch slot:
+        // the source's own pace is the polling interval, which is left out.
+        .with_scrape(ScrapeSettings {
+            allowed_urls: vec![site.clone()],
+            default_rate_per_min: 6_000,
+            default_burst: 100,
+            ..ScrapeSettings::default()
+        })?
         .with_predict(predict, true)
         .with_telegram(&telegram)?
         .with_clock(Clock::replaying_from(
@@ -241,7 +257,13 @@ pub async fn run(settings: &Settings, changes: usize) -> anyhow::Result<()> {
         .error_for_status()?;
     let mut buffer = String::new();
     let (mut to_event, mut to_alert) = (Vec::new(), Vec::new());
+    let mut last_alert: Option<Instant> = None;
     for i in 0..changes {
+        // Telegram takes one message a second per chat, and the alerts are spaced to
+        // keep to it: a change right after the last alert would measure that wait.
+        if let Some(at) = last_alert {
+            tokio::time::sleep_until((at + TELEGRAM_CHAT_GAP).into()).await;
+        }
         moved.lock().map_err(|_| anyhow::anyhow!("lock"))?.push(i);
         let calls_before = fake_bot::lock(&fake).calls.len();
         let started = Instant::now();
@@ -261,6 +283,7 @@ pub async fn run(settings: &Settings, changes: usize) -> anyhow::Result<()> {
             .find(|c| c.message().is_some_and(|(chat, _)| chat == CHAT))
             .map(|c| c.at)
             .context("no alert reached the chat")?;
+        last_alert = Some(alert_at);
         to_event.push(event_at.duration_since(started).as_secs_f64() * 1e3);
         to_alert.push(alert_at.duration_since(started).as_secs_f64() * 1e3);
         eprintln!("change {}/{changes}: event {:.0} ms, alert {:.0} ms", i + 1, to_event[i], to_alert[i]);

@@ -87,6 +87,13 @@ async fn slow() -> &'static str {
     "late"
 }
 
+/// A site that has decided this client is a bot.
+#[handler]
+fn blocked(state: Data<&Arc<State>>) -> Response {
+    state.site.hits.fetch_add(1, Ordering::SeqCst);
+    Response::builder().status(StatusCode::FORBIDDEN).finish()
+}
+
 #[handler]
 fn missing() -> Response {
     Response::builder().status(StatusCode::NOT_FOUND).finish()
@@ -101,6 +108,7 @@ async fn start_site(site: Arc<Site>) -> String {
         .at("/flaky", get(flaky))
         .at("/slow", get(slow))
         .at("/missing", get(missing))
+        .at("/blocked", get(blocked))
         .data(state);
     common::http::serve(app).await
 }
@@ -256,6 +264,14 @@ async fn the_circuit_opens_after_failures_and_closes_after_a_good_probe() {
         assert!(matches!(err, FetchError::Status { status: 404, .. }) && !err.is_transient(), "{err:?}");
     }
     assert_eq!(f.breakers().state(&domain), BreakerState::Closed { failures: 0 });
+    // A 403 is the site turning the client away: a back-off for the domain (it counts
+    // against the circuit) and worth another attempt later, not a dead letter at once.
+    for _ in 0..2 {
+        let err = f.fetch(&FetchRequest::get(format!("{base}/blocked"))).await.unwrap_err();
+        assert!(matches!(err, FetchError::Status { status: 403, .. }) && err.is_transient(), "{err:?}");
+    }
+    let err = f.fetch(&FetchRequest::get(format!("{base}/page"))).await.unwrap_err();
+    assert!(matches!(err, FetchError::CircuitOpen { .. }), "blocked twice, the domain rests: {err:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -127,8 +127,9 @@ impl HttpFetcher {
         let result = self.attempts(req, &domain).await;
         match &result {
             Ok(_) => self.breakers.success(&domain),
-            // A client error says the site is up; only server-side trouble counts.
-            Err(FetchError::Status { status, .. }) if *status < 500 && *status != 429 => {
+            // A client error says the site is up; only server-side trouble counts, and a
+            // 403, the site turning this client away: the domain backs off.
+            Err(FetchError::Status { status, .. }) if *status < 500 && *status != 429 && *status != 403 => {
                 self.breakers.success(&domain)
             }
             Err(_) => self.breakers.failure(&domain),

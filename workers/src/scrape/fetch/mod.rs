@@ -88,11 +88,11 @@ pub enum FetchError {
 }
 
 impl jobs::Classify for FetchError {
-    /// Worth another attempt later: everything but a client error (other than 429) and
-    /// a bad URL.
+    /// Worth another attempt later: everything but a client error (other than 429, and
+    /// 403: a site blocking a client blocks it for a while) and a bad URL.
     fn is_transient(&self) -> bool {
         match self {
-            FetchError::Status { status, .. } => *status == 429 || *status >= 500,
+            FetchError::Status { status, .. } => *status == 429 || *status == 403 || *status >= 500,
             FetchError::BadUrl(_)
             | FetchError::NotAllowed(_)
             | FetchError::TooLarge { .. }
