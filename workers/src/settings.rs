@@ -189,6 +189,23 @@ pub struct SourceSettings {
     pub url: String,
     /// Division code → the site's values for the league.
     pub leagues: BTreeMap<String, BTreeMap<String, String>>,
+    /// How its pages are fetched: `http` (the default), or `browser` for pages that
+    /// render their rows with script (headless Chromium, `[scrape] browser_sessions`).
+    #[serde(default)]
+    pub render: Render,
+    /// With `render = "browser"`: the CSS selector whose appearance means the page is
+    /// rendered (waited for up to `browser_wait_secs`).
+    #[serde(default)]
+    pub wait_for: Option<String>,
+}
+
+/// How a source's pages are fetched.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Render {
+    #[default]
+    Http,
+    Browser,
 }
 
 /// Requests per minute and burst allowed to one domain.

@@ -117,3 +117,98 @@ async fn a_script_rendered_page_is_scraped_through_chromium() {
     assert!(matches!(&elsewhere, Err(e @ FetchError::NotAllowed(_)) if !e.is_transient()), "{elsewhere:?}");
     browser.shutdown().await;
 }
+
+/// Sky Sports' recorded league table (see `data/pages/SOURCES.md`), put into the page by
+/// its script after load: the server sends no table at all.
+const SKY_TABLE: &str = include_str!("../../data/pages/skysports/premier-league-table.html");
+const ROWS: &str = "table.standing-table__table tbody tr.standing-table__row";
+
+#[handler]
+fn scripted_table() -> Html<String> {
+    // `</` escaped: the recorded page's own `</script>` must not end this script.
+    let markup = serde_json::to_string(SKY_TABLE).unwrap().replace("</", "<\\/");
+    Html(format!(
+        "<!doctype html><html><head><title>Table</title></head><body><div id=\"app\">Loading…</div>\
+         <script>setTimeout(function () {{ document.getElementById('app').innerHTML = {markup}; }}, 200);</script>\
+         </body></html>"
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_source_is_collected_scraped_and_processed_by_the_workers() {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use entities::testing::{TestDb, unique_name};
+    use jobs::catalogue::CollectFixtures;
+    use jobs::embedded_queue::EmbeddedQueues;
+    use jobs::{AnyJob, EnqueueOptions, Envelope, QueueClient};
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectionTrait, Statement};
+    use workers::runtime::{EventKind, PoolSpec, Runtime, run_pools};
+    use workers::settings::{Render, SourceSettings};
+
+    let base = common::http::serve(Route::new().at("/premier-league-table", get(scripted_table))).await;
+    // Fetched plainly, the page holds no row.
+    let raw = reqwest::get(format!("{base}/premier-league-table")).await.unwrap().text().await.unwrap();
+    assert!(sources::skysports::parse_table("raw", raw.as_bytes()).is_err());
+
+    let db = TestDb::new(entities::Engine::Sqlite).await;
+    Migrator::up(&db.conn, None).await.unwrap();
+    let pool = db.conn.get_sqlite_connection_pool().clone();
+    let queues: QueueClient =
+        EmbeddedQueues::open(pool, format!("{}:", unique_name("kickoff_browser"))).await.unwrap().into();
+    let sky = SourceSettings {
+        base_url: base.clone(),
+        page: "table".into(),
+        url: "{base}/{slug}-table".into(),
+        leagues: BTreeMap::from([("E0".into(), BTreeMap::from([("slug".into(), "premier-league".into())]))]),
+        render: Render::Browser,
+        wait_for: Some(ROWS.into()),
+    };
+    let scrape = ScrapeSettings {
+        browser_wait_secs: 10,
+        browser_sessions: 1,
+        sources: BTreeMap::from([("skysports".into(), sky)]),
+        ..ScrapeSettings::default()
+    };
+    let rt = Arc::new(Runtime::new(db.conn.clone(), queues.clone()).with_scrape(scrape).unwrap());
+    let mut events = rt.subscribe();
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let specs =
+        ["collect", "scrape", "process"].map(|q| PoolSpec { queue: q.to_owned(), concurrency: 1 }).to_vec();
+    let pools = tokio::spawn(run_pools(rt.clone(), specs, rx, Duration::from_secs(30)));
+    let collect = CollectFixtures {
+        leagues: vec!["E0".into()],
+        sources: vec!["skysports".into()],
+        season: Some("2023-24".into()),
+        date: None,
+    };
+    queues
+        .enqueue(&Envelope::new(&AnyJob::CollectFixtures(collect)), &EnqueueOptions::default())
+        .await
+        .unwrap();
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(120), events.recv()).await.unwrap().unwrap();
+        assert_ne!(e.event, EventKind::DeadLettered, "{e:?}");
+        if e.kind == "process_snapshot" && e.event == EventKind::Succeeded {
+            break;
+        }
+    }
+    let count = |sql: &str| {
+        let stmt = Statement::from_string(db.conn.get_database_backend(), sql.to_owned());
+        let conn = db.conn.clone();
+        async move { conn.query_one_raw(stmt).await.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap() }
+    };
+    // The rendered DOM was stored and parsed: the table's twenty lines.
+    assert_eq!(count("SELECT COUNT(*) FROM standings WHERE source = 'skysports'").await, 20);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM scrape_snapshots WHERE body LIKE '%standing-table__row%'").await,
+        1
+    );
+    stop.send(true).unwrap();
+    pools.await.unwrap().unwrap();
+    if let Some(browser) = rt.browser.get() {
+        browser.shutdown().await;
+    }
+}

@@ -21,5 +21,5 @@ impl Handle<Runtime> for ScrapeFootballData {
 async fn run(cx: Cx<'_, Fetching<'_>>, job: ScrapeFootballData) -> Result<(), JobFailure> {
     let base = cx.deps.scrape.football_data_url.trim_end_matches('/');
     let url = format!("{base}/{}/{}.csv", job.season, job.league);
-    fetch_and_store(&cx, SOURCE, &url).await
+    fetch_and_store(&cx, SOURCE, SOURCE, &url).await
 }

@@ -1,4 +1,5 @@
-//! `scrape_page`: one page of a scraped source, stored as a snapshot and processed.
+//! `scrape_page`: one page of a scraped source, stored as a snapshot and processed; a
+//! source configured with `render = "browser"` is fetched in headless Chromium.
 
 use jobs::catalogue::ScrapePage;
 use jobs::{Envelope, Handle, Handled, JobFailure};
@@ -15,11 +16,11 @@ impl Handle<Runtime> for ScrapePage {
 }
 
 async fn run(cx: Cx<'_, Fetching<'_>>, job: ScrapePage) -> Result<(), JobFailure> {
-    if SourceKey::parse(&job.source).is_none() {
+    let Some(key) = SourceKey::parse(&job.source) else {
         return Err(JobFailure::permanent(format!(
             "source `{}` is not site:page[:league:season]",
             job.source
         )));
-    }
-    fetch_and_store(&cx, &job.source, &job.url).await
+    };
+    fetch_and_store(&cx, &key.site, &job.source, &job.url).await
 }

@@ -8,12 +8,13 @@ use jobs::catalogue::ProcessSnapshot;
 use jobs::{EnqueueOptions, Enqueued, JobFailure, QueueClient, QueueError};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
 
 use super::Cx;
 use crate::runtime::Runtime;
-use crate::scrape::fetch::{FetchError, FetchRequest, FetchResponse, Fetcher, HttpFetcher};
+use crate::scrape::fetch::{BrowserFetcher, FetchError, FetchRequest, FetchResponse, Fetcher, HttpFetcher};
 use crate::scrape::health;
-use crate::settings::ScrapeSettings;
+use crate::settings::{Render, ScrapeSettings};
 
 /// What the scrape kinds use besides the database: the fetcher, the queue backend that
 /// keeps each source's health, and the scrape settings.
@@ -21,11 +22,19 @@ pub(super) struct Fetching<'a> {
     pub fetcher: &'a HttpFetcher,
     pub health: &'a QueueClient,
     pub scrape: &'a ScrapeSettings,
+    /// Started by the first page of a `render = "browser"` source.
+    pub browser: &'a OnceCell<BrowserFetcher>,
 }
 
 impl<'a> Fetching<'a> {
     pub fn of(rt: &'a Runtime) -> Self {
-        Self { fetcher: &rt.fetcher, health: &rt.queues, scrape: &rt.scrape }
+        Self { fetcher: &rt.fetcher, health: &rt.queues, scrape: &rt.scrape, browser: &rt.browser }
+    }
+
+    /// The browser fetcher, started now if no page needed it before.
+    async fn browser(&self) -> Result<&'a BrowserFetcher, FetchError> {
+        let (scrape, limiter) = (self.scrape.clone(), Some(self.health.clone()));
+        self.browser.get_or_try_init(|| BrowserFetcher::start(scrape, limiter)).await
     }
 }
 
@@ -34,14 +43,27 @@ fn body_text(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| e.into_bytes().iter().map(|&b| char::from(b)).collect())
 }
 
-/// Fetches `url`, stores the body as a snapshot of `source` unless it is unchanged
-/// since the last snapshot of that URL, and enqueues its processing.
+/// Fetches `url` (in a browser when `site`'s source says `render = "browser"`), stores
+/// the body as a snapshot of `source` unless it is unchanged since the last snapshot of
+/// that URL, and enqueues its processing.
 pub(super) async fn fetch_and_store(
     cx: &Cx<'_, Fetching<'_>>,
+    site: &str,
     source: &str,
     url: &str,
 ) -> Result<(), JobFailure> {
-    let fetched = tracked(cx, source, cx.deps.fetcher.fetch(&FetchRequest::get(url)).await).await;
+    let configured = cx.deps.scrape.sources.get(site);
+    let fetched = match configured.filter(|s| s.render == Render::Browser) {
+        Some(s) => {
+            let req = FetchRequest { wait_for: s.wait_for.clone(), ..FetchRequest::get(url) };
+            match cx.deps.browser().await {
+                Ok(browser) => browser.fetch(&req).await,
+                Err(e) => Err(e),
+            }
+        }
+        None => cx.deps.fetcher.fetch(&FetchRequest::get(url)).await,
+    };
+    let fetched = tracked(cx, source, fetched).await;
     store_snapshot(cx, source, url, fetched?).await
 }
 

@@ -35,6 +35,9 @@ pub struct Runtime {
     pub scrape: crate::settings::ScrapeSettings,
     /// The polite HTTP fetcher (shared rate limits, proxies, circuit breakers).
     pub fetcher: std::sync::Arc<HttpFetcher>,
+    /// The browser fetcher of sources with `render = "browser"`, started (with its
+    /// chromedriver, unless `webdriver_url` is set) by the first page that needs it.
+    pub browser: tokio::sync::OnceCell<crate::scrape::fetch::BrowserFetcher>,
     /// How value bets are found, and the registry name served.
     pub predict: crate::settings::PredictSettings,
     /// The model version inference serves, reloaded when another is activated.
@@ -95,6 +98,7 @@ impl Runtime {
             queues,
             scrape,
             fetcher,
+            browser: tokio::sync::OnceCell::new(),
             predict: Default::default(),
             models: Default::default(),
             notify: false,

@@ -133,6 +133,8 @@ mod tests {
                         ("SP1".to_owned(), league(&[("id", "12"), ("slug", "La-Liga")])),
                         ("E0".to_owned(), league(&[("id", "9"), ("slug", "Premier-League")])),
                     ]),
+                    render: Default::default(),
+                    wait_for: None,
                 },
             ),
             (
@@ -142,6 +144,8 @@ mod tests {
                     page: "scoreboard".into(),
                     url: "{base}/apis/site/v2/sports/soccer/{id}/scoreboard?dates={date_compact}".into(),
                     leagues: BTreeMap::from([("I1".to_owned(), league(&[("id", "ita.1")]))]),
+                    render: Default::default(),
+                    wait_for: None,
                 },
             ),
         ])

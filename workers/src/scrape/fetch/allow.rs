@@ -98,6 +98,8 @@ mod tests {
                 page: "scoreboard".into(),
                 url: "{base}/x".into(),
                 leagues: Default::default(),
+                render: Default::default(),
+                wait_for: None,
             },
         );
         Allowlist::from_settings(&s)
