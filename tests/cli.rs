@@ -69,14 +69,21 @@ fn demo_runs_on_embedded_defaults() {
         assert!(text.contains("Scores-and-Fixtures: 2 requests"), "{text}");
         // Run after run the data is the same: processing is idempotent, and every
         // source's names resolve to one team per club.
-        assert!(text.contains("Database holds 4 leagues, 81 teams, 1833 matches"), "{text}");
+        // The live match is one more league (the Champions League) and match, of clubs
+        // the seasons already hold.
+        assert!(text.contains("Database holds 5 leagues, 81 teams, 1834 matches"), "{text}");
         assert!(text.contains("20 league-table lines"), "{text}");
         assert!(text.contains("Leverkusen") && text.contains("Real Madrid"), "{text}");
         // Trained on everything before May 2024, registered, and the held-back matches
         // forecast through the queue; their value bets settled.
         assert!(text.contains(&format!("Registered kickoff v{}, active.", run + 1)), "{text}");
         assert!(text.contains("Forecasting 111 held-back matches"), "{text}");
-        assert_eq!((ok("run_inference"), ok("settle_bets")), (1, 1), "{text}");
+        // The held-back matches' settlement, and the live match's at its final whistle.
+        assert_eq!((ok("run_inference"), ok("settle_bets")), (1, 2), "{text}");
+        // The live match: followed poll by poll, its goal received by the SSE client.
+        assert_eq!(ok("follow_match"), 5, "{text}");
+        assert!(text.contains("goal, Atlético Madrid: Yannick Ferreira-Carrasco 35'"), "{text}");
+        assert!(text.contains("match:update: finished 1-0"), "{text}");
         assert!(text.contains("Sevilla v Barcelona") && text.contains("1-2"), "{text}");
         assert!(text.contains("settled won"), "{text}");
         // Two chats subscribed through the bot's commands; each value bet's alert went
@@ -96,7 +103,7 @@ fn demo_runs_on_embedded_defaults() {
         assert!(text.contains("    *Value bet*\n") && text.contains("Edge: \\+"), "{text}");
         // The run's own API served what it produced.
         assert!(text.contains("Swagger UI http://127.0.0.1:"), "{text}");
-        assert!(text.contains("The API answers:") && text.contains("1833 finished matches"), "{text}");
+        assert!(text.contains("The API answers:") && text.contains("1834 finished matches"), "{text}");
         assert!(text.contains("value bets,") && text.contains("settled, staked"), "{text}");
     }
     assert!(dir.path().join("kickoff.db").exists());

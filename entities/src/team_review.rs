@@ -2,8 +2,8 @@
 //! cannot place creates a new club, which is worth a look. Such teams (no alias from the
 //! seed source, football-data.co.uk, and not yet reviewed) are listed for review; an
 //! operator keeps one (reviewed), adds an alias, or merges it into the club it really is:
-//! its matches, statistics, odds, incidents, forecasts, players, tables and aliases move
-//! to the other team in one transaction, with the audit row.
+//! its matches, statistics, odds, incidents, forecasts, players, tables, aliases and
+//! news mentions move to the other team in one transaction, with the audit row.
 //!
 //! A match both teams have (the same fixture stored twice under the two names) becomes
 //! one: the kept match takes the duplicate's statistics, prices and incidents it lacks,
@@ -270,6 +270,7 @@ pub async fn merge(
     out.aliases_moved =
         exec(&txn, "UPDATE team_aliases SET team_id = $2 WHERE team_id = $1", vec![from.into(), into.into()])
             .await?;
+    remap_mentions(&txn, from, into).await?;
     // The merged name resolves to the kept team from now on, whatever the source.
     exec(
         &txn,
@@ -282,6 +283,36 @@ pub async fn merge(
     audit(&txn, actor, "team.merge", into, details).await?;
     txn.commit().await?;
     Ok(out)
+}
+
+/// News that mentioned team `from` mentions `into` instead.
+async fn remap_mentions<C: ConnectionTrait>(c: &C, from: i64, into: i64) -> Result<(), DbErr> {
+    let mentions = match c.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "team_mentions @> jsonb_build_array($1::bigint)",
+        _ => "EXISTS (SELECT 1 FROM json_each(news.team_mentions) WHERE json_each.value = $1)",
+    };
+    let rows = c
+        .query_all_raw(stmt(
+            c,
+            &format!("SELECT id, CAST(team_mentions AS TEXT) FROM news WHERE {mentions}"),
+            vec![from.into()],
+        ))
+        .await?;
+    for r in rows {
+        let id: i64 = r.try_get_by_index(0)?;
+        let text: String = r.try_get_by_index(1)?;
+        let ids: Vec<i64> = serde_json::from_str(&text).unwrap_or_default();
+        let mut moved: Vec<i64> = ids.into_iter().map(|t| if t == from { into } else { t }).collect();
+        moved.sort_unstable();
+        moved.dedup();
+        exec(
+            c,
+            "UPDATE news SET team_mentions = $1 WHERE id = $2",
+            vec![serde_json::json!(moved).into(), id.into()],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Folds match `dup` into its twin `keep`: what `keep` lacks of the duplicate's

@@ -74,6 +74,15 @@ async fn a_misspelt_club_is_reviewed_and_merged_with_its_matches_odds_and_aliase
         sql(&db, &format!("INSERT INTO match_stats (match_id, team_id, shots) VALUES ({twin}, {wrong}, 14)"))
             .await;
 
+        sql(
+            &db,
+            &format!(
+                "INSERT INTO news (source, url, title, published_at, team_mentions, created_at) VALUES \
+                 ('bbc', 'https://example.com/a', 'Red Devils win', '2024-01-02 10:00:00+00:00', '[{wrong}, {real}]', \
+                 '2024-01-02 10:00:00+00:00')"
+            ),
+        )
+        .await;
         let review = team_review::to_review(&db.conn).await.unwrap();
         let names: Vec<&str> = review.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["Red Devils Manchester"], "{engine:?}");
@@ -121,6 +130,15 @@ async fn a_misspelt_club_is_reviewed_and_merged_with_its_matches_odds_and_aliase
                 .await,
             1
         );
+        // The article that named both now names the kept club once.
+        let mentions = count(
+            &db,
+            &format!(
+                "SELECT COUNT(*) FROM news WHERE REPLACE(CAST(team_mentions AS TEXT), ' ', '') = '[{real}]'"
+            ),
+        )
+        .await;
+        assert_eq!(mentions, 1, "{engine:?}");
         assert!(team_review::to_review(&db.conn).await.unwrap().is_empty());
         // The next page with the old spelling lands on the real club, from any source.
         let again = [fixture("Red Devils Manchester", "Spurs FC", 22)];

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use jobs::catalogue::FollowMatch;
 use jobs::{AnyJob, EnqueueOptions, Envelope, QueueClient};
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::Value;
 use sources::MatchStatus;
 use tokio::sync::broadcast;
@@ -20,6 +20,8 @@ use crate::fixture_site::pages;
 
 /// The recorded match's sport1 id, and where its match page is served.
 const SPORT1_ID: &str = "8305396";
+/// The live match's five polls take about five seconds; past this it is stuck.
+const LIVE_LIMIT: Duration = Duration::from_secs(120);
 
 /// Stores the fixture, follows the match, and prints what the SSE stream receives.
 pub async fn follow(
@@ -41,6 +43,14 @@ pub async fn follow(
     };
     let stored = store_fixtures(db, "sport1", "CL", "2016-17", std::slice::from_ref(&scheduled)).await?;
     let id = stored.stored.first().context("the live match was not stored")?.match_id;
+    // A run after an earlier one in the same file follows the match afresh.
+    for sql in [
+        "UPDATE matches SET status = 'scheduled', home_goals = NULL, away_goals = NULL, ht_home_goals = NULL, \
+         ht_away_goals = NULL WHERE id = $1",
+        "DELETE FROM match_incidents WHERE match_id = $1",
+    ] {
+        db.execute_raw(Statement::from_sql_and_values(db.get_database_backend(), sql, [id.into()])).await?;
+    }
     // The fixture carries sport1's id: storing it linked the match to its live source.
     let url = format!("http://{api}{}/events?channels=matches:live,matches:{id}", api::API_PREFIX);
     println!(
@@ -53,10 +63,11 @@ pub async fn follow(
     let job = AnyJob::FollowMatch(FollowMatch { match_id: id, kickoff, polls: 0 });
     queues.enqueue(&Envelope::new(&job), &EnqueueOptions::default()).await?;
     let mut buffer = String::new();
+    let deadline = tokio::time::Instant::now() + LIVE_LIMIT;
     'stream: loop {
-        let chunk = tokio::time::timeout(Duration::from_secs(60), stream.chunk())
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
             .await
-            .context("no live event within a minute")??
+            .context("the live match did not reach its final whistle within two minutes")??
             .context("the event stream ended")?;
         buffer.push_str(&String::from_utf8_lossy(&chunk));
         while let Some(end) = buffer.find("\n\n") {
