@@ -67,13 +67,7 @@ async fn serve(app: impl poem::Endpoint + 'static) -> String {
 /// Reads SSE frames until one of `kind` arrives; returns its message.
 async fn next_of(stream: &mut reqwest::Response, buffer: &mut String, kind: &str) -> serde_json::Value {
     loop {
-        while let Some(end) = buffer.find("\n\n") {
-            let frame: String = buffer.drain(..end + 2).collect();
-            let data: String =
-                frame.lines().filter_map(|l| l.strip_prefix("data: ")).collect::<Vec<_>>().join("\n");
-            if data.is_empty() {
-                continue;
-            }
+        for data in api::events::stream::take_data(buffer) {
             let message: serde_json::Value = serde_json::from_str(&data).unwrap();
             if message["type"] == kind {
                 return message;

@@ -79,10 +79,8 @@ async fn serve(app: impl poem::Endpoint + 'static) -> anyhow::Result<String> {
 /// Reads SSE frames until a `value_bet:alert`; when it arrived.
 async fn alert_event(stream: &mut reqwest::Response, buffer: &mut String) -> anyhow::Result<Instant> {
     loop {
-        while let Some(end) = buffer.find("\n\n") {
-            let frame: String = buffer.drain(..end + 2).collect();
-            let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data: ")) else { continue };
-            let message: serde_json::Value = serde_json::from_str(data)?;
+        for data in api::events::stream::take_data(buffer) {
+            let message: serde_json::Value = serde_json::from_str(&data)?;
             if message["type"] == "value_bet:alert" {
                 return Ok(Instant::now());
             }

@@ -11,11 +11,14 @@
 
 use serde_json::{Value, json};
 
+use sources::rows::{EventKind, EventRow, Side};
+
 use crate::inference::NewForecast;
 use crate::process::details::OddsChange;
 use crate::process::fixtures::MatchChange;
+use crate::process::incidents::kind_name;
 
-/// The scoring side's team of a goal, when known.
+/// The teams' names of a match with a goal, when known.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GoalTeams {
     pub home: Option<String>,
@@ -33,9 +36,8 @@ pub fn message(kind: &str, channel: String, data: Value) -> (String, Value) {
     (channel, payload)
 }
 
-/// The messages one change of a match makes: `(channel, message)`. `teams` names the
-/// sides for a goal.
-pub fn match_events(change: &MatchChange, teams: &GoalTeams) -> Vec<(String, Value)> {
+/// The updates one change of a match makes: `(channel, message)`.
+pub fn match_events(change: &MatchChange) -> Vec<(String, Value)> {
     let channel = format!("matches:{}", change.match_id);
     let data = json!({
         "match_id": change.match_id,
@@ -44,28 +46,63 @@ pub fn match_events(change: &MatchChange, teams: &GoalTeams) -> Vec<(String, Val
         "away_goals": change.away_goals,
         "previous_status": change.before.as_ref().map(|b| b.0.clone()),
     });
-    let live = change.status == "live";
-    let mut out = vec![message("match:update", channel.clone(), data.clone())];
-    if live {
+    let mut out = vec![message("match:update", channel, data.clone())];
+    if change.status == "live" {
         out.push(message("match:update", "matches:live".to_owned(), data));
     }
-    if let Some(side) = change.goal() {
-        let team = if side == "home" { &teams.home } else { &teams.away };
-        let goal = json!({
-            "match_id": change.match_id,
-            "side": side,
-            "team": team,
-            // Filled from the match's incidents when a live source gives them.
-            "scorer": Value::Null,
-            "minute": Value::Null,
-            "score": { "home": change.home_goals, "away": change.away_goals },
-        });
-        out.push(message("match:goal", channel, goal.clone()));
-        if live {
-            out.push(message("match:goal", "matches:live".to_owned(), goal));
-        }
+    out
+}
+
+/// A goal's messages: on its match's channel, and on `matches:live` while it is live.
+fn goal_events(match_id: i64, live: bool, data: Value) -> Vec<(String, Value)> {
+    let mut out = vec![message("match:goal", format!("matches:{match_id}"), data.clone())];
+    if live {
+        out.push(message("match:goal", "matches:live".to_owned(), data));
     }
     out
+}
+
+/// The goal a change of score shows, if it shows one (see [`MatchChange::goal`]), with
+/// the scoring side's team from `teams`; a source without incidents names no scorer.
+pub fn change_goal_events(change: &MatchChange, teams: &GoalTeams) -> Vec<(String, Value)> {
+    let Some(side) = change.goal() else { return Vec::new() };
+    let team = if side == "home" { &teams.home } else { &teams.away };
+    let data = json!({
+        "match_id": change.match_id,
+        "side": side,
+        "team": team,
+        "scorer": Value::Null,
+        "minute": Value::Null,
+        "score": { "home": change.home_goals, "away": change.away_goals },
+    });
+    goal_events(change.match_id, change.status == "live", data)
+}
+
+/// A goal a live source's incidents report, with its scorer, assist and minute, and the
+/// score right after it.
+pub fn incident_goal_events(
+    match_id: i64,
+    live: bool,
+    goal: &EventRow,
+    teams: &GoalTeams,
+    (home, away): (i32, i32),
+) -> Vec<(String, Value)> {
+    let (side, team) = match goal.side {
+        Side::Home => ("home", &teams.home),
+        Side::Away => ("away", &teams.away),
+    };
+    let data = json!({
+        "match_id": match_id,
+        "side": side,
+        "team": team,
+        "scorer": goal.player,
+        "assist": goal.other_player,
+        "minute": goal.minute,
+        "kind": kind_name(&goal.kind),
+        "own_goal": goal.kind == EventKind::OwnGoal,
+        "score": { "home": home, "away": away },
+    });
+    goal_events(match_id, live, data)
 }
 
 /// The message of a new forecast of a match.
@@ -156,7 +193,9 @@ mod tests {
     #[test]
     fn a_live_goal_is_an_update_on_both_channels_and_a_goal() {
         let teams = GoalTeams { home: Some("Arsenal".into()), away: Some("Chelsea".into()) };
-        let events = match_events(&change("live", (1, 0), Some(("live", 0, 0))), &teams);
+        let c = change("live", (1, 0), Some(("live", 0, 0)));
+        let mut events = match_events(&c);
+        events.extend(change_goal_events(&c, &teams));
         let kinds: Vec<(&str, &str)> =
             events.iter().map(|(c, m)| (c.as_str(), m["type"].as_str().unwrap_or_default())).collect();
         assert_eq!(
@@ -180,13 +219,23 @@ mod tests {
         assert!(chrono::DateTime::parse_from_rfc3339(goal["timestamp"].as_str().unwrap()).is_ok());
     }
 
+    /// A change's updates and its goal, as processing publishes them.
+    fn both(c: &MatchChange) -> Vec<(String, Value)> {
+        let mut out = match_events(c);
+        out.extend(change_goal_events(c, &GoalTeams::default()));
+        out
+    }
+
     #[test]
     fn a_new_or_finished_match_is_only_an_update() {
-        let new = match_events(&change("finished", (2, 1), None), &GoalTeams::default());
+        let new = both(&change("finished", (2, 1), None));
         assert_eq!(new.len(), 1);
         assert_eq!(new[0].1["data"]["previous_status"], Value::Null);
-        let corrected =
-            match_events(&change("finished", (2, 2), Some(("live", 0, 0))), &GoalTeams::default());
+        let corrected = both(&change("finished", (2, 2), Some(("live", 0, 0))));
         assert_eq!(corrected.len(), 1, "two goals at once are not one goal event");
+        let result = both(&change("finished", (1, 0), Some(("scheduled", 0, 0))));
+        assert_eq!(result.len(), 1, "a result of a match not seen live is no goal");
+        let last_minute = both(&change("finished", (1, 0), Some(("live", 0, 0))));
+        assert_eq!(last_minute.len(), 2, "a goal seen with the final whistle is still a goal");
     }
 }

@@ -27,6 +27,22 @@ pub fn frame(event: &LiveEvent) -> String {
     out
 }
 
+/// The inverse of [`frame`], for clients: takes every complete frame off the front of
+/// `buffer` (what a stream sent so far) and returns their `data`, lines joined; comments
+/// (`: keep-alive`) and a partial frame at the end are left out, the latter kept for the
+/// next call.
+pub fn take_data(buffer: &mut String) -> Vec<String> {
+    let mut out = Vec::new();
+    while let Some(end) = buffer.find("\n\n") {
+        let frame: String = buffer.drain(..end + 2).collect();
+        let data: Vec<&str> = frame.lines().filter_map(|l| l.strip_prefix("data: ")).collect();
+        if !data.is_empty() {
+            out.push(data.join("\n"));
+        }
+    }
+    out
+}
+
 struct Feed {
     hub: EventHub,
     subs: Vec<Subscription>,
@@ -97,5 +113,18 @@ mod tests {
         assert_eq!(frame(&e), "id: 7\nevent: odds:3\ndata: {\"a\":1}\n\n");
         let e = LiveEvent { id: 8, channel: "matches:live".into(), data: "{\r\n}".into() };
         assert_eq!(frame(&e), "id: 8\nevent: matches:live\ndata: {\ndata: }\n\n");
+    }
+
+    #[test]
+    fn clients_take_back_the_data_of_whole_frames_only() {
+        let one = LiveEvent { id: 1, channel: "odds:3".into(), data: "{\n\"a\":1}".into() };
+        let two = LiveEvent { id: 2, channel: "odds:3".into(), data: "{}".into() };
+        let mut buffer = format!("{}{KEEP_ALIVE}{}", frame(&one), frame(&two));
+        buffer.push_str("id: 3\ndata: {\"par");
+        assert_eq!(take_data(&mut buffer), ["{\n\"a\":1}", "{}"]);
+        assert_eq!(buffer, "id: 3\ndata: {\"par", "the partial frame waits for the rest");
+        buffer.push_str("t\":1}\n\n");
+        assert_eq!(take_data(&mut buffer), ["{\"part\":1}"]);
+        assert!(buffer.is_empty());
     }
 }

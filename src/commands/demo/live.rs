@@ -70,10 +70,8 @@ pub async fn follow(
             .context("the live match did not reach its final whistle within two minutes")??
             .context("the event stream ended")?;
         buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let frame: String = buffer.drain(..end + 2).collect();
-            let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data: ")) else { continue };
-            let m: Value = serde_json::from_str(data)?;
+        for data in api::events::stream::take_data(&mut buffer) {
+            let m: Value = serde_json::from_str(&data)?;
             let d = &m["data"];
             let line = match m["type"].as_str().unwrap_or_default() {
                 "match:goal" => format!(

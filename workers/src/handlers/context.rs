@@ -5,8 +5,12 @@
 use entities::webhooks;
 use jobs::catalogue::DeliverWebhook;
 use jobs::{AnyJob, EnqueueOptions, Enqueued, Envelope, QueueClient, QueueError};
-use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    Statement,
+};
 
+use crate::events::GoalTeams;
 use crate::runtime::{Runtime, fence};
 
 pub struct Cx<'a, D> {
@@ -60,6 +64,24 @@ impl<'a, D> Cx<'a, D> {
                 if let Err(e) = self.enqueue_child(job, &EnqueueOptions::default()).await {
                     tracing::warn!(error = %e, webhook = hook.id, channel, "webhook delivery not queued");
                 }
+            }
+        }
+    }
+
+    /// The teams' names of match `match_id`, for its goal events. Best effort, as the
+    /// events are: unknown names are left out, not an error.
+    pub async fn teams_of(&self, match_id: i64) -> GoalTeams {
+        let sql = "SELECT h.name, a.name FROM matches m JOIN teams h ON h.id = m.home_team_id \
+                   JOIN teams a ON a.id = m.away_team_id WHERE m.id = $1";
+        let stmt = Statement::from_sql_and_values(self.db.get_database_backend(), sql, [match_id.into()]);
+        match self.db.query_one_raw(stmt).await {
+            Ok(Some(row)) => {
+                GoalTeams { home: row.try_get_by_index(0).ok(), away: row.try_get_by_index(1).ok() }
+            }
+            Ok(None) => GoalTeams::default(),
+            Err(e) => {
+                tracing::warn!(error = %e, match_id, "goal event without team names");
+                GoalTeams::default()
             }
         }
     }

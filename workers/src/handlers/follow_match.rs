@@ -15,15 +15,13 @@ use entities::matches;
 use jobs::catalogue::{FollowMatch, SettleBets};
 use jobs::{EnqueueOptions, Enqueued, Envelope, Handle, Handled, JobFailure, QueueClient, QueueError};
 use sea_orm::EntityTrait;
-use serde_json::json;
-use sources::rows::{EventKind, Side};
 use sources::sport1;
 
 use super::Cx;
 use super::snapshot::{Fetching, keep_processed, recorded};
 use crate::clock::Clock;
-use crate::events::{GoalTeams, match_events, message};
-use crate::process::incidents::{kind_name, store_incidents};
+use crate::events::{incident_goal_events, match_events};
+use crate::process::incidents::store_incidents;
 use crate::process::live::{apply_state, running_score};
 use crate::runtime::Runtime;
 use crate::scrape::fetch::{FetchRequest, Fetcher};
@@ -156,48 +154,16 @@ async fn poll(cx: &Cx<'_, Deps<'_>>, m: &matches::Model, id: &str) -> Result<boo
 
     let change = apply_state(cx.db, m.id, &detail.fixture).await?;
     let new = store_incidents(cx.db, m.id, SOURCE, &rows).await?;
-    let teams = team_names(cx, m).await;
-    let mut messages = Vec::new();
-    if let Some(change) = &change {
-        // Goals are told from the incidents below, with their scorer.
-        let updates = match_events(change, &teams).into_iter().filter(|(_, msg)| msg["type"] != "match:goal");
-        messages.extend(updates);
-    }
+    let teams = cx.teams_of(m.id).await;
+    // Goals are told from the incidents, with their scorer, not from the score's change.
+    let mut messages = change.as_ref().map(match_events).unwrap_or_default();
     let live = detail.fixture.status == sources::MatchStatus::Live;
     for (i, home, away) in running_score(&rows) {
-        let goal = &rows[i];
-        if !new.iter().any(|n| n.row == *goal) {
-            continue;
-        }
-        let team = match goal.side {
-            Side::Home => &teams.home,
-            Side::Away => &teams.away,
-        };
-        let data = json!({
-            "match_id": m.id,
-            "side": if goal.side == Side::Home { "home" } else { "away" },
-            "team": team,
-            "scorer": goal.player,
-            "assist": goal.other_player,
-            "minute": goal.minute,
-            "kind": kind_name(&goal.kind),
-            "own_goal": goal.kind == EventKind::OwnGoal,
-            "score": { "home": home, "away": away },
-        });
-        messages.push(message("match:goal", format!("matches:{}", m.id), data.clone()));
-        if live {
-            messages.push(message("match:goal", "matches:live".to_owned(), data));
+        if new.iter().any(|n| n.row == rows[i]) {
+            messages.extend(incident_goal_events(m.id, live, &rows[i], &teams, (home, away)));
         }
     }
     cx.publish(messages).await;
     tracing::info!(match_id = m.id, status = ?detail.fixture.status, new_incidents = new.len(), "match polled");
     Ok(detail.fixture.status == sources::MatchStatus::Finished)
-}
-
-/// The teams' names, for the events (best effort).
-async fn team_names(cx: &Cx<'_, Deps<'_>>, m: &matches::Model) -> GoalTeams {
-    let name = |id: i64| async move {
-        entities::teams::Entity::find_by_id(id).one(cx.db).await.ok().flatten().map(|t| t.name)
-    };
-    GoalTeams { home: name(m.home_team_id).await, away: name(m.away_team_id).await }
 }

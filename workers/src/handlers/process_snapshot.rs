@@ -15,14 +15,13 @@ use entities::enums::MatchStatus;
 use entities::{matches, scrape_snapshots};
 use jobs::catalogue::{ProcessSnapshot, RunInference};
 use jobs::{EnqueueOptions, Enqueued, Envelope, Handle, Handled, JobFailure, QueueClient};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Statement};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use sources::SourceKey;
 
 use super::Cx;
 use super::run_inference::reinfer_key;
 use crate::clock::Clock;
-use crate::events::{GoalTeams, match_events, odds_event};
-use crate::process::fixtures::MatchChange;
+use crate::events::{change_goal_events, match_events, odds_event};
 use crate::process::football_data::{ImportSummary, import_bytes};
 use crate::process::pages::process_page;
 use crate::runtime::Runtime;
@@ -82,7 +81,10 @@ async fn process(cx: &Cx<'_, Deps<'_>>, job: &ProcessSnapshot) -> Result<(), Job
                     .map_err(|e| JobFailure::from(e).context(format!("snapshot {}", snapshot.id)))?;
             let mut messages = Vec::new();
             for change in &written.changes {
-                messages.extend(match_events(change, &goal_teams(cx, change).await));
+                messages.extend(match_events(change));
+                if change.goal().is_some() {
+                    messages.extend(change_goal_events(change, &cx.teams_of(change.match_id).await));
+                }
             }
             messages.extend(written.odds_changes.iter().map(odds_event));
             cx.publish(messages).await;
@@ -145,25 +147,6 @@ async fn queue_inference(cx: &Cx<'_, Deps<'_>>, touched: &BTreeSet<i64>) -> Resu
         return Err(e.into());
     }
     Ok(claimed.len())
-}
-
-/// The teams' names of a match that has just seen a goal (none for another change).
-/// Best effort, as the event is.
-async fn goal_teams(cx: &Cx<'_, Deps<'_>>, change: &MatchChange) -> GoalTeams {
-    if change.goal().is_none() {
-        return GoalTeams::default();
-    }
-    let sql = "SELECT h.name, a.name FROM matches m JOIN teams h ON h.id = m.home_team_id \
-               JOIN teams a ON a.id = m.away_team_id WHERE m.id = $1";
-    let stmt = Statement::from_sql_and_values(cx.db.get_database_backend(), sql, [change.match_id.into()]);
-    match cx.db.query_one_raw(stmt).await {
-        Ok(Some(row)) => GoalTeams { home: row.try_get_by_index(0).ok(), away: row.try_get_by_index(1).ok() },
-        Ok(None) => GoalTeams::default(),
-        Err(e) => {
-            tracing::warn!(error = %e, match_id = change.match_id, "goal event without team names");
-            GoalTeams::default()
-        }
-    }
 }
 
 /// Snapshots older than this and still unprocessed are queued by the sweep: younger

@@ -5,6 +5,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use crate::scrape::fetch::allow::Allowlist;
 use crate::settings::WebhookSettings;
 
 /// Why a URL may not receive deliveries.
@@ -74,10 +75,6 @@ pub fn is_internal(ip: IpAddr) -> bool {
     }
 }
 
-fn origin(url: &url::Url) -> Option<(String, String, u16)> {
-    Some((url.scheme().to_owned(), url.host_str()?.to_ascii_lowercase(), url.port_or_known_default()?))
-}
-
 /// Whether `url` may be registered at all (before any resolution).
 pub fn check_url(raw: &str, settings: &WebhookSettings) -> Result<url::Url, Refused> {
     let url = url::Url::parse(raw).map_err(|_| Refused::NotAUrl("(not a URL)".to_owned()))?;
@@ -91,13 +88,10 @@ pub fn check_url(raw: &str, settings: &WebhookSettings) -> Result<url::Url, Refu
     Ok(url)
 }
 
+/// Whether `url`'s exact origin is in `[webhooks] allowed_urls` (the scrape fetcher's
+/// rule for its own list).
 fn allowed(url: &url::Url, settings: &WebhookSettings) -> bool {
-    let Some(o) = origin(url) else { return false };
-    settings
-        .allowed_urls
-        .iter()
-        .filter_map(|a| url::Url::parse(a).ok())
-        .any(|a| origin(&a).as_ref() == Some(&o))
+    Allowlist::from_urls(settings.allowed_urls.iter().map(String::as_str)).check(url.as_str()).is_ok()
 }
 
 /// Resolves `url`'s host and checks every address; the address to connect to.

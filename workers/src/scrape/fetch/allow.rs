@@ -49,16 +49,11 @@ pub struct Allowlist {
 
 impl Allowlist {
     pub fn from_settings(s: &ScrapeSettings) -> Self {
-        let mut origins = BTreeSet::new();
         let urls = [s.football_data_url.as_str(), s.betfair.url.as_str(), s.live.sport1_url.as_str()]
             .into_iter()
             .chain(s.sources.values().map(|src| src.base_url.as_str()))
             .chain(s.allowed_urls.iter().map(String::as_str));
-        for u in urls {
-            if let Some(o) = url::Url::parse(u).ok().as_ref().and_then(origin_of) {
-                origins.insert(o);
-            }
-        }
+        let Self { mut origins } = Self::from_urls(urls);
         for domain in s.domains.keys() {
             for scheme in ["https", "http"] {
                 if let Some(o) =
@@ -68,6 +63,13 @@ impl Allowlist {
                 }
             }
         }
+        Self { origins }
+    }
+
+    /// Exactly the scheme, host and port of each of `urls` (unparsable ones are left out).
+    pub fn from_urls<'a>(urls: impl IntoIterator<Item = &'a str>) -> Self {
+        let origins =
+            urls.into_iter().filter_map(|u| url::Url::parse(u).ok().as_ref().and_then(origin_of)).collect();
         Self { origins }
     }
 

@@ -22,8 +22,6 @@ pub struct ProxyPool {
     direct: reqwest::Client,
     max_failures: u32,
     next: AtomicUsize,
-    /// Bumped whenever a proxy is disabled or enabled.
-    changes: watch::Sender<u64>,
 }
 
 /// Which route a request took, to report its outcome.
@@ -66,7 +64,6 @@ impl ProxyPool {
             direct: direct_client(timeout),
             max_failures: 1,
             next: AtomicUsize::new(0),
-            changes: watch::Sender::new(0),
         }
     }
 
@@ -87,7 +84,6 @@ impl ProxyPool {
             direct: direct_client(timeout),
             max_failures: max_failures.max(1),
             next: AtomicUsize::new(0),
-            changes: watch::Sender::new(0),
         })
     }
 
@@ -117,18 +113,12 @@ impl ProxyPool {
             && !p.disabled.swap(true, Ordering::Relaxed)
         {
             tracing::warn!(proxy = %p.url, "proxy disabled after consecutive failures");
-            self.changes.send_modify(|n| *n += 1);
         }
     }
 
     /// Whether any proxy is configured.
     pub fn is_empty(&self) -> bool {
         self.proxies.is_empty()
-    }
-
-    /// A receiver that sees every change of a proxy's state.
-    pub fn changes(&self) -> watch::Receiver<u64> {
-        self.changes.subscribe()
     }
 
     /// Whether each proxy is enabled, in configuration order.
@@ -145,7 +135,6 @@ impl ProxyPool {
                 p.failures.store(0, Ordering::Relaxed);
                 p.disabled.store(false, Ordering::Relaxed);
                 tracing::info!(proxy = %p.url, "proxy re-enabled by its health check");
-                self.changes.send_modify(|n| *n += 1);
             } else {
                 tracing::debug!(proxy = %p.url, "proxy still failing its health check");
             }
