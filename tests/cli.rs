@@ -163,6 +163,33 @@ fn import_reports_rejections_with_file_and_line() {
     assert!(stderr(&out).contains("mixed.csv:3: column Date: `11/13/2023`"), "{}", stderr(&out));
 }
 
+#[tokio::test]
+async fn matches_link_records_a_source_id_and_refuses_an_unknown_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kickoff(dir.path(), &["import", "football-data", &sample("E0_2023-24.csv")], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let linked = kickoff(dir.path(), &["matches", "link", "1", "sport1", "8305396"], &[]);
+    assert!(linked.status.success(), "{}", stderr(&linked));
+    assert!(stdout(&linked).contains("Match 1 is `8305396` at sport1"), "{}", stdout(&linked));
+    let unknown = kickoff(dir.path(), &["matches", "link", "999999", "sport1", "1"], &[]);
+    assert!(!unknown.status.success());
+    assert!(stderr(&unknown).contains("match 999999 does not exist"), "{}", stderr(&unknown));
+    let blank = kickoff(dir.path(), &["matches", "link", "1", " ", "1"], &[]);
+    assert!(!blank.status.success() && stderr(&blank).contains("a source and an id are needed"));
+    // Stored in the match's external ids, and audited as the command line's.
+    let db = format!("sqlite://{}", dir.path().join("kickoff.db").display());
+    let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
+    let ids: String =
+        sqlx::query_scalar("SELECT external_ids FROM matches WHERE id = 1").fetch_one(&pool).await.unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&ids).unwrap(),
+        serde_json::json!({"sport1": "8305396"})
+    );
+    let audit: Vec<String> =
+        sqlx::query_scalar("SELECT actor || ' ' || action FROM audit_log").fetch_all(&pool).await.unwrap();
+    assert_eq!(audit, ["cli match.link"]);
+}
+
 #[test]
 fn migrate_fresh_on_sqlite_drops_the_view_and_keeps_working() {
     let dir = tempfile::tempdir().unwrap();

@@ -17,3 +17,25 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Records one action by `actor` (`key:{name}`, `jwt:{email}`, `cli`) on `target`.
+pub async fn record<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    actor: &str,
+    action: &str,
+    target: Option<String>,
+    details: serde_json::Value,
+) -> Result<(), DbErr> {
+    use sea_orm::{ActiveModelTrait, Set};
+    ActiveModel {
+        actor: Set(actor.to_owned()),
+        action: Set(action.to_owned()),
+        target: Set(target),
+        details: Set(details),
+        at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

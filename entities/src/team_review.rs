@@ -10,9 +10,7 @@
 //! and its forecasts and value bets.
 
 use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, Set, Statement, TransactionTrait, Value,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, TransactionTrait, Value};
 use serde::Serialize;
 
 /// The source whose names seed the teams (football-data.co.uk).
@@ -84,17 +82,7 @@ async fn audit<C: ConnectionTrait>(
     target: i64,
     details: serde_json::Value,
 ) -> Result<(), DbErr> {
-    crate::audit_log::ActiveModel {
-        actor: Set(actor.to_owned()),
-        action: Set(action.to_owned()),
-        target: Set(Some(target.to_string())),
-        details: Set(details),
-        at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(c)
-    .await?;
-    Ok(())
+    crate::audit_log::record(c, actor, action, Some(target.to_string()), details).await
 }
 
 /// Teams no seed name backs and nobody reviewed, newest first.

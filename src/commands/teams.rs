@@ -3,7 +3,7 @@
 //! hand. Both audited as `cli`.
 
 use entities::team_review;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+use sea_orm::{DatabaseConnection, EntityTrait};
 
 use crate::cli::{MatchesCommand, TeamsCommand};
 
@@ -59,16 +59,8 @@ pub async fn run_matches(db: &DatabaseConnection, command: MatchesCommand) -> an
             let exists = entities::matches::Entity::find_by_id(match_id).one(db).await?.is_some();
             anyhow::ensure!(exists, "match {match_id} does not exist");
             workers::process::fixtures::record_external_id(db, match_id, source.trim(), id.trim()).await?;
-            entities::audit_log::ActiveModel {
-                actor: Set(ACTOR.to_owned()),
-                action: Set("match.link".to_owned()),
-                target: Set(Some(match_id.to_string())),
-                details: Set(serde_json::json!({ "source": source, "id": id })),
-                at: Set(chrono::Utc::now()),
-                ..Default::default()
-            }
-            .insert(db)
-            .await?;
+            let details = serde_json::json!({ "source": source, "id": id });
+            entities::audit_log::record(db, ACTOR, "match.link", Some(match_id.to_string()), details).await?;
             println!("Match {match_id} is `{id}` at {source}; a live source follows it from its kickoff.");
         }
     }

@@ -1,8 +1,6 @@
 //! audit_log: every admin or write action, with who did it, to what, and when.
 
-use chrono::Utc;
-use entities::audit_log::ActiveModel;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use sea_orm::{ConnectionTrait, DbErr};
 
 use super::Principal;
 
@@ -14,16 +12,7 @@ pub async fn record<C: ConnectionTrait>(
     target: Option<String>,
     details: serde_json::Value,
 ) -> Result<(), DbErr> {
-    ActiveModel {
-        actor: Set(who.actor.clone()),
-        action: Set(action.to_owned()),
-        target: Set(target),
-        details: Set(details),
-        at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    entities::audit_log::record(db, &who.actor, action, target, details).await?;
     tracing::info!(actor = %who.actor, action, "audited action");
     Ok(())
 }
